@@ -1,0 +1,38 @@
+# The two commands a newcomer needs are `make demo` and `make test` (see README.md).
+# Everything else here is what those two are made of.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: install lint test test-unit test-integration demo bench clean
+
+# The virtualenv is rebuilt only when the packaging files change, so a second `make demo` is fast.
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,nlp]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check airflow_provider_clarify dags tests benchmarks
+	$(BIN)/ruff format --check airflow_provider_clarify dags tests benchmarks
+
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-unit: install
+	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)
+
+test-integration: install
+	$(BIN)/python -m pytest -m integration $(PYTEST_ARGS)
+
+demo: install
+	$(BIN)/python -m airflow_provider_clarify.demo
+
+clean:
+	rm -rf $(VENV) build *.egg-info .airflow-demo
