@@ -1,0 +1,116 @@
+"""Batching, bounded concurrency and retries around one transport.
+
+Batches are bounded by a record count and by the 6 MB InvokeEndpoint payload limit; a batch that serializes too
+large is halved until it fits. Batches run on a small thread pool (I/O bound: the model is elsewhere) and come
+back in request order. Throttling / 5xx / timeouts are retried with exponential backoff; anything else, or the
+last retry, fails the whole call: callers get all outputs or an exception, never part of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ModelInvocationError
+from .responses import RecordOutput, ResponseParser
+from .serializer import RequestSerializer
+from .transports import RetryableModelError, Transport
+
+LOG = logging.getLogger("airflow_provider_clarify.engine.predictors")
+
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+
+
+@dataclass
+class InvocationSettings:
+    """Knobs of the client; the defaults suit a SageMaker endpoint."""
+
+    batch_size: int = 1000
+    max_concurrency: int = 4
+    max_retries: int = 4
+    backoff_seconds: float = 0.2
+    timeout_seconds: float = 60.0
+    max_payload_bytes: int = MAX_PAYLOAD_BYTES
+
+    @classmethod
+    def from_options(cls, options: Any) -> InvocationSettings:
+        """Read the engine's options object (EngineOptions or anything with the same attribute names)."""
+        settings = cls()
+        for name in ("batch_size", "max_concurrency", "max_retries", "backoff_seconds", "timeout_seconds"):
+            value = getattr(options, name, None) if options is not None else None
+            if value is not None:
+                setattr(settings, name, value)
+        settings.batch_size = max(1, int(settings.batch_size))
+        settings.max_concurrency = max(1, int(settings.max_concurrency))
+        return settings
+
+
+class ModelInvoker:
+    """Sends records to a model and returns one parsed output per record, in order."""
+
+    def __init__(
+        self,
+        serializer: RequestSerializer,
+        parser: ResponseParser,
+        transport: Transport,
+        settings: InvocationSettings,
+    ) -> None:
+        self.serializer = serializer
+        self.parser = parser
+        self.transport = transport
+        self.settings = settings
+        self.requests_sent = 0
+
+    def _bodies(self, rows: Sequence[Sequence[Any]]) -> list[tuple[bytes, int]]:
+        """Serialized batches as (body, record count)."""
+        size = 1 if self.serializer.single_record else self.settings.batch_size
+        pending = [rows[start : start + size] for start in range(0, len(rows), size)]
+        bodies: list[tuple[bytes, int]] = []
+        while pending:
+            batch = pending.pop(0)
+            body = self.serializer.serialize(batch)
+            if len(body) <= self.settings.max_payload_bytes:
+                bodies.append((body, len(batch)))
+            elif len(batch) == 1:
+                raise ModelInvocationError(
+                    f"one record serializes to {len(body)} bytes, over the {self.settings.max_payload_bytes} byte "
+                    "request limit of InvokeEndpoint"
+                )
+            else:
+                half = len(batch) // 2
+                pending[:0] = [batch[:half], batch[half:]]
+        return bodies
+
+    def _send(self, body: bytes, count: int) -> list[RecordOutput]:
+        attempt = 0
+        while True:
+            try:
+                self.requests_sent += 1
+                response = self.transport.invoke(body, self.serializer.content_type, self.parser.accept_type)
+                return self.parser.parse(response, count)
+            except RetryableModelError as error:
+                if attempt >= self.settings.max_retries:
+                    raise ModelInvocationError(
+                        f"{error.reason} (gave up after {attempt + 1} attempts)"
+                    ) from error
+                delay = self.settings.backoff_seconds * (2**attempt)
+                LOG.warning("%s; retrying in %.2f s", error.reason, delay)
+                time.sleep(delay)
+                attempt += 1
+
+    def invoke(self, rows: Sequence[Sequence[Any]]) -> list[RecordOutput]:
+        if not rows:
+            return []
+        bodies = self._bodies(rows)
+        if len(bodies) == 1 or self.settings.max_concurrency == 1:
+            results = [self._send(body, count) for body, count in bodies]
+        else:
+            workers = min(self.settings.max_concurrency, len(bodies))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clarify-model") as pool:
+                futures = [pool.submit(self._send, body, count) for body, count in bodies]
+                results = [future.result() for future in futures]
+        return [output for batch in results for output in batch]

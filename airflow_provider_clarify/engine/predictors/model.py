@@ -1,0 +1,287 @@
+"""``build_model``: one object the analyses call for predictions, whatever serves the model.
+
+It glues the serializer (request bodies), a transport (endpoint, URL, in-process) and the response rules
+(predicted label §5.3, scores §5.4) behind ``predict_labels`` / ``predict_scores``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ModelInvocationError, PredictorConfigError
+from .invoker import InvocationSettings, ModelInvoker
+from .outputs import OutputInterpreter
+from .responses import RecordOutput, ResponseParser
+from .serializer import CSV, RequestSerializer, normalize_mime
+from .transports import (
+    EstimatorTransport,
+    SageMakerEndpointTransport,
+    Transport,
+    transport_for_override,
+)
+
+LOG = logging.getLogger("airflow_provider_clarify.engine.predictors")
+
+LOCAL_PREDICTOR_KEY = "local_predictor"
+
+
+def config_as_dict(config: Any) -> dict[str, Any]:
+    """Accept the plain document or the config layer's AnalysisConfig (anything with ``to_dict``)."""
+    if isinstance(config, dict):
+        return config
+    if hasattr(config, "to_dict"):
+        return config.to_dict()
+    raise TypeError(f"expected an analysis config dict, got {type(config).__name__}")
+
+
+def records_of(features: pd.DataFrame) -> list[list[Any]]:
+    """Rows of the model-feature frame as plain Python values, in column (model) order."""
+    return features.to_numpy(dtype=object).tolist()
+
+
+class ClarifyModel:
+    """A model as Clarify sees it. ``target_names`` is known once the model has answered (or from label_headers)."""
+
+    def __init__(
+        self,
+        predictor_config: dict[str, Any],
+        transport_factory: Any,
+        interpreter: OutputInterpreter,
+        settings: InvocationSettings,
+        dataset_label: str | None,
+        *,
+        content_type: str,
+        accept_type: str,
+    ) -> None:
+        self.predictor_config = predictor_config
+        self._transport_factory = transport_factory
+        self.interpreter = interpreter
+        self.settings = settings
+        self.dataset_label = dataset_label
+        self.content_type = content_type
+        self.accept_type = accept_type
+        self._invokers: dict[tuple[str, ...], ModelInvoker] = {}
+        self._target_names: list[str] | None = (
+            [str(h) for h in interpreter.label_headers] if interpreter.label_headers else None
+        )
+        self.description = ""
+
+    @property
+    def target_names(self) -> list[str]:
+        if self._target_names is None:
+            raise ModelInvocationError("target names are known once the model has returned scores")
+        return self._target_names
+
+    @property
+    def requests_sent(self) -> int:
+        return sum(invoker.requests_sent for invoker in self._invokers.values())
+
+    def check_features(self, feature_names: list[str]) -> None:
+        """Validate the templates against the model features before any request (fail before side effects)."""
+        self._invoker(feature_names)
+
+    def _invoker(self, feature_names: list[str]) -> ModelInvoker:
+        key = tuple(str(name) for name in feature_names)
+        invoker = self._invokers.get(key)
+        if invoker is None:
+            names = list(key)
+            transport: Transport = self._transport_factory(names)
+            self.description = transport.description
+            serializer = RequestSerializer(
+                self.content_type,
+                names,
+                content_template=self.predictor_config.get("content_template"),
+                record_template=self.predictor_config.get("record_template"),
+            )
+            parser = ResponseParser(
+                self.accept_type,
+                label=self._selector("label"),
+                probability=self._selector("probability"),
+            )
+            invoker = self._invokers[key] = ModelInvoker(serializer, parser, transport, self.settings)
+        return invoker
+
+    def _selector(self, name: str) -> Any:
+        value = self.predictor_config.get(name)
+        if value is not None and self.accept_type == CSV and not isinstance(value, int):
+            return None if not str(value).isdigit() else int(value)
+        return value
+
+    def predict_outputs(self, features: pd.DataFrame) -> list[RecordOutput]:
+        """Parsed outputs, one per row of ``features`` (columns = model features in model order)."""
+        invoker = self._invoker(list(features.columns))
+        if isinstance(invoker.transport, EstimatorTransport):
+            invoker.transport.dtypes = {
+                str(col): str
+                for col, dtype in features.dtypes.items()
+                if not pd.api.types.is_numeric_dtype(dtype)
+            }
+        return invoker.invoke(records_of(features))
+
+    def predict_labels(self, features: pd.DataFrame) -> pd.Series:
+        """Predicted labels (SPEC §5.3), indexed like ``features``."""
+        outputs = self.predict_outputs(features)
+        labels = [self.interpreter.predicted_label(output) for output in outputs]
+        return pd.Series(labels, index=features.index, name="predicted_label")
+
+    def predict_scores(self, features: pd.DataFrame) -> np.ndarray:
+        """Score matrix N×T (SPEC §5.4); every record must yield the same number of scores."""
+        outputs = self.predict_outputs(features)
+        vectors = [self.interpreter.score_vector(output) for output in outputs]
+        widths = {len(vector) for vector in vectors}
+        if len(widths) > 1:
+            raise ModelInvocationError(
+                f"the model returned score vectors of different lengths {sorted(widths)}; every record needs the "
+                "same number of scores"
+            )
+        width = widths.pop() if widths else len(self._target_names or [None])
+        if self._target_names is None or len(self._target_names) != width:
+            self._target_names = self.interpreter.target_names(width, self.dataset_label)
+        return np.asarray(vectors, dtype=float).reshape(len(vectors), width)
+
+
+def _label_name(document: dict[str, Any]) -> str | None:
+    label = document.get("label")
+    headers = document.get("headers")
+    if isinstance(label, str):
+        return label
+    if isinstance(label, int) and headers and 0 <= label < len(headers):
+        return str(headers[label])
+    return None
+
+
+def build_model(
+    config: Any,
+    *,
+    predictor: Any = None,
+    sagemaker_runtime_client: Any = None,
+    options: Any = None,
+    feature_names: list[str] | None = None,
+) -> ClarifyModel:
+    """The model of an analysis config. ``predictor`` overrides the transport (URL, ``module:callable``, model
+    file, estimator or callable) while the config's serialization settings stay; without it, ``endpoint_name``
+    goes through InvokeEndpoint (``sagemaker_runtime_client``, else a default boto3 client)."""
+    document = config_as_dict(config)
+    predictor_config = dict(document.get("predictor") or {})
+    settings = InvocationSettings.from_options(options)
+    if predictor is None:
+        predictor = predictor_config.get(LOCAL_PREDICTOR_KEY)
+    content_type = normalize_mime(predictor_config.get("content_type") or document.get("dataset_type") or CSV)
+    if content_type == "application/x-parquet":
+        raise PredictorConfigError(
+            "predictor.content_type is required when dataset_type is application/x-parquet: set text/csv, "
+            "application/jsonlines or application/json"
+        )
+    accept_type = normalize_mime(predictor_config.get("accept_type")) or content_type
+    label_headers = predictor_config.get("label_headers")
+    threshold = document.get("probability_threshold", 0.5)
+
+    if predictor is not None:
+        probe = transport_for_override(predictor, ["probe"], timeout=settings.timeout_seconds)
+        if isinstance(probe, EstimatorTransport):
+            return _estimator_model(
+                predictor, predictor_config, probe, settings, document, label_headers, threshold, content_type
+            )
+
+        def factory(names: list[str]) -> Transport:
+            return transport_for_override(predictor, names, timeout=settings.timeout_seconds)
+
+    else:
+        factory = _endpoint_factory(predictor_config, sagemaker_runtime_client)
+
+    interpreter = OutputInterpreter(
+        label_headers=label_headers,
+        probability_threshold=float(threshold),
+        has_label=predictor_config.get("label") is not None,
+        has_probability=predictor_config.get("probability") is not None,
+    )
+    model = ClarifyModel(
+        predictor_config,
+        factory,
+        interpreter,
+        settings,
+        _label_name(document),
+        content_type=content_type,
+        accept_type=accept_type,
+    )
+    if feature_names is not None:
+        model.check_features(feature_names)
+    return model
+
+
+def _endpoint_factory(predictor_config: dict[str, Any], client: Any) -> Any:
+    endpoint_name = predictor_config.get("endpoint_name")
+    if not endpoint_name:
+        if predictor_config.get("model_name"):
+            raise PredictorConfigError(
+                "predictor.model_name needs a shadow endpoint that only the managed Clarify job creates; run "
+                "locally with predictor.endpoint_name (an existing endpoint), a local model (--predictor / "
+                "predictor=...), or use the remote ClarifyOperator"
+            )
+        raise PredictorConfigError(
+            "no model to call: set predictor.endpoint_name, or pass a local model (--predictor / predictor=...)"
+        )
+    if client is None:
+        import boto3
+
+        client = boto3.client("sagemaker-runtime")
+
+    def factory(names: list[str]) -> Transport:
+        return SageMakerEndpointTransport(
+            client,
+            endpoint_name,
+            target_model=predictor_config.get("target_model"),
+            custom_attributes=predictor_config.get("custom_attributes"),
+        )
+
+    return factory
+
+
+def _estimator_model(
+    predictor: Any,
+    predictor_config: dict[str, Any],
+    probe: EstimatorTransport,
+    settings: InvocationSettings,
+    document: dict[str, Any],
+    label_headers: Any,
+    threshold: Any,
+    content_type: str,
+) -> ClarifyModel:
+    """An estimator speaks CSV both ways (it has no wire format of its own); an integer ``probability`` / ``label``
+    still picks a column of its output row (e.g. probability 1 = P(class 1)); JMESPath selectors do not apply."""
+    if content_type != CSV:
+        LOG.info(
+            "in-process estimator: requests use text/csv instead of %s (an estimator reads CSV)", content_type
+        )
+    selectors = {
+        name: predictor_config.get(name)
+        for name in ("label", "probability")
+        if isinstance(predictor_config.get(name), int)
+    }
+    if not selectors and not label_headers and probe.classes is not None and len(probe.classes) > 1:
+        label_headers = probe.classes
+    estimator = probe.estimator
+
+    def factory(names: list[str]) -> Transport:
+        return EstimatorTransport(estimator, names, probe.description)
+
+    csv_config = {**selectors, "label_headers": label_headers}
+    interpreter = OutputInterpreter(
+        label_headers=label_headers,
+        probability_threshold=float(threshold),
+        has_label="label" in selectors,
+        has_probability="probability" in selectors,
+    )
+    return ClarifyModel(
+        csv_config,
+        factory,
+        interpreter,
+        settings,
+        _label_name(document),
+        content_type=CSV,
+        accept_type=CSV,
+    )

@@ -1,0 +1,181 @@
+"""Request bodies for a batch of records, built the way Clarify builds them (SPEC §5.1).
+
+One serializer serves every transport, so an HTTP server, a SageMaker endpoint and an in-process model all see
+the same bytes for the same records.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import PredictorConfigError
+
+CSV = "text/csv"
+JSONLINES = "application/jsonlines"
+JSON = "application/json"
+SUPPORTED_TYPES = (CSV, JSONLINES, JSON)
+
+_RECORD_PLACEHOLDERS = re.compile(r'\$features_kvp|\$feature_names|\$features|"\$\{([^}]*)\}"')
+_CONTENT_PLACEHOLDERS = re.compile(r"\$records|\$record|\$feature_names")
+
+
+def to_plain(value: Any) -> Any:
+    """A JSON-able Python value: numpy scalars unwrapped, NaN → None (JSON has no NaN)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def json_value(value: Any) -> str:
+    """Compact JSON of one value; numbers stay numbers, everything else becomes a string."""
+    value = to_plain(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _json_array(values: Sequence[Any]) -> str:
+    return "[" + ",".join(json_value(v) for v in values) + "]"
+
+
+def _csv_cell(value: Any) -> Any:
+    value = to_plain(value)
+    return "" if value is None else value
+
+
+def normalize_mime(value: str | None) -> str | None:
+    """Enum strings are case-insensitive (SPEC §2)."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+@dataclass
+class RequestSerializer:
+    """Turns records (feature vectors in model order) into one request body per batch."""
+
+    content_type: str
+    feature_names: list[str]
+    content_template: str | None = None
+    record_template: str | None = None
+    _named: list[str] = field(default_factory=list, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.content_type = normalize_mime(self.content_type) or CSV
+        self.feature_names = [str(name) for name in self.feature_names]
+        if self.content_type == "application/x-image":
+            raise PredictorConfigError(
+                "predictor.content_type application/x-image (computer vision) comes in a later phase of this "
+                "provider; use text/csv, application/jsonlines or application/json"
+            )
+        if self.content_type not in SUPPORTED_TYPES:
+            raise PredictorConfigError(
+                f"predictor.content_type {self.content_type!r} is not supported; use one of {', '.join(SUPPORTED_TYPES)}"
+            )
+        if self.content_type == JSONLINES:
+            if not self.content_template or "$features" not in self.content_template:
+                raise PredictorConfigError(
+                    "predictor.content_template must contain the placeholder $features for application/jsonlines "
+                    'requests, e.g. {"features":$features}'
+                )
+        elif self.content_type == JSON:
+            self._check_json_templates()
+
+    def _check_json_templates(self) -> None:
+        if not self.content_template or "$record" not in self.content_template:
+            raise PredictorConfigError(
+                "predictor.content_template must contain $record or $records for application/json requests, "
+                'e.g. {"instances":$records}'
+            )
+        template = self.record_template
+        if not template:
+            raise PredictorConfigError(
+                "predictor.record_template is required for application/json requests: use $features, "
+                '$features_kvp or "${NAME}" placeholders'
+            )
+        named = [m.group(1) for m in _RECORD_PLACEHOLDERS.finditer(template) if m.group(1) is not None]
+        has_vector = "$features" in template.replace("$features_kvp", "")
+        kvp_count = template.count("$features_kvp")
+        if not (has_vector or kvp_count or named):
+            raise PredictorConfigError(
+                'predictor.record_template must contain $features, $features_kvp or a "${NAME}" placeholder; '
+                f"got {template!r}"
+            )
+        if kvp_count > 1:
+            raise PredictorConfigError("predictor.record_template may contain $features_kvp only once")
+        unknown = [name for name in named if name not in self.feature_names]
+        if unknown:
+            raise PredictorConfigError(
+                f"predictor.record_template names {', '.join(repr(n) for n in unknown)} in ${{NAME}} "
+                f"placeholders, but the model features are {self.feature_names}"
+            )
+        self._named = named
+
+    @property
+    def single_record(self) -> bool:
+        """`$record` (not `$records`) sends one record per request (SPEC §5.1)."""
+        return (
+            self.content_type == JSON
+            and self.content_template is not None
+            and "$record" in self.content_template.replace("$records", "")
+        )
+
+    def serialize(self, rows: Sequence[Sequence[Any]]) -> bytes:
+        """The request body for ``rows`` (each one record, values in ``feature_names`` order)."""
+        if self.content_type == CSV:
+            return self._csv(rows)
+        if self.content_type == JSONLINES:
+            template = self.content_template or ""
+            lines = [template.replace("$features", _json_array(row)) for row in rows]
+            return "\n".join(lines).encode("utf-8")
+        return self._json(rows)
+
+    @staticmethod
+    def _csv(rows: Sequence[Sequence[Any]]) -> bytes:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerows([_csv_cell(v) for v in row] for row in rows)
+        return buffer.getvalue().rstrip("\n").encode("utf-8")
+
+    def _render_record(self, row: Sequence[Any]) -> str:
+        names = self.feature_names
+
+        def substitute(match: re.Match[str]) -> str:
+            token = match.group(0)
+            if match.group(1) is not None:
+                return json_value(row[names.index(match.group(1))])
+            if token == "$features_kvp":
+                return (
+                    "{"
+                    + ",".join(f"{json_value(n)}:{json_value(v)}" for n, v in zip(names, row, strict=True))
+                    + "}"
+                )
+            if token == "$feature_names":
+                return _json_array(names)
+            return _json_array(row)
+
+        return _RECORD_PLACEHOLDERS.sub(substitute, self.record_template or "")
+
+    def _json(self, rows: Sequence[Sequence[Any]]) -> bytes:
+        rendered = [self._render_record(row) for row in rows]
+        if self.single_record and len(rendered) != 1:
+            raise ValueError("a $record content_template takes exactly one record per request")
+
+        def substitute(match: re.Match[str]) -> str:
+            token = match.group(0)
+            if token == "$records":
+                return "[" + ",".join(rendered) + "]"
+            if token == "$record":
+                return rendered[0]
+            return _json_array(self.feature_names)
+
+        return _CONTENT_PLACEHOLDERS.sub(substitute, self.content_template or "").encode("utf-8")

@@ -1,0 +1,234 @@
+"""Ways to deliver a serialized request to a model and bring back its response body.
+
+Every transport takes bytes and returns bytes: serialization stays in one place (serializer.py), so all of them
+exercise the same contract. ``RetryableModelError`` marks failures worth another try (throttling, 5xx, timeouts).
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import pickle
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from .errors import ModelInvocationError, PredictorConfigError
+from .serializer import CSV
+
+_THROTTLING_CODES = {
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "ServiceUnavailable",
+    "InternalFailure",
+    "InternalServerError",
+    "RequestTimeout",
+}
+
+
+class RetryableModelError(ModelInvocationError):
+    """A failure that may go away on its own: the invoker retries it with backoff."""
+
+
+class Transport(Protocol):
+    """Sends one request body, returns the response body."""
+
+    description: str
+
+    def invoke(self, body: bytes, content_type: str, accept_type: str) -> bytes: ...
+
+
+class SageMakerEndpointTransport:
+    """SageMaker InvokeEndpoint through a caller-provided ``sagemaker-runtime`` client (boto3)."""
+
+    def __init__(
+        self,
+        client: Any,
+        endpoint_name: str,
+        *,
+        target_model: str | None = None,
+        custom_attributes: str | None = None,
+    ) -> None:
+        self.client = client
+        self.endpoint_name = endpoint_name
+        self.target_model = target_model
+        self.custom_attributes = custom_attributes
+        self.description = f"SageMaker endpoint {endpoint_name!r}"
+
+    def invoke(self, body: bytes, content_type: str, accept_type: str) -> bytes:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        arguments: dict[str, Any] = {
+            "EndpointName": self.endpoint_name,
+            "Body": body,
+            "ContentType": content_type,
+            "Accept": accept_type,
+        }
+        if self.target_model:
+            arguments["TargetModel"] = self.target_model
+        if self.custom_attributes:
+            arguments["CustomAttributes"] = self.custom_attributes
+        try:
+            response = self.client.invoke_endpoint(**arguments)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0
+            original = error.response.get("OriginalStatusCode") or 0
+            message = f"{self.description}: {code or status}: {error}"
+            if code in _THROTTLING_CODES or status >= 500 or status == 429 or int(original) >= 500:
+                raise RetryableModelError(message) from error
+            raise ModelInvocationError(message) from error
+        except BotoCoreError as error:  # connection errors, read timeouts
+            raise RetryableModelError(f"{self.description}: {error}") from error
+        payload = response["Body"]
+        return payload.read() if hasattr(payload, "read") else bytes(payload)
+
+
+class HttpTransport:
+    """POSTs the body to an http(s) URL (MLflow, BentoML, TorchServe, a Flask app...) with Content-Type/Accept."""
+
+    def __init__(self, url: str, *, timeout: float = 60.0, headers: dict[str, str] | None = None) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.headers = dict(headers or {})
+        self.description = f"HTTP model {url}"
+        self._local = threading.local()
+
+    def _session(self) -> Any:
+        import requests
+
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def invoke(self, body: bytes, content_type: str, accept_type: str) -> bytes:
+        import requests
+
+        headers = {**self.headers, "Content-Type": content_type, "Accept": accept_type}
+        try:
+            response = self._session().post(self.url, data=body, headers=headers, timeout=self.timeout)
+        except requests.Timeout as error:
+            raise RetryableModelError(f"{self.description} timed out after {self.timeout:g} s") from error
+        except requests.ConnectionError as error:
+            raise RetryableModelError(f"{self.description} is unreachable: {error}") from error
+        if response.status_code == 429 or response.status_code >= 500:
+            raise RetryableModelError(
+                f"{self.description} answered HTTP {response.status_code}: {response.text[:200]!r}"
+            )
+        if response.status_code >= 400:
+            raise ModelInvocationError(
+                f"{self.description} rejected the request with HTTP {response.status_code}: {response.text[:200]!r}"
+            )
+        return response.content
+
+
+class CallableTransport:
+    """An in-process function that takes the request body and returns the response body (SPEC §2.4 hook)."""
+
+    def __init__(self, function: Callable[..., Any], description: str) -> None:
+        self.function = function
+        self.description = description
+
+    def invoke(self, body: bytes, content_type: str, accept_type: str) -> bytes:
+        result = self.function(body)
+        return result.encode("utf-8") if isinstance(result, str) else bytes(result)
+
+
+class EstimatorTransport:
+    """A scikit-learn-style estimator behind a text/csv wire: the CSV body is read back into a DataFrame (with the
+    model feature names), ``predict_proba`` (else ``predict``) runs, and each record's outputs come back as one CSV
+    line. The estimator never sees anything the serializer did not produce."""
+
+    content_type = CSV
+    accept_type = CSV
+
+    def __init__(self, estimator: Any, feature_names: list[str], description: str) -> None:
+        if not (hasattr(estimator, "predict_proba") or hasattr(estimator, "predict")):
+            raise PredictorConfigError(f"{description} has neither predict_proba nor predict")
+        self.estimator = estimator
+        self.feature_names = feature_names
+        self.description = description
+        self.dtypes: dict[str, Any] = {}
+
+    @property
+    def classes(self) -> list[Any] | None:
+        classes = getattr(self.estimator, "classes_", None)
+        return None if classes is None or not hasattr(self.estimator, "predict_proba") else list(classes)
+
+    def invoke(self, body: bytes, content_type: str, accept_type: str) -> bytes:
+        frame = pd.read_csv(
+            io.BytesIO(body), header=None, names=self.feature_names, dtype=self.dtypes or None
+        )
+        if hasattr(self.estimator, "predict_proba"):
+            outputs = np.asarray(self.estimator.predict_proba(frame), dtype=float)
+        else:
+            outputs = np.asarray(self.estimator.predict(frame))
+        if outputs.ndim == 1:
+            outputs = outputs.reshape(-1, 1)
+        buffer = io.StringIO()
+        if outputs.dtype.kind == "f":
+            np.savetxt(buffer, outputs, delimiter=",", fmt="%.17g")
+        else:
+            pd.DataFrame(outputs).to_csv(buffer, header=False, index=False)
+        return buffer.getvalue().encode("utf-8")
+
+
+def _load_model_file(path: Path) -> Any:
+    if path.suffix in (".joblib", ".jl"):
+        import joblib
+
+        return joblib.load(path)
+    with path.open("rb") as handle:
+        return pickle.load(handle)  # the user's own model file, named by them
+
+
+def _import_target(spec: str) -> Any:
+    module_name, _, attribute = spec.partition(":")
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ImportError as error:
+        raise PredictorConfigError(
+            f"predictor {spec!r}: cannot import module {module_name!r}: {error}"
+        ) from error
+    for part in attribute.split("."):
+        if not hasattr(target, part):
+            raise PredictorConfigError(
+                f"predictor {spec!r}: module {module_name!r} has no attribute {attribute!r}"
+            )
+        target = getattr(target, part)
+    return target
+
+
+def transport_for_override(predictor: Any, feature_names: list[str], *, timeout: float) -> Transport:
+    """The transport named by the ``--predictor`` override / ``run_analysis(predictor=...)``."""
+    if isinstance(predictor, str):
+        if predictor.startswith(("http://", "https://")):
+            return HttpTransport(predictor, timeout=timeout)
+        path = Path(predictor)
+        if path.suffix in (".joblib", ".jl", ".pkl", ".pickle") or path.is_file():
+            if not path.is_file():
+                raise PredictorConfigError(f"predictor model file {predictor!r} does not exist")
+            return EstimatorTransport(_load_model_file(path), feature_names, f"model file {path.name}")
+        if ":" in predictor:
+            return _object_transport(_import_target(predictor), feature_names, predictor)
+        raise PredictorConfigError(
+            f"predictor {predictor!r} is neither an http(s):// URL, a module:callable nor a joblib/pickle file"
+        )
+    return _object_transport(predictor, feature_names, type(predictor).__name__)
+
+
+def _object_transport(target: Any, feature_names: list[str], name: str) -> Transport:
+    if hasattr(target, "predict_proba") or hasattr(target, "predict"):
+        return EstimatorTransport(target, feature_names, f"in-process model {name}")
+    if callable(target):
+        return CallableTransport(target, f"in-process callable {name}")
+    raise PredictorConfigError(
+        f"predictor {name!r} is not callable and has no predict_proba/predict: pass a function taking the request "
+        "body, or an estimator"
+    )
