@@ -418,6 +418,8 @@ class ClarifyResult:
             )
         if stage is not None and stage not in self.bias:
             return f"stage {stage!r} is not in this result. The result holds: {self.describe_contents()}"
+        # List facets and values of the stage that computes this metric, not of both stages.
+        stage = stage or (METRIC_STAGES.get(name.upper()) if name is not None else None)
         if facet is not None and facet not in self.facets(stage):
             return f"facet {facet!r} is not in this result; facets: {self.facets(stage)}"
         if facet is not None and value is not None:
