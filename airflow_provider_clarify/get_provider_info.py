@@ -13,11 +13,11 @@ from airflow_provider_clarify import __version__
 INTEGRATION = "Amazon SageMaker Clarify"
 
 # Modules grow with the provider: list each one as it lands (tests/integration/test_provider_registration.py).
-HOOK_MODULES: list[str] = []
-OPERATOR_MODULES: list[str] = []
-SENSOR_MODULES: list[str] = []
-TRIGGER_MODULES: list[str] = []
-EXTRA_LINKS: list[str] = []
+HOOK_MODULES: list[str] = ["airflow_provider_clarify.hooks.clarify"]
+OPERATOR_MODULES: list[str] = ["airflow_provider_clarify.operators.clarify"]
+SENSOR_MODULES: list[str] = ["airflow_provider_clarify.sensors.clarify"]
+TRIGGER_MODULES: list[str] = ["airflow_provider_clarify.triggers.clarify"]
+EXTRA_LINKS: list[str] = ["airflow_provider_clarify.links.clarify.ClarifyProcessingJobLink"]
 
 
 def _by_integration(modules: list[str]) -> list[dict[str, Any]]:

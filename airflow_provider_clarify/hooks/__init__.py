@@ -1,0 +1,1 @@
+"""Hooks of the Clarify provider (kept import-free so that importing one module stays cheap)."""

@@ -1,0 +1,257 @@
+"""ClarifyHook: the managed SageMaker Clarify processing job, on the amazon provider's AWS hook machinery.
+
+Authentication, regions, endpoints (``endpoint_url`` and per-service ``service_config``), retries and botocore
+settings all come from the Airflow connection through ``AwsBaseHook``; this hook only knows Clarify: the image
+of the region, where the config goes, the request shape (``job_request``), the job family of a task
+(``job_names``) and how to read the result back from the output prefix.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from botocore.exceptions import ClientError
+
+from airflow_provider_clarify.hooks.job_names import attempt_of
+from airflow_provider_clarify.hooks.job_request import (
+    ANALYSIS_FILE_NAME,
+    CONFIG_FILE_NAME,
+    OUTPUT_NAME,
+    clarify_image_uri,
+    join_s3_uri,
+    parse_s3_uri,
+)
+
+IN_PROGRESS_STATES = frozenset({"InProgress", "Stopping"})
+FAILED_STATES = frozenset({"Failed", "Stopped"})
+SUCCESS_STATE = "Completed"
+TERMINAL_STATES = FAILED_STATES | {SUCCESS_STATE}
+
+# Error codes worth another poll rather than a failed task: AWS throttling and server-side faults. botocore has
+# already retried them with backoff before they reach us; a waiting loop still should not die of one.
+_TRANSIENT_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ServiceUnavailable",
+        "InternalFailure",
+        "InternalServerError",
+        "InternalError",
+    }
+)
+
+
+class ClarifyJobTimeoutError(Exception):
+    """The job ran longer than ``max_ingestion_time``; it has been asked to stop."""
+
+
+def is_transient(error: Exception) -> bool:
+    """True for throttling and 5xx answers (worth polling again), False for anything the caller must see."""
+    if not isinstance(error, ClientError):
+        return False
+    code = error.response.get("Error", {}).get("Code", "")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0
+    return code in _TRANSIENT_CODES or status >= 500
+
+
+def output_uri_of(description: Mapping[str, Any]) -> str | None:
+    """The S3 URI of the ``analysis_result`` output of a described processing job."""
+    for output in (description.get("ProcessingOutputConfig") or {}).get("Outputs", []):
+        if output.get("OutputName") == OUTPUT_NAME:
+            return output.get("S3Output", {}).get("S3Uri")
+    return None
+
+
+def input_uris_of(description: Mapping[str, Any]) -> dict[str, str]:
+    """Processing input name → S3 URI of a described job (``dataset``, ``analysis_config``)."""
+    return {
+        item["InputName"]: item["S3Input"]["S3Uri"]
+        for item in description.get("ProcessingInputs", [])
+        if "S3Input" in item
+    }
+
+
+class ClarifyHook(AwsBaseHook):
+    """Interact with managed SageMaker Clarify processing jobs (SageMaker API + S3 for config and results).
+
+    Takes the usual AWS hook arguments (``aws_conn_id``, ``region_name``, ``verify``, ``config``). S3 goes through
+    an ``S3Hook`` on the same connection, so a per-service S3 endpoint in the connection is honoured.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["client_type"] = "sagemaker"
+        super().__init__(*args, **kwargs)
+
+    @cached_property
+    def s3_hook(self) -> S3Hook:
+        return S3Hook(
+            aws_conn_id=self.aws_conn_id,
+            region_name=self._region_name,
+            verify=self._verify,
+            config=self._config,
+        )
+
+    # Image and config ------------------------------------------------------------------------------------------
+
+    def image_uri(self, explicit: str | None = None) -> str:
+        """The Clarify image of the connection's region (an explicit URI wins)."""
+        return clarify_image_uri(None if explicit else self.conn_region_name, explicit)
+
+    def upload_analysis_config(
+        self, config: Mapping[str, Any], config_prefix: str, *, kms_key_id: str | None = None
+    ) -> str:
+        """Write ``analysis_config.json`` (UTF-8 JSON) under ``config_prefix``; SSE-KMS when a key is given."""
+        uri = join_s3_uri(config_prefix, CONFIG_FILE_NAME)
+        bucket, key = parse_s3_uri(uri, "config_uri")
+        extra: dict[str, Any] = {}
+        if kms_key_id:
+            extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
+        body = json.dumps(dict(config), indent=2, ensure_ascii=False).encode("utf-8")
+        self.s3_hook.get_conn().put_object(
+            Bucket=bucket, Key=key, Body=body, ContentType="application/json", **extra
+        )
+        self.log.info("Uploaded the analysis config to %s", uri)
+        return uri
+
+    # Jobs ------------------------------------------------------------------------------------------------------
+
+    def create_processing_job(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        response = self.conn.create_processing_job(**request)
+        self.log.info("Created processing job %s", request["ProcessingJobName"])
+        return response
+
+    def describe_processing_job(self, job_name: str) -> dict[str, Any]:
+        return self.conn.describe_processing_job(ProcessingJobName=job_name)
+
+    def stop_processing_job(self, job_name: str) -> bool:
+        """Ask the job to stop; False (logged, not raised) when it had already finished."""
+        try:
+            self.conn.stop_processing_job(ProcessingJobName=job_name)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ValidationException":
+                self.log.info("Processing job %s was not stopped: %s", job_name, error)
+                return False
+            raise
+        self.log.info("Sent StopProcessingJob for %s", job_name)
+        return True
+
+    def find_attempts(self, family: str) -> list[dict[str, Any]]:
+        """Summaries of the jobs of a task's job family, oldest attempt first (each with an ``Attempt`` key)."""
+        found = []
+        for page in self.conn.get_paginator("list_processing_jobs").paginate(NameContains=family):
+            for summary in page.get("ProcessingJobSummaries", []):
+                attempt = attempt_of(family, summary["ProcessingJobName"])
+                if attempt is not None:
+                    found.append({**summary, "Attempt": attempt})
+        return sorted(found, key=lambda summary: summary["Attempt"])
+
+    def describe_with_retry(self, job_name: str, *, retry_delay: float = 5.0, attempts: int = 5) -> dict:
+        """Describe, polling again on throttling / 5xx answers that outlived botocore's own retries."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self.describe_processing_job(job_name)
+            except ClientError as error:
+                if not is_transient(error) or attempt == attempts:
+                    raise
+                self.log.warning("Describing %s failed transiently (%s); polling again", job_name, error)
+                time.sleep(retry_delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def wait_for_job(
+        self,
+        job_name: str,
+        *,
+        check_interval: float = 30,
+        max_ingestion_time: float | None = None,
+        on_poll: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """Poll until the job is Completed, Failed or Stopped and return its last description.
+
+        When ``max_ingestion_time`` (seconds) passes first, the job is stopped and ``ClarifyJobTimeoutError`` is
+        raised: a job nobody waits for any more must not keep billing.
+        """
+        started = time.monotonic()
+        while True:
+            description = self.describe_with_retry(job_name, retry_delay=check_interval)
+            if on_poll is not None:
+                on_poll(description)
+            status = description["ProcessingJobStatus"]
+            if status in TERMINAL_STATES:
+                return description
+            elapsed = time.monotonic() - started
+            if max_ingestion_time is not None and elapsed > max_ingestion_time:
+                self.stop_processing_job(job_name)
+                raise ClarifyJobTimeoutError(
+                    f"Processing job {job_name} was still {status} after {elapsed:.0f} s, beyond "
+                    f"max_ingestion_time={max_ingestion_time} s; StopProcessingJob was sent"
+                )
+            self.log.info("Processing job %s is %s; next check in %s s", job_name, status, check_interval)
+            time.sleep(check_interval)
+
+    # Results ---------------------------------------------------------------------------------------------------
+
+    def read_analysis(self, output_uri: str) -> dict[str, Any]:
+        """The parsed ``analysis.json`` under the job's output prefix."""
+        bucket, key = parse_s3_uri(join_s3_uri(output_uri, ANALYSIS_FILE_NAME), "output_uri")
+        body = self.s3_hook.get_conn().get_object(Bucket=bucket, Key=key)["Body"].read()
+        return json.loads(body.decode("utf-8"))
+
+    def list_output_files(self, output_uri: str) -> dict[str, str]:
+        """Every file the job wrote (analysis.json, report.*, explanations_shap/*): relative name → S3 URI."""
+        bucket, prefix = parse_s3_uri(output_uri, "output_uri")
+        prefix = prefix.rstrip("/") + "/" if prefix else ""
+        keys = self.s3_hook.list_keys(bucket_name=bucket, prefix=prefix) or []
+        return {key[len(prefix) :]: f"s3://{bucket}/{key}" for key in sorted(keys) if not key.endswith("/")}
+
+    def job_result(
+        self, description: Mapping[str, Any], *, warnings: list[str] | None = None
+    ) -> dict[str, Any]:
+        """The XCom summary of a Completed job: ClarifyResult built from its analysis.json and output files."""
+        output_uri = output_uri_of(description)
+        if not output_uri:
+            raise ValueError(
+                f"Processing job {description.get('ProcessingJobName')} has no '{OUTPUT_NAME}' output: it was "
+                "not started as a Clarify job"
+            )
+        analysis = self.read_analysis(output_uri)
+        return managed_result(
+            analysis,
+            job_name=description["ProcessingJobName"],
+            job_status=description["ProcessingJobStatus"],
+            output_uri=output_uri,
+            output_files=self.list_output_files(output_uri),
+            warnings=warnings,
+        )
+
+
+def managed_result(
+    analysis: Mapping[str, Any],
+    *,
+    job_name: str,
+    job_status: str,
+    output_uri: str,
+    output_files: Mapping[str, str],
+    warnings: list[str] | None = None,
+) -> dict[str, Any]:
+    """``ClarifyResult.from_analysis(..., engine="managed").to_xcom()`` — one summary shape for both engines."""
+    from airflow_provider_clarify.results import ClarifyResult
+
+    result = ClarifyResult.from_analysis(
+        dict(analysis),
+        engine="managed",
+        job_name=job_name,
+        job_status=job_status,
+        output_uri=output_uri,
+        output_files=output_files,
+        warnings=warnings,
+    )
+    return result.to_xcom()

@@ -1,0 +1,106 @@
+"""ClarifyProcessingJobSensor: wait for a named Clarify job (poke, reschedule or deferrable) and push its result.
+
+Pairs with ``ClarifyOperator(wait_for_completion=False)``: the operator starts the job and returns at once, the
+sensor (``job_name="{{ ti.xcom_pull('start')['job_name'] }}"``) waits and pushes the same ``ClarifyResult``
+summary the operator would have pushed. Failed and Stopped fail the sensor with the job's FailureReason.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.amazon.aws.sensors.base_aws import AwsBaseSensor
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+from airflow.providers.common.compat.sdk import AirflowException, PokeReturnValue, conf
+
+from airflow_provider_clarify.exceptions import ClarifyAnalysisError
+from airflow_provider_clarify.hooks.clarify import FAILED_STATES, SUCCESS_STATE, ClarifyHook, is_transient
+from airflow_provider_clarify.links.clarify import ClarifyProcessingJobLink
+from airflow_provider_clarify.triggers.clarify import ClarifyProcessingJobTrigger
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class ClarifyProcessingJobSensor(AwsBaseSensor[ClarifyHook]):
+    """Wait until a Clarify processing job is Completed and push ``ClarifyResult.to_xcom()``.
+
+    :param job_name: the processing job (templated).
+    :param deferrable: wait in the triggerer (the sensor's ``poke_interval`` becomes the trigger's interval and
+        its ``timeout`` the trigger's deadline).
+    """
+
+    aws_hook_class = ClarifyHook
+    template_fields: Sequence[str] = aws_template_fields("job_name")
+    operator_extra_links = (ClarifyProcessingJobLink(),)
+    ui_color = "#f4d7b4"
+
+    def __init__(
+        self,
+        *,
+        job_name: str,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.job_name = job_name
+        self.deferrable = deferrable
+        self._link_persisted = False
+
+    def execute(self, context: Context) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        done = self.poke(context)
+        if done:
+            return done.xcom_value
+        self.defer(
+            trigger=ClarifyProcessingJobTrigger(
+                self.job_name,
+                check_interval=self.poke_interval,
+                deadline=time.time() + float(self.timeout) if self.timeout else None,
+                stop_on_kill=False,
+                aws_conn_id=self.aws_conn_id,
+                region_name=self.region_name,
+                verify=self.verify,
+                botocore_config=self.botocore_config,
+            ),
+            method_name="execute_complete",
+        )
+
+    def poke(self, context: Context) -> PokeReturnValue | bool:
+        try:
+            description = self.hook.describe_processing_job(self.job_name)
+        except Exception as error:
+            if is_transient(error):
+                self.log.warning("Describing %s failed transiently (%s); poking again", self.job_name, error)
+                return False
+            raise
+        if not self._link_persisted:
+            ClarifyProcessingJobLink.persist(
+                context=context,
+                operator=self,
+                region_name=self.hook.conn_region_name,
+                aws_partition=self.hook.conn_partition,
+                job_name=self.job_name,
+            )
+            self._link_persisted = True
+        status = description["ProcessingJobStatus"]
+        if status == SUCCESS_STATE:
+            return PokeReturnValue(is_done=True, xcom_value=self.hook.job_result(description))
+        if status in FAILED_STATES:
+            reason = description.get("FailureReason") or f"the job ended in state {status}"
+            raise ClarifyAnalysisError(reason, job_name=self.job_name)
+        self.log.info("Processing job %s is %s", self.job_name, status)
+        return False
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        if not event:
+            raise AirflowException(f"{self.task_id} resumed without a trigger event")
+        status = event.get("status")
+        if status == "success":
+            return self.hook.job_result(self.hook.describe_processing_job(self.job_name))
+        if status in ("failed", "stopped"):
+            raise ClarifyAnalysisError(event.get("message") or status, job_name=self.job_name)
+        raise AirflowException(event.get("message") or f"waiting for {self.job_name} ended with {status}")

@@ -1,0 +1,366 @@
+"""The CreateProcessingJob request for the SPEC §15 scenarios, field by field, against hand-written dicts.
+
+Each scenario goes through the operator's own planning (config validation, argument checks, defaults) and the
+pure request builder; the expected request is written out by hand from SPEC §15, never computed by our code.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from airflow_provider_clarify.exceptions import ClarifyInvalidConfigError
+from airflow_provider_clarify.hooks.job_request import build_processing_job_request, upload_mode
+from airflow_provider_clarify.operators.clarify import ClarifyOperator
+
+ROLE = "arn:aws:iam::123456789012:role/ClarifyRole"
+IMAGE_US_EAST_1 = "205585389593.dkr.ecr.us-east-1.amazonaws.com/sagemaker-clarify-processing:1.0"
+DATA = "s3://data-bucket/adult/train.csv"
+OUT = "s3://out-bucket/clarify/run-1"
+
+# SPEC §15, every optional part left out; scenarios add to a deep copy of this.
+SPEC_REQUEST = {
+    "ProcessingJobName": "Job-1",
+    "ProcessingResources": {
+        "ClusterConfig": {"InstanceType": "ml.c5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30}
+    },
+    "AppSpecification": {"ImageUri": IMAGE_US_EAST_1},
+    "RoleArn": ROLE,
+    "ProcessingInputs": [
+        {
+            "InputName": "dataset",
+            "AppManaged": False,
+            "S3Input": {
+                "S3Uri": DATA,
+                "LocalPath": "/opt/ml/processing/input/data",
+                "S3DataType": "S3Prefix",
+                "S3InputMode": "File",
+                "S3DataDistributionType": "FullyReplicated",
+                "S3CompressionType": "None",
+            },
+        },
+        {
+            "InputName": "analysis_config",
+            "AppManaged": False,
+            "S3Input": {
+                "S3Uri": "s3://out-bucket/clarify/run-1/analysis_config.json",
+                "LocalPath": "/opt/ml/processing/input/config",
+                "S3DataType": "S3Prefix",
+                "S3InputMode": "File",
+                "S3DataDistributionType": "FullyReplicated",
+                "S3CompressionType": "None",
+            },
+        },
+    ],
+    "ProcessingOutputConfig": {
+        "Outputs": [
+            {
+                "OutputName": "analysis_result",
+                "AppManaged": False,
+                "S3Output": {
+                    "S3Uri": OUT,
+                    "LocalPath": "/opt/ml/processing/output",
+                    "S3UploadMode": "EndOfJob",
+                },
+            }
+        ]
+    },
+}
+
+CSV_BIAS = {
+    "dataset_type": "text/csv",
+    "headers": ["age", "sex", "hours", "income"],
+    "label": "income",
+    "label_values_or_threshold": [">50K"],
+    "facet": [{"name_or_index": "sex", "value_or_threshold": ["Female"]}],
+    "methods": {"pre_training_bias": {"methods": "all"}},
+}
+
+
+def expected(**changes) -> dict:
+    request = copy.deepcopy(SPEC_REQUEST)
+    request.update(changes)
+    return request
+
+
+def request_for(config, *, job_name="Job-1", **operator_arguments) -> dict:
+    arguments = {"output_uri": OUT, "role_arn": ROLE, "dataset_uri": DATA, **operator_arguments}
+    operator = ClarifyOperator(
+        task_id="clarify", config=config, aws_conn_id=None, region_name="us-east-1", **arguments
+    )
+    plan = operator.plan_job()
+    return build_processing_job_request(job_name=job_name, **plan.request_arguments)
+
+
+def assert_same_request(actual: dict, wanted: dict) -> None:
+    """Field by field first (readable failures), then the whole dict (no extra fields)."""
+    for key in wanted:
+        assert actual.get(key) == wanted[key], key
+    assert sorted(actual) == sorted(wanted)
+    assert actual == wanted
+
+
+def test_csv_pre_training_bias():
+    assert_same_request(request_for(CSV_BIAS), expected())
+
+
+def test_post_training_bias_with_model_name():
+    config = {
+        **CSV_BIAS,
+        "methods": {"post_training_bias": {"methods": ["DPPL", "DI"]}},
+        "predictor": {"model_name": "xgb-model", "instance_type": "ml.m5.large", "initial_instance_count": 1},
+    }
+    assert_same_request(request_for(config), expected())
+
+
+def test_shap():
+    config = {
+        "dataset_type": "text/csv",
+        "headers": ["age", "hours", "income"],
+        "label": "income",
+        "methods": {"shap": {"baseline": [[30, 40]], "num_samples": 50, "agg_method": "mean_abs"}},
+        "predictor": {"endpoint_name": "my-endpoint", "probability": 0},
+    }
+    assert_same_request(request_for(config), expected())
+
+
+def test_pdp():
+    config = {
+        "dataset_type": "text/csv",
+        "headers": ["age", "hours", "income"],
+        "label": "income",
+        "methods": {"pdp": {"features": ["age"], "grid_resolution": 10}},
+        "predictor": {"endpoint_name": "my-endpoint"},
+    }
+    assert_same_request(request_for(config), expected())
+
+
+def test_json_lines():
+    config = {
+        "dataset_type": "application/jsonlines",
+        "features": "features",
+        "label": "label",
+        "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": "sex", "value_or_threshold": [0]}],
+        "methods": {"pre_training_bias": {"methods": "all"}},
+    }
+    data = "s3://data-bucket/lines/"
+    wanted = expected()
+    wanted["ProcessingInputs"][0]["S3Input"]["S3Uri"] = data
+    assert_same_request(request_for(config, dataset_uri=data), wanted)
+
+
+def test_nlp_text_explanations():
+    config = {
+        "dataset_type": "text/csv",
+        "headers": ["review", "rating"],
+        "label": "rating",
+        "methods": {
+            "shap": {
+                "baseline": [["<UNK>"]],
+                "text_config": {"granularity": "token", "language": "english"},
+            }
+        },
+        "predictor": {"endpoint_name": "sentiment", "content_type": "text/csv"},
+    }
+    assert_same_request(request_for(config), expected())
+
+
+def test_multiple_facets():
+    config = {
+        **CSV_BIAS,
+        "facet": [
+            {"name_or_index": "sex", "value_or_threshold": ["Female"]},
+            {"name_or_index": "age", "value_or_threshold": [40]},
+        ],
+    }
+    assert_same_request(request_for(config), expected())
+
+
+def test_joinsource_with_facet_dataset_in_distributed_mode():
+    config = {
+        **CSV_BIAS,
+        "headers": ["id", "age", "hours", "income"],
+        "facet": [{"name_or_index": "sex", "value_or_threshold": ["Female"]}],
+        "facet_dataset_uri": "s3://data-bucket/facets/",
+        "facet_headers": ["id", "sex"],
+        "joinsource_name_or_index": "id",
+    }
+    wanted = expected()
+    wanted["ProcessingResources"]["ClusterConfig"]["InstanceCount"] = 2
+    assert_same_request(request_for(config, instance_count=2), wanted)
+
+
+def test_instance_count_two():
+    wanted = expected()
+    wanted["ProcessingResources"]["ClusterConfig"].update(InstanceCount=2, InstanceType="ml.m5.xlarge")
+    assert_same_request(request_for(CSV_BIAS, instance_count=2, instance_type="ml.m5.xlarge"), wanted)
+
+
+def test_kms_vpc_tags_environment_stopping_condition_and_config_prefix():
+    network = {
+        "EnableNetworkIsolation": True,
+        "EnableInterContainerTrafficEncryption": True,
+        "VpcConfig": {"SecurityGroupIds": ["sg-0abc"], "Subnets": ["subnet-1", "subnet-2"]},
+    }
+    actual = request_for(
+        CSV_BIAS,
+        output_uri=OUT + "/",
+        config_uri="s3://config-bucket/configs/",
+        volume_kms_key="arn:aws:kms:us-east-1:123456789012:key/volume",
+        output_kms_key="arn:aws:kms:us-east-1:123456789012:key/output",
+        network_config=network,
+        environment={"LOG_LEVEL": "debug"},
+        max_runtime_in_seconds=3600,
+        tags={"team": "ml", "cost-center": "42"},
+        volume_size_in_gb=100,
+    )
+    wanted = expected(
+        NetworkConfig={
+            "EnableNetworkIsolation": True,
+            "EnableInterContainerTrafficEncryption": True,
+            "VpcConfig": {"SecurityGroupIds": ["sg-0abc"], "Subnets": ["subnet-1", "subnet-2"]},
+        },
+        Environment={"LOG_LEVEL": "debug"},
+        StoppingCondition={"MaxRuntimeInSeconds": 3600},
+        Tags=[{"Key": "team", "Value": "ml"}, {"Key": "cost-center", "Value": "42"}],
+    )
+    wanted["ProcessingResources"]["ClusterConfig"].update(
+        VolumeSizeInGB=100, VolumeKmsKeyId="arn:aws:kms:us-east-1:123456789012:key/volume"
+    )
+    wanted["ProcessingOutputConfig"]["KmsKeyId"] = "arn:aws:kms:us-east-1:123456789012:key/output"
+    wanted["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] = OUT + "/"
+    # One slash between prefix and file name, whatever the prefix ends with (the SDK writes two).
+    wanted["ProcessingInputs"][1]["S3Input"]["S3Uri"] = "s3://config-bucket/configs/analysis_config.json"
+    assert_same_request(actual, wanted)
+
+
+def test_dataset_uri_from_the_config_when_not_given():
+    config = {**CSV_BIAS, "dataset_uri": "s3://data-bucket/from-config/"}
+    wanted = expected()
+    wanted["ProcessingInputs"][0]["S3Input"]["S3Uri"] = "s3://data-bucket/from-config/"
+    assert_same_request(request_for(config, dataset_uri=None), wanted)
+
+
+def test_explicit_image_uri_wins_and_other_regions_get_their_image():
+    mirror = "111122223333.dkr.ecr.us-east-1.amazonaws.com/my-clarify:1.0"
+    assert request_for(CSV_BIAS, image_uri=mirror)["AppSpecification"] == {"ImageUri": mirror}
+    operator = ClarifyOperator(
+        task_id="t",
+        config=CSV_BIAS,
+        output_uri=OUT,
+        role_arn=ROLE,
+        dataset_uri=DATA,
+        aws_conn_id=None,
+        region_name="cn-north-1",
+    )
+    assert operator.plan_job().request_arguments["image_uri"] == (
+        "122526803553.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-clarify-processing:1.0"
+    )
+
+
+def test_image_upload_mode_is_continuous():
+    assert upload_mode("application/x-image") == "Continuous"
+    assert upload_mode("text/csv") == "EndOfJob"
+    assert upload_mode(None) == "EndOfJob"
+
+
+# Bad arguments: each one fails in planning (before any AWS call), naming the argument.
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"role_arn": None}, "role_arn is required"),
+        ({"role_arn": "ClarifyRole"}, "role_arn must be an IAM role ARN"),
+        ({"output_uri": "/tmp/out"}, "output_uri must be an S3 URI"),
+        ({"output_uri": "s3:///no-bucket"}, "output_uri has no bucket"),
+        ({"dataset_uri": None}, "dataset_uri is missing"),
+        ({"dataset_uri": "https://example.com/data.csv"}, "dataset_uri must be an S3 URI"),
+        ({"config_uri": "gs://bucket/x"}, "config_uri must be an S3 URI"),
+        ({"instance_count": 0}, "instance_count must be a positive integer"),
+        ({"volume_size_in_gb": "lots"}, "volume_size_in_gb must be a positive integer"),
+        ({"max_runtime_in_seconds": -5}, "max_runtime_in_seconds must be a positive integer"),
+        ({"network_config": {"VpcConfig": {"Subnets": ["s"]}}}, "VpcConfig must hold exactly"),
+        ({"network_config": {"EnableNetworkIsolaton": True}}, "unknown keys"),
+        ({"tags": [{"Name": "x"}]}, r"tags\[0\] must be a dict"),
+        ({"job_name": "bad_name!"}, "job_name 'bad_name!' is not a valid"),
+        (
+            {"region_name": "mars-north-1"},
+            "no processing image in region 'mars-north-1'. Supported regions: af-south-1",
+        ),
+    ],
+)
+def test_bad_argument_fails_in_planning(arguments, message):
+    base = {"output_uri": OUT, "role_arn": ROLE, "dataset_uri": DATA, "region_name": "us-east-1"}
+    operator = ClarifyOperator(task_id="t", config=CSV_BIAS, aws_conn_id=None, **{**base, **arguments})
+    with pytest.raises(ClarifyInvalidConfigError, match=message):
+        operator.plan_job()
+
+
+def test_invalid_config_fails_with_its_json_path():
+    bad = {**CSV_BIAS, "methods": {"pre_training_bias": {"methods": ["NOT_A_METRIC"]}}}
+    operator = ClarifyOperator(
+        task_id="t",
+        config=bad,
+        output_uri=OUT,
+        role_arn=ROLE,
+        dataset_uri=DATA,
+        aws_conn_id=None,
+        region_name="us-east-1",
+    )
+    with pytest.raises(ClarifyInvalidConfigError, match=r"methods\.pre_training_bias\.methods") as caught:
+        operator.plan_job()
+    assert caught.value.problems
+
+
+def test_model_method_without_model_fails():
+    config = {**CSV_BIAS, "methods": {"post_training_bias": {"methods": "all"}}}
+    operator = ClarifyOperator(
+        task_id="t",
+        config=config,
+        output_uri=OUT,
+        role_arn=ROLE,
+        dataset_uri=DATA,
+        aws_conn_id=None,
+        region_name="us-east-1",
+    )
+    with pytest.raises(ClarifyInvalidConfigError, match="predict"):
+        operator.plan_job()
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        (
+            {"methods": {"shap": {"baseline": [[1, 2, 3]], "save_local_shap_values": True}}},
+            "save_local_shap_values is true",
+        ),
+        (
+            {"predicted_label_dataset_uri": "s3://b/preds/", "predicted_label_headers": ["pred"]},
+            "predicted_label_dataset_uri joins a second dataset",
+        ),
+    ],
+)
+def test_distributed_mode_requires_joinsource(extra, reason):
+    config = {
+        **CSV_BIAS,
+        "predictor": {"endpoint_name": "e"},
+        **extra,
+    }
+    operator = ClarifyOperator(
+        task_id="t",
+        config=config,
+        output_uri=OUT,
+        role_arn=ROLE,
+        dataset_uri=DATA,
+        aws_conn_id=None,
+        region_name="us-east-1",
+        instance_count=2,
+    )
+    with pytest.raises(ClarifyInvalidConfigError, match=f"joinsource_name_or_index is required.*{reason}"):
+        operator.plan_job()
+    # One instance needs no join column.
+    operator.instance_count = 1
+    operator.plan_job()
