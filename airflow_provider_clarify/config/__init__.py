@@ -1,0 +1,88 @@
+"""The analysis-config layer: typed model, JSON Schema + cross-field validation, SDK-style builders, rendering.
+
+Plain Python (no Airflow, pandas or boto3) so that both engines, the operators and notebooks share one reading
+of ``analysis_config.json`` (schema 1.0).
+"""
+
+from airflow_provider_clarify.config.builders import (
+    AnalysisConfigBuilder,
+    BiasConfig,
+    BiasMethods,
+    DataConfig,
+    ImageConfig,
+    ModelConfig,
+    ModelPredictedLabelConfig,
+    PDPConfig,
+    ReportConfig,
+    SegmentationConfig,
+    SHAPConfig,
+    TextConfig,
+)
+from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
+from airflow_provider_clarify.config.loading import load_config, validate_config
+from airflow_provider_clarify.config.model import (
+    AnalysisConfig,
+    BiasMethod,
+    Facet,
+    ImageSettings,
+    JobIO,
+    Methods,
+    PdpMethod,
+    Predictor,
+    ReportMethod,
+    ShapMethod,
+    TextSettings,
+)
+from airflow_provider_clarify.config.render import coerce_rendered, render_config
+from airflow_provider_clarify.config.requirements import (
+    ModelRequirements,
+    check_model_source,
+    model_requirements,
+    model_source_problems,
+)
+from airflow_provider_clarify.config.schema import (
+    POST_TRAINING_METRICS,
+    PRE_TRAINING_METRICS,
+    SCHEMA_VERSION,
+    analysis_config_schema,
+)
+
+__all__ = [
+    "POST_TRAINING_METRICS",
+    "PRE_TRAINING_METRICS",
+    "SCHEMA_VERSION",
+    "AnalysisConfig",
+    "AnalysisConfigBuilder",
+    "BiasConfig",
+    "BiasMethod",
+    "BiasMethods",
+    "ClarifyConfigError",
+    "ConfigProblem",
+    "DataConfig",
+    "Facet",
+    "ImageConfig",
+    "ImageSettings",
+    "JobIO",
+    "Methods",
+    "ModelConfig",
+    "ModelPredictedLabelConfig",
+    "ModelRequirements",
+    "PDPConfig",
+    "PdpMethod",
+    "Predictor",
+    "ReportConfig",
+    "ReportMethod",
+    "SHAPConfig",
+    "SegmentationConfig",
+    "ShapMethod",
+    "TextConfig",
+    "TextSettings",
+    "analysis_config_schema",
+    "check_model_source",
+    "coerce_rendered",
+    "load_config",
+    "model_requirements",
+    "model_source_problems",
+    "render_config",
+    "validate_config",
+]

@@ -1,0 +1,96 @@
+"""Which configured methods need a model, and whether the config (or the caller) provides one (SPEC §2.5).
+
+Both operators call :func:`check_model_source` before any side effect, so that "SHAP without a model" fails in
+seconds with the field to fix instead of after an upload and a job start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
+from airflow_provider_clarify.config.model import AnalysisConfig
+
+MODEL_SCORE_METHODS = ("shap", "pdp", "asymmetric_shapley_value")
+
+
+@dataclass(frozen=True)
+class ModelRequirements:
+    """What a config asks of a model, and what it provides.
+
+    - ``needs_predictions``: post-training bias is configured (predicted labels from a model or a column/dataset).
+    - ``needs_model_scores``: SHAP / PDP are configured (they always call the model).
+    - ``has_predictor``: ``predictor`` names a model the managed job can call (``endpoint_name`` or ``model_name``).
+    - ``has_predicted_label_source``: ``predicted_label`` or ``predicted_label_dataset_uri`` is set.
+    - ``methods``: keys of the configured methods (``report`` included).
+    """
+
+    needs_predictions: bool
+    needs_model_scores: bool
+    has_predictor: bool
+    has_predicted_label_source: bool
+    methods: list[str]
+
+    @property
+    def needs_model(self) -> bool:
+        """True when some method can only run by calling a model (no predicted labels can stand in)."""
+        return self.needs_model_scores or (self.needs_predictions and not self.has_predicted_label_source)
+
+
+def model_requirements(config: AnalysisConfig | dict[str, Any]) -> ModelRequirements:
+    """Describe ``config`` (an ``AnalysisConfig``, or a document that ``load_config`` accepts)."""
+    if not isinstance(config, AnalysisConfig):
+        from airflow_provider_clarify.config.loading import load_config
+
+        config = load_config(config)
+    names = list(config.methods.names)
+    predictor = config.predictor
+    return ModelRequirements(
+        needs_predictions="post_training_bias" in names,
+        needs_model_scores=any(name in names for name in MODEL_SCORE_METHODS),
+        has_predictor=predictor is not None and predictor.is_model_source,
+        has_predicted_label_source=config.predicted_label is not None
+        or config.predicted_label_dataset_uri is not None,
+        methods=names,
+    )
+
+
+def model_source_problems(
+    config: AnalysisConfig | dict[str, Any], *, local_model_available: bool = False
+) -> list[ConfigProblem]:
+    """The problems :func:`check_model_source` would raise, as a list (``[]`` when a source exists)."""
+    needs = model_requirements(config)
+    if needs.has_predictor or local_model_available:
+        return []
+    local_hint = " (or, for the local engine, pass a predictor such as a Python model or an HTTP URL)"
+    problems = []
+    scored = [f"methods.{name}" for name in needs.methods if name in MODEL_SCORE_METHODS]
+    if scored:
+        problems.append(
+            ConfigProblem(
+                "predictor",
+                f"{' and '.join(scored)} need{'s' if len(scored) == 1 else ''} a model: set predictor.endpoint_name "
+                f"(existing endpoint) or predictor.model_name with instance_type and initial_instance_count"
+                + local_hint,
+            )
+        )
+    if needs.needs_predictions and not needs.has_predicted_label_source:
+        problems.append(
+            ConfigProblem(
+                "predictor",
+                "methods.post_training_bias needs predicted labels: set predicted_label (a column of the dataset) "
+                "or predicted_label_dataset_uri, or give a model via predictor.endpoint_name / predictor.model_name"
+                + local_hint,
+            )
+        )
+    return problems
+
+
+def check_model_source(
+    config: AnalysisConfig | dict[str, Any], *, local_model_available: bool = False
+) -> None:
+    """Raise :class:`ClarifyConfigError` when a configured method needs a model or predictions nothing provides."""
+    problems = model_source_problems(config, local_model_available=local_model_available)
+    if problems:
+        raise ClarifyConfigError(problems)

@@ -1,0 +1,108 @@
+"""The JSON Schema of analysis_config 1.0 and the validator class that reads it the way the SageMaker SDK does.
+
+The structural rules live in ``schema.json`` (shipped as package data) so that they are one readable document,
+usable by editors and other tools. Two readings differ from a stock JSON Schema validator, both to mirror the
+SDK's ``ANALYSIS_CONFIG_SCHEMA_V1_0``:
+
+- enum strings match case-insensitively (the SDK lower-cases ``dataset_type``, ``agg_method``, ... before
+  checking), and
+- ``integer`` means a JSON integer only (``true`` is not ``1``, ``10.0`` is not ``10``), ``number`` excludes
+  booleans, so that the float-only fields (``probability_threshold``) can reject integers with
+  ``{"type": "number", "not": {"type": "integer"}}`` exactly as the SDK's ``float`` check does.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import ValidationError
+
+SCHEMA_VERSION = "1.0"
+
+PRE_TRAINING_METRICS: tuple[str, ...] = ("CI", "DPL", "KL", "JS", "LP", "TVD", "KS", "CDDL")
+POST_TRAINING_METRICS: tuple[str, ...] = (
+    "DPPL",
+    "DI",
+    "DCA",
+    "DCR",
+    "RD",
+    "SD",
+    "DAR",
+    "DRR",
+    "AD",
+    "CDDPL",
+    "TE",
+    "FT",
+    "GE",
+)
+TABULAR_DATASET_TYPES: tuple[str, ...] = (
+    "text/csv",
+    "application/jsonlines",
+    "application/json",
+    "application/x-parquet",
+)
+
+
+@cache
+def analysis_config_schema() -> dict[str, Any]:
+    """The JSON Schema document (draft 2020-12) of analysis_config 1.0, as shipped in ``schema.json``."""
+    text = resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def enum_values(*path: str) -> list[Any]:
+    """The enum of a schema location given as keys below ``$defs`` or ``properties``, e.g. ``("$defs", "shap")``."""
+    node: Any = analysis_config_schema()
+    for key in path:
+        node = node[key]
+    return list(node["enum"])
+
+
+def _is_integer(_checker: Any, instance: Any) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _is_number(_checker: Any, instance: Any) -> bool:
+    return isinstance(instance, (int, float)) and not isinstance(instance, bool)
+
+
+def _enum_ignoring_case(validator: Any, enums: list[Any], instance: Any, schema: dict[str, Any]):
+    if isinstance(instance, str):
+        folded = instance.casefold()
+        if any(isinstance(value, str) and value.casefold() == folded for value in enums):
+            return
+    elif (
+        any(validator.is_type(instance, "number") and instance == value for value in enums)
+        or instance in enums
+    ):
+        return
+    yield ValidationError(f"{instance!r} is not one of {enums!r}")
+
+
+_TYPE_CHECKER = Draft202012Validator.TYPE_CHECKER.redefine_many(
+    {"integer": _is_integer, "number": _is_number}
+)
+
+ClarifySchemaValidator = validators.extend(
+    Draft202012Validator,
+    validators={"enum": _enum_ignoring_case},
+    type_checker=_TYPE_CHECKER,
+)
+
+
+@cache
+def schema_validator() -> Any:
+    """A ready validator for analysis_config 1.0 (built once: compiling ``$ref`` resolution is not free)."""
+    schema = analysis_config_schema()
+    ClarifySchemaValidator.check_schema(schema)
+    return ClarifySchemaValidator(schema)
+
+
+def canonical_enum(value: str, enums: list[str]) -> str:
+    """The spelling of ``value`` used in the schema (``"TEXT/CSV"`` → ``"text/csv"``); ``value`` itself if none."""
+    folded = value.casefold()
+    return next((choice for choice in enums if choice.casefold() == folded), value)

@@ -1,0 +1,563 @@
+"""Validate an analysis-config document: JSON Schema structure first, then the cross-field rules, all problems.
+
+Nothing here reads data or calls AWS: these are the checks the container (and the SDK) would make on the
+document alone, done before any upload or job so the user sees every mistake at once with its JSON path and
+what would be valid. Data-dependent checks (columns exist in the file, value types) belong to the engine.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+
+from airflow_provider_clarify.config.errors import ROOT_PATH, ConfigProblem, join_path
+from airflow_provider_clarify.config.schema import schema_validator
+
+_JSON_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean (true/false)",
+    "array": "a list",
+    "object": "an object",
+    "null": "null",
+}
+
+JSON_CONTENT = "application/json"
+JSONLINES_CONTENT = "application/jsonlines"
+CSV_CONTENT = "text/csv"
+PARQUET = "application/x-parquet"
+
+
+def validate_document(document: Any) -> list[ConfigProblem]:
+    """Every problem of ``document`` (structural, then cross-field), each with its JSON path; ``[]`` if valid."""
+    if not isinstance(document, dict):
+        return [
+            ConfigProblem(ROOT_PATH, f"the analysis config must be a JSON object, got {_json_type(document)}")
+        ]
+    problems = list(schema_problems(document))
+    problems.extend(cross_field_problems(document))
+    return list(dict.fromkeys(problems))
+
+
+# --------------------------------------------------------------------------------------------- JSON Schema part
+
+
+def schema_problems(document: Any) -> list[ConfigProblem]:
+    """Translate the JSON Schema errors of ``document`` into problems with paths and "what would be valid"."""
+    validator = schema_validator()
+    problems: list[ConfigProblem] = []
+    for error in validator.iter_errors(document):
+        problems.extend(_translate(error, validator))
+    return sorted(dict.fromkeys(problems), key=lambda problem: problem.path)
+
+
+def _path_of(error: ValidationError) -> str:
+    path = ROOT_PATH
+    for key in error.absolute_path:
+        path = join_path(path, key)
+    return path
+
+
+def _translate(error: ValidationError, validator: Any) -> Iterator[ConfigProblem]:
+    path = _path_of(error)
+    kind = error.validator
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    instance = error.instance
+    hint = schema.get("x-hint")
+    if kind == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        for key in instance:
+            if key not in allowed:
+                yield ConfigProblem(join_path(path, key), _unknown_key_message(key, allowed))
+    elif kind == "required":
+        for key in error.validator_value:
+            if key not in instance:
+                yield ConfigProblem(join_path(path, key), "required field is missing")
+    elif kind == "type":
+        expected = (
+            error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        )
+        yield ConfigProblem(path, f"must be {_types_phrase(expected)}, got {_describe(instance)}")
+    elif kind == "enum":
+        yield ConfigProblem(path, _enum_message(instance, list(error.validator_value)))
+    elif kind == "not":
+        # The only "not" in the schema is the float rule: {"type": "number", "not": {"type": "integer"}}.
+        yield ConfigProblem(
+            path,
+            f"must be a float such as 0.5 (write {instance}.0 for a whole number), got {_describe(instance)}",
+        )
+    elif kind == "minItems":
+        yield ConfigProblem(
+            path, "must not be an empty list" if error.validator_value == 1 else error.message
+        )
+    elif kind == "minLength":
+        yield ConfigProblem(path, "must not be an empty string")
+    elif kind == "maxLength":
+        yield ConfigProblem(
+            path,
+            _with_hint(f"is {len(instance)} characters long, at most {error.validator_value} allowed", hint),
+        )
+    elif kind in ("minimum", "exclusiveMinimum", "maximum"):
+        relation = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<="}[kind]
+        yield ConfigProblem(path, f"must be {relation} {error.validator_value}, got {instance!r}")
+    elif kind == "pattern":
+        yield ConfigProblem(path, _with_hint(f"{instance!r} does not match {error.validator_value}", hint))
+    elif kind in ("anyOf", "oneOf"):
+        yield from _translate_alternatives(error, validator, path, hint)
+    else:  # pragma: no cover - the schema uses no other keywords; keep jsonschema's own words if one appears
+        yield ConfigProblem(path, error.message)
+
+
+def _translate_alternatives(error: ValidationError, validator: Any, path: str, hint: str | None):
+    """Explain an anyOf failure by the branch(es) whose JSON type fits the value, else by the accepted types."""
+    branches: list[dict[str, Any]] = error.validator_value
+    fitting = [
+        index
+        for index, branch in enumerate(branches)
+        if "type" not in branch
+        or any(validator.is_type(error.instance, kind) for kind in _as_list(branch["type"]))
+    ]
+    if not fitting:
+        kinds = [kind for branch in branches for kind in _as_list(branch.get("type", []))]
+        yield ConfigProblem(
+            path, _with_hint(f"must be {_types_phrase(kinds)}, got {_describe(error.instance)}", hint)
+        )
+        return
+    found = False
+    for sub in error.context or ():
+        if sub.relative_schema_path and sub.relative_schema_path[0] in fitting:
+            for problem in _translate(sub, validator):
+                found = True
+                yield ConfigProblem(
+                    problem.path, _with_hint(problem.message, hint if problem.path == path else None)
+                )
+    if not found:  # pragma: no cover - defensive; jsonschema always reports why a fitting branch failed
+        yield ConfigProblem(path, _with_hint(error.message, hint))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _with_hint(message: str, hint: str | None) -> str:
+    return f"{message}; {hint}" if hint else message
+
+
+def _types_phrase(kinds: Sequence[str]) -> str:
+    names = list(dict.fromkeys(_JSON_TYPE_NAMES.get(kind, kind) for kind in kinds))
+    if "a number" in names and "an integer" in names:
+        names.remove("an integer")
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a {type(value).__name__} (not JSON)"
+
+
+def _describe(value: Any) -> str:
+    try:
+        shown = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{_json_type(value)} {shown}"
+
+
+def _enum_message(value: Any, choices: list[Any]) -> str:
+    message = f"{json.dumps(value, ensure_ascii=False) if isinstance(value, str) else _describe(value)} is not valid;"
+    if isinstance(value, str):
+        suggestion = closest(value, [str(choice) for choice in choices], ignore_case=True)
+        if suggestion:
+            message += f" did you mean {suggestion!r}?"
+    shown = ", ".join(str(choice) for choice in choices)
+    if len(choices) > 20:
+        shown = ", ".join(str(choice) for choice in choices[:20]) + f", ... ({len(choices)} in all)"
+    return f"{message} Valid values (case-insensitive): {shown}"
+
+
+def _unknown_key_message(key: str, allowed: list[str]) -> str:
+    suggestion = closest(key, allowed)
+    if suggestion:
+        return f"unknown key {key!r}; did you mean {suggestion!r}? Valid keys here: {', '.join(allowed)}"
+    return f"unknown key {key!r}; valid keys here: {', '.join(allowed)}"
+
+
+def closest(word: str, choices: Iterable[str], *, ignore_case: bool = False) -> str | None:
+    """The choice most similar to ``word`` (difflib), or ``None`` when nothing is reasonably close."""
+    choices = list(choices)
+    if ignore_case:
+        by_folded = {choice.casefold(): choice for choice in choices}
+        match = difflib.get_close_matches(word.casefold(), list(by_folded), n=1, cutoff=0.6)
+        return by_folded[match[0]] if match else None
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+# -------------------------------------------------------------------------------------------- cross-field part
+
+
+def cross_field_problems(document: dict[str, Any]) -> list[ConfigProblem]:
+    """The rules of SPEC §2.6 and §15 that tie fields together. Tolerates structurally broken parts (skips them)."""
+    problems: list[ConfigProblem] = []
+    dataset_type = _enum_or_none(document.get("dataset_type"))
+    methods = document.get("methods") if isinstance(document.get("methods"), dict) else {}
+    predictor = document.get("predictor") if isinstance(document.get("predictor"), dict) else None
+
+    problems += _method_presence(methods)
+    problems += _dataset_rules(document, dataset_type)
+    problems += _bias_rules(document, methods)
+    problems += _shap_rules(document, methods)
+    problems += _pdp_rules(methods)
+    if predictor is not None:
+        problems += _predictor_rules(document, predictor, dataset_type)
+    problems += _column_name_rules(document, dataset_type, methods)
+    return problems
+
+
+def _enum_or_none(value: Any) -> str | None:
+    return value.casefold() if isinstance(value, str) else None
+
+
+ANALYSIS_METHODS = ("pre_training_bias", "post_training_bias", "shap", "pdp", "asymmetric_shapley_value")
+
+
+def _method_presence(methods: dict[str, Any]) -> list[ConfigProblem]:
+    if isinstance(methods, dict) and not any(name in methods for name in ANALYSIS_METHODS):
+        return [
+            ConfigProblem(
+                "methods",
+                "no analysis method is configured; add at least one of " + ", ".join(ANALYSIS_METHODS[:4]),
+            )
+        ]
+    return []
+
+
+def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[ConfigProblem]:
+    problems = []
+    # Rule 1: JSON / JSON Lines need a features JMESPath (the engine cannot guess where features are).
+    if (
+        dataset_type in (JSON_CONTENT, JSONLINES_CONTENT)
+        and "time_series_data_config" not in document
+        and "features" not in document
+    ):
+        problems.append(
+            ConfigProblem(
+                "features",
+                f"required for dataset_type {dataset_type}: a JMESPath locating the feature values "
+                '(e.g. "features")',
+            )
+        )
+    # Rule 2: separate facet / predicted-label datasets exist only for CSV.
+    if dataset_type is not None and dataset_type != CSV_CONTENT:
+        for key in (
+            "facet_dataset_uri",
+            "facet_headers",
+            "predicted_label_dataset_uri",
+            "predicted_label_headers",
+        ):
+            if key in document:
+                problems.append(
+                    ConfigProblem(
+                        key, f"is only supported for dataset_type text/csv, not {document['dataset_type']}"
+                    )
+                )
+    for headers_key, uri_key in (
+        ("facet_headers", "facet_dataset_uri"),
+        ("predicted_label_headers", "predicted_label_dataset_uri"),
+    ):
+        if headers_key in document and uri_key not in document:
+            problems.append(
+                ConfigProblem(
+                    headers_key, f"only applies together with {uri_key}; set {uri_key} or remove it"
+                )
+            )
+    if dataset_type is not None and dataset_type not in (
+        CSV_CONTENT,
+        JSONLINES_CONTENT,
+        JSON_CONTENT,
+        PARQUET,
+    ):
+        for key in ("predicted_label", "excluded_columns"):
+            if key in document:
+                problems.append(
+                    ConfigProblem(
+                        key, f"is only supported for tabular datasets, not {document['dataset_type']}"
+                    )
+                )
+    if "time_series_data_config" in document and dataset_type not in (None, JSON_CONTENT):
+        problems.append(
+            ConfigProblem(
+                "time_series_data_config", "time series data must have dataset_type application/json"
+            )
+        )
+    return problems
+
+
+def _bias_rules(document: dict[str, Any], methods: dict[str, Any]) -> list[ConfigProblem]:
+    # Rule 3: bias methods need the label, the positive label values and at least one facet.
+    requested = [name for name in ("pre_training_bias", "post_training_bias") if name in methods]
+    if not requested:
+        return []
+    what = " and ".join(f"methods.{name}" for name in requested)
+    needs = {
+        "label": "the label column (name or index, or a JMESPath for JSON data)",
+        "label_values_or_threshold": "the positive label values, or one threshold, as a list (e.g. [1])",
+        "facet": 'a list of facets, e.g. [{"name_or_index": "sex"}]',
+    }
+    return [
+        ConfigProblem(key, f"required by {what}: {text}")
+        for key, text in needs.items()
+        if key not in document
+    ]
+
+
+def _shap_rules(document: dict[str, Any], methods: dict[str, Any]) -> list[ConfigProblem]:
+    shap = methods.get("shap")
+    if not isinstance(shap, dict):
+        return []
+    problems = []
+    # Rule 5: an explicit baseline leaves nothing to cluster.
+    if "baseline" in shap and "num_clusters" in shap:
+        problems.append(
+            ConfigProblem(
+                "methods.shap.num_clusters",
+                "cannot be combined with methods.shap.baseline (num_clusters only sizes the baseline Clarify "
+                "computes when none is given); remove one of the two",
+            )
+        )
+    # Rule 6: features_to_explain is for tabular features only.
+    if "features_to_explain" in shap:
+        for other in ("text_config", "image_config"):
+            if other in shap:
+                problems.append(
+                    ConfigProblem(
+                        "methods.shap.features_to_explain",
+                        f"is not supported together with methods.shap.{other} (text and image explanations "
+                        "explain every unit); remove one of the two",
+                    )
+                )
+        explain = shap["features_to_explain"]
+        if isinstance(explain, list):
+            for index, feature in enumerate(explain):
+                for key in ("label", "predicted_label"):
+                    if key in document and feature == document[key]:
+                        problems.append(
+                            ConfigProblem(
+                                f"methods.shap.features_to_explain[{index}]",
+                                f"{feature!r} is the {key} column, which is never a model feature",
+                            )
+                        )
+    return problems
+
+
+def _pdp_rules(methods: dict[str, Any]) -> list[ConfigProblem]:
+    pdp = methods.get("pdp")
+    # Rule 4: without SHAP there is no ranking to pick the top features from.
+    if isinstance(pdp, dict) and "shap" not in methods and "features" not in pdp:
+        return [
+            ConfigProblem(
+                "methods.pdp.features",
+                "required when methods.shap is absent (PDP features must be provided when SHAP is not "
+                'configured); list feature names or indices, e.g. ["age"]',
+            )
+        ]
+    return []
+
+
+def _predictor_rules(
+    document: dict[str, Any], predictor: dict[str, Any], dataset_type: str | None
+) -> list[ConfigProblem]:
+    problems = []
+    # ModelConfig rule of the SDK: an existing endpoint, or a model to deploy on a shadow endpoint, never both.
+    if "endpoint_name" in predictor:
+        for key in (
+            "model_name",
+            "instance_type",
+            "initial_instance_count",
+            "endpoint_name_prefix",
+            "accelerator_type",
+        ):
+            if key in predictor:
+                problems.append(
+                    ConfigProblem(
+                        f"predictor.{key}",
+                        "cannot be combined with predictor.endpoint_name (which reuses an existing endpoint); "
+                        f"remove {key}, or remove endpoint_name to deploy a shadow endpoint from model_name",
+                    )
+                )
+    elif "model_name" in predictor:
+        for key in ("instance_type", "initial_instance_count"):
+            if key not in predictor:
+                example = '"ml.m5.xlarge"' if key == "instance_type" else "1"
+                problems.append(
+                    ConfigProblem(
+                        f"predictor.{key}",
+                        f"required with predictor.model_name to deploy the shadow endpoint (e.g. {example})",
+                    )
+                )
+    elif "endpoint_name_prefix" in predictor:
+        problems.append(
+            ConfigProblem(
+                "predictor.endpoint_name_prefix",
+                "only applies with predictor.model_name (it names the shadow endpoint)",
+            )
+        )
+
+    content_type = _enum_or_none(predictor.get("content_type"))
+    if content_type is None and "content_type" not in predictor:
+        if dataset_type == PARQUET:
+            problems.append(
+                ConfigProblem(
+                    "predictor.content_type",
+                    "required when dataset_type is application/x-parquet (the model cannot receive Parquet); "
+                    "use text/csv, application/jsonlines or application/json",
+                )
+            )
+        content_type = dataset_type  # the container defaults content_type to the dataset format
+    problems += _template_rules(document, predictor, content_type)
+    return problems
+
+
+def _template_rules(
+    document: dict[str, Any], predictor: dict[str, Any], content_type: str | None
+) -> list[ConfigProblem]:
+    # Rule 8: the request body of JSON Lines / JSON models is built from templates.
+    problems = []
+    content_template = predictor.get("content_template")
+    record_template = predictor.get("record_template")
+    if content_type == JSONLINES_CONTENT:
+        if "content_template" not in predictor:
+            problems.append(
+                ConfigProblem(
+                    "predictor.content_template",
+                    "required for application/jsonlines model input: a template with the placeholder $features, "
+                    'e.g. "{\\"features\\":$features}"',
+                )
+            )
+        elif isinstance(content_template, str) and "$features" not in content_template:
+            problems.append(
+                ConfigProblem(
+                    "predictor.content_template",
+                    "must contain the placeholder $features for application/jsonlines model input",
+                )
+            )
+    elif content_type == JSON_CONTENT:
+        if "content_template" not in predictor:
+            problems.append(
+                ConfigProblem(
+                    "predictor.content_template",
+                    "required for application/json model input: a template with $records (a batch) or $record "
+                    '(one record per request), e.g. "{\\"instances\\": $records}"',
+                )
+            )
+        elif isinstance(content_template, str) and "$record" not in content_template:
+            problems.append(
+                ConfigProblem(
+                    "predictor.content_template",
+                    "must contain the placeholder $records or $record for application/json model input",
+                )
+            )
+        if "record_template" not in predictor:
+            problems.append(
+                ConfigProblem(
+                    "predictor.record_template",
+                    'required for application/json model input: e.g. "$features", "$features_kvp" or '
+                    '"{\\"A\\": \\"${A}\\"}"',
+                )
+            )
+    if isinstance(record_template, str):
+        problems += _record_template_rules(document, record_template)
+    return problems
+
+
+def _record_template_rules(document: dict[str, Any], template: str) -> list[ConfigProblem]:
+    import re
+
+    kvp = template.count("$features_kvp")
+    plain = len(re.findall(r"\$features(?!_kvp)", template))
+    named = re.findall(r'"\$\{([^}]*)\}"', template)
+    path = "predictor.record_template"
+    if kvp > 1 or (kvp and (plain or named)):
+        return [ConfigProblem(path, "$features_kvp must be the only placeholder of the record template")]
+    if not (kvp or plain or named):
+        return [
+            ConfigProblem(
+                path,
+                "has no placeholder; use $features (optionally with $feature_names), exactly one $features_kvp, "
+                'or "${NAME}" per feature',
+            )
+        ]
+    headers = document.get("headers")
+    if named and isinstance(headers, list):
+        return [
+            ConfigProblem(path, f'"${{{name}}}" names no column in headers' + _did_you_mean(name, headers))
+            for name in named
+            if name not in headers
+        ]
+    return []
+
+
+def _did_you_mean(word: Any, choices: Iterable[Any]) -> str:
+    suggestion = closest(str(word), [str(choice) for choice in choices])
+    return f"; did you mean {suggestion!r}?" if suggestion else ""
+
+
+def _column_name_rules(
+    document: dict[str, Any], dataset_type: str | None, methods: dict[str, Any]
+) -> list[ConfigProblem]:
+    """Column *names* must exist in the header lists the document itself gives (CSV and Parquet address columns by
+    name; for JSON data ``label`` etc. are JMESPath expressions and are not checked here)."""
+    headers = document.get("headers")
+    if dataset_type not in (CSV_CONTENT, PARQUET) or not isinstance(headers, list):
+        return []
+    main = [str(name) for name in headers]
+    facet_side = main + [str(name) for name in _list(document.get("facet_headers"))]
+    predicted_side = main + [str(name) for name in _list(document.get("predicted_label_headers"))]
+    checks: list[tuple[str, Any, list[str]]] = [
+        ("label", document.get("label"), main),
+        ("predicted_label", document.get("predicted_label"), predicted_side),
+        ("group_variable", document.get("group_variable"), facet_side),
+        ("joinsource_name_or_index", document.get("joinsource_name_or_index"), main),
+    ]
+    for index, facet in enumerate(_list(document.get("facet"))):
+        if isinstance(facet, dict):
+            checks.append((f"facet[{index}].name_or_index", facet.get("name_or_index"), facet_side))
+    for index, column in enumerate(_list(document.get("excluded_columns"))):
+        checks.append((f"excluded_columns[{index}]", column, main))
+    shap = methods.get("shap") if isinstance(methods.get("shap"), dict) else {}
+    for index, column in enumerate(_list(shap.get("features_to_explain"))):
+        checks.append((f"methods.shap.features_to_explain[{index}]", column, main))
+    pdp = methods.get("pdp") if isinstance(methods.get("pdp"), dict) else {}
+    for index, column in enumerate(_list(pdp.get("features"))):
+        checks.append((f"methods.pdp.features[{index}]", column, main))
+    problems = []
+    for path, name, known in checks:
+        if isinstance(name, str) and name not in known:
+            problems.append(
+                ConfigProblem(path, f"{name!r} is not a column in headers" + _did_you_mean(name, known))
+            )
+    return problems
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
