@@ -14,3 +14,23 @@ def jsonlines_echo_count(body: bytes) -> str:
     import json
 
     return "\n".join(json.dumps({"score": len(json.loads(line)["f"])}) for line in body.decode().splitlines())
+
+
+class CsvFunctionModel:
+    """An in-process model behind the text/csv contract: parses each request line into floats and answers
+    ``function(values)`` (a float or a list of floats) as one CSV line."""
+
+    def __init__(self, function):
+        self.function = function
+        self.records = 0
+
+    def __call__(self, body: bytes) -> str:
+        lines = body.decode().splitlines()
+        self.records += len(lines)
+        answers = []
+        for line in lines:
+            result = self.function([float(v) for v in line.split(",")])
+            answers.append(
+                ",".join(repr(float(v)) for v in result) if isinstance(result, list) else repr(float(result))
+            )
+        return "\n".join(answers)

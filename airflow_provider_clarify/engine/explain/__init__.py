@@ -1,0 +1,9 @@
+"""Model explanations (SPEC §6-§8): Kernel SHAP (tabular and text), partial dependence, their output files."""
+
+from __future__ import annotations
+
+from .errors import ExplanationError
+from .features import ExplanationData
+from .runner import run_explanations
+
+__all__ = ["ExplanationData", "ExplanationError", "run_explanations"]

@@ -1,0 +1,39 @@
+"""explanations_shap/* files (SPEC §8.3-8.5), each written to a temporary name and renamed into place."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+SHAP_DIR = "explanations_shap"
+
+
+def write_atomic(path: Path, writer: Callable[[IO[str]], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            writer(stream)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    write_atomic(path, lambda stream: frame.to_csv(stream, index=False, lineterminator="\n"))
+
+
+def write_jsonl(path: Path, documents: list[dict]) -> None:
+    def writer(stream: IO[str]) -> None:
+        for document in documents:
+            stream.write(json.dumps(document, ensure_ascii=False, allow_nan=False))
+            stream.write("\n")
+
+    write_atomic(path, writer)

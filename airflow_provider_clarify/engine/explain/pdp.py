@@ -1,0 +1,89 @@
+"""Partial dependence (SPEC §7): for each grid value, set the feature in every (sampled) record and average the
+model's scores. All grid values of one feature go to the model as one batch of records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ExplanationError
+from .features import FREE_TEXT, NUMERICAL
+
+UNSUPPORTED = "Detected data type is not supported for PDP. PDP can only be computed for numerical or categorical columns"
+
+
+def resolve_pdp_features(requested: list[Any], feature_names: list[str]) -> list[str]:
+    """Feature names for ``methods.pdp.features`` (names or indices into the model features)."""
+    names = []
+    for entry in requested:
+        if isinstance(entry, int) and not isinstance(entry, bool):
+            if not 0 <= entry < len(feature_names):
+                raise ExplanationError(
+                    f"methods.pdp.features index {entry} is out of range: the model has {len(feature_names)} "
+                    f"features {feature_names}"
+                )
+            names.append(feature_names[entry])
+        elif str(entry) in feature_names:
+            names.append(str(entry))
+        else:
+            raise ExplanationError(
+                f"methods.pdp.features names {entry!r}, which is not a model feature; valid: {feature_names}"
+            )
+    return names
+
+
+def grid(series: pd.Series, kind: str, resolution: int) -> tuple[list[Any], list[float]]:
+    """Grid values and the fraction of records per grid cell."""
+    values = series.dropna()
+    if kind == NUMERICAL:
+        numbers = values.astype(float).to_numpy()
+        low, high = float(numbers.min()), float(numbers.max())
+        if low == high:
+            return [low], [1.0]
+        edges = np.linspace(low, high, resolution + 1)
+        centres = (edges[:-1] + edges[1:]) / 2
+        cells = np.clip(np.searchsorted(edges, numbers, side="right") - 1, 0, resolution - 1)
+        counts = np.bincount(cells, minlength=resolution)
+        return centres.tolist(), (counts / counts.sum()).tolist()
+    counts = values.value_counts(sort=False)
+    order = list(pd.unique(values))
+    total = float(counts.sum())
+    return order, [float(counts[v]) / total for v in order]
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def partial_dependence(
+    data: pd.DataFrame,
+    feature: str,
+    kind: str,
+    model: Any,
+    resolution: int,
+    target_names: list[str] | None,
+) -> dict[str, Any]:
+    """One PDP entry (SPEC §8.2); an unsupported column type gives the per-feature error entry (SPEC §10.3)."""
+    if kind == FREE_TEXT:
+        return {"feature_name": feature, "data_type": kind, "error": UNSUPPORTED}
+    values, distribution = grid(data[feature], kind, resolution)
+    n = len(data)
+    synthetic = pd.concat([data] * len(values), ignore_index=True)
+    column = np.repeat(np.asarray(values, dtype=object), n)
+    if kind == NUMERICAL and pd.api.types.is_integer_dtype(data[feature].dtype):
+        synthetic[feature] = column.astype(float)
+    else:
+        synthetic[feature] = pd.Series(column, dtype=data[feature].dtype if kind != NUMERICAL else float)
+    scores = np.asarray(model.predict_scores(synthetic), dtype=float).reshape(len(values), n, -1)
+    means = scores.mean(axis=1)  # grid × targets
+    names = target_names or list(model.target_names)
+    return {
+        "feature_name": feature,
+        "data_type": kind,
+        "feature_values": [_plain(v) for v in values],
+        "data_distribution": distribution,
+        "model_predictions": means.T.tolist(),
+        "label_headers": names,
+    }
