@@ -31,8 +31,12 @@ def load_config(source: Any) -> AnalysisConfig:
         return config_from_document(dict(source))
     from airflow_provider_clarify.config import builders
 
-    if isinstance(source, (list, tuple)) or builders.is_builder(source):
+    if builders.is_builder(source) or (
+        isinstance(source, (list, tuple)) and any(builders.is_builder(item) for item in source)
+    ):
         return builders.build(source)
+    if isinstance(source, (list, tuple)):
+        return config_from_document(source)  # a JSON array is not a config: reported as such
     raise ClarifyConfigError(
         f"cannot read an analysis config from a {type(source).__name__}; give a dict, a JSON string, a path to a "
         ".json file, an AnalysisConfig or builder objects (DataConfig, BiasConfig, ...)"

@@ -84,6 +84,9 @@ def _translate(error: ValidationError, validator: Any) -> Iterator[ConfigProblem
         )
         yield ConfigProblem(path, f"must be {_types_phrase(expected)}, got {_describe(instance)}")
     elif kind == "enum":
+        declared = schema.get("type")
+        if declared is not None and not any(validator.is_type(instance, t) for t in _as_list(declared)):
+            return  # the "type" error at this path already says what is wrong
         yield ConfigProblem(path, _enum_message(instance, list(error.validator_value)))
     elif kind == "not":
         # The only "not" in the schema is the float rule: {"type": "number", "not": {"type": "integer"}}.
@@ -184,15 +187,16 @@ def _describe(value: Any) -> str:
 
 
 def _enum_message(value: Any, choices: list[Any]) -> str:
-    message = f"{json.dumps(value, ensure_ascii=False) if isinstance(value, str) else _describe(value)} is not valid;"
+    shown_value = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else _describe(value)
+    message = f"{shown_value} is not valid"
     if isinstance(value, str):
         suggestion = closest(value, [str(choice) for choice in choices], ignore_case=True)
         if suggestion:
-            message += f" did you mean {suggestion!r}?"
-    shown = ", ".join(str(choice) for choice in choices)
+            message += f"; did you mean {suggestion!r}?"
+    shown = ", ".join(str(choice) for choice in choices[:20])
     if len(choices) > 20:
-        shown = ", ".join(str(choice) for choice in choices[:20]) + f", ... ({len(choices)} in all)"
-    return f"{message} Valid values (case-insensitive): {shown}"
+        shown += f", ... ({len(choices)} in all)"
+    return f"{message} (valid, case-insensitive: {shown})"
 
 
 def _unknown_key_message(key: str, allowed: list[str]) -> str:
@@ -221,9 +225,10 @@ def cross_field_problems(document: dict[str, Any]) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
     dataset_type = _enum_or_none(document.get("dataset_type"))
     methods = document.get("methods") if isinstance(document.get("methods"), dict) else {}
+    if isinstance(document.get("methods"), dict):
+        problems += _method_presence(methods)
     predictor = document.get("predictor") if isinstance(document.get("predictor"), dict) else None
 
-    problems += _method_presence(methods)
     problems += _dataset_rules(document, dataset_type)
     problems += _bias_rules(document, methods)
     problems += _shap_rules(document, methods)

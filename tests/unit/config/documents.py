@@ -1,0 +1,44 @@
+"""Small, valid documents the config tests start from (each test copies before changing anything)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+BIAS_CSV: dict[str, Any] = {
+    "dataset_type": "text/csv",
+    "headers": ["age", "sex", "income", "target"],
+    "label": "target",
+    "label_values_or_threshold": [1],
+    "facet": [{"name_or_index": "sex", "value_or_threshold": [0]}],
+    "methods": {"pre_training_bias": {"methods": "all"}},
+}
+
+SHAP_CSV: dict[str, Any] = {
+    "dataset_type": "text/csv",
+    "headers": ["age", "sex", "income", "target"],
+    "label": "target",
+    "methods": {"shap": {"num_samples": 100}},
+    "predictor": {"endpoint_name": "my-endpoint"},
+}
+
+
+def variant(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A deep copy of ``base`` with dotted-path changes; a value of ``DELETE`` removes the key.
+
+    ``variant(BIAS_CSV, **{"methods.shap": {...}})`` — keys with dots address nested objects.
+    """
+    document = copy.deepcopy(base)
+    for dotted, value in changes.items():
+        *parents, last = dotted.split(".")
+        target = document
+        for key in parents:
+            target = target.setdefault(key, {})
+        if value is DELETE:
+            target.pop(last, None)
+        else:
+            target[last] = value
+    return document
+
+
+DELETE = object()
