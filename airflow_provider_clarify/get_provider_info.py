@@ -14,7 +14,10 @@ INTEGRATION = "Amazon SageMaker Clarify"
 
 # Modules grow with the provider: list each one as it lands (tests/integration/test_provider_registration.py).
 HOOK_MODULES: list[str] = ["airflow_provider_clarify.hooks.clarify"]
-OPERATOR_MODULES: list[str] = ["airflow_provider_clarify.operators.clarify"]
+OPERATOR_MODULES: list[str] = [
+    "airflow_provider_clarify.operators.clarify",
+    "airflow_provider_clarify.operators.gate",
+]
 SENSOR_MODULES: list[str] = ["airflow_provider_clarify.sensors.clarify"]
 TRIGGER_MODULES: list[str] = ["airflow_provider_clarify.triggers.clarify"]
 EXTRA_LINKS: list[str] = ["airflow_provider_clarify.links.clarify.ClarifyProcessingJobLink"]

@@ -1,0 +1,163 @@
+"""Where Clarify outputs live: a local directory or an ``s3://`` prefix, behind one small set of functions.
+
+The local operator and the gate both read and write "next to the analysis output", which may be either; this keeps
+the branching on the URI scheme in one place. S3 goes through the amazon provider's ``S3Hook`` so connections,
+endpoints and credentials resolve exactly as for every other AWS task.
+
+**Atomic publication on S3.** S3 has no rename, so "atomic" means: every file is uploaded first and
+``analysis.json`` LAST — its presence marks a complete output, exactly as a reader of the managed job's output
+would assume. If anything fails (or the task is killed) before that, the objects already uploaded are deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+COMPLETION_MARKER = "analysis.json"
+
+
+def is_s3(uri: str | os.PathLike[str] | None) -> bool:
+    return isinstance(uri, str) and uri.startswith("s3://")
+
+
+def split_s3(uri: str) -> tuple[str, str]:
+    """``s3://bucket/a/b`` → ``("bucket", "a/b")``; a clear error for a URI without a bucket."""
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    if not bucket:
+        raise ValueError(f"{uri!r} is not an s3://bucket/key URI")
+    return bucket, key
+
+
+def join(base: str, name: str) -> str:
+    if is_s3(base):
+        return f"{base.rstrip('/')}/{name}"
+    return str(Path(base) / name)
+
+
+def s3_hook(aws_conn_id: str | None) -> S3Hook:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    return S3Hook(aws_conn_id=aws_conn_id)
+
+
+def write_text(uri: str, text: str, *, aws_conn_id: str | None = "aws_default") -> None:
+    """Write one small text file; locally via a temporary name and rename, so readers never see half a file."""
+    if is_s3(uri):
+        bucket, key = split_s3(uri)
+        s3_hook(aws_conn_id).load_string(text, key=key, bucket_name=bucket, replace=True)
+        return
+    target = Path(uri)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_json(uri: str, *, aws_conn_id: str | None = "aws_default") -> Any:
+    if is_s3(uri):
+        bucket, key = split_s3(uri)
+        return json.loads(s3_hook(aws_conn_id).read_key(key, bucket_name=bucket))
+    return json.loads(Path(uri).read_text(encoding="utf-8"))
+
+
+def upload_directory(
+    local_dir: Path,
+    prefix: str,
+    client: Any,
+    *,
+    log: Callable[[str], None] = print,
+) -> list[str]:
+    """Upload every file under ``local_dir`` to the ``s3://`` ``prefix``, ``analysis.json`` last.
+
+    Returns the relative names uploaded. On any failure (including KeyboardInterrupt / task kill) the objects
+    uploaded so far are deleted before the error propagates, so the prefix holds all of the output or none.
+    """
+    bucket, key_prefix = split_s3(prefix)
+    key_prefix = key_prefix.rstrip("/")
+    names = sorted(
+        path.relative_to(local_dir).as_posix()
+        for path in local_dir.rglob("*")
+        if path.is_file() and not path.name.startswith(".")
+    )
+    names.sort(key=lambda name: name == COMPLETION_MARKER)  # stable: analysis.json moves to the end
+    uploaded: list[str] = []
+    try:
+        for name in names:
+            key = f"{key_prefix}/{name}" if key_prefix else name
+            client.upload_file(str(local_dir / name), bucket, key)
+            uploaded.append(key)
+            log(f"uploaded s3://{bucket}/{key}")
+    except BaseException:
+        delete_keys(client, bucket, uploaded, log=log)
+        raise
+    return names
+
+
+def delete_keys(client: Any, bucket: str, keys: list[str], *, log: Callable[[str], None] = print) -> None:
+    """Best-effort removal of partially published outputs (never masks the original error)."""
+    for start in range(0, len(keys), 1000):
+        batch = keys[start : start + 1000]
+        try:
+            client.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True}
+            )
+            log(f"removed {len(batch)} partially uploaded object(s) from s3://{bucket}")
+        except Exception as err:  # pragma: no cover - reported, not raised: the first error matters more
+            log(f"could not remove partial outputs from s3://{bucket}: {err}")
+
+
+def publish_local_directory(source: Path, target: Path) -> list[str]:
+    """Move a finished output directory's files into ``target`` (a local directory), analysis.json last.
+
+    Files are renamed within one filesystem when possible (``os.replace`` is atomic per file); the completion
+    marker is moved last so a reader that waits for analysis.json never sees a partial output.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    names = sorted(
+        path.relative_to(source).as_posix()
+        for path in source.rglob("*")
+        if path.is_file() and not path.name.startswith(".")
+    )
+    names.sort(key=lambda name: name == COMPLETION_MARKER)
+    moved: list[Path] = []
+    try:
+        for name in names:
+            destination = target / name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            _move(source / name, destination)
+            moved.append(destination)
+    except BaseException:
+        for path in moved:
+            path.unlink(missing_ok=True)
+        raise
+    return names
+
+
+def _move(source: Path, destination: Path) -> None:
+    try:
+        os.replace(source, destination)
+    except OSError:
+        # Across filesystems: copy to a hidden temporary name beside the destination, then rename.
+        import shutil
+
+        handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
+        os.close(handle)
+        try:
+            shutil.copyfile(source, temporary)
+            os.replace(temporary, destination)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
