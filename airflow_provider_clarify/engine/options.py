@@ -1,0 +1,35 @@
+"""Engine tuning knobs that are not part of the Clarify analysis config.
+
+They change how the engine works (chunk sizes, concurrency, compatibility quirks) but never what a correct
+result is, except ``strict_clarify_compat`` which chooses between reproducing the reference quirks (default) and
+the more intuitive reading of tiny datasets (SPEC §3.5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class EngineOptions:
+    """Options of one engine run.
+
+    ``strict_clarify_compat``: reproduce the reference's type-inference quirks (a 0/1 label on a tiny dataset is
+    read as continuous); when off, such integer columns are treated as categorical and a warning is logged.
+    ``chunk_rows``: target rows per streamed chunk (CSV/Parquet readers size their blocks from it).
+    ``batch_size`` / ``max_concurrency``: records per model request and parallel requests (predictors).
+    ``pdp_max_records``: records used for partial dependence (explanations).
+    ``max_distinct_values``: distinct values kept per role column (and distinct role-value tuples per facet)
+    before the engine stops tracking them exactly and falls back to a second streaming pass.
+    ``progress_interval_seconds``: how often long reads log rows read and rate at INFO.
+    ``ft_n_jobs``: parallel jobs for the flip test's nearest-neighbour queries (-1 = all cores).
+    """
+
+    strict_clarify_compat: bool = True
+    chunk_rows: int = 500_000
+    batch_size: int = 1000
+    max_concurrency: int = 4
+    pdp_max_records: int = 2000
+    max_distinct_values: int = 1_000_000
+    progress_interval_seconds: float = 10.0
+    ft_n_jobs: int = -1
