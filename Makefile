@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+LINT_PATHS := $(wildcard airflow_provider_clarify dags tests benchmarks sample_data)
 
 .PHONY: install lint test test-unit test-integration demo bench clean
 
@@ -19,8 +20,8 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP)
 
 lint: install
-	$(BIN)/ruff check airflow_provider_clarify dags tests benchmarks
-	$(BIN)/ruff format --check airflow_provider_clarify dags tests benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
