@@ -1,0 +1,603 @@
+"""Charts and tables of the Clarify analysis report, as rich-display objects.
+
+This module is copied verbatim into the first code cell of ``report.ipynb`` so that the notebook re-runs in any
+Jupyter with matplotlib installed, without this provider. It therefore stays self-contained: standard library and
+matplotlib only, no imports from the package, no pyplot (global figure state would leak between reports written
+in one worker process).
+
+Every public function returns an object that Jupyter knows how to show (``_repr_png_`` for charts,
+``_repr_html_`` for tables); the report writer executes the same cells in-process, stores those representations
+as the notebook outputs, and draws the very same objects on PDF pages.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import itertools
+import json
+import math
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies, and still readable in grey print.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+BAR_COLOR = "#0072B2"
+HIGHLIGHT_COLOR = "#D55E00"
+MUTED_COLOR = "#B8C4CE"
+TEXT_COLOR = "#24292F"
+GRID_COLOR = "#E4E8EC"
+ERROR_COLOR = "#B42318"
+PNG_DPI = 110
+MAX_BARS = 20
+TOP_SHAP = 10
+GROUPS_PER_CHART = 6
+
+# Where each metric shows "no difference between the facets" (SPEC §9): DI is a ratio, every other one a
+# difference or distance.
+PARITY = {"DI": 1.0}
+
+STAGE_TITLES = {
+    "pre_training_bias_metrics": "Pre-training bias metrics",
+    "post_training_bias_metrics": "Post-training bias metrics",
+}
+
+
+def load_analysis(path: str | Path = "analysis.json") -> dict:
+    """Read analysis.json; the report only ever reads it, so a plain json.load is all that is needed."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+# --------------------------------------------------------------------------------------------- display objects
+class Chart:
+    """A figure drawn on demand, so one chart can be rendered to PNG (notebook, HTML) and onto a PDF page."""
+
+    def __init__(self, title: str, draw, size: tuple[float, float] = (9.0, 5.0)):
+        self.title = title
+        self.size = size
+        self._draw = draw
+
+    def figure(self, target=None):
+        """Draw into ``target`` (a Figure or SubFigure) or into a new Figure of the chart's own size."""
+        figure = target if target is not None else Figure(figsize=self.size, layout="constrained")
+        figure.set_facecolor("white")
+        self._draw(figure)
+        return figure
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.figure().savefig(buffer, format="png", dpi=PNG_DPI, facecolor="white")
+        return buffer.getvalue()
+
+    def __repr__(self) -> str:
+        return f"<Chart: {self.title}>"
+
+
+class Cell:
+    """One table cell: ``kind`` is "text", "value", "error" or "missing" and decides its style."""
+
+    def __init__(self, text: str, kind: str = "text"):
+        self.text = text
+        self.kind = kind
+
+
+class Table:
+    """A titled table with a caption; shown as HTML in Jupyter and drawn as text on PDF pages."""
+
+    def __init__(self, title: str, columns: list[str], rows: list[list[Cell]], caption: str = ""):
+        self.title = title
+        self.columns = columns
+        self.rows = rows
+        self.caption = caption
+
+    def _repr_html_(self) -> str:
+        numeric = [any(row[i].kind == "value" for row in self.rows) for i in range(len(self.columns))]
+        head = "".join(
+            f'<th class="clarify-num">{html.escape(column)}</th>'
+            if numeric[i]
+            else f"<th>{html.escape(column)}</th>"
+            for i, column in enumerate(self.columns)
+        )
+        body = []
+        for row in self.rows:
+            cells = "".join(f'<td class="clarify-{cell.kind}">{html.escape(cell.text)}</td>' for cell in row)
+            body.append(f"<tr>{cells}</tr>")
+        caption = f'<p class="clarify-caption">{html.escape(self.caption)}</p>' if self.caption else ""
+        return (
+            f"<style>{TABLE_CSS}</style>"
+            f'<div class="clarify-table-wrap"><p class="clarify-table-title">{html.escape(self.title)}</p>'
+            f'<table class="clarify-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+            f"{caption}</div>"
+        )
+
+    def __repr__(self) -> str:
+        return f"<Table: {self.title} ({len(self.rows)} rows)>"
+
+
+# Selectors carry the wrapper class so they outrank JupyterLab's right-aligned ":not(...) td" table rules.
+TABLE_CSS = (
+    "div.clarify-table-wrap{overflow-x:auto;margin:0.4em 0 1.2em 0;font-family:-apple-system,"
+    "BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif}"
+    "div.clarify-table-wrap p.clarify-table-title{font-weight:600;font-size:1.05em;margin:0 0 0.4em 0;"
+    "color:#24292F}"
+    "div.clarify-table-wrap table.clarify-table{border-collapse:collapse;font-size:0.92em;margin:0;"
+    "table-layout:auto}"
+    "div.clarify-table-wrap table.clarify-table th{background:#F3F6F9;color:#24292F;text-align:left;"
+    "padding:6px 12px;border-bottom:2px solid #C9D3DD;white-space:nowrap}"
+    "div.clarify-table-wrap table.clarify-table td{padding:5px 12px;border-bottom:1px solid #E4E8EC;"
+    "vertical-align:top;text-align:left;color:#24292F}"
+    "div.clarify-table-wrap table.clarify-table th.clarify-num{text-align:right}"
+    "div.clarify-table-wrap table.clarify-table tbody tr:nth-child(even){background:#FAFBFC}"
+    "div.clarify-table-wrap table.clarify-table td.clarify-value{text-align:right;"
+    "font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "div.clarify-table-wrap table.clarify-table td.clarify-error{color:#B42318;font-size:0.9em;max-width:28em}"
+    "div.clarify-table-wrap table.clarify-table td.clarify-missing{color:#8C959F;text-align:center}"
+    "div.clarify-table-wrap p.clarify-caption{color:#57606A;font-size:0.85em;margin:0.4em 0 0 0}"
+)
+
+
+# ------------------------------------------------------------------------------------------------ value helpers
+def metric_number(value) -> float | None:
+    """A metric value as a float: analysis.json writes ±∞ as the strings "Infinity"/"-Infinity" (SPEC §8.1)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text in ("Infinity", "+Infinity", "inf"):
+            return math.inf
+        if text in ("-Infinity", "-inf"):
+            return -math.inf
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+        return None if math.isnan(number) else number
+    return None
+
+
+def format_number(number: float) -> str:
+    """Four decimals for the usual [-1, 1] metric range; scientific notation where that would hide the value."""
+    if math.isinf(number):
+        return "∞" if number > 0 else "−∞"
+    if number != 0 and (abs(number) < 1e-4 or abs(number) >= 1e5):
+        return f"{number:.3e}"
+    return f"{number:.4f}"
+
+
+def metric_cell(metric: dict) -> Cell:
+    """The table cell of one metric: its error in place of the value when the metric failed (SPEC §10.2)."""
+    if metric.get("error"):
+        return Cell(f"Error: {metric['error']}", "error")
+    number = metric_number(metric.get("value"))
+    if number is None:
+        return Cell("n/a", "missing")
+    return Cell(format_number(number), "value")
+
+
+def group_label(facet: str, group: dict) -> str:
+    return f"{facet} = {group.get('value_or_threshold', '?')}"
+
+
+def _style_axes(axes, grid_axis: str = "x") -> None:
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        axes.spines[side].set_color("#8C959F")
+    axes.tick_params(colors=TEXT_COLOR, labelsize=9)
+    axes.grid(axis=grid_axis, color=GRID_COLOR, linewidth=0.8)
+    axes.set_axisbelow(True)
+
+
+def _shorten(text: str, limit: int = 28) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------------------------------------------ distributions
+def _positive_values(analysis: dict) -> set[str]:
+    for stage in STAGE_TITLES:
+        section = analysis.get(stage) or {}
+        if "label_value_or_threshold" in section:
+            text = str(section["label_value_or_threshold"])
+            return {text, *(part.strip() for part in text.split(","))}
+    return set()
+
+
+def _count_chart(title: str, xlabel: str, counts: dict, highlight: set[str], legend: str | None) -> Chart:
+    items = [(str(key), int(value)) for key, value in counts.items()]
+    total = sum(value for _, value in items) or 1
+    shown = sorted(items, key=lambda item: -item[1])[:MAX_BARS] if len(items) > MAX_BARS else items
+    hidden = len(items) - len(shown)
+
+    def draw(figure):
+        axes = figure.subplots()
+        labels = [_shorten(key) for key, _ in shown]
+        values = [value for _, value in shown]
+        colors = [HIGHLIGHT_COLOR if key in highlight else BAR_COLOR for key, _ in shown]
+        bars = axes.bar(range(len(shown)), values, color=colors, width=0.7)
+        for bar, value in zip(bars, values, strict=False):
+            axes.annotate(
+                f"{value:,}\n{100 * value / total:.1f}%",
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color=TEXT_COLOR,
+            )
+        axes.set_xticks(
+            range(len(shown)),
+            labels,
+            rotation=30 if len(shown) > 6 else 0,
+            ha="right" if len(shown) > 6 else "center",
+        )
+        axes.set_ylabel("Records", color=TEXT_COLOR)
+        axes.set_xlabel(
+            xlabel + (f"  (top {len(shown)} of {len(items)} values)" if hidden else ""), color=TEXT_COLOR
+        )
+        axes.set_ylim(0, max(values or [1]) * 1.22)
+        axes.set_title(title, loc="left", fontsize=12, fontweight="bold", color=TEXT_COLOR)
+        _style_axes(axes, grid_axis="y")
+        if legend and any(key in highlight for key, _ in shown):
+            from matplotlib.patches import Patch
+
+            axes.legend(
+                handles=[
+                    Patch(color=HIGHLIGHT_COLOR, label=legend),
+                    Patch(color=BAR_COLOR, label="other values"),
+                ],
+                frameon=False,
+                fontsize=8,
+                loc="upper right",
+            )
+
+    return Chart(title, draw, size=(8.0, 3.8))
+
+
+def label_distribution_chart(distributions: dict, analysis: dict | None = None) -> Chart:
+    """Records per label value; the positive label value(s) of the bias analysis are highlighted."""
+    counts = (distributions or {}).get("label") or {}
+    highlight = _positive_values(analysis or {})
+    label_name = ""
+    for stage in STAGE_TITLES:
+        label_name = ((analysis or {}).get(stage) or {}).get("label", label_name)
+    title = f"Label distribution: {label_name}" if label_name else "Label distribution"
+    return _count_chart(title, label_name or "Label value", counts, highlight, "positive label value")
+
+
+def facet_distribution_chart(distributions: dict, facet: str, analysis: dict | None = None) -> Chart:
+    """Records per value of one facet column; the sensitive group(s) analysed for bias are highlighted."""
+    counts = ((distributions or {}).get("facets") or {}).get(facet) or {}
+    highlight: set[str] = set()
+    for stage in STAGE_TITLES:
+        for group in (((analysis or {}).get(stage) or {}).get("facets") or {}).get(facet, []):
+            text = str(group.get("value_or_threshold", ""))
+            highlight |= {text, *(part.strip() for part in text.split(","))}
+    return _count_chart(f"Facet distribution: {facet}", facet, counts, highlight, "analysed facet value")
+
+
+# ------------------------------------------------------------------------------------------------- bias metrics
+def bias_stages(analysis: dict) -> list[str]:
+    return [stage for stage in STAGE_TITLES if isinstance(analysis.get(stage), dict)]
+
+
+def bias_facets(analysis: dict, stage: str) -> list[str]:
+    return list(((analysis.get(stage) or {}).get("facets") or {}).keys())
+
+
+def _metric_names(groups: list[dict]) -> list[str]:
+    names: list[str] = []
+    for group in groups:
+        for metric in group.get("metrics", []):
+            if metric.get("name") not in names:
+                names.append(metric.get("name"))
+    return sorted(names, key=str)
+
+
+def bias_metric_table(analysis: dict, stage: str, facet: str) -> Table:
+    """Metric name, description and one value column per facet group; a failed metric shows its error."""
+    section = analysis.get(stage) or {}
+    groups = (section.get("facets") or {}).get(facet, [])
+    names = _metric_names(groups)
+    rows = []
+    for name in names:
+        description = ""
+        cells = []
+        for group in groups:
+            metric = next((m for m in group.get("metrics", []) if m.get("name") == name), None)
+            if metric is None:
+                cells.append(Cell("not computed", "missing"))
+                continue
+            description = description or str(metric.get("description", ""))
+            cells.append(metric_cell(metric))
+        rows.append([Cell(str(name)), Cell(description), *cells])
+    columns = ["Metric", "Description", *(group_label(facet, group) for group in groups)]
+    label = section.get("label", "")
+    caption = (
+        f"Label {label!s} with positive value(s) {section.get('label_value_or_threshold', '?')!s}. "
+        "Values are facet a (the rest) compared with facet d (the group in the column header); "
+        "DI is a ratio with parity at 1, every other metric has parity at 0."
+    )
+    return Table(f"{STAGE_TITLES.get(stage, stage)}: facet {facet}", columns, rows, caption)
+
+
+def bias_metric_chart(analysis: dict, stage: str, facet: str, first_group: int = 0) -> Chart:
+    """Each metric's distance from parity, one bar per facet group (up to six groups per chart)."""
+    section = analysis.get(stage) or {}
+    all_groups = (section.get("facets") or {}).get(facet, [])
+    groups = all_groups[first_group : first_group + GROUPS_PER_CHART]
+    names = _metric_names(groups)
+    title = f"{STAGE_TITLES.get(stage, stage)}: facet {facet}"
+    if len(all_groups) > GROUPS_PER_CHART:
+        title += f" (groups {first_group + 1}-{first_group + len(groups)} of {len(all_groups)})"
+
+    entries = []  # (metric index, group index, value, error)
+    for m_index, name in enumerate(names):
+        for g_index, group in enumerate(groups):
+            metric = next((m for m in group.get("metrics", []) if m.get("name") == name), None)
+            if metric is None:
+                continue
+            error = metric.get("error")
+            entries.append((m_index, g_index, None if error else metric_number(metric.get("value")), error))
+    shifts = [v - PARITY.get(names[m], 0.0) for m, _, v, _ in entries if v is not None and math.isfinite(v)]
+    limit = max([abs(x) for x in shifts] + [0.05]) * 1.35
+    # Room on a side only when some bar goes there (infinite ones included), so one-sided metrics use the width.
+    signs = [v - PARITY.get(names[m], 0.0) for m, _, v, _ in entries if v is not None]
+    left = limit * 1.15 if any(x < 0 for x in signs) else limit * 0.12
+    right = limit * 1.15 if any(x > 0 for x in signs) or not signs else limit * 0.12
+
+    def draw(figure):
+        axes = figure.subplots()
+        band = 0.8 / max(len(groups), 1)
+        for m_index, g_index, value, error in entries:
+            y = m_index - 0.4 + band * (g_index + 0.5)
+            color = PALETTE[g_index % len(PALETTE)]
+            parity = PARITY.get(names[m_index], 0.0)
+            if value is None:
+                axes.text(
+                    0,
+                    y,
+                    " error" if error else " n/a",
+                    va="center",
+                    ha="left",
+                    fontsize=8,
+                    color=ERROR_COLOR if error else "#8C959F",
+                    style="italic",
+                )
+                continue
+            shown = value - parity
+            if math.isinf(shown):
+                shown = math.copysign(limit * 0.92, shown)
+                axes.barh(y, shown, height=band * 0.85, color=color, hatch="///", edgecolor="white")
+            else:
+                axes.barh(y, shown, height=band * 0.85, color=color)
+            axes.text(
+                shown + (limit * 0.015 if shown >= 0 else -limit * 0.015),
+                y,
+                format_number(value),
+                va="center",
+                ha="left" if shown >= 0 else "right",
+                fontsize=8,
+                color=TEXT_COLOR,
+            )
+        axes.axvline(0, color="#57606A", linewidth=1.2, linestyle="--")
+        axes.set_yticks(
+            range(len(names)), [n if n not in PARITY else f"{n} (parity {PARITY[n]:g})" for n in names]
+        )
+        axes.set_ylim(len(names) - 0.5, -0.5)
+        axes.set_xlim(-left, right)
+        axes.set_xlabel("Distance from parity (value shown at the bar; hatched = infinite)", color=TEXT_COLOR)
+        axes.set_title(title, loc="left", fontsize=12, fontweight="bold", color=TEXT_COLOR)
+        _style_axes(axes, grid_axis="x")
+        if groups:
+            from matplotlib.lines import Line2D
+            from matplotlib.patches import Patch
+
+            handles = [
+                Patch(color=PALETTE[i % len(PALETTE)], label=_shorten(group_label(facet, g), 40))
+                for i, g in enumerate(groups)
+            ]
+            handles.append(Line2D([], [], color="#57606A", linewidth=1.2, linestyle="--", label="parity"))
+            axes.legend(handles=handles, frameon=False, fontsize=8, loc="lower right")
+
+    height = min(2.0 + 0.42 * len(names) * max(1.0, 0.55 * len(groups)), 11.0)
+    return Chart(title, draw, size=(9.0, height))
+
+
+# ---------------------------------------------------------------------------------------------------------- SHAP
+def shap_targets(analysis: dict) -> list[str]:
+    return list(((analysis.get("explanations") or {}).get("kernel_shap") or {}).keys())
+
+
+def _ranked_bar_chart(title: str, subtitle: str, values: dict, xlabel: str, kind: str) -> Chart:
+    items = [(str(k), float(v)) for k, v in values.items() if metric_number(v) is not None]
+    items.sort(key=lambda item: (-abs(item[1]), item[0]))
+    top = items[:TOP_SHAP]
+    full_title = f"{title} (top {len(top)} of {len(items)} {kind})" if len(items) > len(top) else title
+
+    def draw(figure):
+        axes = figure.subplots()
+        labels = [_shorten(name, 36) for name, _ in top]
+        numbers = [value for _, value in top]
+        colors = [BAR_COLOR if value >= 0 else HIGHLIGHT_COLOR for value in numbers]
+        bars = axes.barh(range(len(top)), numbers, color=colors, height=0.65)
+        span = max([abs(v) for v in numbers] + [1e-12])
+        for bar, value in zip(bars, numbers, strict=False):
+            axes.text(
+                value + (0.01 * span if value >= 0 else -0.01 * span),
+                bar.get_y() + bar.get_height() / 2,
+                f"{value:.4g}",
+                va="center",
+                ha="left" if value >= 0 else "right",
+                fontsize=8,
+                color=TEXT_COLOR,
+            )
+        axes.set_yticks(range(len(top)), labels)
+        axes.set_ylim(len(top) - 0.5, -0.5)
+        low = min([0.0, *numbers])
+        high = max([0.0, *numbers])
+        axes.set_xlim(low - 0.3 * span if low < 0 else 0, high + 0.2 * span if high > 0 else 0.2 * span)
+        if low < 0:
+            axes.axvline(0, color="#57606A", linewidth=1)
+        axes.set_xlabel(xlabel, color=TEXT_COLOR)
+        axes.set_title(full_title, loc="left", fontsize=12, fontweight="bold", color=TEXT_COLOR)
+        if subtitle:
+            axes.text(
+                0.98,
+                0.04,
+                subtitle,
+                transform=axes.transAxes,
+                fontsize=9,
+                color="#57606A",
+                ha="right",
+                va="bottom",
+                bbox={"facecolor": "white", "edgecolor": GRID_COLOR, "pad": 4},
+            )
+        _style_axes(axes, grid_axis="x")
+        if not top:
+            axes.text(0.5, 0.5, "no values", transform=axes.transAxes, ha="center", color="#8C959F")
+
+    return Chart(full_title, draw, size=(9.0, 1.6 + 0.42 * max(len(top), 2)))
+
+
+def shap_chart(analysis: dict, target: str) -> Chart:
+    """Horizontal bars of the ten largest global SHAP values of one target (SPEC §11)."""
+    entry = ((analysis.get("explanations") or {}).get("kernel_shap") or {}).get(target) or {}
+    expected = metric_number(entry.get("expected_value"))
+    subtitle = f"Expected model output (baseline): {expected:.4g}" if expected is not None else ""
+    return _ranked_bar_chart(
+        f"Global SHAP values: {target}",
+        subtitle,
+        entry.get("global_shap_values") or {},
+        "Global SHAP value (average contribution to the model output)",
+        "features",
+    )
+
+
+def has_text_shap(analysis: dict, target: str) -> bool:
+    entry = ((analysis.get("explanations") or {}).get("kernel_shap") or {}).get(target) or {}
+    return bool(entry.get("global_top_shap_text"))
+
+
+def has_feature_shap(analysis: dict, target: str) -> bool:
+    entry = ((analysis.get("explanations") or {}).get("kernel_shap") or {}).get(target) or {}
+    return bool(entry.get("global_shap_values"))
+
+
+def text_shap_chart(analysis: dict, target: str) -> Chart:
+    """The text units (tokens, sentences, paragraphs) with the largest global SHAP values (SPEC §6.6)."""
+    entry = ((analysis.get("explanations") or {}).get("kernel_shap") or {}).get(target) or {}
+    return _ranked_bar_chart(
+        f"Top text units by global SHAP value: {target}",
+        "",
+        entry.get("global_top_shap_text") or {},
+        "Global SHAP value of the text unit",
+        "text units",
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------- PDP
+def pdp_entries(analysis: dict) -> list[dict]:
+    return list((analysis.get("explanations") or {}).get("pdp") or [])
+
+
+def pdp_chart(analysis: dict, index: int) -> Chart:
+    """Model output against one feature's values, one line per target, bucket shares as bars behind it."""
+    entry = pdp_entries(analysis)[index]
+    feature = str(entry.get("feature_name", f"feature {index}"))
+    values = list(entry.get("feature_values") or [])
+    predictions = entry.get("model_predictions") or []
+    if predictions and not isinstance(predictions[0], (list, tuple)):
+        predictions = [predictions]
+    headers = list(entry.get("label_headers") or [])
+    headers += [f"target {i + 1}" for i in range(len(headers), len(predictions))]
+    distribution = list(entry.get("data_distribution") or [])
+    categorical = entry.get("data_type") == "categorical" or not all(
+        metric_number(v) is not None for v in values
+    )
+    title = f"Partial dependence: {feature}"
+
+    def draw(figure):
+        axes = figure.subplots()
+        xs = list(range(len(values))) if categorical else [float(v) for v in values]
+        if distribution and len(distribution) == len(values):
+            share_axes = axes.twinx()
+            if categorical:
+                width = 0.6
+            else:
+                gaps = [b - a for a, b in itertools.pairwise(xs) if b > a]
+                width = 0.8 * min(gaps) if gaps else 1.0
+            shares = [float(d) for d in distribution]
+            bars = share_axes.bar(
+                xs, shares, width=width, color=MUTED_COLOR, alpha=0.55, zorder=0, label="share of records"
+            )
+            for bar, share in zip(bars, shares, strict=False):
+                share_axes.annotate(
+                    f"{100 * share:.0f}%",
+                    (bar.get_x() + bar.get_width() / 2, share),
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                    color="#57606A",
+                )
+            # The bars only give a sense of where the data is: they use the bottom third, without an axis.
+            share_axes.set_ylim(0, max([*shares, 1e-09]) * 3.0)
+            share_axes.set_yticks([])
+            for side in ("top", "left", "right"):
+                share_axes.spines[side].set_visible(False)
+            axes.set_zorder(share_axes.get_zorder() + 1)
+            axes.patch.set_visible(False)
+        for t_index, series in enumerate(predictions):
+            axes.plot(
+                xs[: len(series)],
+                [float(v) for v in series][: len(xs)],
+                marker="o",
+                markersize=4,
+                linewidth=2,
+                color=PALETTE[t_index % len(PALETTE)],
+                label=str(headers[t_index]),
+            )
+        if categorical:
+            axes.set_xticks(
+                xs,
+                [_shorten(v, 18) for v in values],
+                rotation=30 if len(xs) > 5 else 0,
+                ha="right" if len(xs) > 5 else "center",
+            )
+        axes.set_xlabel(feature + (" (category)" if categorical else ""), color=TEXT_COLOR)
+        axes.set_ylabel("Model prediction", color=TEXT_COLOR)
+        axes.set_title(title, loc="left", fontsize=12, fontweight="bold", color=TEXT_COLOR)
+        _style_axes(axes, grid_axis="y")
+        if predictions:
+            handles, labels = axes.get_legend_handles_labels()
+            if distribution and len(distribution) == len(values):
+                from matplotlib.patches import Patch
+
+                handles.append(Patch(color=MUTED_COLOR, alpha=0.55))
+                labels.append("share of records (bars)")
+            axes.legend(
+                handles, labels, frameon=False, fontsize=8, loc="best", title="target", title_fontsize=8
+            )
+
+    return Chart(title, draw, size=(9.0, 4.6))
+
+
+def pdp_error_table(analysis: dict) -> Table:
+    """Features whose partial dependence could not be computed, with the reason (SPEC §10.3)."""
+    rows = [
+        [
+            Cell(str(e.get("feature_name", ""))),
+            Cell(str(e.get("data_type", ""))),
+            Cell(str(e["error"]), "error"),
+        ]
+        for e in pdp_entries(analysis)
+        if e.get("error")
+    ]
+    return Table("Partial dependence not computed", ["Feature", "Data type", "Error"], rows)

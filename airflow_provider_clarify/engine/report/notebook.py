@@ -1,0 +1,150 @@
+"""Build the report notebook: markdown headings plus short code cells that load analysis.json and draw.
+
+The notebook is the single description of the report. The HTML is its nbconvert export and the PDF draws the
+objects its cells return, so the three renderings cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import pprint
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from airflow_provider_clarify.engine.report import helpers
+
+PARAMETERS_TAG = "parameters"
+HELPERS_TAG = "clarify-helpers"
+
+
+def helpers_source() -> str:
+    """The helper module's own source, so the notebook re-runs without this provider installed."""
+    return Path(helpers.__file__).read_text(encoding="utf-8").strip()
+
+
+def _code(source: str, *tags: str, hidden: bool = False):
+    cell = new_code_cell(source)
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    if hidden:
+        # JupyterLab and classic Notebook both honour one of these to collapse the long helper cell.
+        cell.metadata["jupyter"] = {"source_hidden": True}
+        cell.metadata["collapsed"] = True
+    return cell
+
+
+def _markdown(text: str, section: str | None = None):
+    cell = new_markdown_cell(text)
+    if section:
+        cell.metadata["clarify_section"] = section
+    return cell
+
+
+def build_notebook(
+    analysis: dict, *, title: str, distributions: dict | None = None, analysis_file: str = "analysis.json"
+) -> nbformat.NotebookNode:
+    """The report notebook for ``analysis`` (unexecuted: cells have no outputs yet)."""
+    cells = [
+        _markdown(
+            f"# {title}\n\n"
+            f"Generated {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} from `{analysis_file}` "
+            f"(analysis format version {analysis.get('version', '?')}). "
+            "Re-run all cells next to that file to draw the charts again.",
+            section="title",
+        ),
+        _code(helpers_source(), HELPERS_TAG, hidden=True),
+        _code(
+            f"analysis_path = {analysis_file!r}\n"
+            f"distributions = {pprint.pformat(distributions or {}, sort_dicts=False)}",
+            PARAMETERS_TAG,
+        ),
+        _code("analysis = load_analysis(analysis_path)"),
+    ]
+    sections = [
+        _bias_cells(analysis, distributions or {}),
+        _shap_cells(analysis),
+        _pdp_cells(analysis),
+    ]
+    if not any(sections):
+        cells.append(_markdown("This analysis holds no bias metrics and no explanations.", section="empty"))
+    for section in sections:
+        cells.extend(section)
+    notebook = new_notebook(cells=cells)
+    notebook.metadata["title"] = title
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    return notebook
+
+
+def _bias_cells(analysis: dict, distributions: dict) -> list:
+    stages = helpers.bias_stages(analysis)
+    label_counts = distributions.get("label") or {}
+    facet_counts = distributions.get("facets") or {}
+    if not stages and not label_counts and not facet_counts:
+        return []
+    cells = [
+        _markdown(
+            "## Bias analysis\n\n"
+            "How the label and the facets are distributed in the dataset, then each bias metric per facet group. "
+            "A metric that could not be computed shows its error in place of the value.",
+            section="Bias analysis",
+        )
+    ]
+    if label_counts or facet_counts:
+        cells.append(_markdown("### Data distribution"))
+    if label_counts:
+        cells.append(_code("label_distribution_chart(distributions, analysis)"))
+    for facet in facet_counts:
+        cells.append(_code(f"facet_distribution_chart(distributions, {facet!r}, analysis)"))
+    for stage in stages:
+        cells.append(_markdown(f"### {helpers.STAGE_TITLES[stage]}"))
+        for facet in helpers.bias_facets(analysis, stage):
+            cells.append(_code(f"bias_metric_table(analysis, {stage!r}, {facet!r})"))
+            groups = len((analysis[stage].get("facets") or {}).get(facet) or [])
+            for first in range(0, groups, helpers.GROUPS_PER_CHART):
+                suffix = f", first_group={first}" if first else ""
+                cells.append(_code(f"bias_metric_chart(analysis, {stage!r}, {facet!r}{suffix})"))
+    return cells
+
+
+def _shap_cells(analysis: dict) -> list:
+    targets = helpers.shap_targets(analysis)
+    if not targets:
+        return []
+    cells = [
+        _markdown(
+            "## Feature attributions (SHAP)\n\n"
+            "The features (or, for text, the text units) that move the model output the most, by their global "
+            "SHAP value over the explained records.",
+            section="Feature attributions (SHAP)",
+        )
+    ]
+    for target in targets:
+        if helpers.has_feature_shap(analysis, target) or not helpers.has_text_shap(analysis, target):
+            cells.append(_code(f"shap_chart(analysis, {target!r})"))
+        if helpers.has_text_shap(analysis, target):
+            cells.append(_code(f"text_shap_chart(analysis, {target!r})"))
+    return cells
+
+
+def _pdp_cells(analysis: dict) -> list:
+    entries = helpers.pdp_entries(analysis)
+    if not entries:
+        return []
+    cells = [
+        _markdown(
+            "## Partial dependence\n\n"
+            "The average model prediction as one feature varies while the others keep their observed values. "
+            "Grey bars show how many records fall into each bucket: a line over a thin bar rests on little data.",
+            section="Partial dependence",
+        )
+    ]
+    for index, entry in enumerate(entries):
+        if not entry.get("error"):
+            name = " ".join(str(entry.get("feature_name", "")).split())
+            cells.append(_code(f"pdp_chart(analysis, {index})  # {name}"))
+    if any(entry.get("error") for entry in entries):
+        cells.append(_code("pdp_error_table(analysis)"))
+    return cells

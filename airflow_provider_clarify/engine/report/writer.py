@@ -1,0 +1,98 @@
+"""write_report: the one entry point that turns an analysis.json document into .ipynb, .html and .pdf."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import uuid
+from pathlib import Path
+
+import nbformat
+
+from airflow_provider_clarify.engine.report.executor import ReportError, execute_notebook
+from airflow_provider_clarify.engine.report.html_export import notebook_to_html
+from airflow_provider_clarify.engine.report.notebook import build_notebook
+from airflow_provider_clarify.engine.report.pdf_export import write_pdf
+
+DEFAULT_NAME = "report"
+DEFAULT_TITLE = "SageMaker Analysis Report"
+_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _check_inputs(output_dir: Path, analysis: dict, name: str, distributions: dict | None) -> None:
+    if not isinstance(name, str) or not _NAME_PATTERN.match(name) or name in (".", ".."):
+        raise ValueError(
+            f"methods.report.name {name!r} is not a usable file name: use letters, digits, '.', '_' or '-' "
+            "(no path separators); the report files are <name>.ipynb, <name>.html and <name>.pdf"
+        )
+    if not isinstance(analysis, dict):
+        raise TypeError(f"analysis must be the parsed analysis.json dict, got {type(analysis).__name__}")
+    if distributions is not None and not isinstance(distributions, dict):
+        raise TypeError(
+            'distributions must be {"label": {value: count}, "facets": {column: {value: count}}} or None, '
+            f"got {type(distributions).__name__}"
+        )
+    if not output_dir.is_dir():
+        raise ValueError(f"report output directory {str(output_dir)!r} does not exist")
+
+
+def write_report(
+    output_dir: str | os.PathLike,
+    analysis: dict,
+    *,
+    name: str = DEFAULT_NAME,
+    title: str = DEFAULT_TITLE,
+    distributions: dict | None = None,
+) -> list[Path]:
+    """Write ``<name>.ipynb``, ``<name>.html`` and ``<name>.pdf`` into ``output_dir`` and return their paths.
+
+    The notebook's cells load ``analysis.json`` from their own folder, so it re-runs next to the job output. All
+    three files are rendered under temporary names first and renamed only once every one of them succeeded: a
+    failure raises :class:`ReportError` (or ValueError/TypeError for bad arguments) and leaves no report file.
+    """
+    output = Path(output_dir)
+    _check_inputs(output, analysis, name, distributions)
+    title = str(title or DEFAULT_TITLE)
+    final = [output / f"{name}.{suffix}" for suffix in ("ipynb", "html", "pdf")]
+    token = uuid.uuid4().hex[:8]
+    temporary = [path.with_name(f".{path.name}.{token}.tmp") for path in final]
+    renamed: list[Path] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="clarify-report-") as scratch:
+            # The cells read analysis.json; this run reads an exact copy of the dict we were given, so the
+            # report never depends on whether (or when) the caller wrote analysis.json itself.
+            analysis_copy = Path(scratch) / "analysis.json"
+            analysis_copy.write_text(json.dumps(analysis, allow_nan=False), encoding="utf-8")
+            notebook = build_notebook(analysis, title=title, distributions=distributions)
+            result = execute_notebook(notebook, parameters={"analysis_path": str(analysis_copy)})
+        nbformat.validate(notebook)
+        with open(temporary[0], "w", encoding="utf-8") as handle:
+            nbformat.write(notebook, handle)
+        temporary[1].write_text(notebook_to_html(notebook), encoding="utf-8")
+        write_pdf(result, temporary[2], title=title)
+        for source, target in zip(temporary, final, strict=False):
+            os.replace(source, target)
+            renamed.append(target)
+    except ReportError:
+        _discard(temporary + renamed)
+        raise
+    except ValueError as error:
+        _discard(temporary + renamed)
+        if "JSON compliant" in str(error):
+            raise ReportError(
+                'analysis holds NaN or a bare infinity; analysis.json writes null / "Infinity" instead'
+            ) from error
+        raise ReportError(f"could not write report {name!r}: {error}") from error
+    except Exception as error:
+        _discard(temporary + renamed)
+        raise ReportError(f"could not write report {name!r}: {type(error).__name__}: {error}") from error
+    return final
+
+
+def _discard(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
