@@ -36,7 +36,9 @@ from airflow_provider_clarify.config.model import (
 from airflow_provider_clarify.config.render import coerce_rendered, render_config
 from airflow_provider_clarify.config.requirements import (
     ModelRequirements,
+    check_joinsource,
     check_model_source,
+    joinsource_problems,
     model_requirements,
     model_source_problems,
 )
@@ -78,8 +80,10 @@ __all__ = [
     "TextConfig",
     "TextSettings",
     "analysis_config_schema",
+    "check_joinsource",
     "check_model_source",
     "coerce_rendered",
+    "joinsource_problems",
     "load_config",
     "model_requirements",
     "model_source_problems",

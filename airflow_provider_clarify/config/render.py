@@ -152,7 +152,7 @@ def _coerce_string(text: str, schema: dict[str, Any], root: dict[str, Any]) -> A
         parsed = _structured(stripped)
         if isinstance(parsed, (list, dict)):
             return parsed
-    if kinds is None or "string" in kinds:
+    if kinds is None or _accepts_string(text, schema, root):
         return text
     if "boolean" in kinds and stripped.lower() in ("true", "false"):
         return stripped.lower() == "true"
@@ -167,6 +167,20 @@ def _coerce_string(text: str, schema: dict[str, Any], root: dict[str, Any]) -> A
         ):
             return parsed
     return text
+
+
+def _accepts_string(text: str, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    """Whether ``text`` as it is fits a string branch (an enum-restricted string branch must match the enum, so
+    ``methods: "['CI', 'DPL']"`` — a rendered list — is read as the list, while ``"all"`` stays ``"all"``)."""
+    for branch in _branches(schema, root):
+        declared = branch.get("type")
+        if declared == "string" or (isinstance(declared, list) and "string" in declared):
+            enum = branch.get("enum")
+            if enum is None or any(
+                isinstance(choice, str) and choice.casefold() == text.casefold() for choice in enum
+            ):
+                return True
+    return False
 
 
 def _structured(text: str) -> Any:

@@ -94,3 +94,51 @@ def check_model_source(
     problems = model_source_problems(config, local_model_available=local_model_available)
     if problems:
         raise ClarifyConfigError(problems)
+
+
+def joinsource_problems(
+    config: AnalysisConfig | dict[str, Any], *, instance_count: int = 1, multiple_files: bool = False
+) -> list[ConfigProblem]:
+    """Rule 7 of SPEC §2.6, which depends on the job layout rather than on the document alone.
+
+    Rows of separate datasets (facet / predicted-label files) can only be matched by position when each input is
+    one file on one instance; with several files (``multiple_files``: any input is a prefix holding more than one
+    object) or several instances (``instance_count`` > 1, Spark inside the managed job) they are joined on
+    ``joinsource_name_or_index``. Local SHAP values saved from a distributed or multi-file run need it too, to map
+    rows back.
+    """
+    if not isinstance(config, AnalysisConfig):
+        from airflow_provider_clarify.config.loading import load_config
+
+        config = load_config(config)
+    if config.joinsource_name_or_index is not None:
+        return []
+    second_dataset = config.facet_dataset_uri is not None or config.predicted_label_dataset_uri is not None
+    shap = config.methods.shap
+    saves_local = shap is not None and bool(shap.save_local_shap_values)
+    split = instance_count > 1 or multiple_files
+    layout = f"{instance_count} instances" if instance_count > 1 else "an input with several files"
+    if second_dataset and split:
+        reason = (
+            f"rows of the facet/predicted-label dataset are joined, not aligned by position, with {layout}"
+        )
+    elif saves_local and split:
+        reason = f"local SHAP values written from {layout} are mapped back to records by it"
+    else:
+        return []
+    return [
+        ConfigProblem(
+            "joinsource_name_or_index",
+            f"required: {reason}; name the identifier column present in every dataset (or use one file and one "
+            "instance)",
+        )
+    ]
+
+
+def check_joinsource(
+    config: AnalysisConfig | dict[str, Any], *, instance_count: int = 1, multiple_files: bool = False
+) -> None:
+    """Raise :class:`ClarifyConfigError` when :func:`joinsource_problems` finds the join column missing."""
+    problems = joinsource_problems(config, instance_count=instance_count, multiple_files=multiple_files)
+    if problems:
+        raise ClarifyConfigError(problems)
