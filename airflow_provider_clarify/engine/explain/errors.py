@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from ..errors import AnalysisError
 
-class ExplanationError(ValueError):
+
+class ExplanationError(AnalysisError, ValueError):
     """An explanation method cannot run as configured; raised before any output file is written."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason

@@ -32,11 +32,22 @@ class ExplanationData:
     label_columns: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, data: Any) -> ExplanationData:
+    def of(cls, data: Any, config: dict[str, Any] | None = None) -> ExplanationData:
+        """From a DataFrame of model features, an ExplanationData, or the engine's dataset (``iter_frames``),
+        whose model features and join key come from the column roles (SPEC §3.4)."""
         if isinstance(data, ExplanationData):
             return data
         if isinstance(data, pd.DataFrame):
             return cls(features=data)
+        if hasattr(data, "iter_frames") and config is not None:
+            from ..roles import resolve_roles
+
+            roles = resolve_roles(config, data)
+            wanted = [*roles.features, *([roles.join_key] if roles.join_key else [])]
+            frame = pd.concat(list(data.iter_frames(columns=wanted)), ignore_index=True)
+            join_key = frame[roles.join_key] if roles.join_key else None
+            labels = [name for name in (roles.label, roles.predicted_label) if name]
+            return cls(features=frame[list(roles.features)], join_key=join_key, label_columns=labels)
         features = getattr(data, "features", None)
         if isinstance(features, pd.DataFrame):
             return cls(features=features, join_key=getattr(data, "join_key", None))

@@ -43,7 +43,11 @@ DEFAULT_TOP_K = 10
 DEFAULT_GRID = 15
 
 
-def _warn(warnings: list[str] | None, message: str) -> None:
+def _warn(warnings: Any, message: str) -> None:
+    """``warnings`` is the caller's list, or the engine's ``warn`` callable (which logs itself)."""
+    if callable(warnings):
+        warnings(message)
+        return
     LOG.warning(message)
     if warnings is not None:
         warnings.append(message)
@@ -92,7 +96,7 @@ class _Plan:
                 )
         else:
             self.text_columns = []
-        labels = label_columns(config)
+        labels = sorted({*label_columns(config), *data.label_columns})
         self.explained = resolve_features_to_explain(
             (self.shap or {}).get("features_to_explain"), self.names, labels
         )
@@ -107,15 +111,15 @@ def run_explanations(
     config_dict: Any,
     data: Any,
     model: Any,
-    output_dir: str | Path,
+    output_dir: str | Path | None,
     options: Any = None,
-    warnings: list[str] | None = None,
+    warnings: Any = None,
     *,
     s3_client: Any = None,
 ) -> dict[str, Any]:
     """Run SHAP and/or PDP as configured; returns ``{"kernel_shap": ..., "pdp": [...]}`` (keys as requested)."""
     config = _as_dict(config_dict)
-    explanation_data = ExplanationData.of(data)
+    explanation_data = ExplanationData.of(data, config)
     plan = _Plan(config, explanation_data)
     frame = explanation_data.features.reset_index(drop=True)
     result: dict[str, Any] = {}
@@ -128,9 +132,9 @@ def run_explanations(
         result["kernel_shap"] = kernel_shap
     if plan.pdp is not None:
         result["pdp"] = _pdp(plan, frame, model, options, global_first_target)
-    output = Path(output_dir)
-    for relative, writer in files:
-        writer(output / relative)
+    if output_dir is not None:
+        for relative, writer in files:
+            writer(Path(output_dir) / relative)
     return result
 
 
@@ -139,7 +143,7 @@ def _shap(
     frame: pd.DataFrame,
     data: ExplanationData,
     model: Any,
-    warnings: list[str] | None,
+    warnings: Any,
     s3_client: Any,
 ) -> tuple[dict[str, Any], dict[str, float], list[tuple[str, Any]]]:
     shap_config = plan.shap or {}

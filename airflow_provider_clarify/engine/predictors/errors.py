@@ -6,13 +6,11 @@ Both carry ``reason``: a one-line message naming the config field and what would
 
 from __future__ import annotations
 
+from ..errors import AnalysisError
 
-class PredictorError(Exception):
-    """Base class: anything that stops the engine from getting model outputs."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class PredictorError(AnalysisError):
+    """Base class: anything that stops the engine from getting model outputs (a job-level failure)."""
 
 
 class PredictorConfigError(PredictorError, ValueError):
