@@ -5,7 +5,8 @@ usable by editors and other tools. Two readings differ from a stock JSON Schema 
 SDK's ``ANALYSIS_CONFIG_SCHEMA_V1_0``:
 
 - enum strings match case-insensitively (the SDK lower-cases ``dataset_type``, ``agg_method``, ... before
-  checking), and
+  checking), except under ``"x-case-sensitive": true`` (bias metric names, which the container's metric
+  registry and our engine match exactly), and
 - ``integer`` means a JSON integer only (``true`` is not ``1``, ``10.0`` is not ``10``), ``number`` excludes
   booleans, so that the float-only fields (``probability_threshold``) can reject integers with
   ``{"type": "number", "not": {"type": "integer"}}`` exactly as the SDK's ``float`` check does.
@@ -71,7 +72,10 @@ def _is_number(_checker: Any, instance: Any) -> bool:
 
 
 def _enum_ignoring_case(validator: Any, enums: list[Any], instance: Any, schema: dict[str, Any]):
-    if isinstance(instance, str):
+    if isinstance(instance, str) and schema.get("x-case-sensitive"):
+        if instance in enums:
+            return
+    elif isinstance(instance, str):
         folded = instance.casefold()
         if any(isinstance(value, str) and value.casefold() == folded for value in enums):
             return

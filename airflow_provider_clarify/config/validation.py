@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -39,9 +40,42 @@ def validate_document(document: Any) -> list[ConfigProblem]:
         return [
             ConfigProblem(ROOT_PATH, f"the analysis config must be a JSON object, got {_json_type(document)}")
         ]
+    not_json = json_value_problems(document)
+    if not_json:
+        return not_json  # the schema cannot judge values JSON cannot hold; fix these first
     problems = list(schema_problems(document))
     problems.extend(cross_field_problems(document))
     return list(dict.fromkeys(problems))
+
+
+def json_value_problems(value: Any, path: str = ROOT_PATH) -> list[ConfigProblem]:
+    """Values a JSON document cannot hold (NaN/Infinity, tuples, sets, bytes, objects, non-string keys).
+
+    The config is uploaded as ``analysis_config.json``; Python's ``json`` would write ``NaN`` (invalid JSON the
+    container rejects) or fail on the others, so they are refused here with their path.
+    """
+    if isinstance(value, dict):
+        problems = []
+        for key, item in value.items():
+            if not isinstance(key, str):
+                problems.append(
+                    ConfigProblem(join_path(path, str(key)), f"object keys must be strings, got {key!r}")
+                )
+            else:
+                problems.extend(json_value_problems(item, join_path(path, key)))
+        return problems
+    if isinstance(value, list):
+        return [
+            problem
+            for index, item in enumerate(value)
+            for problem in json_value_problems(item, join_path(path, index))
+        ]
+    if isinstance(value, float) and not math.isfinite(value):
+        return [ConfigProblem(path, f"{value!r} is not a finite number (JSON has no NaN or Infinity)")]
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return []
+    hint = "; use a list" if isinstance(value, (tuple, set, frozenset)) else ""
+    return [ConfigProblem(path, f"a {type(value).__name__} is not a JSON value{hint}")]
 
 
 # --------------------------------------------------------------------------------------------- JSON Schema part
@@ -73,7 +107,7 @@ def _translate(error: ValidationError, validator: Any) -> Iterator[ConfigProblem
         allowed = sorted(schema.get("properties", {}))
         for key in instance:
             if key not in allowed:
-                yield ConfigProblem(join_path(path, key), _unknown_key_message(key, allowed))
+                yield ConfigProblem(join_path(path, str(key)), _unknown_key_message(str(key), allowed))
     elif kind == "required":
         for key in error.validator_value:
             if key not in instance:
@@ -87,7 +121,12 @@ def _translate(error: ValidationError, validator: Any) -> Iterator[ConfigProblem
         declared = schema.get("type")
         if declared is not None and not any(validator.is_type(instance, t) for t in _as_list(declared)):
             return  # the "type" error at this path already says what is wrong
-        yield ConfigProblem(path, _enum_message(instance, list(error.validator_value)))
+        yield ConfigProblem(
+            path,
+            _enum_message(
+                instance, list(error.validator_value), case_sensitive=bool(schema.get("x-case-sensitive"))
+            ),
+        )
     elif kind == "not":
         # The only "not" in the schema is the float rule: {"type": "number", "not": {"type": "integer"}}.
         yield ConfigProblem(
@@ -186,7 +225,7 @@ def _describe(value: Any) -> str:
     return f"{_json_type(value)} {shown}"
 
 
-def _enum_message(value: Any, choices: list[Any]) -> str:
+def _enum_message(value: Any, choices: list[Any], *, case_sensitive: bool = False) -> str:
     shown_value = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else _describe(value)
     message = f"{shown_value} is not valid"
     if isinstance(value, str):
@@ -196,7 +235,7 @@ def _enum_message(value: Any, choices: list[Any]) -> str:
     shown = ", ".join(str(choice) for choice in choices[:20])
     if len(choices) > 20:
         shown += f", ... ({len(choices)} in all)"
-    return f"{message} (valid, case-insensitive: {shown})"
+    return f"{message} (valid{'' if case_sensitive else ', case-insensitive'}: {shown})"
 
 
 def _unknown_key_message(key: str, allowed: list[str]) -> str:

@@ -47,7 +47,7 @@ EVERY_TOP_LEVEL = {
     ],
     "methods": {
         "pre_training_bias": {"methods": "all"},
-        "post_training_bias": {"methods": ["dppl", "DI", "FT"]},
+        "post_training_bias": {"methods": ["DPPL", "DI", "FT"]},
         "shap": {
             "baseline": [[30, 1000]],
             "num_samples": 64,
@@ -107,7 +107,7 @@ def test_every_method_field_is_typed():
     methods = load_config(EVERY_TOP_LEVEL).methods
     assert methods.names == ("pre_training_bias", "post_training_bias", "shap", "pdp", "report")
     assert methods.pre_training_bias.metric_names == PRE_TRAINING_METRICS
-    assert methods.post_training_bias.methods == ("dppl", "DI", "FT")
+    assert methods.post_training_bias.methods == ("DPPL", "DI", "FT")
     assert methods.post_training_bias.metric_names == ("DPPL", "DI", "FT")
     shap = methods.shap
     assert shap.baseline == [[30, 1000]] and not shap.baseline_is_uri

@@ -188,6 +188,44 @@ CASES = [
         ["label_values_or_threshold"],
         "required by methods.pre_training_bias",
     ),
+    (
+        "lowercase-metric-name",
+        variant(BIAS_CSV, **{"methods.pre_training_bias": {"methods": ["ci"]}}),
+        ["methods.pre_training_bias.methods[0]"],
+        "did you mean 'CI'",
+    ),
+    # --- values JSON cannot hold
+    (
+        "nan-threshold",
+        variant(BIAS_CSV, probability_threshold=float("nan")),
+        ["probability_threshold"],
+        "finite",
+    ),
+    (
+        "infinite-label-value",
+        variant(BIAS_CSV, label_values_or_threshold=[float("inf")]),
+        ["label_values_or_threshold[0]"],
+        "finite",
+    ),
+    (
+        "tuple-headers",
+        variant(BIAS_CSV, headers=("age", "sex", "income", "target")),
+        ["headers"],
+        "use a list",
+    ),
+    (
+        "set-facet-values",
+        variant(BIAS_CSV, facet=[{"name_or_index": "sex", "value_or_threshold": {0}}]),
+        ["facet[0].value_or_threshold"],
+        "use a list",
+    ),
+    (
+        "non-string-key",
+        variant(BIAS_CSV, **{"methods.report": {1: "x"}}),
+        ["methods.report.1"],
+        "keys must be strings",
+    ),
+    ("bytes-label", variant(BIAS_CSV, label=b"target"), ["label"], "not a JSON value"),
     # --- methods: shap
     (
         "baseline-with-num-clusters",
