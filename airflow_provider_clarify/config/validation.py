@@ -562,7 +562,7 @@ def _record_template_rules(document: dict[str, Any], template: str) -> list[Conf
 
 
 def _did_you_mean(word: Any, choices: Iterable[Any]) -> str:
-    suggestion = closest(str(word), [str(choice) for choice in choices])
+    suggestion = closest(str(word), [str(choice) for choice in choices], ignore_case=True)
     return f"; did you mean {suggestion!r}?" if suggestion else ""
 
 
@@ -570,14 +570,22 @@ def _column_name_rules(
     document: dict[str, Any], dataset_type: str | None, methods: dict[str, Any]
 ) -> list[ConfigProblem]:
     """Column *names* must exist in the header lists the document itself gives (CSV and Parquet address columns by
-    name; for JSON data ``label`` etc. are JMESPath expressions and are not checked here)."""
+    name; for JSON data ``label`` etc. are JMESPath expressions and are not checked here). A column that may come
+    from a facet / predicted-label dataset whose headers are not given (read from its file) is not checked."""
+    problems = _join_column_rules(document)
     headers = document.get("headers")
     if dataset_type not in (CSV_CONTENT, PARQUET) or not isinstance(headers, list):
-        return []
+        return problems
     main = [str(name) for name in headers]
-    facet_side = main + [str(name) for name in _list(document.get("facet_headers"))]
-    predicted_side = main + [str(name) for name in _list(document.get("predicted_label_headers"))]
-    checks: list[tuple[str, Any, list[str]]] = [
+    for index, name in enumerate(main):
+        if name in main[:index]:
+            problems.append(
+                ConfigProblem(f"headers[{index}]", f"{name!r} appears twice; column names must be unique")
+            )
+    unknown_side = None  # a dataset whose columns the document does not list
+    facet_side = _side(document, "facet_dataset_uri", "facet_headers", main)
+    predicted_side = _side(document, "predicted_label_dataset_uri", "predicted_label_headers", main)
+    checks: list[tuple[str, Any, list[str] | None]] = [
         ("label", document.get("label"), main),
         ("predicted_label", document.get("predicted_label"), predicted_side),
         ("group_variable", document.get("group_variable"), facet_side),
@@ -594,11 +602,39 @@ def _column_name_rules(
     pdp = methods.get("pdp") if isinstance(methods.get("pdp"), dict) else {}
     for index, column in enumerate(_list(pdp.get("features"))):
         checks.append((f"methods.pdp.features[{index}]", column, main))
-    problems = []
     for path, name, known in checks:
-        if isinstance(name, str) and name not in known:
+        if known is not unknown_side and isinstance(name, str) and name not in known:
             problems.append(
                 ConfigProblem(path, f"{name!r} is not a column in headers" + _did_you_mean(name, known))
+            )
+    return problems
+
+
+def _side(document: dict[str, Any], uri_key: str, headers_key: str, main: list[str]) -> list[str] | None:
+    """Columns a role may come from: the main headers plus a second dataset's headers; ``None`` if unknowable."""
+    if uri_key in document and not isinstance(document.get(headers_key), list):
+        return None
+    return main + [str(name) for name in _list(document.get(headers_key))]
+
+
+def _join_column_rules(document: dict[str, Any]) -> list[ConfigProblem]:
+    """The join column must be in every header list the document gives for the datasets being joined."""
+    join = document.get("joinsource_name_or_index")
+    if not isinstance(join, str):
+        return []
+    problems = []
+    for uri_key, headers_key in (
+        ("facet_dataset_uri", "facet_headers"),
+        ("predicted_label_dataset_uri", "predicted_label_headers"),
+    ):
+        headers = document.get(headers_key)
+        if uri_key in document and isinstance(headers, list) and join not in headers:
+            problems.append(
+                ConfigProblem(
+                    headers_key,
+                    f"has no join column {join!r} (joinsource_name_or_index); the datasets are joined on it"
+                    + _did_you_mean(join, headers),
+                )
             )
     return problems
 

@@ -285,3 +285,17 @@ def test_integer_facet_index_and_label_index():
     document.pop("headers")
     config = load_config(document)
     assert config.label == 3 and config.facets[0].name_or_index == 1
+
+
+def test_columns_of_a_second_dataset_without_headers_are_not_guessed():
+    # The facet dataset's columns come from its own header row: nothing to check them against in the document.
+    document = variant(
+        BIAS_CSV,
+        facet_dataset_uri="s3://b/facets.csv",
+        facet=[{"name_or_index": "gender"}],
+        group_variable="region",
+    )
+    assert load_config(document).to_dict() == document
+    # With facet_headers given, the facet must be in them (or in the main headers).
+    with_headers = variant(document, facet_headers=["gender"])
+    assert load_config(variant(with_headers, group_variable="sex")).to_dict()["facet_headers"] == ["gender"]

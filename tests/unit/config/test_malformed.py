@@ -621,6 +621,19 @@ CASES = [
         ["methods.pdp.features[0]"],
         "did you mean 'age'",
     ),
+    ("duplicate-header", variant(BIAS_CSV, headers=["age", "sex", "age", "target"]), ["headers[2]"], "twice"),
+    (
+        "join-column-missing-from-facet-headers",
+        variant(
+            BIAS_CSV,
+            headers=["id", "age", "target"],
+            joinsource_name_or_index="id",
+            facet_dataset_uri="s3://b/f/",
+            facet_headers=["ID", "sex"],
+        ),
+        ["facet_headers"],
+        "did you mean 'ID'",
+    ),
     # --- passthrough extensions keep their structure
     (
         "segment-config-missing-segments",

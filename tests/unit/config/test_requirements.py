@@ -170,7 +170,12 @@ LOCAL_SHAP = variant(SHAP_CSV, **{"methods.shap": {"save_local_shap_values": Tru
         (FACET_DATASET, 1, False, False),  # one file each, one instance: rows align by position
         (FACET_DATASET, 2, False, True),
         (FACET_DATASET, 1, True, True),
-        (variant(FACET_DATASET, joinsource_name_or_index="age"), 2, True, False),
+        (
+            variant(FACET_DATASET, joinsource_name_or_index="age", facet_headers=["age", "sex"]),
+            2,
+            True,
+            False,
+        ),
         (LOCAL_SHAP, 1, False, False),
         (LOCAL_SHAP, 3, False, True),
         (LOCAL_SHAP, 1, True, True),
