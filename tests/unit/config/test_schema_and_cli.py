@@ -1,0 +1,57 @@
+"""The JSON Schema ships as a valid draft 2020-12 document; the CLI validates files; the layer stays Airflow-free."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+
+from jsonschema import Draft202012Validator
+
+from airflow_provider_clarify.config import analysis_config_schema
+from airflow_provider_clarify.config.__main__ import main
+from tests.unit.config.documents import BIAS_CSV, SHAP_CSV, variant
+
+
+def test_schema_is_package_data_and_a_valid_draft_2020_12_schema():
+    text = (
+        resources.files("airflow_provider_clarify.config").joinpath("schema.json").read_text(encoding="utf-8")
+    )
+    schema = json.loads(text)
+    Draft202012Validator.check_schema(schema)
+    assert schema == analysis_config_schema()
+    assert schema["required"] == ["dataset_type", "methods"]
+
+
+def test_schema_is_usable_by_a_stock_validator_for_structure():
+    # Tools that know nothing of our extensions still get the structure (types, keys, required fields).
+    stock = Draft202012Validator(analysis_config_schema())
+    assert stock.is_valid(BIAS_CSV)
+    assert not stock.is_valid(variant(BIAS_CSV, lable="x"))
+
+
+def test_cli_validate_reports_each_file(tmp_path, capsys):
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(SHAP_CSV))
+    bad.write_text(json.dumps(variant(BIAS_CSV, probability_threshold=1, facet=[])))
+    assert main(["validate", str(good)]) == 0
+    assert "valid (shap; needs a model)" in capsys.readouterr().out
+    assert main(["validate", str(good), str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "probability_threshold: must be a float" in out and "facet: must not be an empty list" in out
+
+
+def test_cli_prints_the_schema(capsys):
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == analysis_config_schema()
+
+
+def test_config_layer_imports_no_airflow_pandas_or_boto3():
+    code = (
+        "import sys, airflow_provider_clarify.config as c; c.load_config(" + repr(BIAS_CSV) + "); "
+        "bad = [m for m in ('airflow', 'pandas', 'boto3', 'numpy') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
