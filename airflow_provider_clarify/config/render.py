@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_clarify.config.model import AnalysisConfig
-from airflow_provider_clarify.config.schema import analysis_config_schema
+from airflow_provider_clarify.config.schema import schema_document
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -71,7 +71,7 @@ def coerce_rendered(document: Any) -> Any:
 
     Never raises for invalid content: what cannot be converted stays as it is, and validation reports it.
     """
-    schema = analysis_config_schema()
+    schema = schema_document()
     return _coerce(_plain(document), schema, schema)
 
 

@@ -14,6 +14,7 @@ SDK's ``ANALYSIS_CONFIG_SCHEMA_V1_0``:
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from importlib import resources
@@ -49,15 +50,20 @@ TABULAR_DATASET_TYPES: tuple[str, ...] = (
 
 
 @cache
-def analysis_config_schema() -> dict[str, Any]:
-    """The JSON Schema document (draft 2020-12) of analysis_config 1.0, as shipped in ``schema.json``."""
+def schema_document() -> dict[str, Any]:
+    """The shipped schema, parsed once and shared: read it, never change it (use ``analysis_config_schema()``)."""
     text = resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 
+def analysis_config_schema() -> dict[str, Any]:
+    """The JSON Schema document (draft 2020-12) of analysis_config 1.0, as shipped in ``schema.json`` (a copy)."""
+    return copy.deepcopy(schema_document())
+
+
 def enum_values(*path: str) -> list[Any]:
     """The enum of a schema location given as keys below ``$defs`` or ``properties``, e.g. ``("$defs", "shap")``."""
-    node: Any = analysis_config_schema()
+    node: Any = schema_document()
     for key in path:
         node = node[key]
     return list(node["enum"])
@@ -101,7 +107,7 @@ ClarifySchemaValidator = validators.extend(
 @cache
 def schema_validator() -> Any:
     """A ready validator for analysis_config 1.0 (built once: compiling ``$ref`` resolution is not free)."""
-    schema = analysis_config_schema()
+    schema = schema_document()
     ClarifySchemaValidator.check_schema(schema)
     return ClarifySchemaValidator(schema)
 

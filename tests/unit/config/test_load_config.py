@@ -115,3 +115,18 @@ def test_error_is_a_value_error_with_paths_and_readable_text():
 def test_constructing_analysis_config_directly_validates():
     with pytest.raises(ClarifyConfigError):
         AnalysisConfig({"dataset_type": "text/csv"})
+
+
+def test_config_pickles_and_deep_copies():
+    import pickle
+
+    config = load_config(CSV_BIAS)
+    assert pickle.loads(pickle.dumps(config)) == config
+    assert copy.deepcopy(config).to_dict() == CSV_BIAS
+
+
+def test_schema_copies_cannot_change_validation():
+    from airflow_provider_clarify.config import analysis_config_schema
+
+    analysis_config_schema()["properties"].clear()
+    assert load_config(CSV_BIAS).to_dict() == CSV_BIAS
