@@ -17,6 +17,7 @@ HOOK_MODULES: list[str] = ["airflow_provider_clarify.hooks.clarify"]
 OPERATOR_MODULES: list[str] = [
     "airflow_provider_clarify.operators.clarify",
     "airflow_provider_clarify.operators.gate",
+    "airflow_provider_clarify.operators.local",
 ]
 SENSOR_MODULES: list[str] = ["airflow_provider_clarify.sensors.clarify"]
 TRIGGER_MODULES: list[str] = ["airflow_provider_clarify.triggers.clarify"]

@@ -1,0 +1,187 @@
+"""LocalClarifyOperator: real engine on UCI Adult, real Airflow runs, real S3 (SeaweedFS) on loopback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pandas as pd
+import pytest
+
+from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
+from airflow_provider_clarify.operators import _storage
+from airflow_provider_clarify.operators.local import LocalClarifyOperator
+from airflow_provider_clarify.results import ClarifyResult
+from tests.integration.airflow_runs import run_dag
+
+BIAS_CONFIG = {
+    "dataset_type": "text/csv",
+    "label": "income",
+    "label_values_or_threshold": [">50K"],
+    "facet": [{"name_or_index": "sex", "value_or_threshold": ["Female"]}],
+    "predicted_label": "prediction",
+    "excluded_columns": ["split"],
+    "methods": {"post_training_bias": {"methods": ["DI", "DPPL"]}},
+}
+
+
+@pytest.fixture(scope="module")
+def adult_with_predictions(adult_csv, tmp_path_factory) -> tuple[Path, dict[str, float]]:
+    """Adult plus a rule-based 'prediction' column, and DI / DPPL for sex=Female computed from counts."""
+    frame = pd.read_csv(adult_csv)
+    predicted = (frame["education-num"] >= 13) & (frame["hours-per-week"] >= 40)
+    frame["prediction"] = predicted.map({True: ">50K", False: "<=50K"})
+    path = tmp_path_factory.mktemp("adult") / "adult_predicted.csv"
+    frame.to_csv(path, index=False)
+    female = frame["sex"] == "Female"
+    n_d, n_a = int(female.sum()), int((~female).sum())
+    pos_d, pos_a = int((predicted & female).sum()), int((predicted & ~female).sum())
+    expected = {"DI": (pos_d / n_d) / (pos_a / n_a), "DPPL": pos_a / n_a - pos_d / n_d}
+    return path, expected
+
+
+def test_local_analysis_then_gate_blocks_deploy(test_dags_dir, adult_with_predictions, tmp_path):
+    dataset, expected = adult_with_predictions
+    output = tmp_path / "clarify-output"
+    conf = {"dataset": str(dataset), "output": str(output), "rules": {"DI": [0.8, 1.25]}}
+    outcome = run_dag(test_dags_dir / "local_gate.py", "local_gate", conf=conf)
+    assert outcome.task_states() == {
+        "bias_analysis": "success",
+        "gate": "failed",
+        "deploy": "upstream_failed",
+    }
+    result = ClarifyResult.from_xcom(outcome.xcom("bias_analysis"))
+    assert result.engine == "local" and result.analysis_uri == f"{output}/analysis.json"
+    assert result.metric("DI", facet="sex", value="Female") == pytest.approx(expected["DI"], abs=1e-12)
+    assert result.metric("DPPL") == pytest.approx(expected["DPPL"], abs=1e-12)
+    assert result.metric("CI") == pytest.approx(
+        (32650 - 16192) / (32650 + 16192), abs=1e-12
+    )  # Male vs Female rows
+    # The output directory holds the published result and the gate's verdict, and no temporary leftovers.
+    assert sorted(p.name for p in output.iterdir()) == ["analysis.json", "constraint_violations.json"]
+    assert not [p for p in output.parent.iterdir() if p.name.startswith(".clarify-local-")]
+    violations = json.loads((output / "constraint_violations.json").read_text())["violations"]
+    assert violations == outcome.xcom("gate", key="violations")
+    assert [(v["metric_name"], v["facet"], v["facet_value"]) for v in violations] == [("DI", "sex", "Female")]
+    assert violations[0]["description"].startswith(f"Value {result.metric('DI')!r} does not meet")
+
+
+def test_local_analysis_to_s3_then_gate_passes(test_dags_dir, adult_with_predictions, bucket, s3_client):
+    dataset, expected = adult_with_predictions
+    s3_client.upload_file(str(dataset), bucket, "data/adult.csv")
+    conf = {
+        "dataset": f"s3://{bucket}/data/adult.csv",
+        "output": f"s3://{bucket}/clarify/run-1",
+        "rules": {"DPPL": [-0.1, 0.1]},
+    }
+    outcome = run_dag(test_dags_dir / "local_gate.py", "local_gate", conf=conf)
+    assert outcome.task_states() == {"bias_analysis": "success", "gate": "success", "deploy": "success"}
+    keys = sorted(o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket, Prefix="clarify/")["Contents"])
+    assert keys == ["clarify/run-1/analysis.json", "clarify/run-1/constraint_violations.json"]
+    analysis = json.loads(
+        s3_client.get_object(Bucket=bucket, Key="clarify/run-1/analysis.json")["Body"].read()
+    )
+    metrics = analysis["post_training_bias_metrics"]["facets"]["sex"][0]["metrics"]
+    values = {m["name"]: m["value"] for m in metrics}
+    assert sorted(values) == ["AD", "DI", "DPPL"]
+    assert {name: values[name] for name in expected} == pytest.approx(expected, abs=1e-12)
+    result = ClarifyResult.from_xcom(outcome.xcom("bias_analysis"))
+    assert result.analysis_uri == f"s3://{bucket}/clarify/run-1/analysis.json"
+
+
+# Bad input and failure handling: execute() directly (no DAG run needed to see the operator refuse).
+
+
+def _operator(**kwargs) -> LocalClarifyOperator:
+    return LocalClarifyOperator(task_id="local", **kwargs)
+
+
+def test_bad_config_fails_before_any_output(tmp_path, adult_with_predictions):
+    dataset, _ = adult_with_predictions
+    output = tmp_path / "out"
+    bad = {**BIAS_CONFIG, "methods": {"post_training_bias": {"methods": ["DI", "XYZ"]}}}
+    operator = _operator(config=bad, dataset_uri=str(dataset), output_uri=str(output))
+    with pytest.raises(ClarifyInvalidConfigError, match=r"methods\.post_training_bias\.methods") as caught:
+        operator.execute({})
+    assert caught.value.problems and not output.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_missing_config_file_names_the_argument(tmp_path):
+    operator = _operator(config=str(tmp_path / "nope.json"), output_uri=str(tmp_path / "out"))
+    with pytest.raises(ClarifyInvalidConfigError, match=r"config names a config file that does not exist"):
+        operator.execute({})
+
+
+def test_model_needed_but_missing_is_a_config_error(tmp_path, adult_with_predictions):
+    dataset, _ = adult_with_predictions
+    no_predictions = {key: value for key, value in BIAS_CONFIG.items() if key != "predicted_label"}
+    operator = _operator(config=no_predictions, dataset_uri=str(dataset), output_uri=str(tmp_path / "out"))
+    with pytest.raises(ClarifyInvalidConfigError, match="not runnable"):
+        operator.execute({})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_engine_failure_is_a_clarify_analysis_error_and_leaves_nothing(tmp_path, adult_with_predictions):
+    dataset, _ = adult_with_predictions
+    wrong_facet = {**BIAS_CONFIG, "facet": [{"name_or_index": "gender", "value_or_threshold": ["Female"]}]}
+    output = tmp_path / "out"
+    operator = _operator(config=wrong_facet, dataset_uri=str(dataset), output_uri=str(output))
+    with pytest.raises(ClarifyAnalysisError, match="gender") as caught:
+        operator.execute({})
+    assert "gender" in caught.value.reason
+    assert not output.exists() or list(output.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".clarify-local-")] == []
+
+
+def test_output_uri_must_be_a_directory_or_s3(tmp_path):
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(BIAS_CONFIG))
+    a_file = tmp_path / "occupied"
+    a_file.write_text("x")
+    with pytest.raises(ClarifyInvalidConfigError, match="is a file; give a directory"):
+        _operator(config=str(config_file), output_uri=str(a_file)).execute({})
+    with pytest.raises(ClarifyInvalidConfigError, match="local directory or an s3:// prefix"):
+        _operator(config=str(config_file), output_uri="gs://bucket/x").execute({})
+
+
+class _FailingOnMarker:
+    """A real boto3 S3 client that fails when the completion marker is uploaded (a crash at the last step)."""
+
+    def __init__(self, client, error: BaseException) -> None:
+        self._client, self._error = client, error
+
+    def upload_file(self, filename, bucket, key):
+        if key.endswith("analysis.json"):
+            raise self._error
+        return self._client.upload_file(filename, bucket, key)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+@pytest.mark.parametrize("error", [OSError("connection reset"), KeyboardInterrupt()])
+def test_s3_publication_is_all_or_nothing(tmp_path, s3_server, bucket, s3_client, error):
+    (tmp_path / "explanations_shap").mkdir()
+    (tmp_path / "explanations_shap" / "out.csv").write_text("a_label0\n0.1\n")
+    (tmp_path / "report.html").write_text("<html/>")
+    (tmp_path / "analysis.json").write_text("{}")
+    client = boto3.client("s3", endpoint_url=s3_server.url, region_name="us-east-1")
+    with pytest.raises(type(error)):
+        _storage.upload_directory(
+            tmp_path, f"s3://{bucket}/out", _FailingOnMarker(client, error), log=lambda m: None
+        )
+    assert s3_client.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+    # Without the failure, everything lands and analysis.json is uploaded last.
+    names = _storage.upload_directory(tmp_path, f"s3://{bucket}/out", client, log=lambda m: None)
+    assert names == ["explanations_shap/out.csv", "report.html", "analysis.json"]
+    assert s3_client.list_objects_v2(Bucket=bucket)["KeyCount"] == 3
+
+
+def test_on_kill_removes_the_working_directory(tmp_path):
+    operator = _operator(config=BIAS_CONFIG, output_uri=str(tmp_path / "out"))
+    operator._workdir = tmp_path / ".clarify-local-x"
+    (operator._workdir / "explanations_shap").mkdir(parents=True)
+    (operator._workdir / "explanations_shap" / "out.csv").write_text("partial")
+    operator.on_kill()
+    assert list(tmp_path.iterdir()) == []
