@@ -408,6 +408,19 @@ CASES = [
         ["methods.report.title"],
         "must be a string",
     ),
+    ("negative-seed", variant(SHAP_CSV, **{"methods.shap": {"seed": -1}}), ["methods.shap.seed"], ">= 0"),
+    (
+        "report-name-with-path",
+        variant(BIAS_CSV, **{"methods.report": {"name": "../../etc/report"}}),
+        ["methods.report.name"],
+        "without slashes",
+    ),
+    (
+        "report-name-dot-dot",
+        variant(BIAS_CSV, **{"methods.report": {"name": ".."}}),
+        ["methods.report.name"],
+        "without slashes",
+    ),
     # --- predictor
     (
         "endpoint-name-with-model-name",

@@ -39,13 +39,13 @@ def test_rendered_strings_become_schema_types():
             "pre_training_bias": {"methods": "['CI', 'DPL']"},
             "shap": {
                 "num_samples": "100",
-                "seed": "-3",
+                "seed": "+7",
                 "use_logit": "True",
                 "save_local_shap_values": "false",
                 "baseline": "[[40, 1]]",
                 "features_to_explain": '["age"]',
             },
-            "pdp": {"grid_resolution": " 10 ", "top_k_features": "+5"},
+            "pdp": {"grid_resolution": " 10 ", "top_k_features": "5"},
         },
         "predictor": {"endpoint_name": "e", "initial_instance_count": "2", "label_headers": "['no', 'yes']"},
     }
@@ -60,7 +60,7 @@ def test_rendered_strings_become_schema_types():
             "pre_training_bias": {"methods": ["CI", "DPL"]},
             "shap": {
                 "num_samples": 100,
-                "seed": -3,
+                "seed": 7,
                 "use_logit": True,
                 "save_local_shap_values": False,
                 "baseline": [[40, 1]],
