@@ -11,7 +11,8 @@ and converts a string only where the schema does **not** accept a string:
 - list / object fields: JSON text, or a Python literal as Jinja prints lists and dicts (``ast.literal_eval``:
   literals only, no code runs); the result must be of the field's type;
 - ``methods.shap.baseline`` (a string URI *or* rows): text that starts with ``[`` or ``{`` and parses is rows;
-- a non-string field rendered to ``"None"`` or ``""`` (an optional Param left empty) is dropped, as if absent.
+- a non-string field rendered to ``"None"`` or ``""`` (an optional Param left empty) is dropped, as if absent;
+  so is a ``None`` in a field that does not take ``null`` (the same Param under native rendering).
 
 Everything else stays exactly as rendered. In particular every field that accepts a string keeps the string
 verbatim, quotes, braces, ``$features`` and ``{{`` included: ``label``, facet names, templates, URIs, and list
@@ -132,12 +133,19 @@ def _coerce(value: Any, schema: Any, root: dict[str, Any]) -> Any:
             sub = _resolve(properties.get(key, extra if isinstance(extra, dict) else {}), root)
             if isinstance(item, str) and item.strip() in _ABSENT and _is_optional_non_string(sub, root):
                 continue  # an optional Param left empty: the field is absent
+            if item is None and not _accepts_null(sub, root):
+                continue  # the same, rendered natively (render_template_as_native_obj=True)
             result[key] = _coerce(item, sub, root)
         return result
     if isinstance(value, list):
         items = _branch_of(schema, root, "array").get("items", {})
         return [_coerce(item, items, root) for item in value]
     return value
+
+
+def _accepts_null(schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    kinds = _types(schema, root)
+    return kinds is None or "null" in kinds
 
 
 def _is_optional_non_string(schema: dict[str, Any], root: dict[str, Any]) -> bool:

@@ -57,7 +57,7 @@ def override_run(test_dags_dir):
         "positive": "1",
         "threshold": 0.75,
         "facet_values": ["Female", "Non-binary"],
-        "metrics": ["KL", "js"],
+        "metrics": ["KL", "JS"],
         "samples": 2048,
         "use_logit": True,
         "seed": 42,
@@ -127,7 +127,7 @@ def test_run_conf_overrides_and_hostile_text_lands_verbatim(override_run):
         positive="1",
         threshold=0.75,
         facet_values=("Female", "Non-binary"),
-        metrics=("KL", "js"),
+        metrics=("KL", "JS"),
         samples=2048,
         use_logit=True,
         seed=42,
@@ -155,4 +155,19 @@ def test_hostile_text_in_templated_builders(override_run):
     assert shap["baseline"] == [[HOSTILE]]
     assert shap["num_samples"] == 2048 and shap["use_logit"] is True
     assert result["document"]["probability_threshold"] == 0.75
-    assert result["document"]["predictor"]["label_headers"] == ["KL", "js"]
+    assert result["document"]["predictor"]["label_headers"] == ["KL", "JS"]
+
+
+def test_native_rendering_route(test_dags_dir):
+    outcome = run_dag(test_dags_dir / "config_templated.py", "config_templated_native", conf={"samples": 64})
+    assert outcome.state == "success", outcome.task_states()
+    result = outcome.xcom("render_native")
+    # Jinja's native environment already returned typed values...
+    rendered = result["rendered"]
+    assert rendered["methods"]["shap"]["num_samples"] == 64 and rendered["probability_threshold"] == 0.5
+    assert (
+        rendered["facet"][0]["value_or_threshold"] == ["Female"]
+        and rendered["methods"]["shap"]["seed"] is None
+    )
+    # ...and the document is the same one the string route yields.
+    assert result["document"] == expected_dict_document(samples=64)

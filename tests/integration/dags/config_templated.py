@@ -5,6 +5,10 @@
   booleans and lists by the schema.
 - ``render_json``: a whole config Param rendered with ``| tojson`` (JSON text, quoting handled by Jinja's filter).
 - ``render_builders``: SDK-shaped builder objects whose arguments are templates (their ``template_fields``).
+
+A second DAG, ``config_templated_native``, renders the same dict with ``render_template_as_native_obj=True``:
+Jinja then returns native values (ints, floats, lists, ``None``), which ``render_config`` keeps (dropping a
+``None`` left in an optional field).
 """
 
 import pendulum
@@ -41,11 +45,10 @@ DICT_TEMPLATE = {
     },
 }
 
-with DAG(
-    dag_id="config_templated",
-    schedule=None,
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
-    params={
+
+def make_params() -> dict:
+    """Fresh Param objects for each DAG (Airflow may bind them to the DAG that owns them)."""
+    return {
         "label": Param("target", type="string"),
         "positive": Param(">50K", type="string"),
         "threshold": Param(0.5, type="number"),
@@ -71,7 +74,14 @@ with DAG(
             },
             type="object",
         ),
-    },
+    }
+
+
+with DAG(
+    dag_id="config_templated",
+    schedule=None,
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    params=make_params(),
 ):
 
     @task
@@ -115,3 +125,19 @@ with DAG(
             ),
         ]
     )
+
+with DAG(
+    dag_id="config_templated_native",
+    schedule=None,
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    params=make_params(),
+    render_template_as_native_obj=True,
+):
+
+    @task
+    def render_native(config: dict) -> dict:
+        from airflow_provider_clarify.config import render_config
+
+        return {"rendered": config, "document": render_config(config).to_dict()}
+
+    render_native(config=DICT_TEMPLATE)

@@ -413,13 +413,13 @@ CASES = [
         "report-name-with-path",
         variant(BIAS_CSV, **{"methods.report": {"name": "../../etc/report"}}),
         ["methods.report.name"],
-        "without slashes",
+        "plain file name",
     ),
     (
         "report-name-dot-dot",
         variant(BIAS_CSV, **{"methods.report": {"name": ".."}}),
         ["methods.report.name"],
-        "without slashes",
+        "plain file name",
     ),
     # --- predictor
     (
@@ -732,3 +732,18 @@ def test_a_problem_never_surfaces_as_a_bare_assertion_or_type_error():
         "methods.shap",
         "predictor",
     } <= set(caught.value.paths)
+
+
+@pytest.mark.parametrize(
+    "name", ["../escape", "a/b", "a\\b", "", ".hidden", "..", "line\nbreak", "trailing\n", "tab\tname"]
+)
+def test_report_name_must_be_a_plain_file_name(name):
+    # The same names the report writer refuses, refused here before any data is read.
+    with pytest.raises(ClarifyConfigError) as caught:
+        load_config(variant(BIAS_CSV, **{"methods.report": {"name": name}}))
+    assert caught.value.paths == ["methods.report.name"]
+
+
+@pytest.mark.parametrize("name", ["report", "bias report", "Bericht-2024_11", "report.v2"])
+def test_plain_report_names_are_fine(name):
+    load_config(variant(BIAS_CSV, **{"methods.report": {"name": name}}))

@@ -199,3 +199,10 @@ def test_bias_methods_all_stays_and_a_rendered_list_becomes_a_list():
 def test_render_config_broken_json_text_says_where():
     with pytest.raises(ClarifyConfigError, match=r"not valid JSON: .* line 1 column"):
         render_config('{"dataset_type": "text/csv" "methods": {}}')
+
+
+def test_native_none_in_optional_field_is_dropped_but_null_in_baseline_rows_is_kept():
+    rendered = variant(
+        SHAP_CSV, probability_threshold=None, **{"methods.shap": {"seed": None, "baseline": [[1, None]]}}
+    )
+    assert coerce_rendered(rendered) == variant(SHAP_CSV, **{"methods.shap": {"baseline": [[1, None]]}})
