@@ -230,8 +230,8 @@ class ClarifyResult:
 
         ``output_uri`` is the output location (local directory or ``s3://`` prefix); for a local path it defaults
         to the file's directory. ``output_files`` maps file names relative to the output location to URIs, or
-        lists relative names (joined to ``output_uri``); for a local path it defaults to the report and
-        ``explanations_shap`` files found beside analysis.json.
+        lists relative names (joined to ``output_uri``); for a local path it defaults to every file of
+        that directory (analysis.json, report, ``explanations_shap/*``; hidden files excepted).
         """
         local_dir: Path | None = None
         if isinstance(path_or_dict, Mapping):
@@ -630,7 +630,7 @@ def _output_files(
     found = {}
     for path in sorted(local_dir.rglob("*")):
         relative = path.relative_to(local_dir).as_posix()
-        if path.is_file() and relative != "analysis.json" and not relative.startswith("."):
+        if path.is_file() and not relative.startswith(".") and "/." not in relative:
             found[relative] = _join(output_uri, relative) if output_uri else str(path)
     return found
 

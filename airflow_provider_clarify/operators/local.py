@@ -116,9 +116,7 @@ class LocalClarifyOperator(BaseOperator):
             published = self._publish(self._workdir, output_uri, s3_client)
         finally:
             self._cleanup()
-        files = {
-            name: _storage.join(output_uri, name) for name in published if name != _storage.COMPLETION_MARKER
-        }
+        files = {name: _storage.join(output_uri, name) for name in published}
         result = ClarifyResult.from_analysis(
             analysis,
             engine="local",

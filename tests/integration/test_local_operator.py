@@ -88,6 +88,7 @@ def test_local_analysis_to_s3_then_gate_passes(test_dags_dir, adult_with_predict
     assert {name: values[name] for name in expected} == pytest.approx(expected, abs=1e-12)
     result = ClarifyResult.from_xcom(outcome.xcom("bias_analysis"))
     assert result.analysis_uri == f"s3://{bucket}/clarify/run-1/analysis.json"
+    assert result.output_files == {"analysis.json": result.analysis_uri}
 
 
 # Bad input and failure handling: execute() directly (no DAG run needed to see the operator refuse).

@@ -148,6 +148,7 @@ def test_from_local_file_lists_output_files(tmp_path):
     assert result.output_uri == str(tmp_path)
     assert result.analysis_uri == f"{tmp_path}/analysis.json"
     assert result.output_files == {
+        "analysis.json": f"{tmp_path}/analysis.json",
         "explanations_shap/out.csv": f"{tmp_path}/explanations_shap/out.csv",
         "report.html": f"{tmp_path}/report.html",
     }
