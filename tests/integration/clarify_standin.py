@@ -1,0 +1,387 @@
+"""The managed Clarify container's stand-in: moto accepts CreateProcessingJob but runs nothing; this runs it.
+
+moto (in-process threaded server, see servers.py) marks a processing job Completed the instant it is created and
+its DescribeProcessingJob omits ProcessingResources and FailureReason. The stand-in patches moto's SageMaker
+response handlers — moto, never our code — so that the loopback API behaves like the real service:
+
+- CreateProcessingJob: a duplicate name is refused (``ResourceInUse``, as AWS does); the job starts
+  ``InProgress`` and the full request is kept (``created``), ProcessingResources and Environment included;
+- a worker thread plays the container: it downloads every ``S3Input`` from the loopback S3 into a temp root in the
+  ``/opt/ml/processing/...`` layout, runs OUR engine's container entrypoint
+  (``python -m airflow_provider_clarify.engine --config ... --dataset ... --output ...``) on it, uploads the output
+  directory to the ``S3Output`` URI at the end (SSE-KMS when the output config names a key), and sets the job
+  ``Completed`` — or ``Failed`` with the entrypoint's error as ``FailureReason``;
+- StopProcessingJob: ``Stopping``, the entrypoint is terminated, then ``Stopped`` (nothing uploaded); stopping a
+  job that is not running is a ``ValidationException``, as on AWS;
+- DescribeProcessingJob: optional injected faults (throttling, HTTP 500) to prove that callers retry.
+
+Jobs stay ``InProgress`` for at least ``min_runtime`` seconds (so poll and defer paths really wait), and
+``hold()`` keeps them there until ``release()`` (kill, reattach and timeout tests).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.backends import get_backend
+from moto.core.common_types import TYPE_RESPONSE
+from moto.core.utils import utcnow
+from moto.sagemaker.exceptions import ResourceInUseException, ValidationError
+from moto.sagemaker.responses import SageMakerResponse
+
+CONTAINER_ROOT = "/opt/ml/processing"
+ENTRYPOINT = (sys.executable, "-m", "airflow_provider_clarify.engine")
+MAX_FAILURE_REASON = 1024  # DescribeProcessingJob's FailureReason is at most 1024 characters
+_INHERITED = object()  # marks a handler moto's SageMakerResponse inherits rather than defines
+
+
+class _Throttled(ValidationError):
+    code = "ThrottlingException"
+
+
+class ClarifyStandIn:
+    """Plays the Clarify container for every processing job created on the in-process moto server."""
+
+    def __init__(
+        self,
+        *,
+        account: str,
+        region: str,
+        s3_endpoints: list[str],
+        min_runtime: float = 1.0,
+        entrypoint: tuple[str, ...] = ENTRYPOINT,
+    ) -> None:
+        self.account = account
+        self.region = region
+        self.s3_endpoints = list(s3_endpoints)
+        self.min_runtime = min_runtime
+        self.entrypoint = entrypoint
+        self.created: list[dict[str, Any]] = []
+        self.stop_requests: list[str] = []
+        self.describe_faults_served: list[str] = []
+        self.described: list[tuple[str, str]] = []
+        self.calls: list[str] = []
+        self._describe_faults: list[str] = []
+        self._released = threading.Event()
+        self._released.set()
+        self._stops: dict[str, threading.Event] = {}
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._originals: dict[str, Any] = {}
+        self._roots: list[Path] = []
+
+    # Installation ----------------------------------------------------------------------------------------------
+
+    @property
+    def backend(self) -> Any:
+        return get_backend("sagemaker")[self.account][self.region]
+
+    def install(self) -> ClarifyStandIn:
+        self.backend.processing_jobs.clear()
+        for name in (
+            "create_processing_job",
+            "stop_processing_job",
+            "describe_processing_job",
+            "call_action",
+        ):
+            self._originals[name] = SageMakerResponse.__dict__.get(name, _INHERITED)
+        stand_in = self
+        base_call_action = SageMakerResponse.call_action
+
+        def call_action(handler: SageMakerResponse) -> Any:
+            stand_in.calls.append(handler._get_action())
+            return base_call_action(handler)
+
+        def create_processing_job(handler: SageMakerResponse) -> Any:
+            return stand_in._create(handler)
+
+        def stop_processing_job(handler: SageMakerResponse) -> Any:
+            return stand_in._stop(handler)
+
+        def describe_processing_job(handler: SageMakerResponse) -> Any:
+            return stand_in._describe(handler)
+
+        SageMakerResponse.create_processing_job = create_processing_job
+        SageMakerResponse.stop_processing_job = stop_processing_job
+        SageMakerResponse.describe_processing_job = describe_processing_job
+        SageMakerResponse.call_action = call_action
+        return self
+
+    def uninstall(self) -> None:
+        self.release()
+        for event in list(self._stops.values()):
+            event.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+        for name, original in self._originals.items():
+            if original is _INHERITED:
+                delattr(SageMakerResponse, name)
+            else:
+                setattr(SageMakerResponse, name, original)
+        for root in self._roots:
+            shutil.rmtree(root, ignore_errors=True)
+
+    # Test controls ---------------------------------------------------------------------------------------------
+
+    def hold(self) -> None:
+        """Keep new and waiting jobs InProgress until :meth:`release`."""
+        self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def fail_next_describes(self, *faults: str) -> None:
+        """Answer the next DescribeProcessingJob calls with these faults: ``"throttle"`` or ``"5xx"``."""
+        unknown = set(faults) - {"throttle", "5xx"}
+        assert not unknown, f"unknown faults {unknown}"
+        with self._lock:
+            self._describe_faults.extend(faults)
+
+    def status(self, job_name: str) -> str:
+        return self.backend.processing_jobs[job_name].processing_job_status
+
+    def job_names(self) -> list[str]:
+        return sorted(self.backend.processing_jobs)
+
+    def wait_for_status(self, job_name: str, statuses: set[str], timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = self.backend.processing_jobs.get(job_name)
+            if job is not None and job.processing_job_status in statuses:
+                return job.processing_job_status
+            time.sleep(0.05)
+        raise AssertionError(f"{job_name} did not reach {statuses} in {timeout} s")
+
+    def wait_for_job_count(self, count: int, timeout: float = 60) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.backend.processing_jobs) >= count:
+                return self.job_names()
+            time.sleep(0.05)
+        raise AssertionError(f"fewer than {count} processing jobs after {timeout} s: {self.job_names()}")
+
+    # Patched handlers ------------------------------------------------------------------------------------------
+
+    def _create(self, handler: SageMakerResponse) -> Any:
+        request = json.loads(handler.body)
+        name = request["ProcessingJobName"]
+        backend = handler.sagemaker_backend
+        with self._lock:
+            if name in backend.processing_jobs:
+                raise ResourceInUseException(
+                    f"Processing job names must be unique within an AWS account and region, and a processing "
+                    f"job with this name already exists ({backend.processing_jobs[name].arn})"
+                )
+            response = self._originals["create_processing_job"](handler)
+            job = backend.processing_jobs[name]
+            job.processing_job_status = "InProgress"
+            job.processing_end_time = None
+            job.processing_resources = request.get("ProcessingResources")
+            job.environment = request.get("Environment")
+            self.created.append(request)
+            self._stops[name] = threading.Event()
+        thread = threading.Thread(
+            target=self._run_job, args=(job, request), name=f"clarify-{name}", daemon=True
+        )
+        self._threads.append(thread)
+        thread.start()
+        return response
+
+    def _stop(self, handler: SageMakerResponse) -> Any:
+        name = handler._get_param("ProcessingJobName")
+        job = handler.sagemaker_backend.processing_jobs.get(name)
+        if job is None:
+            return self._originals["stop_processing_job"](handler)  # moto's own "Could not find" error
+        with self._lock:
+            if job.processing_job_status != "InProgress":
+                raise ValidationError(
+                    f"The request was rejected because the processing job is in status "
+                    f"{job.processing_job_status}."
+                )
+            self.stop_requests.append(name)
+            job.processing_job_status = "Stopping"
+            self._stops[name].set()
+        return "{}"
+
+    def _describe(self, handler: SageMakerResponse) -> TYPE_RESPONSE | Any:
+        with self._lock:
+            fault = self._describe_faults.pop(0) if self._describe_faults else None
+            if fault:
+                self.describe_faults_served.append(fault)
+        if fault == "throttle":
+            raise _Throttled("Rate exceeded")
+        if fault == "5xx":
+            body = json.dumps({"__type": "InternalFailure", "message": "We encountered an internal error."})
+            return 500, {"status": 500, "content-type": "application/x-amz-json-1.1"}, body
+        response = self._originals["describe_processing_job"](handler)
+        name = handler._get_param("ProcessingJobName")
+        job = handler.sagemaker_backend.processing_jobs.get(name)
+        if job is not None:
+            self.described.append((name, job.processing_job_status))
+        return response
+
+    def statuses_seen(self, job_name: str) -> list[str]:
+        """The statuses DescribeProcessingJob answered for ``job_name``, in order, repeats collapsed."""
+        seen: list[str] = []
+        for name, status in self.described:
+            if name == job_name and (not seen or seen[-1] != status):
+                seen.append(status)
+        return seen
+
+    # The container's part --------------------------------------------------------------------------------------
+
+    def _s3_for(self, bucket: str) -> Any:
+        for endpoint in self.s3_endpoints:
+            client = boto3.client("s3", endpoint_url=endpoint, region_name=self.region)
+            try:
+                client.head_bucket(Bucket=bucket)
+                return client
+            except Exception:
+                continue
+        raise RuntimeError(f"bucket {bucket} exists on none of the loopback S3 servers {self.s3_endpoints}")
+
+    def _local(self, root: Path, container_path: str) -> Path:
+        if not container_path.startswith(CONTAINER_ROOT + "/"):
+            raise RuntimeError(f"LocalPath {container_path} is outside {CONTAINER_ROOT}")
+        return root / container_path[len(CONTAINER_ROOT) + 1 :]
+
+    def _download(self, uri: str, target: Path) -> int:
+        """SageMaker's S3Prefix input: every object under the prefix, relative paths kept."""
+        bucket, _, prefix = uri[len("s3://") :].partition("/")
+        client = self._s3_for(bucket)
+        count = 0
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                key = item["Key"]
+                rest = key[len(prefix) :]
+                if prefix and not prefix.endswith("/") and rest and not rest.startswith("/"):
+                    relative = key[prefix.rfind("/") + 1 :]
+                else:
+                    relative = rest.lstrip("/") or key.rsplit("/", 1)[-1]
+                if not relative or relative.endswith("/"):
+                    continue
+                destination = target / relative
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                client.download_file(bucket, key, str(destination))
+                count += 1
+        return count
+
+    def _upload(self, source: Path, uri: str, kms_key: str | None) -> None:
+        bucket, _, prefix = uri[len("s3://") :].partition("/")
+        client = self._s3_for(bucket)
+        extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key} if kms_key else {}
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                key = f"{prefix.rstrip('/')}/{path.relative_to(source).as_posix()}".lstrip("/")
+                client.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), **extra)
+
+    def _finish(self, job: Any, status: str, reason: str | None = None) -> None:
+        with self._lock:
+            job.processing_job_status = status
+            job.processing_end_time = utcnow()
+            job.last_modified_time = job.processing_end_time
+            if reason:
+                job.failure_reason = reason[:MAX_FAILURE_REASON]
+
+    def _run_job(self, job: Any, request: dict[str, Any]) -> None:
+        name = request["ProcessingJobName"]
+        stop = self._stops[name]
+        earliest_end = time.monotonic() + self.min_runtime
+        while (not self._released.is_set() or time.monotonic() < earliest_end) and not stop.is_set():
+            time.sleep(0.05)
+        if stop.is_set():
+            self._finish(job, "Stopped")
+            return
+        root = Path(tempfile.mkdtemp(prefix=f"clarify-standin-{name}-"))
+        self._roots.append(root)
+        try:
+            for item in request.get("ProcessingInputs", []):
+                s3_input = item["S3Input"]
+                if not self._download(s3_input["S3Uri"], self._local(root, s3_input["LocalPath"])):
+                    self._finish(
+                        job,
+                        "Failed",
+                        f'ClientError: No S3 objects found under S3 URL "{s3_input["S3Uri"]}" given in input '
+                        f"data source. Please ensure that the bucket exists in the selected region "
+                        f"({self.region}), that objects exist under that S3 prefix, and that the role "
+                        f'{request.get("RoleArn")} has "s3:ListBucket" permissions on bucket '
+                        f'"{s3_input["S3Uri"][5:].split("/")[0]}".',
+                    )
+                    return
+        except Exception as error:
+            self._finish(job, "Failed", f"ClientError: cannot download the job inputs: {error}")
+            return
+        output_spec = request["ProcessingOutputConfig"]
+        output = output_spec["Outputs"][0]["S3Output"]
+        output_dir = self._local(root, output["LocalPath"])
+        output_dir.mkdir(parents=True, exist_ok=True)
+        config_file = self._local(root, f"{CONTAINER_ROOT}/input/config") / "analysis_config.json"
+        command = [
+            *self.entrypoint,
+            "--config",
+            str(config_file),
+            "--dataset",
+            str(self._local(root, f"{CONTAINER_ROOT}/input/data")),
+            "--output",
+            str(output_dir),
+        ]
+        env = {
+            **os.environ,
+            **(request.get("Environment") or {}),
+            "AWS_ENDPOINT_URL_S3": self.s3_endpoints[0],
+        }
+        with (root / "stdout.log").open("wb") as stdout, (root / "stderr.log").open("wb") as stderr:
+            process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env, cwd=root)
+            while process.poll() is None:
+                if stop.is_set():
+                    process.terminate()
+                    process.wait(timeout=30)
+                    self._finish(job, "Stopped")
+                    return
+                time.sleep(0.05)
+        if process.returncode != 0:
+            self._finish(job, "Failed", _failure_reason(root, output_dir, process.returncode))
+            return
+        try:
+            self._upload(output_dir, output["S3Uri"], output_spec.get("KmsKeyId"))
+        except Exception as error:
+            self._finish(job, "Failed", f"ClientError: cannot upload the job output: {error}")
+            return
+        self._finish(job, "Completed")
+
+
+def _failure_reason(root: Path, output_dir: Path, returncode: int) -> str:
+    """What the entrypoint reported: its failure file if it wrote one, else the last line of stderr."""
+    for candidate in (output_dir / "failure", root / "output" / "failure"):
+        if candidate.is_file() and candidate.read_text().strip():
+            return candidate.read_text().strip()
+    lines = [line for line in (root / "stderr.log").read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else f"AlgorithmError: the container exited with code {returncode}"
+
+
+@contextmanager
+def running_standin(moto_server: Any, s3_server: Any) -> Iterator[ClarifyStandIn]:
+    """The stand-in installed for one test (moto's processing-job list starts empty); test modules wrap this in
+    their ``clarify_standin`` fixture."""
+    from tests.integration.conftest import MOTO_ACCOUNT, REGION
+
+    stand_in = ClarifyStandIn(
+        account=MOTO_ACCOUNT, region=REGION, s3_endpoints=[s3_server.url, moto_server.url]
+    )
+    stand_in.install()
+    try:
+        yield stand_in
+    finally:
+        stand_in.uninstall()

@@ -1,0 +1,139 @@
+"""End to end: real Airflow (dag.test), moto's SageMaker on loopback, SeaweedFS S3, the Clarify stand-in running
+our engine's container entrypoint. ClarifyOperator in sync, deferrable and no-wait + sensor modes; the result
+reaches a downstream task through XCom, and the numbers in it are checked against counts made here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration.airflow_runs import run_dag
+from tests.integration.clarify_standin import ClarifyStandIn, running_standin
+
+ROLE = "arn:aws:iam::123456789012:role/ClarifyRole"
+IMAGE_US_EAST_1 = "205585389593.dkr.ecr.us-east-1.amazonaws.com/sagemaker-clarify-processing:1.0"
+COLUMNS = ["age", "education-num", "sex", "hours-per-week", "income"]
+ROWS = 600
+CONFIG = {
+    "dataset_type": "text/csv",
+    "label": "income",
+    "label_values_or_threshold": [">50K"],
+    "facet": [{"name_or_index": "sex", "value_or_threshold": ["Female"]}],
+    "methods": {"pre_training_bias": {"methods": ["CI", "DPL"]}},
+}
+
+
+@pytest.fixture
+def clarify_standin(moto_server, s3_server) -> Iterator[ClarifyStandIn]:
+    with running_standin(moto_server, s3_server) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="module")
+def adult_sample(adult_csv) -> tuple[bytes, dict[str, float]]:
+    """The first ROWS training rows of UCI Adult (a few columns) and CI / DPL for sex=Female counted here."""
+    with adult_csv.open(newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["split"] == "train"][:ROWS]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    female = [row for row in rows if row["sex"] == "Female"]
+    male = [row for row in rows if row["sex"] != "Female"]
+    n_d, n_a = len(female), len(male)
+    q_d = sum(row["income"] == ">50K" for row in female) / n_d
+    q_a = sum(row["income"] == ">50K" for row in male) / n_a
+    return buffer.getvalue().encode(), {"CI": (n_a - n_d) / (n_a + n_d), "DPL": q_a - q_d}
+
+
+def _conf(bucket: str, s3_client, sample: bytes) -> dict:
+    s3_client.put_object(Bucket=bucket, Key="data/adult.csv", Body=sample)
+    return {
+        "analysis_config": CONFIG,
+        "dataset_uri": f"s3://{bucket}/data/adult.csv",
+        "output_uri": f"s3://{bucket}/clarify/output",
+        "role_arn": ROLE,
+    }
+
+
+def _check_run(outcome, clarify_task: str, stand_in, s3_client, bucket: str, expected: dict) -> dict:
+    assert outcome.state == "success", outcome.task_states()
+    summary = outcome.xcom(clarify_task)
+    assert summary["engine"] == "managed"
+    assert summary["job_status"] == "Completed"
+    assert summary["output_uri"] == f"s3://{bucket}/clarify/output"
+    assert summary["output_files"]["analysis.json"] == f"s3://{bucket}/clarify/output/analysis.json"
+    downstream = outcome.xcom("read_metrics")
+    assert downstream["job_name"] == summary["job_name"]
+    assert downstream["CI"] == pytest.approx(expected["CI"], abs=1e-12)
+    assert downstream["DPL"] == pytest.approx(expected["DPL"], abs=1e-12)
+
+    # Exactly one job, started with the SPEC §15 request, and waited for (InProgress seen before Completed).
+    assert stand_in.job_names() == [summary["job_name"]]
+    (request,) = stand_in.created
+    assert request["AppSpecification"] == {"ImageUri": IMAGE_US_EAST_1}
+    assert request["RoleArn"] == ROLE
+    assert [item["S3Input"]["S3Uri"] for item in request["ProcessingInputs"]] == [
+        f"s3://{bucket}/data/adult.csv",
+        f"s3://{bucket}/clarify/output/analysis_config.json",
+    ]
+    assert stand_in.statuses_seen(summary["job_name"])[-1] == "Completed"
+    assert "InProgress" in stand_in.statuses_seen(summary["job_name"])
+
+    # The uploaded config is the document given, unchanged.
+    body = s3_client.get_object(Bucket=bucket, Key="clarify/output/analysis_config.json")["Body"].read()
+    assert json.loads(body) == CONFIG
+    return summary
+
+
+def test_sync_operator_runs_the_job_and_feeds_downstream(
+    clarify_standin, bucket, s3_client, test_dags_dir, adult_sample
+):
+    sample, expected = adult_sample
+    outcome = run_dag(
+        test_dags_dir / "remote_clarify.py", "remote_clarify_sync", conf=_conf(bucket, s3_client, sample)
+    )
+    summary = _check_run(outcome, "clarify", clarify_standin, s3_client, bucket, expected)
+    assert summary["job_name"].startswith("Clarify-Pretraining-Bias-")
+    assert summary["job_name"].endswith("-1")
+
+
+def test_deferrable_operator_waits_in_the_trigger(
+    clarify_standin, bucket, s3_client, test_dags_dir, adult_sample
+):
+    sample, expected = adult_sample
+    outcome = run_dag(
+        test_dags_dir / "remote_clarify.py",
+        "remote_clarify_deferrable",
+        conf=_conf(bucket, s3_client, sample),
+    )
+    _check_run(outcome, "clarify", clarify_standin, s3_client, bucket, expected)
+
+
+def test_no_wait_operator_then_sensor(clarify_standin, bucket, s3_client, test_dags_dir, adult_sample):
+    sample, expected = adult_sample
+    outcome = run_dag(
+        test_dags_dir / "remote_clarify.py",
+        "remote_clarify_nowait_sensor",
+        conf=_conf(bucket, s3_client, sample),
+    )
+    started = outcome.xcom("start")
+    assert started["job_status"] == "InProgress"
+    summary = _check_run(outcome, "wait", clarify_standin, s3_client, bucket, expected)
+    assert summary["job_name"] == started["job_name"]
+
+
+def test_no_wait_operator_then_deferrable_sensor(
+    clarify_standin, bucket, s3_client, test_dags_dir, adult_sample
+):
+    sample, expected = adult_sample
+    outcome = run_dag(
+        test_dags_dir / "remote_clarify.py",
+        "remote_clarify_sensor_deferrable",
+        conf=_conf(bucket, s3_client, sample),
+    )
+    _check_run(outcome, "wait", clarify_standin, s3_client, bucket, expected)
