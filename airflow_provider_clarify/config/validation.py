@@ -41,11 +41,19 @@ def validate_document(document: Any) -> list[ConfigProblem]:
             ConfigProblem(ROOT_PATH, f"the analysis config must be a JSON object, got {_json_type(document)}")
         ]
     not_json = json_value_problems(document)
-    if not_json:
-        return not_json  # the schema cannot judge values JSON cannot hold; fix these first
     problems = list(schema_problems(document))
     problems.extend(cross_field_problems(document))
+    if not_json:
+        # What the schema says about a value JSON cannot hold (a tuple "is not a list") would only confuse.
+        bad = [problem.path for problem in not_json]
+        problems = not_json + [
+            problem for problem in problems if not any(_within(problem.path, path) for path in bad)
+        ]
     return list(dict.fromkeys(problems))
+
+
+def _within(path: str, parent: str) -> bool:
+    return path == parent or path.startswith((parent + ".", parent + "["))
 
 
 def json_value_problems(value: Any, path: str = ROOT_PATH) -> list[ConfigProblem]:
@@ -74,8 +82,10 @@ def json_value_problems(value: Any, path: str = ROOT_PATH) -> list[ConfigProblem
         return [ConfigProblem(path, f"{value!r} is not a finite number (JSON has no NaN or Infinity)")]
     if value is None or isinstance(value, (str, bool, int, float)):
         return []
-    hint = "; use a list" if isinstance(value, (tuple, set, frozenset)) else ""
-    return [ConfigProblem(path, f"a {type(value).__name__} is not a JSON value{hint}")]
+    hint = (
+        "use a list" if isinstance(value, (tuple, set, frozenset)) else "use a plain str, int, float or bool"
+    )
+    return [ConfigProblem(path, f"a value of type {type(value).__name__} cannot be written as JSON; {hint}")]
 
 
 # --------------------------------------------------------------------------------------------- JSON Schema part

@@ -221,11 +221,11 @@ CASES = [
     ),
     (
         "non-string-key",
-        variant(BIAS_CSV, **{"methods.report": {1: "x"}}),
+        variant(BIAS_CSV, **{"methods.report": {"name": "r", 1: "x"}}),
         ["methods.report.1"],
         "keys must be strings",
     ),
-    ("bytes-label", variant(BIAS_CSV, label=b"target"), ["label"], "not a JSON value"),
+    ("bytes-label", variant(BIAS_CSV, label=b"target"), ["label"], "cannot be written as JSON"),
     # --- methods: shap
     (
         "baseline-with-num-clusters",
@@ -747,3 +747,11 @@ def test_report_name_must_be_a_plain_file_name(name):
 @pytest.mark.parametrize("name", ["report", "bias report", "Bericht-2024_11", "report.v2"])
 def test_plain_report_names_are_fine(name):
     load_config(variant(BIAS_CSV, **{"methods.report": {"name": name}}))
+
+
+def test_values_json_cannot_hold_are_reported_with_the_other_problems():
+    document = variant(BIAS_CSV, headers=("age", "sex"), probability_threshold=float("nan"), lable="x")
+    with pytest.raises(ClarifyConfigError) as caught:
+        load_config(document)
+    # One clear problem per bad value (no extra "must be a list" for the tuple), plus the unrelated typo.
+    assert sorted(caught.value.paths) == ["headers", "lable", "probability_threshold"]
