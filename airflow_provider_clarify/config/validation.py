@@ -16,7 +16,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from airflow_provider_clarify.config.errors import ROOT_PATH, ConfigProblem, join_path
-from airflow_provider_clarify.config.schema import schema_validator
+from airflow_provider_clarify.config.schema import schema_document, schema_validator
 
 _JSON_TYPE_NAMES = {
     "string": "a string",
@@ -121,7 +121,8 @@ def _translate(error: ValidationError, validator: Any) -> Iterator[ConfigProblem
     elif kind == "required":
         for key in error.validator_value:
             if key not in instance:
-                yield ConfigProblem(join_path(path, key), "required field is missing")
+                expected = _expectation(schema.get("properties", {}).get(key, {}))
+                yield ConfigProblem(join_path(path, key), f"required field is missing; give {expected}")
     elif kind == "type":
         expected = (
             error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
@@ -190,6 +191,27 @@ def _translate_alternatives(error: ValidationError, validator: Any, path: str, h
                 )
     if not found:  # pragma: no cover - defensive; jsonschema always reports why a fitting branch failed
         yield ConfigProblem(path, _with_hint(error.message, hint))
+
+
+def _expectation(schema: dict[str, Any]) -> str:
+    """A short "what would be valid" for a schema location: its hint, its enum, or its type."""
+    while "$ref" in schema:
+        target: Any = schema_document()
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        schema = {**target, **{key: value for key, value in schema.items() if key != "$ref"}}
+    if "x-hint" in schema:
+        return schema["x-hint"].removeprefix("use ")
+    if "enum" in schema:
+        choices = [str(choice) for choice in schema["enum"]]
+        shown = ", ".join(choices[:8]) + (f", ... ({len(choices)} in all)" if len(choices) > 8 else "")
+        return f"one of {shown}"
+    if "description" in schema:
+        return schema["description"]
+    kinds = schema.get("type") or [
+        kind for branch in schema.get("anyOf", []) for kind in _as_list(branch.get("type", []))
+    ]
+    return _types_phrase(_as_list(kinds)) if kinds else "a value"
 
 
 def _as_list(value: Any) -> list[Any]:
