@@ -20,9 +20,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError
-
 SCHEMA_VERSION = "1.0"
 
 PRE_TRAINING_METRICS: tuple[str, ...] = ("CI", "DPL", "KL", "JS", "LP", "TVD", "KS", "CDDL")
@@ -78,6 +75,8 @@ def _is_number(_checker: Any, instance: Any) -> bool:
 
 
 def _enum_ignoring_case(validator: Any, enums: list[Any], instance: Any, schema: dict[str, Any]):
+    from jsonschema.exceptions import ValidationError
+
     if isinstance(instance, str) and schema.get("x-case-sensitive"):
         if instance in enums:
             return
@@ -93,23 +92,26 @@ def _enum_ignoring_case(validator: Any, enums: list[Any], instance: Any, schema:
     yield ValidationError(f"{instance!r} is not one of {enums!r}")
 
 
-_TYPE_CHECKER = Draft202012Validator.TYPE_CHECKER.redefine_many(
-    {"integer": _is_integer, "number": _is_number}
-)
+@cache
+def validator_class() -> Any:
+    """Draft 2020-12 with the SDK's readings (see module doc). jsonschema is imported here, on first validation,
+    so that DAG files importing the builders parse fast."""
+    from jsonschema import Draft202012Validator, validators
 
-ClarifySchemaValidator = validators.extend(
-    Draft202012Validator,
-    validators={"enum": _enum_ignoring_case},
-    type_checker=_TYPE_CHECKER,
-)
+    type_checker = Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {"integer": _is_integer, "number": _is_number}
+    )
+    return validators.extend(
+        Draft202012Validator, validators={"enum": _enum_ignoring_case}, type_checker=type_checker
+    )
 
 
 @cache
 def schema_validator() -> Any:
     """A ready validator for analysis_config 1.0 (built once: compiling ``$ref`` resolution is not free)."""
     schema = schema_document()
-    ClarifySchemaValidator.check_schema(schema)
-    return ClarifySchemaValidator(schema)
+    validator_class().check_schema(schema)
+    return validator_class()(schema)
 
 
 def canonical_enum(value: str, enums: list[str]) -> str:

@@ -11,12 +11,13 @@ import difflib
 import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_clarify.config.errors import ROOT_PATH, ConfigProblem, join_path
 from airflow_provider_clarify.config.schema import schema_document, schema_validator
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 _JSON_TYPE_NAMES = {
     "string": "a string",

@@ -55,3 +55,13 @@ def test_config_layer_imports_no_airflow_pandas_or_boto3():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_importing_the_builders_does_not_load_jsonschema():
+    # DAG files import builders at parse time; the validator library is loaded on first validation only.
+    code = (
+        "import sys; from airflow_provider_clarify.config import DataConfig, SHAPConfig, load_config; "
+        "sys.exit(1 if 'jsonschema' in sys.modules else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
