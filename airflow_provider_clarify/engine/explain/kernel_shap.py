@@ -13,6 +13,7 @@ explainer per record, because the players differ per record.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -108,20 +109,27 @@ def _values(explainer: Any, codes: np.ndarray, nsamples: int, targets: int) -> n
 
 
 class _SeededRandom:
-    """shap samples coalitions with numpy's global RNG: seed it for the run and give the old state back."""
+    """shap samples coalitions with numpy's global RNG: seed it for the run and give the old state back.
+    Also quiets shap's per-record INFO logs (one line per explained record) for the run; our Progress logs
+    instead."""
 
     def __init__(self, seed: int | None) -> None:
         self.seed = seed
         self._state: Any = None
+        self._shap_log = logging.getLogger("shap")
+        self._level = self._shap_log.level
 
     def __enter__(self) -> None:
         if self.seed is not None:
             self._state = np.random.get_state()
             np.random.seed(int(self.seed) % 2**32)
+        if self._shap_log.getEffectiveLevel() < logging.WARNING:
+            self._shap_log.setLevel(logging.WARNING)
 
     def __exit__(self, *exc: object) -> None:
         if self._state is not None:
             np.random.set_state(self._state)
+        self._shap_log.setLevel(self._level)
 
 
 def explain_all_features(
