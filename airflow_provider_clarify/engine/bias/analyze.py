@@ -70,27 +70,39 @@ class FacetGroup:
 
 @dataclass
 class FlipTestRows:
-    """The rows FT needs, kept per chunk: numeric features and the raw facet/label/prediction values."""
+    """The rows FT needs, kept per chunk: numeric feature matrix plus the raw facet/label/prediction values.
+
+    ``columns`` are every column but the label, predicted label, join key and excluded columns. A text column
+    makes FT an error (as in the reference) unless it is the facet column of the group being tested, which FT
+    drops anyway; once a text column outside ``facet_columns`` appears, rows stop being collected.
+    """
 
     columns: list[str]
-    numeric: bool = True
+    facet_columns: set[str]
     kinds: dict[str, str] = field(default_factory=dict)
     chunks: list[tuple[np.ndarray, pd.DataFrame]] = field(default_factory=list)
 
+    @property
+    def text_columns(self) -> set[str]:
+        return {name for name, kind in self.kinds.items() if kind not in ("int", "float", "bool", "null")}
+
+    @property
+    def usable(self) -> bool:
+        return not (self.text_columns - self.facet_columns)
+
     def add(self, table: pa.Table, role_columns: list[str]) -> None:
         for name in self.columns:
-            kind = arrow_kind(table.column(name).type)
-            self.kinds[name] = unify_kinds(self.kinds.get(name, "null"), kind)
-            if self.kinds[name] not in ("int", "float", "bool", "null"):
-                self.numeric = False
-        if not self.numeric:
+            self.kinds[name] = unify_kinds(self.kinds.get(name, "null"), arrow_kind(table.column(name).type))
+        if not self.usable:
             self.chunks = []
             return
-        matrix = np.empty((table.num_rows, len(self.columns)), dtype=np.float64)
+        matrix = np.full((table.num_rows, len(self.columns)), np.nan, dtype=np.float64)
         for position, name in enumerate(self.columns):
             column = table.column(name)
-            if pa.types.is_boolean(column.type):
-                column = column.cast(pa.int8())
+            if arrow_kind(column.type) not in ("int", "float", "bool", "null"):
+                continue
+            if pa.types.is_boolean(column.type) or pa.types.is_null(column.type):
+                column = column.cast(pa.float64())
             matrix[:, position] = column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
         self.chunks.append((matrix, table.select(role_columns).to_pandas()))
 
@@ -156,7 +168,7 @@ def compute_bias_sections(
     ft_rows: FlipTestRows | None = None
     if want_ft:
         removed = {roles.label, roles.predicted_label, roles.join_key, *roles.excluded}
-        ft_rows = FlipTestRows([c for c in dataset.columns if c not in removed])
+        ft_rows = FlipTestRows([c for c in dataset.columns if c not in removed], set(facet_columns))
     read_columns = [c for c in role_columns if c != MODEL_PREDICTION_COLUMN]
     if ft_rows is not None:
         read_columns += [c for c in ft_rows.columns if c not in read_columns]
@@ -422,7 +434,7 @@ def _flip_test(
 ) -> float:
     if rows is None:
         raise ValueError("FT rows were not collected")
-    if not rows.numeric:
+    if rows.text_columns - {group.role.column}:
         raise ValueError(NON_NUMERIC)
     keep = [i for i, name in enumerate(rows.columns) if name != group.role.column]
     parts_a: list[np.ndarray] = []

@@ -127,11 +127,11 @@ def test_cddl_by_hand():
 
 
 def test_cddl_errors():
-    with pytest.raises(ValueError, match="^Group variable is empty or not provided$"):
+    with pytest.raises(ValueError, match=r"^Group variable is empty or not provided$"):
         pre("CDDL", BASIC)
-    with pytest.raises(ValueError, match="^No positive labels in set$"):
+    with pytest.raises(ValueError, match=r"^No positive labels in set$"):
         pre("CDDL", pre_table({}, by_group={(0, 0, 0): 2, (0, 1, 0): 1}))
-    with pytest.raises(ValueError, match="^No negative labels in set$"):
+    with pytest.raises(ValueError, match=r"^No negative labels in set$"):
         pre("CDDL", pre_table({}, by_group={(0, 0, 1): 2, (0, 1, 1): 1}))
 
 
@@ -217,7 +217,7 @@ def test_post_training_empty_facets(name, d_empty, a_empty):
 
 
 def test_generalized_entropy_all_false_negatives():
-    with pytest.raises(ValueError, match="^All predicted labels are false negatives"):
+    with pytest.raises(ValueError, match=r"^All predicted labels are false negatives"):
         post("GE", post_table({(0, 1, 0): 2, (1, 1, 0): 3}))
 
 
