@@ -57,7 +57,7 @@ def test_flip_test_five_neighbours_and_excluded_columns(tmp_path: Path):
     xs_a = [0, 1, 2, 3, 4, 100, 101, 102, 103, 104]
     frame = pd.DataFrame(
         {
-            "x": xs_a + [2, 102, 101],
+            "x": [*xs_a, 2, 102, 101],
             "noise": [(i * 7919) % 1000 for i in range(13)],  # excluded: would change neighbours if used
             "facet": ["a"] * 10 + ["d"] * 3,
             "label": [0] * 5 + [1] * 5 + [1, 0, 0],
