@@ -19,14 +19,15 @@ from airflow_provider_clarify.engine.report.pdf_export import write_pdf
 
 DEFAULT_NAME = "report"
 DEFAULT_TITLE = "SageMaker Analysis Report"
-_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# A file stem: anything but path separators, control characters and a leading dot (hidden or relative names).
+_NAME_PATTERN = re.compile(r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")
 
 
 def _check_inputs(output_dir: Path, analysis: dict, name: str, distributions: dict | None) -> None:
-    if not isinstance(name, str) or not _NAME_PATTERN.match(name) or name in (".", ".."):
+    if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name) or name in (".", ".."):
         raise ValueError(
-            f"methods.report.name {name!r} is not a usable file name: use letters, digits, '.', '_' or '-' "
-            "(no path separators); the report files are <name>.ipynb, <name>.html and <name>.pdf"
+            f"methods.report.name {name!r} is not a usable file name: give a plain file stem without '/', '\\', "
+            "control characters or a leading '.'; the report files are <name>.ipynb, <name>.html and <name>.pdf"
         )
     if not isinstance(analysis, dict):
         raise TypeError(f"analysis must be the parsed analysis.json dict, got {type(analysis).__name__}")

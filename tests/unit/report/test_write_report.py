@@ -244,7 +244,7 @@ def test_notebook_reruns_next_to_analysis_json_without_the_report_writer(tmp_pat
 
 
 # ------------------------------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("name", ["../escape", "a/b", "", ".hidden", "with space"])
+@pytest.mark.parametrize("name", ["../escape", "a/b", "a\\b", "", ".hidden", "line\nbreak", "trailing\n"])
 def test_bad_report_name_is_rejected_before_writing(tmp_path, name):
     with pytest.raises(ValueError, match=r"methods\.report\.name"):
         write_report(tmp_path, samples.bias_only(), name=name)
