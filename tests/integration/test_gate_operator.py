@@ -99,10 +99,14 @@ def test_result_by_task_id(test_dags_dir, analysis):
     )
 
 
-def test_an_input_that_is_not_a_clarify_result_fails_the_gate(test_dags_dir):
+def test_an_input_that_is_missing_or_not_a_clarify_result_fails_the_gate(test_dags_dir):
     outcome = run_dag(test_dags_dir / "gate_modes.py", "gate_not_a_result")
     states = outcome.task_states()
-    assert (states["gate"], states["deploy"]) == ("failed", "upstream_failed")
+    assert (states["gate"], states["deploy"], states["gate_missing"]) == (
+        "failed",
+        "upstream_failed",
+        "failed",
+    )
     with pytest.raises(KeyError):
         outcome.xcom("gate", key="violations")  # failed before any check ran
 
@@ -114,3 +118,46 @@ def test_taskflow_function(test_dags_dir, analysis):
     failing = run_dag(test_dags_dir / "gate_modes.py", "gate_taskflow", conf=_conf(analysis, FAILING))
     assert failing.task_states()["deploy"] == "upstream_failed"
     assert failing.xcom("taskflow_gate", key="violations") == [DI_VIOLATION]
+
+
+def test_baseline_drift_from_an_s3_baseline(test_dags_dir, analysis, bucket, s3_client):
+    # Current (BIAS_ONLY): DI 0.35, DPPL 0.18, CI sex 0.3384, CI age 0.12.
+    baseline = {
+        "version": "1.0",
+        "pre_training_bias_metrics": {
+            "label": "income",
+            "label_value_or_threshold": ">50K",
+            "facets": {
+                "sex": [{"value_or_threshold": "Female", "metrics": [{"name": "CI", "value": 0.4}]}],
+                "race": [{"value_or_threshold": "Black", "metrics": [{"name": "CI", "value": 0.8}]}],
+            },
+        },
+        "post_training_bias_metrics": {
+            "label": "income",
+            "label_value_or_threshold": ">50K",
+            "facets": {
+                "sex": [
+                    {
+                        "value_or_threshold": "Female",
+                        "metrics": [{"name": "DI", "value": 0.5}, {"name": "DPPL", "value": -0.2}],
+                    }
+                ]
+            },
+        },
+    }
+    s3_client.put_object(Bucket=bucket, Key="baseline/analysis.json", Body=json.dumps(baseline).encode())
+    conf = {**_conf(analysis, FAILING), "baseline": f"s3://{bucket}/baseline"}
+    outcome = run_dag(test_dags_dir / "gate_modes.py", "gate_drift", conf=conf)
+    assert outcome.task_states()["gate"] == "failed"
+    # |0.35 - 1| = 0.65 > |0.5 - 1| = 0.5 violates; |0.18| <= |-0.2| and |0.3384| <= |0.4| pass.
+    assert outcome.xcom("gate", key="violations") == [
+        {
+            "facet": "sex",
+            "facet_value": "Female",
+            "metric_name": "DI",
+            "constraint_check_type": "bias_drift_check",
+            "description": "Value 0.35 does not meet the constraint requirement",
+        }
+    ]
+    # DPL and CI for age (only in the result) and CI for race (only in the baseline): reported, not compared.
+    assert outcome.xcom("gate")["counts"] == {"pass": 2, "violation": 1, "skipped": 0, "not compared": 3}

@@ -15,6 +15,7 @@ PARAMS = {
     "analysis": Param("", type="string"),
     "output_uri": Param(None, type=["null", "string"]),
     "rules": Param({"DI": [0.8, 1.25]}, type="object"),
+    "baseline": Param(None, type=["null", "string"]),
 }
 
 
@@ -89,6 +90,24 @@ with DAG(
         return {"rows": 3}
 
     ClarifyGateOperator(task_id="gate", result=row_count(), rules={"DI": [0.8, 1.25]}) >> deploy()
+
+    @task
+    def nothing() -> None:
+        return None
+
+    # Named by task id, but that task pushed no result.
+    nothing() >> ClarifyGateOperator(task_id="gate_missing", result="nothing", rules={"DI": [0.8, 1.25]})
+
+with DAG(
+    dag_id="gate_drift",
+    schedule=None,
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    params=PARAMS,
+    render_template_as_native_obj=True,
+):
+    # Baseline drift only (no threshold rules); the baseline is an analysis.json location from the run conf.
+    drift = ClarifyGateOperator(task_id="gate", result=analysis_result(), baseline="{{ params.baseline }}")
+    drift >> deploy()
 
 with DAG(
     dag_id="gate_taskflow",
