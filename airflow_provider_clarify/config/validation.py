@@ -304,7 +304,7 @@ def cross_field_problems(document: dict[str, Any]) -> list[ConfigProblem]:
     problems += _dataset_rules(document, dataset_type)
     problems += _bias_rules(document, methods)
     problems += _shap_rules(document, methods)
-    problems += _pdp_rules(methods)
+    problems += _pdp_rules(document, methods)
     if predictor is not None:
         problems += _predictor_rules(document, predictor, dataset_type)
     problems += _column_name_rules(document, dataset_type, methods)
@@ -433,22 +433,40 @@ def _shap_rules(document: dict[str, Any], methods: dict[str, Any]) -> list[Confi
                         "explain every unit); remove one of the two",
                     )
                 )
-        explain = shap["features_to_explain"]
-        if isinstance(explain, list):
-            for index, feature in enumerate(explain):
-                for key in ("label", "predicted_label"):
-                    if key in document and feature == document[key]:
-                        problems.append(
-                            ConfigProblem(
-                                f"methods.shap.features_to_explain[{index}]",
-                                f"{feature!r} is the {key} column, which is never a model feature",
-                            )
-                        )
+        problems += _not_model_features(
+            document, shap["features_to_explain"], "methods.shap.features_to_explain"
+        )
     return problems
 
 
-def _pdp_rules(methods: dict[str, Any]) -> list[ConfigProblem]:
+def _not_model_features(document: dict[str, Any], columns: Any, path: str) -> list[ConfigProblem]:
+    """Columns that are never sent to the model cannot be explained or varied (SPEC §3.4 column roles)."""
+    if not isinstance(columns, list):
+        return []
+    roles = {
+        "label": "the label column",
+        "predicted_label": "the predicted-label column",
+        "joinsource_name_or_index": "the join column (an identifier)",
+    }
+    excluded = document.get("excluded_columns") if isinstance(document.get("excluded_columns"), list) else []
+    problems = []
+    for index, column in enumerate(columns):
+        role = next(
+            (text for key, text in roles.items() if key in document and column == document[key]), None
+        )
+        if role is None and column in excluded:
+            role = "listed in excluded_columns"
+        if role is not None:
+            problems.append(
+                ConfigProblem(f"{path}[{index}]", f"{column!r} is {role}, which is never a model feature")
+            )
+    return problems
+
+
+def _pdp_rules(document: dict[str, Any], methods: dict[str, Any]) -> list[ConfigProblem]:
     pdp = methods.get("pdp")
+    if isinstance(pdp, dict) and "features" in pdp:
+        return _not_model_features(document, pdp["features"], "methods.pdp.features")
     # Rule 4: without SHAP there is no ranking to pick the top features from.
     if isinstance(pdp, dict) and "shap" not in methods and "features" not in pdp:
         return [

@@ -328,6 +328,26 @@ CASES = [
         "label",
     ),
     (
+        "features-to-explain-excluded-column",
+        variant(
+            SHAP_CSV,
+            excluded_columns=["income"],
+            **{"methods.shap": {"features_to_explain": ["age", "income"]}},
+        ),
+        ["methods.shap.features_to_explain[1]"],
+        "excluded_columns",
+    ),
+    (
+        "pdp-feature-is-join-column",
+        variant(
+            SHAP_CSV,
+            joinsource_name_or_index="age",
+            **{"methods.pdp": {"grid_resolution": 5, "features": ["age"]}},
+        ),
+        ["methods.pdp.features[0]"],
+        "join column",
+    ),
+    (
         "features-to-explain-empty",
         variant(SHAP_CSV, **{"methods.shap": {"features_to_explain": []}}),
         ["methods.shap.features_to_explain"],
