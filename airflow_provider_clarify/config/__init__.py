@@ -37,8 +37,10 @@ from airflow_provider_clarify.config.render import coerce_rendered, render_confi
 from airflow_provider_clarify.config.requirements import (
     ModelRequirements,
     check_joinsource,
+    check_managed_job,
     check_model_source,
     joinsource_problems,
+    managed_job_problems,
     model_requirements,
     model_source_problems,
 )
@@ -81,10 +83,12 @@ __all__ = [
     "TextSettings",
     "analysis_config_schema",
     "check_joinsource",
+    "check_managed_job",
     "check_model_source",
     "coerce_rendered",
     "joinsource_problems",
     "load_config",
+    "managed_job_problems",
     "model_requirements",
     "model_source_problems",
     "render_config",

@@ -237,6 +237,7 @@ class Predictor:
     label_headers: tuple[NameOrIndex, ...] | None = None
     custom_attributes: str | None = None
     time_series_predictor_config: dict[str, Any] | None = None
+    local_predictor: str | None = None  # local-engine extension, never valid for the managed job
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Predictor:

@@ -24,6 +24,7 @@ class ModelRequirements:
     - ``has_predictor``: ``predictor`` names a model the managed job can call (``endpoint_name`` or ``model_name``).
     - ``has_predicted_label_source``: ``predicted_label`` or ``predicted_label_dataset_uri`` is set.
     - ``methods``: keys of the configured methods (``report`` included).
+    - ``has_local_predictor``: ``predictor.local_predictor`` names a model for the in-worker engine only.
     """
 
     needs_predictions: bool
@@ -31,6 +32,7 @@ class ModelRequirements:
     has_predictor: bool
     has_predicted_label_source: bool
     methods: list[str]
+    has_local_predictor: bool = False
 
     @property
     def needs_model(self) -> bool:
@@ -53,13 +55,19 @@ def model_requirements(config: AnalysisConfig | dict[str, Any]) -> ModelRequirem
         has_predicted_label_source=config.predicted_label is not None
         or config.predicted_label_dataset_uri is not None,
         methods=names,
+        has_local_predictor=predictor is not None and predictor.local_predictor is not None,
     )
 
 
 def model_source_problems(
     config: AnalysisConfig | dict[str, Any], *, local_model_available: bool = False
 ) -> list[ConfigProblem]:
-    """The problems :func:`check_model_source` would raise, as a list (``[]`` when a source exists)."""
+    """The problems :func:`check_model_source` would raise, as a list (``[]`` when a source exists).
+
+    ``local_model_available`` says the caller runs the in-worker engine with a model of its own (an operator
+    ``predictor=`` argument, or the config's ``predictor.local_predictor``): the local operator passes
+    ``predictor is not None or needs.has_local_predictor``; the managed job passes nothing.
+    """
     needs = model_requirements(config)
     if needs.has_predictor or local_model_available:
         return []
@@ -140,5 +148,42 @@ def check_joinsource(
 ) -> None:
     """Raise :class:`ClarifyConfigError` when :func:`joinsource_problems` finds the join column missing."""
     problems = joinsource_problems(config, instance_count=instance_count, multiple_files=multiple_files)
+    if problems:
+        raise ClarifyConfigError(problems)
+
+
+def managed_job_problems(
+    config: AnalysisConfig | dict[str, Any], *, instance_count: int = 1, multiple_files: bool = False
+) -> list[ConfigProblem]:
+    """Everything that keeps a valid config from running as a managed Clarify processing job.
+
+    - the local-engine extension ``predictor.local_predictor`` (the container does not know it; it must not be
+      uploaded, SPEC §2.4),
+    - a method that needs a model nothing in the document provides (:func:`model_source_problems`),
+    - a missing join column for a multi-instance / multi-file layout (:func:`joinsource_problems`).
+    """
+    if not isinstance(config, AnalysisConfig):
+        from airflow_provider_clarify.config.loading import load_config
+
+        config = load_config(config)
+    problems = []
+    if config.predictor is not None and config.predictor.local_predictor is not None:
+        problems.append(
+            ConfigProblem(
+                "predictor.local_predictor",
+                "is a local-engine extension the managed Clarify job does not accept; remove it for a managed "
+                "job (give predictor.endpoint_name or predictor.model_name) or run the analysis locally",
+            )
+        )
+    problems += model_source_problems(config)
+    problems += joinsource_problems(config, instance_count=instance_count, multiple_files=multiple_files)
+    return problems
+
+
+def check_managed_job(
+    config: AnalysisConfig | dict[str, Any], *, instance_count: int = 1, multiple_files: bool = False
+) -> None:
+    """Raise :class:`ClarifyConfigError` listing every :func:`managed_job_problems` (call before any upload)."""
+    problems = managed_job_problems(config, instance_count=instance_count, multiple_files=multiple_files)
     if problems:
         raise ClarifyConfigError(problems)

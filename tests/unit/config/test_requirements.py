@@ -7,9 +7,11 @@ import pytest
 from airflow_provider_clarify.config import (
     ClarifyConfigError,
     check_joinsource,
+    check_managed_job,
     check_model_source,
     joinsource_problems,
     load_config,
+    managed_job_problems,
     model_requirements,
 )
 from tests.unit.config.documents import BIAS_CSV, SHAP_CSV, variant
@@ -189,3 +191,40 @@ def test_joinsource_rule_for_split_inputs(document, instance_count, multiple_fil
     if required:
         with pytest.raises(ClarifyConfigError, match="joinsource_name_or_index: required"):
             check_joinsource(document, instance_count=instance_count, multiple_files=multiple_files)
+
+
+LOCAL_ONLY = variant(
+    SHAP_CSV, predictor={"local_predictor": "my_models.churn:predict_proba", "probability": 1}
+)
+
+
+def test_local_predictor_is_a_local_engine_model_source_only():
+    needs = model_requirements(LOCAL_ONLY)
+    assert needs.has_local_predictor and not needs.has_predictor
+    assert load_config(LOCAL_ONLY).predictor.local_predictor == "my_models.churn:predict_proba"
+    # The local engine counts it (its caller says a local model is available)...
+    check_model_source(LOCAL_ONLY, local_model_available=needs.has_local_predictor)
+    # ...the managed job does not: nothing there can run a Python callable.
+    with pytest.raises(ClarifyConfigError) as caught:
+        check_managed_job(LOCAL_ONLY)
+    assert caught.value.paths == ["predictor.local_predictor", "predictor"]
+
+
+def test_managed_job_check_collects_every_problem():
+    document = variant(
+        SHAP_CSV,
+        facet_dataset_uri="s3://b/facets/",
+        predictor={"endpoint_name": "e", "local_predictor": "http://127.0.0.1:8080/invocations"},
+        **{"methods.shap": {"save_local_shap_values": True}},
+    )
+    problems = managed_job_problems(document, instance_count=2)
+    assert [problem.path for problem in problems] == ["predictor.local_predictor", "joinsource_name_or_index"]
+    check_managed_job(
+        variant(document, predictor={"endpoint_name": "e"}, joinsource_name_or_index="age"), instance_count=2
+    )
+
+
+def test_empty_local_predictor_is_invalid():
+    with pytest.raises(ClarifyConfigError) as caught:
+        load_config(variant(SHAP_CSV, predictor={"local_predictor": ""}))
+    assert caught.value.paths == ["predictor.local_predictor"]
