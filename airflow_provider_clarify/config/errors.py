@@ -29,7 +29,8 @@ class ConfigProblem:
 
 
 class ClarifyConfigError(ValueError):
-    """An analysis config is not valid; ``problems`` lists every problem found, in document order."""
+    """An analysis config is not valid; ``problems`` lists every problem found (structural ones by path, then the
+    cross-field ones)."""
 
     def __init__(self, problems: Iterable[ConfigProblem] | str, *, path: str = ROOT_PATH) -> None:
         if isinstance(problems, str):
