@@ -38,6 +38,10 @@ class ClarifyConfigError(ValueError):
         self.problems: list[ConfigProblem] = list(dict.fromkeys(problems))
         super().__init__(self._describe())
 
+    def __reduce__(self) -> tuple[type, tuple[list[ConfigProblem]]]:
+        # Keep the problems (not just the text) across pickling, e.g. between processes.
+        return (type(self), (self.problems,))
+
     @property
     def paths(self) -> list[str]:
         """The JSON paths of all problems (convenient for tests and short log lines)."""

@@ -130,3 +130,13 @@ def test_schema_copies_cannot_change_validation():
 
     analysis_config_schema()["properties"].clear()
     assert load_config(CSV_BIAS).to_dict() == CSV_BIAS
+
+
+def test_error_pickles_with_its_problems():
+    import pickle
+
+    with pytest.raises(ClarifyConfigError) as caught:
+        load_config({**CSV_BIAS, "probability_threshold": 1, "facet": []})
+    copy_of_error = pickle.loads(pickle.dumps(caught.value))
+    assert copy_of_error.problems == caught.value.problems
+    assert str(copy_of_error) == str(caught.value)
