@@ -7,6 +7,8 @@ import html
 import json
 import math
 import re
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -29,6 +31,34 @@ def _render(tmp_path: Path, analysis: dict, **kwargs) -> tuple[str, nbformat.Not
     return page, notebook, PdfReader(paths[2])
 
 
+@dataclass
+class Rendered:
+    folder: Path
+    page: str
+    notebook: nbformat.NotebookNode
+    reader: PdfReader
+
+
+@pytest.fixture(scope="module")
+def bias_render(tmp_path_factory) -> Rendered:
+    folder = tmp_path_factory.mktemp("bias")
+    return Rendered(folder, *_render(folder, samples.bias_only()))
+
+
+@pytest.fixture(scope="module")
+def combined_render(tmp_path_factory) -> Rendered:
+    """One full report shared by the tests that only read it (rendering costs seconds on a busy machine)."""
+    folder = tmp_path_factory.mktemp("combined")
+    rendered = _render(
+        folder,
+        samples.combined(),
+        name="credit_audit",
+        title="Credit model audit",
+        distributions=samples.DISTRIBUTIONS,
+    )
+    return Rendered(folder, *rendered)
+
+
 def _pdf_text(reader: PdfReader) -> str:
     return "\n".join(page.extract_text() or "" for page in reader.pages)
 
@@ -42,9 +72,9 @@ def _all_metrics(analysis: dict):
 
 
 # ------------------------------------------------------------------------------------------------------- bias
-def test_bias_report_lists_every_metric_with_description_and_shows_errors_in_place(tmp_path):
+def test_bias_report_lists_every_metric_with_description_and_shows_errors_in_place(bias_render):
     analysis = samples.bias_only()
-    page, _, reader = _render(tmp_path, analysis)
+    page, reader = bias_render.page, bias_render.reader
     text = html.unescape(page)
     for _, _, _, metric in _all_metrics(analysis):
         assert f">{metric['name']}</td>" in page
@@ -66,21 +96,16 @@ def test_bias_report_lists_every_metric_with_description_and_shows_errors_in_pla
     assert "Group variable is empty" in pdf
 
 
-def test_bias_values_are_rounded_to_four_decimals_in_the_table(tmp_path):
-    analysis = samples.bias_only()
-    page, _, _ = _render(tmp_path, analysis)
+def test_bias_values_are_rounded_to_four_decimals_in_the_table(bias_render):
+    page = bias_render.page
     # CI = 0.3328 (Sex = Female), DI = 1.7312 (Race = White), AD = -0.0621 (Race = Black)
     for shown in ("0.3328", "1.7312", "-0.0621"):
         assert f'<td class="clarify-value">{shown}</td>' in page
 
 
-def test_distributions_add_one_chart_for_the_label_and_one_per_facet(tmp_path):
-    (tmp_path / "plain").mkdir()
-    (tmp_path / "counts").mkdir()
-    without, _, _ = _render(tmp_path / "plain", samples.bias_only())
-    with_dist, notebook, _ = _render(
-        tmp_path / "counts", samples.bias_only(), distributions=samples.DISTRIBUTIONS
-    )
+def test_distributions_add_one_chart_for_the_label_and_one_per_facet(tmp_path, bias_render):
+    without = bias_render.page
+    with_dist, notebook, _ = _render(tmp_path, samples.bias_only(), distributions=samples.DISTRIBUTIONS)
     # bias charts: one per facet per stage (Sex pre-training, Race post-training)
     assert len(DATA_IMAGE.findall(without)) == 2
     # + label + two facets
@@ -127,14 +152,8 @@ def test_pdp_report_has_a_chart_per_feature_and_the_error_table(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------- whole report
-def test_combined_report_title_sections_and_pdf_pages(tmp_path):
-    page, notebook, reader = _render(
-        tmp_path,
-        samples.combined(),
-        name="credit_audit",
-        title="Credit model audit",
-        distributions=samples.DISTRIBUTIONS,
-    )
+def test_combined_report_title_sections_and_pdf_pages(combined_render):
+    page, notebook, reader = combined_render.page, combined_render.notebook, combined_render.reader
     assert "<title>Credit model audit</title>" in page
     assert ">Credit model audit" in page  # the h1
     assert notebook.metadata["title"] == "Credit model audit"
@@ -156,8 +175,8 @@ def test_combined_report_title_sections_and_pdf_pages(tmp_path):
     assert len(set(first_pages)) == len(sections)
 
 
-def test_html_is_self_contained(tmp_path):
-    page, _, _ = _render(tmp_path, samples.combined(), distributions=samples.DISTRIBUTIONS)
+def test_html_is_self_contained(combined_render):
+    page = combined_render.page
     assert not re.search(r"<script[^>]*\bsrc=", page), "external script"
     assert not re.search(r"<link[^>]*\bhref=", page), "linked stylesheet"
     assert not re.search(r"""\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", page), "remote resource"
@@ -207,8 +226,8 @@ def test_one_vs_rest_facet_with_many_groups_is_split_over_charts_and_pdf_pages(t
 
 
 # ------------------------------------------------------------------------------------------------- notebook
-def test_notebook_is_valid_executed_and_loads_analysis_json(tmp_path):
-    _, notebook, _ = _render(tmp_path, samples.combined(), distributions=samples.DISTRIBUTIONS)
+def test_notebook_is_valid_executed_and_loads_analysis_json(combined_render):
+    notebook = combined_render.notebook
     nbformat.validate(notebook)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1))
@@ -219,11 +238,12 @@ def test_notebook_is_valid_executed_and_loads_analysis_json(tmp_path):
     assert len(png_outputs) == 9
 
 
-def test_notebook_reruns_next_to_analysis_json_without_the_report_writer(tmp_path, monkeypatch):
+def test_notebook_reruns_next_to_analysis_json_without_the_report_writer(
+    combined_render, tmp_path, monkeypatch
+):
     """Run the stored code cells the plain way (exec in order, cwd = the output folder), like Jupyter would."""
-    analysis = samples.combined()
-    write_report(tmp_path, analysis, distributions=samples.DISTRIBUTIONS)
-    (tmp_path / "analysis.json").write_text(json.dumps(analysis), encoding="utf-8")
+    shutil.copy(combined_render.folder / "credit_audit.ipynb", tmp_path / "report.ipynb")
+    (tmp_path / "analysis.json").write_text(json.dumps(samples.combined()), encoding="utf-8")
     notebook = nbformat.read(tmp_path / "report.ipynb", as_version=4)
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "__main__"}
