@@ -15,7 +15,6 @@ from functools import cached_property
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from botocore.exceptions import ClientError
 
 from airflow_provider_clarify.hooks.job_names import attempt_of
@@ -83,28 +82,44 @@ def input_uris_of(description: Mapping[str, Any]) -> dict[str, str]:
 class ClarifyHook(AwsBaseHook):
     """Interact with managed SageMaker Clarify processing jobs (SageMaker API + S3 for config and results).
 
-    Takes the usual AWS hook arguments (``aws_conn_id``, ``region_name``, ``verify``, ``config``). S3 goes through
-    an ``S3Hook`` on the same connection, so a per-service S3 endpoint in the connection is honoured.
+    Takes the usual AWS hook arguments (``aws_conn_id``, ``region_name``, ``verify``, ``config``). S3 uses the
+    same connection and boto3 session, so a per-service S3 endpoint in the connection is honoured.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["client_type"] = "sagemaker"
         super().__init__(*args, **kwargs)
 
+    def get_session(self, region_name: str | None = None, deferrable: bool = False) -> Any:
+        """One boto3 session per hook and region: botocore then parses its endpoint and service data once for
+        the SageMaker and the S3 client together (a fresh session per client doubles that cost per task)."""
+        if deferrable:
+            return super().get_session(region_name=region_name, deferrable=deferrable)
+        sessions = self.__dict__.setdefault("_clarify_sessions", {})
+        if region_name not in sessions:
+            sessions[region_name] = super().get_session(region_name=region_name)
+        return sessions[region_name]
+
     @cached_property
-    def s3_hook(self) -> S3Hook:
-        return S3Hook(
-            aws_conn_id=self.aws_conn_id,
-            region_name=self._region_name,
-            verify=self._verify,
-            config=self._config,
+    def s3_client(self) -> Any:
+        """S3 on the same connection: its per-service S3 endpoint (``service_config``) is honoured, as S3Hook does."""
+        return self.get_session(region_name=self.region_name).client(
+            "s3",
+            endpoint_url=self.conn_config.get_service_endpoint_url(service_name="s3"),
+            config=self._get_config(),
+            verify=self.verify,
         )
+
+    @property
+    def resolved_region(self) -> str | None:
+        """The connection's region without building a client; the client's resolution only as a fallback."""
+        return self.region_name or self.conn_region_name
 
     # Image and config ------------------------------------------------------------------------------------------
 
     def image_uri(self, explicit: str | None = None) -> str:
         """The Clarify image of the connection's region (an explicit URI wins)."""
-        return clarify_image_uri(None if explicit else self.conn_region_name, explicit)
+        return clarify_image_uri(None if explicit else self.resolved_region, explicit)
 
     def upload_analysis_config(
         self, config: Mapping[str, Any], config_prefix: str, *, kms_key_id: str | None = None
@@ -116,9 +131,7 @@ class ClarifyHook(AwsBaseHook):
         if kms_key_id:
             extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
         body = json.dumps(dict(config), indent=2, ensure_ascii=False).encode("utf-8")
-        self.s3_hook.get_conn().put_object(
-            Bucket=bucket, Key=key, Body=body, ContentType="application/json", **extra
-        )
+        self.s3_client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json", **extra)
         self.log.info("Uploaded the analysis config to %s", uri)
         return uri
 
@@ -202,14 +215,18 @@ class ClarifyHook(AwsBaseHook):
     def read_analysis(self, output_uri: str) -> dict[str, Any]:
         """The parsed ``analysis.json`` under the job's output prefix."""
         bucket, key = parse_s3_uri(join_s3_uri(output_uri, ANALYSIS_FILE_NAME), "output_uri")
-        body = self.s3_hook.get_conn().get_object(Bucket=bucket, Key=key)["Body"].read()
+        body = self.s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
         return json.loads(body.decode("utf-8"))
 
     def list_output_files(self, output_uri: str) -> dict[str, str]:
         """Every file the job wrote (analysis.json, report.*, explanations_shap/*): relative name → S3 URI."""
         bucket, prefix = parse_s3_uri(output_uri, "output_uri")
         prefix = prefix.rstrip("/") + "/" if prefix else ""
-        keys = self.s3_hook.list_keys(bucket_name=bucket, prefix=prefix) or []
+        keys = [
+            item["Key"]
+            for page in self.s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for item in page.get("Contents", [])
+        ]
         return {key[len(prefix) :]: f"s3://{bucket}/{key}" for key in sorted(keys) if not key.endswith("/")}
 
     def job_result(

@@ -231,8 +231,8 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
         return _JobPlan(document, dataset_uri, config_uri, arguments)
 
     def _region(self) -> str | None:
-        """The region the SageMaker client of the connection resolves to (no API call)."""
-        return self.hook.conn_region_name
+        """The connection's region (no API call; a client is built only when the connection names none)."""
+        return self.hook.resolved_region
 
     # Job family ------------------------------------------------------------------------------------------------
 
