@@ -20,6 +20,7 @@ import math
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, and still readable in grey print.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -237,6 +238,7 @@ def _count_chart(title: str, xlabel: str, counts: dict, highlight: set[str], leg
             ha="right" if len(shown) > 6 else "center",
         )
         axes.set_ylabel("Records", color=TEXT_COLOR)
+        axes.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         axes.set_xlabel(
             xlabel + (f"  (top {len(shown)} of {len(items)} values)" if hidden else ""), color=TEXT_COLOR
         )

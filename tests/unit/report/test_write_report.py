@@ -173,6 +173,10 @@ def test_combined_report_title_sections_and_pdf_pages(combined_render):
         for section in sections
     ]
     assert len(set(first_pages)) == len(sections)
+    # the title page's contents point at those pages (1-based)
+    contents = reader.pages[0].extract_text()
+    for section, index in zip(sections, first_pages, strict=True):
+        assert f"{section} page {index + 1}" in contents
 
 
 def test_html_is_self_contained(combined_render):
