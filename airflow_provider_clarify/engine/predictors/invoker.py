@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import ModelInvocationError
 from .responses import RecordOutput, ResponseParser
@@ -23,6 +23,8 @@ from .transports import RetryableModelError, Transport
 LOG = logging.getLogger("airflow_provider_clarify.engine.predictors")
 
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -85,13 +87,13 @@ class ModelInvoker:
                 pending[:0] = [batch[:half], batch[half:]]
         return bodies
 
-    def _send(self, body: bytes, count: int) -> list[RecordOutput]:
+    def _send(self, body: bytes, count: int, parse: Callable[[bytes, int], T]) -> T:
         attempt = 0
         while True:
             try:
                 self.requests_sent += 1
                 response = self.transport.invoke(body, self.serializer.content_type, self.parser.accept_type)
-                return self.parser.parse(response, count)
+                return parse(response, count)
             except RetryableModelError as error:
                 if attempt >= self.settings.max_retries:
                     raise ModelInvocationError(
@@ -102,15 +104,23 @@ class ModelInvoker:
                 time.sleep(delay)
                 attempt += 1
 
-    def invoke(self, rows: Sequence[Sequence[Any]]) -> list[RecordOutput]:
+    def invoke_batches(self, rows: Sequence[Sequence[Any]], parse: Callable[[bytes, int], T]) -> list[T]:
+        """``parse(response, record_count)`` of every batch, in request order. The first failure cancels the
+        batches not yet sent and propagates: no partial result."""
         if not rows:
             return []
         bodies = self._bodies(rows)
         if len(bodies) == 1 or self.settings.max_concurrency == 1:
-            results = [self._send(body, count) for body, count in bodies]
-        else:
-            workers = min(self.settings.max_concurrency, len(bodies))
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clarify-model") as pool:
-                futures = [pool.submit(self._send, body, count) for body, count in bodies]
-                results = [future.result() for future in futures]
-        return [output for batch in results for output in batch]
+            return [self._send(body, count, parse) for body, count in bodies]
+        workers = min(self.settings.max_concurrency, len(bodies))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clarify-model")
+        try:
+            futures = [pool.submit(self._send, body, count, parse) for body, count in bodies]
+            return [future.result() for future in futures]
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def invoke(self, rows: Sequence[Sequence[Any]]) -> list[RecordOutput]:
+        """One parsed output per record, in order."""
+        batches = self.invoke_batches(rows, self.parser.parse)
+        return [output for batch in batches for output in batch]

@@ -39,7 +39,9 @@ def config_as_dict(config: Any) -> dict[str, Any]:
 
 
 def records_of(features: pd.DataFrame) -> list[list[Any]]:
-    """Rows of the model-feature frame as plain Python values, in column (model) order."""
+    """Rows of the model-feature frame as plain Python values, in column (model) order; missing → None."""
+    if features.isna().to_numpy().any():
+        features = features.astype(object).where(features.notna(), None)
     return features.to_numpy(dtype=object).tolist()
 
 
@@ -115,11 +117,7 @@ class ClarifyModel:
         """Parsed outputs, one per row of ``features`` (columns = model features in model order)."""
         invoker = self._invoker(list(features.columns))
         if isinstance(invoker.transport, EstimatorTransport):
-            invoker.transport.dtypes = {
-                str(col): str
-                for col, dtype in features.dtypes.items()
-                if not pd.api.types.is_numeric_dtype(dtype)
-            }
+            invoker.transport.dtypes = self._string_dtypes(features)
         return invoker.invoke(records_of(features))
 
     def predict_labels(self, features: pd.DataFrame) -> pd.Series:
@@ -128,8 +126,54 @@ class ClarifyModel:
         labels = [self.interpreter.predicted_label(output) for output in outputs]
         return pd.Series(labels, index=features.index, name="predicted_label")
 
+    def _numeric_csv_column(self) -> tuple[bool, int | None]:
+        """Whether scores can be read straight from a numeric CSV response, and which column (None = all)."""
+        if self.accept_type != CSV:
+            return False, None
+        probability, label = self._selector("probability"), self._selector("label")
+        if probability is not None:
+            return isinstance(probability, int), probability
+        if label is not None:
+            return isinstance(label, int), label
+        return True, None
+
+    def _fast_scores(self, features: pd.DataFrame) -> np.ndarray | None:
+        """Scores from all-numeric CSV responses without per-record objects (Kernel SHAP sends many records);
+        None when a response is not plain numbers, so the general rules apply."""
+        usable, column = self._numeric_csv_column()
+        if not usable:
+            return None
+        invoker = self._invoker(list(features.columns))
+        if isinstance(invoker.transport, EstimatorTransport):
+            invoker.transport.dtypes = self._string_dtypes(features)
+        parts = invoker.invoke_batches(records_of(features), invoker.parser.parse_numeric_csv)
+        if any(part is None for part in parts) or len({part.shape[1] for part in parts}) > 1:
+            return None
+        matrix = np.concatenate(parts) if parts else np.zeros((0, 1))
+        if column is not None:
+            if not -matrix.shape[1] <= column < matrix.shape[1]:
+                raise ModelInvocationError(
+                    f"predictor.probability/label is column {column}, but the model output has "
+                    f"{matrix.shape[1]} fields"
+                )
+            matrix = matrix[:, [column]]
+        return matrix
+
+    @staticmethod
+    def _string_dtypes(features: pd.DataFrame) -> dict[str, Any]:
+        return {
+            str(col): str
+            for col, dtype in features.dtypes.items()
+            if not pd.api.types.is_numeric_dtype(dtype)
+        }
+
     def predict_scores(self, features: pd.DataFrame) -> np.ndarray:
         """Score matrix N×T (SPEC §5.4); every record must yield the same number of scores."""
+        fast = self._fast_scores(features)
+        if fast is not None:
+            if self._target_names is None or len(self._target_names) != fast.shape[1]:
+                self._target_names = self.interpreter.target_names(fast.shape[1], self.dataset_label)
+            return fast
         outputs = self.predict_outputs(features)
         vectors = [self.interpreter.score_vector(output) for output in outputs]
         widths = {len(vector) for vector in vectors}

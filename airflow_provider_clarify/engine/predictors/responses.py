@@ -10,6 +10,7 @@ from typing import Any
 
 import jmespath
 import jmespath.exceptions
+import numpy as np
 
 from .errors import ModelInvocationError, PredictorConfigError
 from .serializer import CSV, JSONLINES, SUPPORTED_TYPES, normalize_mime
@@ -99,6 +100,30 @@ class ResponseParser:
                 f"(accept_type {self.accept_type}); every record needs exactly one output"
             )
         return outputs
+
+    def parse_numeric_csv(self, body: bytes | str, expected: int) -> np.ndarray | None:
+        """A text/csv response of plain numbers as an expected × fields matrix, or None when any field is not a
+        plain number (then ``parse`` applies the general rules). A wrong line count is an error either way."""
+        text = (body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else str(body)).strip()
+        lines = text.split("\n") if text else []
+        if len(lines) != expected:
+            self._count_error(len([line for line in lines if line.strip()]), expected)
+        try:
+            values = np.array(text.replace(",", " ").split(), dtype=float)
+        except ValueError:
+            return None
+        if expected == 0 or values.size % expected:
+            return None
+        width = values.size // expected
+        if any(line.count(",") != width - 1 for line in lines):
+            return None
+        return values.reshape(expected, width)
+
+    def _count_error(self, got: int, expected: int) -> None:
+        raise ModelInvocationError(
+            f"the model returned {got} outputs for a request of {expected} records "
+            f"(accept_type {self.accept_type}); every record needs exactly one output"
+        )
 
     def _pick(self, fields: list[Any], selector: int | None, name: str) -> Any:
         if selector is None:

@@ -49,11 +49,6 @@ def _json_array(values: Sequence[Any]) -> str:
     return "[" + ",".join(json_value(v) for v in values) + "]"
 
 
-def _csv_cell(value: Any) -> Any:
-    value = to_plain(value)
-    return "" if value is None else value
-
-
 def normalize_mime(value: str | None) -> str | None:
     """Enum strings are case-insensitive (SPEC §2)."""
     return value.strip().lower() if isinstance(value, str) else value
@@ -141,9 +136,10 @@ class RequestSerializer:
 
     @staticmethod
     def _csv(rows: Sequence[Sequence[Any]]) -> bytes:
+        """CSV lines; missing values must arrive as None (``records_of`` maps NaN), which writes an empty field.
+        Rows go to the C writer untouched: per-cell Python work would dominate Kernel SHAP's cost."""
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerows([_csv_cell(v) for v in row] for row in rows)
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
         return buffer.getvalue().rstrip("\n").encode("utf-8")
 
     def _render_record(self, row: Sequence[Any]) -> str:

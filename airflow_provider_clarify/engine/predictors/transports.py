@@ -171,11 +171,10 @@ class EstimatorTransport:
             outputs = np.asarray(self.estimator.predict(frame))
         if outputs.ndim == 1:
             outputs = outputs.reshape(-1, 1)
+        if outputs.dtype.kind == "f":  # repr: the shortest text that reads back as the same float
+            return "\n".join(",".join(map(repr, row)) for row in outputs.tolist()).encode("utf-8")
         buffer = io.StringIO()
-        if outputs.dtype.kind == "f":
-            np.savetxt(buffer, outputs, delimiter=",", fmt="%.17g")
-        else:
-            pd.DataFrame(outputs).to_csv(buffer, header=False, index=False)
+        pd.DataFrame(outputs).to_csv(buffer, header=False, index=False)
         return buffer.getvalue().encode("utf-8")
 
 

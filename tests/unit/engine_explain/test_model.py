@@ -154,3 +154,18 @@ def test_named_placeholder_checked_against_features_before_any_request():
     }
     with pytest.raises(PredictorConfigError, match="'z'"):
         build_model(config, predictor=lambda body: b"", feature_names=["x", "y"])
+
+
+def test_record_count_mismatch_through_predict_scores_names_both_counts():
+    model = build_model(CSV_CONFIG, predictor=lambda body: b"0.1\n0.2")
+    with pytest.raises(ModelInvocationError, match="returned 2 outputs for a request of 5 records"):
+        model.predict_scores(FEATURES)
+
+
+def test_non_numeric_csv_response_falls_back_to_the_general_rules():
+    config = {"dataset_type": "text/csv", "predictor": {"label": 0, "probability": 1}}
+    model = build_model(
+        config, predictor=lambda body: "\n".join(["yes,0.75"] * body.count(b"\n") + ["no,0.25"])
+    )
+    assert model.predict_scores(FEATURES)[:, 0].tolist() == [0.75] * 4 + [0.25]
+    assert model.predict_labels(FEATURES).tolist() == ["yes"] * 4 + ["no"]
