@@ -79,11 +79,13 @@ def upload_directory(
     client: Any,
     *,
     log: Callable[[str], None] = print,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> list[str]:
     """Upload every file under ``local_dir`` to the ``s3://`` ``prefix``, ``analysis.json`` last.
 
-    Returns the relative names uploaded. On any failure (including KeyboardInterrupt / task kill) the objects
-    uploaded so far are deleted before the error propagates, so the prefix holds all of the output or none.
+    Returns the relative names uploaded. On any failure (including KeyboardInterrupt, a timeout, or
+    ``cancelled()`` turning true because the task was killed) the objects uploaded so far are deleted before the
+    error propagates, so the prefix holds all of the output or none.
     """
     bucket, key_prefix = split_s3(prefix)
     key_prefix = key_prefix.rstrip("/")
@@ -96,6 +98,7 @@ def upload_directory(
     uploaded: list[str] = []
     try:
         for name in names:
+            _stop_if(cancelled)
             key = f"{key_prefix}/{name}" if key_prefix else name
             client.upload_file(str(local_dir / name), bucket, key)
             uploaded.append(key)
@@ -119,7 +122,9 @@ def delete_keys(client: Any, bucket: str, keys: list[str], *, log: Callable[[str
             log(f"could not remove partial outputs from s3://{bucket}: {err}")
 
 
-def publish_local_directory(source: Path, target: Path) -> list[str]:
+def publish_local_directory(
+    source: Path, target: Path, *, cancelled: Callable[[], bool] = lambda: False
+) -> list[str]:
     """Move a finished output directory's files into ``target`` (a local directory), analysis.json last.
 
     Files are renamed within one filesystem when possible (``os.replace`` is atomic per file); the completion
@@ -135,6 +140,7 @@ def publish_local_directory(source: Path, target: Path) -> list[str]:
     moved: list[Path] = []
     try:
         for name in names:
+            _stop_if(cancelled)
             destination = target / name
             destination.parent.mkdir(parents=True, exist_ok=True)
             _move(source / name, destination)
@@ -144,6 +150,15 @@ def publish_local_directory(source: Path, target: Path) -> list[str]:
             path.unlink(missing_ok=True)
         raise
     return names
+
+
+class PublicationCancelled(InterruptedError):
+    """The task was killed while its output was being published; what was published has been removed."""
+
+
+def _stop_if(cancelled: Callable[[], bool]) -> None:
+    if cancelled():
+        raise PublicationCancelled("publication cancelled: the task was killed")
 
 
 def _move(source: Path, destination: Path) -> None:

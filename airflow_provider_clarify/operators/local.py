@@ -77,6 +77,7 @@ class LocalClarifyOperator(BaseOperator):
         self.aws_conn_id = aws_conn_id
         self.engine_options = engine_options
         self._workdir: Path | None = None
+        self._killed = False  # a plain flag: operators get deep-copied, locks cannot
 
     # ------------------------------------------------------------------------------------------------ execute
 
@@ -113,6 +114,8 @@ class LocalClarifyOperator(BaseOperator):
                 output_uri,
             )
             analysis = self._run_engine(document, options, s3_client, runtime_client, predictor, warnings)
+            if self._killed:
+                raise ClarifyAnalysisError("the task was killed during the analysis; nothing was published")
             published = self._publish(self._workdir, output_uri, s3_client)
         finally:
             self._cleanup()
@@ -136,8 +139,14 @@ class LocalClarifyOperator(BaseOperator):
         return result.to_xcom()
 
     def on_kill(self) -> None:
-        """Drop the private working directory; the interrupted publish step rolls back its own uploads."""
-        self.log.info("Task killed: removing the unpublished Clarify output")
+        """Stop publishing and drop the private working directory.
+
+        Airflow calls this from the SIGTERM handler while ``execute()`` may still run (until SIGKILL follows):
+        the flag makes a publish step in progress stop and roll back what it already published, and removing
+        the working directory makes an engine run in progress fail instead of finishing.
+        """
+        self.log.info("Task killed: cancelling publication and removing the unpublished Clarify output")
+        self._killed = True
         self._cleanup()
 
     # ------------------------------------------------------------------------------------------------ parts
@@ -174,10 +183,12 @@ class LocalClarifyOperator(BaseOperator):
             s3_client.delete_object(
                 Bucket=bucket, Key=marker
             )  # a stale marker would vouch for a mixed output
-            return _storage.upload_directory(workdir, output_uri, s3_client, log=self.log.info)
+            return _storage.upload_directory(
+                workdir, output_uri, s3_client, log=self.log.info, cancelled=self._was_killed
+            )
         target = Path(output_uri).expanduser()
         (target / _storage.COMPLETION_MARKER).unlink(missing_ok=True)
-        names = _storage.publish_local_directory(workdir, target)
+        names = _storage.publish_local_directory(workdir, target, cancelled=self._was_killed)
         self.log.info("Published %d file(s) to %s", len(names), target)
         return names
 
@@ -205,6 +216,9 @@ class LocalClarifyOperator(BaseOperator):
         from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
         return AwsBaseHook(aws_conn_id=self.aws_conn_id, client_type="sagemaker-runtime").get_conn()
+
+    def _was_killed(self) -> bool:
+        return self._killed
 
     def _cleanup(self) -> None:
         if self._workdir is not None:

@@ -186,3 +186,69 @@ def test_on_kill_removes_the_working_directory(tmp_path):
     (operator._workdir / "explanations_shap" / "out.csv").write_text("partial")
     operator.on_kill()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_in_process_predictor_override(adult_csv, tmp_path):
+    """Post-training bias with predictions from a scikit-learn model handed to the operator (no endpoint)."""
+    from sklearn.linear_model import LogisticRegression
+
+    frame = pd.read_csv(adult_csv, nrows=3000)
+    data = pd.DataFrame(
+        {
+            "income": (frame["income"] == ">50K").astype(int),
+            "age": frame["age"],
+            "education-num": frame["education-num"],
+            "hours-per-week": frame["hours-per-week"],
+            "female": (frame["sex"] == "Female").astype(int),
+        }
+    )
+    features = data.drop(columns="income")
+    model = LogisticRegression(max_iter=1000).fit(features.to_numpy(), data["income"])
+    dataset = tmp_path / "adult_numeric.csv"
+    data.to_csv(dataset, index=False)
+    config = {
+        "dataset_type": "text/csv",
+        "label": "income",
+        "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": "female", "value_or_threshold": [1]}],
+        "methods": {"post_training_bias": {"methods": ["DI", "DPPL"]}},
+    }
+    operator = _operator(
+        config=config, dataset_uri=str(dataset), output_uri=str(tmp_path / "out"), predictor=model
+    )
+    result = ClarifyResult.from_xcom(operator.execute({}))
+    # Expected from the model's own probabilities: predicted positive when P(y=1) > 0.5.
+    predicted = model.predict_proba(features.to_numpy())[:, 1] > 0.5
+    female = data["female"] == 1
+    q_d, q_a = predicted[female.to_numpy()].mean(), predicted[~female.to_numpy()].mean()
+    assert result.metric("DI") == pytest.approx(q_d / q_a, abs=1e-12)
+    assert result.metric("DPPL") == pytest.approx(q_a - q_d, abs=1e-12)
+    assert (tmp_path / "out" / "analysis.json").is_file()
+
+
+class _KilledAfterFirstUpload:
+    """A real boto3 S3 client; after the first upload, Airflow's SIGTERM handler runs the operator's on_kill."""
+
+    def __init__(self, client, operator) -> None:
+        self._client, self._operator = client, operator
+
+    def upload_file(self, filename, bucket, key):
+        self._client.upload_file(filename, bucket, key)
+        self._operator.on_kill()
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def test_kill_during_s3_publication_rolls_back(tmp_path, s3_server, bucket, s3_client):
+    operator = _operator(config=BIAS_CONFIG, output_uri=f"s3://{bucket}/out")
+    workdir = tmp_path / ".clarify-local-y"
+    (workdir / "explanations_shap").mkdir(parents=True)
+    (workdir / "explanations_shap" / "out.csv").write_text("a_label0\n0.1\n")
+    (workdir / "analysis.json").write_text("{}")
+    operator._workdir = workdir
+    client = boto3.client("s3", endpoint_url=s3_server.url, region_name="us-east-1")
+    with pytest.raises(_storage.PublicationCancelled):
+        operator._publish(workdir, f"s3://{bucket}/out", _KilledAfterFirstUpload(client, operator))
+    assert s3_client.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+    assert not workdir.exists()
