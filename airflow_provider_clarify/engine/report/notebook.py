@@ -6,7 +6,9 @@ objects its cells return, so the three renderings cannot drift apart.
 
 from __future__ import annotations
 
+import html
 import pprint
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,6 +24,12 @@ HELPERS_TAG = "clarify-helpers"
 def helpers_source() -> str:
     """The helper module's own source, so the notebook re-runs without this provider installed."""
     return Path(helpers.__file__).read_text(encoding="utf-8").strip()
+
+
+def markdown_text(text: str) -> str:
+    """Plain text for a markdown cell: a title such as ``<b>Q3</b> *draft*`` shows literally, never as HTML."""
+    escaped = html.escape(" ".join(str(text).split()), quote=False)
+    return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", escaped)
 
 
 def _code(source: str, *tags: str, hidden: bool = False):
@@ -48,7 +56,7 @@ def build_notebook(
     """The report notebook for ``analysis`` (unexecuted: cells have no outputs yet)."""
     cells = [
         _markdown(
-            f"# {title}\n\n"
+            f"# {markdown_text(title)}\n\n"
             f"Generated {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} from `{analysis_file}` "
             f"(analysis format version {analysis.get('version', '?')}). "
             "Re-run all cells next to that file to draw the charts again.",

@@ -300,3 +300,12 @@ def test_failure_while_drawing_names_the_cell_and_leaves_no_partial_files(tmp_pa
 def test_distributions_of_the_wrong_type_are_rejected(tmp_path):
     with pytest.raises(TypeError, match="distributions"):
         write_report(tmp_path, samples.bias_only(), distributions=[("a", 1)])
+
+
+def test_title_is_shown_as_text_never_as_markup(tmp_path):
+    title = "<script>alert(1)</script> *Q3* [audit](x)"
+    page, notebook, reader = _render(tmp_path, {"version": "1.0"}, title=title)
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; *Q3* [audit](x)" in page  # the h1, literally
+    assert notebook.metadata["title"] == title
+    assert title in reader.pages[0].extract_text()
