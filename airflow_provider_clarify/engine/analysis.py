@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..config import ClarifyConfigError, check_model_source, load_config
 from .bias.analyze import compute_bias_sections, request_from_config
 from .data.dataset import open_dataset
 from .errors import AnalysisError
@@ -31,8 +32,6 @@ CONTAINER_OUTPUT = Path("/opt/ml/processing/output")
 
 def validate(config: Any, *, local_model_available: bool) -> dict[str, Any]:
     """The config as a plain document, after schema + cross-field + model-source validation."""
-    from ..config import ClarifyConfigError, check_model_source, load_config
-
     try:
         loaded = load_config(config)
         check_model_source(loaded, local_model_available=local_model_available)

@@ -93,15 +93,27 @@ def infer_text_array(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chunked
     return array
 
 
+# pyarrow's streaming reader reads several blocks ahead of the consumer, so its memory is a multiple of the block
+# size: small blocks keep that bounded, and re-batching them into ``chunk_rows`` keeps per-chunk overhead low.
+READ_BLOCK_BYTES = 1 << 21
+
+
+def _typed(table: pa.Table, infer_types: bool) -> pa.Table:
+    if not infer_types:
+        return table
+    return pa.table({name: infer_text_array(table.column(name)) for name in table.column_names})
+
+
 def iter_csv(
     path: Path,
     names: list[str],
     skip_header: bool,
     columns: Sequence[str] | None,
-    block_bytes: int,
+    chunk_rows: int,
     infer_types: bool = True,
+    block_bytes: int = READ_BLOCK_BYTES,
 ) -> Iterator[pa.Table]:
-    """Stream one CSV file as typed pyarrow tables restricted to ``columns`` (all when None)."""
+    """Stream one CSV file as typed pyarrow tables of about ``chunk_rows`` rows, restricted to ``columns``."""
     wanted = list(columns) if columns is not None else list(names)
     read_options = pacsv.ReadOptions(
         column_names=names, skip_rows=1 if skip_header else 0, block_size=block_bytes, use_threads=True
@@ -115,11 +127,16 @@ def iter_csv(
     )
     try:
         reader = pacsv.open_csv(str(path), read_options=read_options, convert_options=convert_options)
+        pending: list[pa.RecordBatch] = []
+        pending_rows = 0
         for batch in reader:
-            table = pa.Table.from_batches([batch])
-            if infer_types:
-                table = pa.table({name: infer_text_array(table.column(name)) for name in table.column_names})
-            yield table
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            if pending_rows >= chunk_rows:
+                yield _typed(pa.Table.from_batches(pending), infer_types)
+                pending, pending_rows = [], 0
+        if pending:
+            yield _typed(pa.Table.from_batches(pending), infer_types)
     except pa.ArrowInvalid as error:
         message = str(error).splitlines()[0]
         raise AnalysisError(

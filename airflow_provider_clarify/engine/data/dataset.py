@@ -47,9 +47,7 @@ class FileSource:
     def iter_tables(self, columns: Sequence[str] | None, chunk_rows: int) -> Iterator[pa.Table]:
         for index, path in enumerate(self.files):
             if self.dataset_type == CSV:
-                yield from iter_csv(
-                    path, self.names, self.csv_skip_header[index], columns, _block_bytes(path, chunk_rows)
-                )
+                yield from iter_csv(path, self.names, self.csv_skip_header[index], columns, chunk_rows)
             elif self.dataset_type == PARQUET:
                 yield from iter_parquet(path, columns, chunk_rows)
             else:
@@ -57,18 +55,6 @@ class FileSource:
                 reader = iter_jsonlines if self.dataset_type == JSON_LINES else iter_json
                 for table in reader(path, self.json_layout, chunk_rows):
                     yield table.select(list(columns)) if columns is not None else table
-
-
-def _block_bytes(path: Path, chunk_rows: int) -> int:
-    """pyarrow block size that yields roughly ``chunk_rows`` rows per block (estimated from the first 64 KiB)."""
-    try:
-        with open(path, "rb") as stream:
-            sample = stream.read(1 << 16)
-    except OSError:
-        return 1 << 24
-    lines = max(sample.count(b"\n"), 1)
-    per_row = max(len(sample) / lines, 8)
-    return int(min(max(per_row * chunk_rows, 1 << 20), 1 << 27))
 
 
 @dataclass
