@@ -241,13 +241,15 @@ def _table_drawer(table, columns, widths, header, wrapped_rows, rows, lines_per_
         axes.add_patch(Rectangle((0, y), sum(widths), header_height, color="#F3F6F9", linewidth=0))
         x = 0.0
         for i, lines in enumerate(header):
+            numeric = any(row[columns[i]].kind == "value" for row in table.rows)
             axes.text(
-                x + 0.8,
+                x + widths[i] - 0.8 if numeric else x + 0.8,
                 y + 0.3,
                 "\n".join(lines),
                 fontsize=TABLE_FONT,
                 fontweight="bold",
                 va="top",
+                ha="right" if numeric else "left",
                 color=TEXT_COLOR,
                 linespacing=1.3,
             )
