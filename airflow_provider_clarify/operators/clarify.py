@@ -16,6 +16,7 @@ What it adds over a generic processing operator (the gaps users report):
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -217,10 +218,10 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
                 "volume_size_in_gb": self.volume_size_in_gb,
                 "volume_kms_key": self.volume_kms_key,
                 "output_kms_key": self.output_kms_key,
-                "environment": self.environment,
-                "network_config": self.network_config,
+                "environment": _json_argument(self.environment, "environment"),
+                "network_config": _json_argument(self.network_config, "network_config"),
                 "max_runtime_in_seconds": self.max_runtime_in_seconds,
-                "tags": self.tags,
+                "tags": _json_argument(self.tags, "tags"),
             }
             # A dry build checks every argument now, so nothing is uploaded for a request that would be refused.
             build_processing_job_request(job_name=_PLACEHOLDER_JOB_NAME, **arguments)
@@ -394,6 +395,20 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
 def _s3_dataset(uri: str) -> tuple[str, str]:
     bucket, _, key = uri[len("s3://") :].partition("/")
     return f"s3://{bucket}", key.rstrip("/") or "/"
+
+
+def _json_argument(value: Any, argument: str) -> Any:
+    """A dict/list argument that arrives as a rendered JSON string (``"{{ params.tags | tojson }}"``) is parsed."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ClarifyJobRequestError(
+            f"{argument} is a string that is not JSON ({error.msg}); pass a dict/list or render it with '| tojson'"
+        ) from None
 
 
 def _as_int(value: Any, argument: str) -> int:

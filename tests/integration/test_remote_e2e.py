@@ -100,6 +100,12 @@ def test_sync_operator_runs_the_job_and_feeds_downstream(
     summary = _check_run(outcome, "clarify", clarify_standin, s3_client, bucket, expected)
     assert summary["job_name"].startswith("Clarify-Pretraining-Bias-")
     assert summary["job_name"].endswith("-1")
+    # The console link of the task instance points at its job.
+    assert outcome.xcom("clarify", key="clarify_processing_job") == {
+        "region_name": "us-east-1",
+        "aws_domain": "aws.amazon.com",
+        "job_name": summary["job_name"],
+    }
 
 
 def test_deferrable_operator_waits_in_the_trigger(
@@ -134,6 +140,18 @@ def test_no_wait_operator_then_deferrable_sensor(
     outcome = run_dag(
         test_dags_dir / "remote_clarify.py",
         "remote_clarify_sensor_deferrable",
+        conf=_conf(bucket, s3_client, sample),
+    )
+    _check_run(outcome, "wait", clarify_standin, s3_client, bucket, expected)
+
+
+def test_no_wait_operator_then_rescheduling_sensor(
+    clarify_standin, bucket, s3_client, test_dags_dir, adult_sample
+):
+    sample, expected = adult_sample
+    outcome = run_dag(
+        test_dags_dir / "remote_clarify.py",
+        "remote_clarify_sensor_reschedule",
         conf=_conf(bucket, s3_client, sample),
     )
     _check_run(outcome, "wait", clarify_standin, s3_client, bucket, expected)

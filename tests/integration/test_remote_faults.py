@@ -170,6 +170,32 @@ def test_throttling_and_5xx_on_describe_are_retried(clarify_standin, data_bucket
     assert len(clarify_standin.created) == 1
 
 
+def test_throttling_that_outlasts_botocores_retries_is_polled_through(clarify_standin, data_bucket):
+    """More faults in a row than botocore retries (5 attempts): the waiting loop itself polls again."""
+    clarify_standin.fail_next_describes(*["throttle"] * 7)
+    summary = operator(data_bucket).execute(task_context(f"run-{uuid.uuid4().hex}"))
+    assert clarify_standin.describe_faults_served == ["throttle"] * 7
+    assert summary["job_status"] == "Completed"
+
+
+def test_trigger_polls_through_throttling(clarify_standin, data_bucket):
+    op = operator(data_bucket, deferrable=True)
+    from airflow.providers.common.compat.sdk import TaskDeferred
+
+    with pytest.raises(TaskDeferred) as deferred:
+        op.execute(task_context(f"run-{uuid.uuid4().hex}"))
+    clarify_standin.fail_next_describes(*["throttle"] * 7)
+    trigger = deferred.value.trigger
+    trigger.check_interval = 0.2
+    event = asyncio.run(_first_event(trigger))
+    assert event.payload == {
+        "status": "success",
+        "job_name": trigger.job_name,
+        "message": f"Processing job {trigger.job_name} completed",
+    }
+    assert clarify_standin.describe_faults_served == ["throttle"] * 7
+
+
 # Kills and timeouts stop the job -------------------------------------------------------------------------------
 
 

@@ -65,3 +65,15 @@ with DAG(dag_id="remote_clarify_sensor_deferrable", schedule=None, start_date=ST
     )
     start >> wait
     read_metrics(wait.output)
+
+with DAG(dag_id="remote_clarify_sensor_reschedule", schedule=None, start_date=START, params=PARAMS):
+    start = ClarifyOperator(task_id="start", wait_for_completion=False, **COMMON)
+    wait = ClarifyProcessingJobSensor(
+        task_id="wait",
+        job_name="{{ ti.xcom_pull(task_ids='start')['job_name'] }}",
+        mode="reschedule",
+        poke_interval=1,
+        timeout=300,
+    )
+    start >> wait
+    read_metrics(wait.output)

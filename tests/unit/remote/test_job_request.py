@@ -364,3 +364,17 @@ def test_distributed_mode_requires_joinsource(extra, reason):
     # One instance needs no join column.
     operator.instance_count = 1
     operator.plan_job()
+
+
+def test_rendered_json_strings_for_dict_arguments_are_parsed():
+    actual = request_for(
+        CSV_BIAS,
+        tags='{"team": "ml"}',
+        environment='{"A": "1"}',
+        network_config='{"EnableNetworkIsolation": true}',
+    )
+    assert actual["Tags"] == [{"Key": "team", "Value": "ml"}]
+    assert actual["Environment"] == {"A": "1"}
+    assert actual["NetworkConfig"] == {"EnableNetworkIsolation": True}
+    with pytest.raises(ClarifyInvalidConfigError, match="tags is a string that is not JSON"):
+        request_for(CSV_BIAS, tags="team=ml")
