@@ -18,11 +18,13 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_output
 
+from airflow_provider_clarify.engine.errors import AnalysisError
 from airflow_provider_clarify.engine.report.notebook import PARAMETERS_TAG
 
 
-class ReportError(Exception):
-    """A report could not be rendered; names the notebook cell that failed."""
+class ReportError(AnalysisError):
+    """The report could not be written. An :class:`AnalysisError`, so the engine, its CLI and the operators
+    report it like any other job-level failure (``reason`` names the field or the notebook cell)."""
 
 
 @dataclass

@@ -25,7 +25,7 @@ _NAME_PATTERN = re.compile(r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")
 
 def _check_inputs(output_dir: Path, analysis: dict, name: str, distributions: dict | None) -> None:
     if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name) or name in (".", ".."):
-        raise ValueError(
+        raise ReportError(
             f"methods.report.name {name!r} is not a usable file name: give a plain file stem without '/', '\\', "
             "control characters or a leading '.'; the report files are <name>.ipynb, <name>.html and <name>.pdf"
         )
@@ -37,7 +37,7 @@ def _check_inputs(output_dir: Path, analysis: dict, name: str, distributions: di
             f"got {type(distributions).__name__}"
         )
     if not output_dir.is_dir():
-        raise ValueError(f"report output directory {str(output_dir)!r} does not exist")
+        raise ReportError(f"report output directory {str(output_dir)!r} does not exist; create it first")
 
 
 def write_report(
@@ -52,7 +52,7 @@ def write_report(
 
     The notebook's cells load ``analysis.json`` from their own folder, so it re-runs next to the job output. All
     three files are rendered under temporary names first and renamed only once every one of them succeeded: a
-    failure raises :class:`ReportError` (or ValueError/TypeError for bad arguments) and leaves no report file.
+    failure raises :class:`ReportError` (TypeError for arguments of the wrong type) and leaves no report file.
     """
     output = Path(output_dir)
     _check_inputs(output, analysis, name, distributions)

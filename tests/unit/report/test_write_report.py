@@ -15,6 +15,7 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
+from airflow_provider_clarify.engine.errors import AnalysisError
 from airflow_provider_clarify.engine.report import ReportError, write_report
 from tests.unit.report import sample_analyses as samples
 
@@ -270,13 +271,13 @@ def test_notebook_reruns_next_to_analysis_json_without_the_report_writer(
 # ------------------------------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("name", ["../escape", "a/b", "a\\b", "", ".hidden", "line\nbreak", "trailing\n"])
 def test_bad_report_name_is_rejected_before_writing(tmp_path, name):
-    with pytest.raises(ValueError, match=r"methods\.report\.name"):
+    with pytest.raises(ReportError, match=r"methods\.report\.name"):
         write_report(tmp_path, samples.bias_only(), name=name)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_output_directory_is_a_clear_error(tmp_path):
-    with pytest.raises(ValueError, match="does not exist"):
+    with pytest.raises(ReportError, match="does not exist"):
         write_report(tmp_path / "nope", samples.bias_only())
 
 
@@ -309,3 +310,10 @@ def test_title_is_shown_as_text_never_as_markup(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; *Q3* [audit](x)" in page  # the h1, literally
     assert notebook.metadata["title"] == title
     assert title in reader.pages[0].extract_text()
+
+
+def test_report_errors_are_engine_analysis_errors(tmp_path):
+    """The engine turns AnalysisError into the job's failure reason; a report failure must be one."""
+    with pytest.raises(AnalysisError) as caught:
+        write_report(tmp_path, samples.bias_only(), name="a/b")
+    assert "methods.report.name" in caught.value.reason
