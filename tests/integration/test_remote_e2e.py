@@ -155,3 +155,37 @@ def test_no_wait_operator_then_rescheduling_sensor(
         conf=_conf(bucket, s3_client, sample),
     )
     _check_run(outcome, "wait", clarify_standin, s3_client, bucket, expected)
+
+
+def test_mapped_tasks_get_one_job_each(clarify_standin, bucket, s3_client, test_dags_dir, adult_csv):
+    """Two mapped task instances of one task must never share (reattach to) each other's job."""
+    with adult_csv.open(newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["split"] == "train"][:400]
+    expected_ci = []
+    uris = []
+    for index, part in enumerate((rows[:200], rows[200:])):
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(part)
+        s3_client.put_object(Bucket=bucket, Key=f"slices/{index}.csv", Body=buffer.getvalue().encode())
+        uris.append(f"s3://{bucket}/slices/{index}.csv")
+        n_d = sum(row["sex"] == "Female" for row in part)
+        expected_ci.append((len(part) - 2 * n_d) / len(part))
+    outcome = run_dag(
+        test_dags_dir / "remote_clarify.py",
+        "remote_clarify_mapped",
+        conf={
+            "analysis_config": CONFIG,
+            "output_uri": f"s3://{bucket}/mapped",
+            "role_arn": ROLE,
+            "slices": uris,
+        },
+    )
+    assert outcome.state == "success", outcome.task_states()
+    collected = outcome.xcom("collect")
+    assert [entry["CI"] for entry in collected] == pytest.approx(expected_ci, abs=1e-12)
+    names = [entry["job_name"] for entry in collected]
+    assert len(set(names)) == 2
+    assert sorted(names) == clarify_standin.job_names()
+    assert [request["ProcessingInputs"][0]["S3Input"]["S3Uri"] for request in clarify_standin.created] == uris

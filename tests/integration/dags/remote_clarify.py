@@ -77,3 +77,33 @@ with DAG(dag_id="remote_clarify_sensor_reschedule", schedule=None, start_date=ST
     )
     start >> wait
     read_metrics(wait.output)
+
+with DAG(
+    dag_id="remote_clarify_mapped",
+    schedule=None,
+    start_date=START,
+    params={**PARAMS, "slices": Param([], type="array")},
+):
+
+    @task
+    def slices(params=None) -> list[dict]:
+        """One mapped Clarify task per dataset slice, each with its own output prefix."""
+        return [
+            {"dataset_uri": uri, "output_uri": f"{params['output_uri']}/{index}"}
+            for index, uri in enumerate(params["slices"])
+        ]
+
+    @task
+    def collect(summaries: list) -> list[dict]:
+        from airflow_provider_clarify.results import ClarifyResult
+
+        results = [ClarifyResult.from_xcom(summary) for summary in summaries]
+        return [{"job_name": r.job_name, "CI": r.metric("CI", facet="sex", value="Female")} for r in results]
+
+    mapped = ClarifyOperator.partial(
+        task_id="clarify",
+        config="{{ params.analysis_config | tojson }}",
+        role_arn="{{ params.role_arn }}",
+        check_interval=0.5,
+    ).expand_kwargs(slices())
+    collect(mapped.output)
