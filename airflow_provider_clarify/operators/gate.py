@@ -16,6 +16,24 @@ XCom written by the gate (in every mode, before failing or skipping):
 
 ``constraint_violations.json`` is written whether or not there are violations (an empty list means the gate ran
 and passed), to ``violations_uri`` or else beside the result's ``analysis.json``.
+
+Example::
+
+    analysis = LocalClarifyOperator(task_id="bias", config=CONFIG, dataset_uri=DATA, output_uri=OUT)
+    gate = ClarifyGateOperator(
+        task_id="gate",
+        result=analysis.output,
+        rules=[
+            {"metric": "DI", "band": [0.8, 1.25]},  # four-fifths rule, every facet value
+            {"metric": "DPPL", "min": -0.1, "max": 0.1, "facet": "sex"},
+        ],
+        baseline="s3://bucket/baselines/analysis.json",  # optional: Model Monitor drift semantics
+    )
+    gate >> deploy
+
+    @task
+    def gate_in_taskflow(result: dict) -> dict:
+        return check_clarify_result(result, {"DI": [0.8, 1.25]})
 """
 
 from __future__ import annotations
