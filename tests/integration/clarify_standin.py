@@ -120,9 +120,9 @@ class ClarifyStandIn:
         return self
 
     def uninstall(self) -> None:
-        self.release()
-        for event in list(self._stops.values()):
+        for event in list(self._stops.values()):  # stop first: a held job must not start running now
             event.set()
+        self.release()
         for thread in self._threads:
             thread.join(timeout=30)
         for name, original in self._originals.items():
