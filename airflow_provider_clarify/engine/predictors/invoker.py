@@ -26,6 +26,8 @@ MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 
 T = TypeVar("T")
 
+MIN_SPLIT_RECORDS = 50
+
 
 @dataclass
 class InvocationSettings:
@@ -70,6 +72,11 @@ class ModelInvoker:
     def _bodies(self, rows: Sequence[Sequence[Any]]) -> list[tuple[bytes, int]]:
         """Serialized batches as (body, record count)."""
         size = 1 if self.serializer.single_record else self.settings.batch_size
+        if getattr(self.transport, "remote", False) and self.settings.max_concurrency > 1:
+            # A remote model answers several smaller requests at once faster than one big one: spread a call
+            # over the allowed concurrency (never below MIN_SPLIT_RECORDS records per request).
+            spread = -(-len(rows) // self.settings.max_concurrency)
+            size = min(size, max(spread, MIN_SPLIT_RECORDS))
         pending = [rows[start : start + size] for start in range(0, len(rows), size)]
         bodies: list[tuple[bytes, int]] = []
         while pending:

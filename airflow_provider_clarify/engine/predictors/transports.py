@@ -46,6 +46,8 @@ class Transport(Protocol):
 class SageMakerEndpointTransport:
     """SageMaker InvokeEndpoint through a caller-provided ``sagemaker-runtime`` client (boto3)."""
 
+    remote = True
+
     def __init__(
         self,
         client: Any,
@@ -91,6 +93,8 @@ class SageMakerEndpointTransport:
 
 class HttpTransport:
     """POSTs the body to an http(s) URL (MLflow, BentoML, TorchServe, a Flask app...) with Content-Type/Accept."""
+
+    remote = True
 
     def __init__(self, url: str, *, timeout: float = 60.0, headers: dict[str, str] | None = None) -> None:
         self.url = url

@@ -169,3 +169,21 @@ def test_non_numeric_csv_response_falls_back_to_the_general_rules():
     )
     assert model.predict_scores(FEATURES)[:, 0].tolist() == [0.75] * 4 + [0.25]
     assert model.predict_labels(FEATURES).tolist() == ["yes"] * 4 + ["no"]
+
+
+def test_remote_calls_are_spread_over_the_allowed_concurrency():
+    transport = ScriptedTransport(_echo_first_field)
+    transport.remote = True
+    rows = [[i, 0] for i in range(230)]
+    outputs = _invoker(transport, batch_size=1000, max_concurrency=4).invoke(rows)
+    assert [o.raw for o in outputs] == list(range(230))
+    assert sorted(body.count(b"\n") + 1 for body in transport.bodies) == [
+        56,
+        58,
+        58,
+        58,
+    ]  # ceil(230 / 4) = 58 per request
+    small = ScriptedTransport(_echo_first_field)
+    small.remote = True
+    _invoker(small, batch_size=1000, max_concurrency=4).invoke(rows[:80])
+    assert sorted(body.count(b"\n") + 1 for body in small.bodies) == [30, 50]  # never below 50 per request
