@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.amazon.aws.sensors.base_aws import AwsBaseSensor
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
-from airflow.providers.common.compat.sdk import AirflowException, PokeReturnValue, conf
+from airflow.providers.common.compat.sdk import AirflowException, AirflowSensorTimeout, PokeReturnValue, conf
 
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError
 from airflow_provider_clarify.hooks.clarify import FAILED_STATES, SUCCESS_STATE, ClarifyHook, is_transient
@@ -103,4 +103,6 @@ class ClarifyProcessingJobSensor(AwsBaseSensor[ClarifyHook]):
             return self.hook.job_result(self.hook.describe_processing_job(self.job_name))
         if status in ("failed", "stopped"):
             raise ClarifyAnalysisError(event.get("message") or status, job_name=self.job_name)
+        if status == "timeout":
+            raise AirflowSensorTimeout(f"{self.job_name} did not finish within the sensor's timeout")
         raise AirflowException(event.get("message") or f"waiting for {self.job_name} ended with {status}")

@@ -332,3 +332,44 @@ def test_retry_after_a_stopped_job_starts_the_next_attempt(clarify_standin, data
     assert summary["job_name"] == first_job[: -len("-1")] + "-2"
     assert clarify_standin.job_names() == sorted([first_job, summary["job_name"]])
     assert len(clarify_standin.created) == 2
+
+
+# The sensor -----------------------------------------------------------------------------------------------------
+
+
+def test_sensor_fails_with_the_failure_reason(clarify_standin, data_bucket):
+    from airflow_provider_clarify.sensors.clarify import ClarifyProcessingJobSensor
+
+    config = {**CONFIG, "label": "salary"}
+    started = operator(data_bucket, config=config, wait_for_completion=False).execute(
+        task_context(f"run-{uuid.uuid4().hex}")
+    )
+    clarify_standin.wait_for_status(started["job_name"], {"Failed"}, timeout=300)
+    sensor = ClarifyProcessingJobSensor(task_id="wait", job_name=started["job_name"])
+    with pytest.raises(ClarifyAnalysisError, match="salary") as caught:
+        sensor.poke(task_context("any"))
+    assert caught.value.job_name == started["job_name"]
+
+
+def test_deferred_sensor_times_out_without_stopping_a_job_it_does_not_own(clarify_standin, data_bucket):
+    from airflow.providers.common.compat.sdk import AirflowSensorTimeout, TaskDeferred
+
+    from airflow_provider_clarify.sensors.clarify import ClarifyProcessingJobSensor
+
+    clarify_standin.hold()
+    started = operator(data_bucket, wait_for_completion=False).execute(
+        task_context(f"run-{uuid.uuid4().hex}")
+    )
+    sensor = ClarifyProcessingJobSensor(
+        task_id="wait", job_name=started["job_name"], deferrable=True, poke_interval=0.2, timeout=1
+    )
+    context = task_context("any")
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute(context)
+    event = asyncio.run(_first_event(deferred.value.trigger))
+    assert event.payload["status"] == "timeout"
+    with pytest.raises(AirflowSensorTimeout):
+        sensor.execute_complete(context, event.payload)
+    asyncio.run(deferred.value.trigger.on_kill())  # a sensor's trigger never stops the job it watches
+    assert clarify_standin.stop_requests == []
+    assert clarify_standin.status(started["job_name"]) == "InProgress"
