@@ -92,15 +92,24 @@ def migrate_if_needed(home: Path = DEMO_HOME) -> bool:
     return True
 
 
-def run_gate_dag(conf: dict[str, Any] | None) -> Any:
-    """Parse the gate DAG with Airflow's own DagBag and run it once with ``dag.test()``."""
+def run_gate_dag(conf: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
+    """Parse the gate DAG with Airflow's own DagBag, run it once with ``dag.test()``; return the run and params."""
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(DAG_FILE), include_examples=False)
+    bag = DagBag(dag_folder=str(DAG_FILE))
     if bag.import_errors:
         raise RuntimeError(f"{DAG_FILE} failed to import: {bag.import_errors}")
     dag = bag.get_dag(DAG_ID)
-    return dag.test(run_conf=conf) if conf else dag.test()
+    dag_run = dag.test(run_conf=conf) if conf else dag.test()
+    return dag_run, {**dag.params.dump(), **(conf or {})}
+
+
+def shown(location: str | Path) -> str:
+    """A path inside the repository as a relative path (shorter, and the same on every machine)."""
+    try:
+        return str(Path(location).resolve().relative_to(REPO_DIR))
+    except ValueError:
+        return str(location)
 
 
 def task_states(dag_run: Any) -> dict[str, str]:
@@ -116,7 +125,7 @@ def task_states(dag_run: Any) -> dict[str, str]:
     return {task_id: str(state) if state is not None else "none" for task_id, state in rows}
 
 
-def xcom_value(dag_run: Any, task_id: str) -> Any:
+def xcom_value(dag_run: Any, task_id: str, key: str = "return_value") -> Any:
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 
@@ -127,7 +136,7 @@ def xcom_value(dag_run: Any, task_id: str) -> Any:
                 XComModel.dag_id == dag_run.dag_id,
                 XComModel.run_id == dag_run.run_id,
                 XComModel.task_id == task_id,
-                XComModel.key == "return_value",
+                XComModel.key == key,
             )
             .one_or_none()
         )
@@ -163,9 +172,9 @@ def top_shap(result_xcom: dict[str, Any], limit: int = 5) -> list[str]:
     from airflow_provider_clarify.results import ClarifyResult
 
     lines = []
-    for target, summary in ClarifyResult.from_xcom(result_xcom).shap.items():
+    for summary in ClarifyResult.from_xcom(result_xcom).shap.values():
         ranked = sorted(summary.global_shap_values.items(), key=lambda item: -abs(item[1]))[:limit]
-        lines.append(f"  target {target}: " + ", ".join(f"{name} {value:.4f}" for name, value in ranked))
+        lines.append("  " + ", ".join(f"{name} {value:.4f}" for name, value in ranked))
     return lines
 
 
@@ -178,7 +187,7 @@ def report_path(result_xcom: dict[str, Any]) -> str | None:
     return None
 
 
-def summarise(dag_run: Any, seconds: float) -> int:
+def summarise(dag_run: Any, params: dict[str, Any], seconds: float) -> int:
     states = task_states(dag_run)
     result = xcom_value(dag_run, "analysis_result")
     gate = states.get("bias_gate")
@@ -189,28 +198,35 @@ def summarise(dag_run: Any, seconds: float) -> int:
         if state not in ("success", "skipped") and task not in ("bias_gate", "deploy")
     }
 
-    print(f"clarify_deploy_gate run {dag_run.run_id}: {dag_run.state} in {seconds:.1f} s")
+    print(f"clarify_deploy_gate: run {dag_run.state} in {seconds:.0f} s")
     if unexpected:
         print(f"  tasks that failed before the gate decided: {unexpected}")
-        print(f"  details: {LOG_FILE}")
+        print(f"  details: {shown(LOG_FILE)}")
         return 1
     if result:
         print("\nPost-training bias of the candidate on the validation set (facet sex, 0 = women):")
         print("\n".join(metrics_table(result)))
         shap_lines = top_shap(result)
         if shap_lines:
-            print("\nGlobal SHAP (mean |SHAP|), top features:")
+            print("\nGlobal SHAP values (mean |SHAP| of P(>50K)), top features:")
             print("\n".join(shap_lines))
+    rules = f"DI >= {params['min_di']} and |DPPL| <= {params['max_abs_dppl']}"
     if gate == "success" and deployed:
-        print(f"\nGate decision: PASSED -> model deployed to {deployed}")
+        print(f"\nGate ({rules}): PASSED -> model deployed to {shown(deployed)}")
     elif gate == "failed":
-        print("\nGate decision: BLOCKED -> the model was not deployed (a metric left its band; see the log)")
+        print(f"\nGate ({rules}): BLOCKED -> the model was not deployed")
+        for violation in xcom_value(dag_run, "bias_gate", key="violations") or []:
+            print(
+                f"  {violation['metric_name']} {violation['facet']}={violation['facet_value']}: {violation['description']}"
+            )
     else:
-        print(f"\nGate decision: unknown (bias_gate {gate}, deploy {states.get('deploy')}); see {LOG_FILE}")
+        print(
+            f"\nGate decision: unknown (bias_gate {gate}, deploy {states.get('deploy')}); see {shown(LOG_FILE)}"
+        )
         return 1
     report = report_path(result or {})
-    print(f"HTML report: {report}" if report else "HTML report: (none written)")
-    print(f"Airflow log: {LOG_FILE}")
+    print(f"HTML report: {shown(report)}" if report else "HTML report: (none written)")
+    print(f"Airflow log: {shown(LOG_FILE)}")
     return 0
 
 
@@ -229,10 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     with output_to(LOG_FILE):
         migrated = migrate_if_needed()
-        dag_run = run_gate_dag(conf)
+        dag_run, params = run_gate_dag(conf)
     if migrated:
         print("  (metadata DB created; later runs reuse it)")
-    return summarise(dag_run, time.monotonic() - started)
+    return summarise(dag_run, params, time.monotonic() - started)
 
 
 if __name__ == "__main__":
