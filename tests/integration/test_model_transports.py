@@ -168,7 +168,13 @@ def test_http_500_is_retried_then_fails_cleanly(adult_subset, tmp_path):
     with ModelServer(lambda body, headers: b"") as server:
         server.fail_always(Failure(status=500))
         with pytest.raises(AnalysisError) as caught:
-            run_analysis(_config(), adult_subset, output, predictor=server.url, options=QuickRetryOptions())
+            run_analysis(
+                _config(),
+                adult_subset,
+                output,
+                predictor=server.url,
+                options=QuickRetryOptions(max_concurrency=1),
+            )
         sent = len(server.requests)
     assert "HTTP 500" in caught.value.reason and "gave up after 3 attempts" in caught.value.reason
     assert sent == 3
@@ -179,7 +185,7 @@ def test_http_timeout_is_retried_then_fails_cleanly(adult_subset, tmp_path):
     output = tmp_path / "out"
     with ModelServer(lambda body, headers: b"0.5") as server:
         server.fail_always(Failure(status=0, delay_seconds=1.0))
-        options = QuickRetryOptions(max_retries=1, timeout_seconds=0.2)
+        options = QuickRetryOptions(max_retries=1, timeout_seconds=0.2, max_concurrency=1)
         with pytest.raises(AnalysisError) as caught:
             run_analysis(_config(), adult_subset, output, predictor=server.url, options=options)
         sent = len(server.requests)
