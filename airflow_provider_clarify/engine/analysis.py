@@ -141,7 +141,9 @@ def _analyze(
                 "methods.shap/methods.pdp: explanations are not available in this engine build; remove them or run "
                 "the managed job"
             ) from error
-        analysis["explanations"] = run_explanations(document, data, model, output_dir, options, warn)
+        analysis["explanations"] = run_explanations(
+            document, data, model, output_dir, options, warn, s3_client=s3_client
+        )
     if "report" in methods and output_dir is not None:
         _write_report(output_dir, analysis, methods.get("report") or {}, distributions, warn)
     return analysis
