@@ -194,3 +194,59 @@ def test_http_timeout_is_retried_then_fails_cleanly(adult_subset, tmp_path):
     )
     assert sent == 2
     assert not output.exists() or not any(output.rglob("*"))
+
+
+def test_baseline_file_on_s3_through_the_command_line(adult_subset, estimator, s3_client, bucket, tmp_path):
+    """The CLI with ``--predictor model.joblib`` and a baseline CSV on S3 (SeaweedFS): the linear-in-probability
+    check is local accuracy against the estimator, and the expected value is the baseline row's probability."""
+    import subprocess
+    import sys
+
+    import joblib
+
+    model_path = tmp_path / "model.joblib"
+    joblib.dump(estimator, model_path)
+    baseline_row = [45, 10, "Female", 38]
+    s3_client.put_object(Bucket=bucket, Key="baselines/b.csv", Body=",".join(map(str, baseline_row)).encode())
+    config = _config(probability=1)
+    config["methods"] = {
+        "shap": {
+            "baseline": f"s3://{bucket}/baselines/b.csv",
+            "num_samples": 14,
+            "save_local_shap_values": True,
+        }
+    }
+    config_path = tmp_path / "analysis_config.json"
+    config_path.write_text(json.dumps(config))
+    output = tmp_path / "out"
+    endpoint = s3_client.meta.endpoint_url
+    environment = {**__import__("os").environ, "AWS_ENDPOINT_URL_S3": endpoint}
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "airflow_provider_clarify.engine",
+            "--config",
+            str(config_path),
+            "--dataset",
+            str(adult_subset),
+            "--output",
+            str(output),
+            "--predictor",
+            str(model_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    analysis = json.loads((output / "analysis.json").read_text())
+    summary = analysis["explanations"]["kernel_shap"]["income"]
+    baseline_probability = estimator.predict_proba(pd.DataFrame([baseline_row], columns=FEATURES))[0, 1]
+    assert summary["expected_value"] == pytest.approx(baseline_probability, abs=1e-12)
+    frame = pd.read_csv(adult_subset)
+    local = pd.read_csv(output / "explanations_shap" / "out.csv")
+    np.testing.assert_allclose(
+        local.sum(axis=1), estimator.predict_proba(frame[FEATURES])[:, 1] - baseline_probability, atol=1e-9
+    )
