@@ -30,12 +30,13 @@ from botocore.exceptions import ClientError
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.hooks.clarify import (
     FAILED_STATES,
+    IN_PROGRESS_STATES,
     SUCCESS_STATE,
     ClarifyHook,
     ClarifyJobTimeoutError,
     output_uri_of,
 )
-from airflow_provider_clarify.hooks.job_names import attempt_name, explicit_family, job_family
+from airflow_provider_clarify.hooks.job_names import attempt_name, attempt_of, explicit_family, job_family
 from airflow_provider_clarify.hooks.job_request import (
     CONFIG_FILE_NAME,
     DEFAULT_INSTANCE_COUNT,
@@ -268,8 +269,15 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
         plan = self.plan_job()
         family = self.job_family(plan.document, context)
         job_name, status = self._resolve_job(family)
-        if status is None:
+        while status is None:
             status = self._start_job(job_name, plan)
+            if status not in IN_PROGRESS_STATES | {SUCCESS_STATE}:
+                # The name was taken by an attempt that had already ended but that the (eventually
+                # consistent) job listing did not show yet: go on with the next attempt.
+                self.log.info(
+                    "Processing job %s had already ended %s; starting the next attempt", job_name, status
+                )
+                job_name, status = attempt_name(family, (attempt_of(family, job_name) or 0) + 1), None
         self._running_job = job_name
         ClarifyProcessingJobLink.persist(
             context=context,

@@ -73,6 +73,7 @@ class ClarifyStandIn:
         self.describe_faults_served: list[str] = []
         self.described: list[tuple[str, str]] = []
         self.calls: list[str] = []
+        self.unlisted: set[str] = set()
         self._describe_faults: list[str] = []
         self._released = threading.Event()
         self._released.set()
@@ -94,6 +95,7 @@ class ClarifyStandIn:
             "create_processing_job",
             "stop_processing_job",
             "describe_processing_job",
+            "list_processing_jobs",
             "call_action",
         ):
             self._originals[name] = SageMakerResponse.__dict__.get(name, _INHERITED)
@@ -113,9 +115,13 @@ class ClarifyStandIn:
         def describe_processing_job(handler: SageMakerResponse) -> Any:
             return stand_in._describe(handler)
 
+        def list_processing_jobs(handler: SageMakerResponse) -> Any:
+            return stand_in._list(handler)
+
         SageMakerResponse.create_processing_job = create_processing_job
         SageMakerResponse.stop_processing_job = stop_processing_job
         SageMakerResponse.describe_processing_job = describe_processing_job
+        SageMakerResponse.list_processing_jobs = list_processing_jobs
         SageMakerResponse.call_action = call_action
         return self
 
@@ -148,6 +154,10 @@ class ClarifyStandIn:
         assert not unknown, f"unknown faults {unknown}"
         with self._lock:
             self._describe_faults.extend(faults)
+
+    def hide_from_listing(self, *job_names: str) -> None:
+        """ListProcessingJobs leaves these jobs out, as AWS's eventually consistent listing may for a while."""
+        self.unlisted.update(job_names)
 
     def status(self, job_name: str) -> str:
         return self.backend.processing_jobs[job_name].processing_job_status
@@ -230,6 +240,12 @@ class ClarifyStandIn:
         job = handler.sagemaker_backend.processing_jobs.get(name)
         if job is not None:
             self.described.append((name, job.processing_job_status))
+        return response
+
+    def _list(self, handler: SageMakerResponse) -> Any:
+        response = self._originals["list_processing_jobs"](handler)
+        summaries = response.result.get("ProcessingJobSummaries", [])
+        summaries[:] = [item for item in summaries if item["ProcessingJobName"] not in self.unlisted]
         return response
 
     def statuses_seen(self, job_name: str) -> list[str]:

@@ -373,3 +373,26 @@ def test_deferred_sensor_times_out_without_stopping_a_job_it_does_not_own(clarif
     asyncio.run(deferred.value.trigger.on_kill())  # a sensor's trigger never stops the job it watches
     assert clarify_standin.stop_requests == []
     assert clarify_standin.status(started["job_name"]) == "InProgress"
+
+
+def test_retry_that_cannot_see_the_failed_attempt_yet_moves_to_the_next_name(
+    clarify_standin, data_bucket, sagemaker_client
+):
+    """The listing lags (eventual consistency): creating attempt 1 again is refused, so attempt 2 starts."""
+    context = task_context(f"run-{uuid.uuid4().hex}")
+    clarify_standin.hold()
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(operator(data_bucket).execute, context)
+        (first_job,) = clarify_standin.wait_for_job_count(1)
+        sagemaker_client.stop_processing_job(ProcessingJobName=first_job)
+        with pytest.raises(ClarifyAnalysisError):
+            running.result(timeout=60)
+    clarify_standin.hide_from_listing(first_job)
+    clarify_standin.release()
+    summary = operator(data_bucket).execute(context)
+    assert summary["job_name"] == first_job[: -len("-1")] + "-2"
+    assert summary["job_status"] == "Completed"
+    assert [request["ProcessingJobName"] for request in clarify_standin.created] == [
+        first_job,
+        summary["job_name"],
+    ]
