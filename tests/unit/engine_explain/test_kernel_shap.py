@@ -232,3 +232,20 @@ def test_image_data_is_a_later_phase(tmp_path):
     config = {**_config({}), "dataset_type": "application/x-image"}
     with pytest.raises(ExplanationError, match="later phase"):
         run_explanations(config, DATA, build_model(_config({}), predictor=CsvFunctionModel(sum)), tmp_path)
+
+
+def test_progress_is_logged_with_rate_and_eta(tmp_path, caplog):
+    caplog.set_level("INFO", logger="airflow_provider_clarify.engine.explain")
+    _run(tmp_path, _sigmoid_model, {"baseline": [[1, 0.0, 0, 0.5]], "num_samples": 10})
+    messages = [r.getMessage() for r in caplog.records if "records explained" in r.getMessage()]
+    assert messages and messages[-1].startswith("Kernel SHAP: 12/12 records explained (")
+    assert "records/s, ETA 0 s)" in messages[-1]
+
+
+def test_each_record_is_sent_once_for_its_own_prediction(tmp_path):
+    """f(x) for all records goes in one batched call; shap's per-record f(x) queries are answered from it."""
+    model_function = CsvFunctionModel(_sigmoid_model)
+    config = _config({"baseline": [[1, 0.0, 0, 0.5], [2, 1.0, 1, 0.1]], "num_samples": 10})
+    run_explanations(config, DATA, build_model(config, predictor=model_function), tmp_path)
+    # own predictions (12) + background (2) + 12 records × 10 coalitions × 2 baseline rows
+    assert model_function.records == 12 + 2 + 12 * 10 * 2
