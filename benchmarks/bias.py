@@ -191,6 +191,17 @@ def run_worker(python: str, *args: str, timeout: float) -> dict | None:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def smclarify_run(python: str, path: str, rows: int, mode: str, args: argparse.Namespace) -> dict | None:
+    """smclarify's figures for one size and mode; cached in .data/ (they take long and never change)."""
+    cache = DATA_DIR / f"smclarify_{rows}_{mode}.json"
+    if cache.exists() and not args.fresh_smclarify:
+        return json.loads(cache.read_text())
+    result = run_worker(python, "--worker-smclarify", path, mode, timeout=args.timeout)
+    if result is not None:
+        cache.write_text(json.dumps(result))
+    return result
+
+
 def ft_value(report: dict, engine: str) -> float | None:
     if engine == "ours":
         metrics = report["result"]["post_training_bias_metrics"]["facets"]["facet"][0]["metrics"]
@@ -208,6 +219,8 @@ def main() -> None:
     parser.add_argument("--no-smclarify", action="store_true")
     parser.add_argument("--smclarify-python", default=None)
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per smclarify measurement")
+    parser.add_argument("--only-smclarify", action="store_true", help="measure (and cache) smclarify only")
+    parser.add_argument("--fresh-smclarify", action="store_true", help="ignore cached smclarify figures")
     args = parser.parse_args()
     reference = None if args.no_smclarify else smclarify_python(args.smclarify_python)
     lines = []
@@ -217,12 +230,12 @@ def main() -> None:
         path = str(generate(rows))
         for mode in ["noft"] + ([] if args.no_ft else ["ft"]):
             out = DATA_DIR / f"out_{rows}_{mode}"
-            ours = run_worker(sys.executable, "--worker-ours", path, mode, str(out), timeout=args.timeout)
-            theirs = (
-                run_worker(reference, "--worker-smclarify", path, mode, timeout=args.timeout)
-                if reference
-                else None
+            ours = (
+                None
+                if args.only_smclarify
+                else run_worker(sys.executable, "--worker-ours", path, mode, str(out), timeout=args.timeout)
             )
+            theirs = smclarify_run(reference, path, rows, mode, args) if reference else None
             if ours and mode == "noft":
                 ours_rss_by_rows[rows] = ours["rss"]
             what = "all metrics but FT" if mode == "noft" else "FT only"
@@ -241,7 +254,7 @@ def main() -> None:
             line = (
                 f"{rows:>11,} | {what:<18} | ours {ours['seconds']:8.1f} s {ours['rss']:7.0f} MiB | "
                 if ours
-                else f"{rows:>11,} | {what:<18} | ours FAILED | "
+                else f"{rows:>11,} | {what:<18} | ours not run | "
             )
             if theirs and "seconds" in theirs:
                 line += f"smclarify {theirs['seconds']:8.1f} s {theirs['rss']:7.0f} MiB (data loaded: "

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -154,3 +155,22 @@ def test_cli_container_layout_without_arguments(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(cli, "CONTAINER_OUTPUT", root / "output")
     assert cli.main([]) == 0
     assert "pre_training_bias_metrics" in json.loads((root / "output" / "analysis.json").read_text())
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fast_neighbour_search_equals_the_reference_estimator_even_with_ties(seed):
+    """Integer features make many equidistant neighbours; the result must still be scikit-learn's exactly."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from airflow_provider_clarify.engine.bias.ft import counterfactual_labels
+
+    rng = np.random.default_rng(seed)
+    features_a = rng.integers(0, 4, size=(3000, 3)).astype(float)
+    features_d = rng.integers(0, 4, size=(1000, 3)).astype(float)
+    yhat_a = rng.random(3000) < 0.4
+    oracle = KNeighborsClassifier(n_neighbors=5, weights="uniform", algorithm="auto", leaf_size=30, p=2)
+    expected = oracle.fit(features_a, yhat_a).predict(features_d)
+    assert (counterfactual_labels(features_a, yhat_a, features_d, 5, 2) == expected).all()
+    continuous_a, continuous_d = rng.normal(size=(3000, 4)), rng.normal(size=(1000, 4))
+    expected = oracle.fit(continuous_a, yhat_a).predict(continuous_d)
+    assert (counterfactual_labels(continuous_a, yhat_a, continuous_d, 5, 2) == expected).all()
