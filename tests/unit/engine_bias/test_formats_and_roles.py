@@ -293,3 +293,26 @@ def test_joined_facet_and_prediction_datasets(tmp_path: Path):
     assert metric_values(result["pre_training_bias_metrics"], "gender") == pytest.approx(
         {k: expected[k] for k in ("CI", "DPL")}
     )
+
+
+def test_post_training_with_model_predictions(tmp_path: Path):
+    """No predicted-label column: ŷ comes from the model (an in-process estimator) chunk by chunk."""
+    from sklearn.linear_model import LogisticRegression
+
+    frame = sample_frame(rows=300)[["x1", "x2", "gender", "label"]]
+    frame["gender"] = (frame["gender"] == "f").astype(int)
+    path = tmp_path / "d.csv"
+    frame.to_csv(path, index=False)
+    model = LogisticRegression().fit(frame[["x1", "x2", "gender"]], frame["label"])
+    config = {
+        "dataset_type": "text/csv",
+        "label": "label",
+        "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": "gender", "value_or_threshold": [1]}],
+        "methods": {"post_training_bias": {"methods": ["DPPL", "DI", "AD"]}},
+    }
+    result = run_analysis(config, path, tmp_path / "o", predictor=model, options=EngineOptions(chunk_rows=64))
+    scores = model.predict_proba(frame[["x1", "x2", "gender"]])[:, 1]
+    expected = posttraining(frame["gender"] == 1, frame["label"] == 1, pd.Series(scores > 0.5))
+    got = metric_values(result["post_training_bias_metrics"], "gender")
+    assert got == pytest.approx({k: expected[k] for k in ("DPPL", "DI", "AD")}, rel=1e-12)
