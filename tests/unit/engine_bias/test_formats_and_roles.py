@@ -316,3 +316,21 @@ def test_post_training_with_model_predictions(tmp_path: Path):
     expected = posttraining(frame["gender"] == 1, frame["label"] == 1, pd.Series(scores > 0.5))
     got = metric_values(result["post_training_bias_metrics"], "gender")
     assert got == pytest.approx({k: expected[k] for k in ("DPPL", "DI", "AD")}, rel=1e-12)
+
+
+def test_missing_values_are_left_out_and_gzip_is_read(tmp_path: Path):
+    frame = sample_frame(rows=200)
+    holes = frame.copy().astype(object)
+    holes.loc[[3, 17, 40], "label"] = None
+    holes.loc[[5, 60], "gender"] = None
+    path = tmp_path / "d.csv.gz"
+    holes.to_csv(path, index=False, compression="gzip")
+    config = tabular_config(facet=[{"name_or_index": "gender", "value_or_threshold": ["f"]}])
+    del config["group_variable"]
+    config["methods"] = {"pre_training_bias": {"methods": ["CI", "DPL", "KL"]}}
+    result = run_analysis(config, path, tmp_path / "o")
+    kept = frame.drop(index=[3, 17, 40, 5, 60])
+    expected = pretraining(kept["gender"] == "f", kept["label"] == 1)
+    assert metric_values(result["pre_training_bias_metrics"], "gender") == pytest.approx(
+        {k: expected[k] for k in ("CI", "DPL", "KL")}, rel=1e-12
+    )
