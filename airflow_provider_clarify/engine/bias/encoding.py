@@ -49,14 +49,14 @@ def infer_series_type(
     if profile.distinct <= FEW_DISTINCT_VALUES:
         distinct = sorted(profile.values, key=str) if profile.values is not None else []
         reading = (
-            "so value_or_threshold is read as a threshold (positive = value > threshold)"
+            "; its value_or_threshold is therefore a threshold (positive = value > threshold)"
             if strict
-            else "but strict_clarify_compat is off, so it is treated as categorical"
+            else ", but strict_clarify_compat is off, so it is treated as categorical"
         )
         warn(
             f"{role} column {profile.name!r} has only {profile.distinct} distinct value(s) {distinct[:10]} but "
             f"{profile.non_null} non-null rows make it {uniqueness:.0%} unique (>= 5%), so the Clarify rule reads it "
-            f"as continuous {reading}. To state the intent, give two or more values (categorical), use more rows, "
+            f"as continuous{reading}. To state the intent, give two or more values (categorical), use more rows, "
             "or run with EngineOptions(strict_clarify_compat=False)"
         )
         if not strict:
