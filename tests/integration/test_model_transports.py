@@ -150,7 +150,8 @@ def test_invoke_endpoint_protocol_with_templates_jmespath_and_throttling(adult_s
     assert (
         b'{"features":[39,13,"Male",40]}' in record_lines
     )  # the first dataset record, rendered by the template
-    assert len(requests) >= 2 and requests[1].body == first.body  # the throttled request was sent again
+    throttled = first.body  # the first request to arrive got the 429
+    assert [r.body for r in requests].count(throttled) >= 2  # ... and was sent again
     frame = pd.read_csv(adult_subset)
     z = (
         0.04 * (frame["age"] - 40)
