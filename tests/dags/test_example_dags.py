@@ -14,6 +14,7 @@ import joblib
 import pandas as pd
 import pytest
 
+from airflow_provider_clarify import demo
 from tests.integration.airflow_runs import run_dag
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +54,7 @@ def class_imbalance(data: pd.DataFrame) -> float:
     return (n_a - n_d) / (n_a + n_d)
 
 
-def test_deploy_gate_passes_and_deploys_on_defaults(output_root):
+def test_deploy_gate_passes_and_deploys_on_defaults(output_root, capsys):
     outcome = run_dag(DAGS / "clarify_deploy_gate.py", "clarify_deploy_gate")
 
     assert outcome.state == "success", outcome.task_states()
@@ -89,7 +90,7 @@ def test_deploy_gate_passes_and_deploys_on_defaults(output_root):
     )
 
 
-def test_deploy_gate_blocks_a_model_outside_the_four_fifths_rule(output_root):
+def test_deploy_gate_blocks_a_model_outside_the_four_fifths_rule(output_root, capsys):
     outcome = run_dag(DAGS / "clarify_deploy_gate.py", "clarify_deploy_gate", conf={"min_di": 0.8})
 
     assert outcome.state == "failed"
@@ -104,6 +105,12 @@ def test_deploy_gate_blocks_a_model_outside_the_four_fifths_rule(output_root):
     ]
     assert [(v["metric_name"], v["facet"]) for v in violations] == [("DI", "sex")]
     assert outcome.xcom("bias_gate", key="violations") == violations
+
+    capsys.readouterr()
+    assert demo.summarise(outcome.dag_run, {"min_di": 0.8, "max_abs_dppl": 0.1}, 1.0) == 0
+    printed = capsys.readouterr().out
+    assert "Gate (DI >= 0.8 and |DPPL| <= 0.1): BLOCKED -> the model was not deployed" in printed
+    assert f"  DI sex=0: {violations[0]['description']}" in printed
 
 
 def test_monitoring_records_history_and_flags_drift_against_the_first_day(output_root):
