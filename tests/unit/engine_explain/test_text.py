@@ -100,3 +100,27 @@ def test_unknown_language_is_rejected(tmp_path):
     with pytest.raises(ExplanationError, match="language 'klingon' is not supported"):
         run_explanations(config, REVIEWS, build_model(config, predictor=sentiment), tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_text_csv_through_run_analysis_with_the_engine_reader(tmp_path):
+    from airflow_provider_clarify.engine import run_analysis
+
+    dataset = tmp_path / "reviews.csv"
+    REVIEWS.assign(sentiment=[1, 0, 1]).to_csv(dataset, index=False)
+    config = _config({"granularity": "token", "language": "en"})
+    config["methods"]["pdp"] = {"features": ["comments", "rating"], "grid_resolution": 2}
+    analysis = run_analysis(
+        config, dataset, tmp_path / "out", predictor="tests.unit.engine_explain.test_text:sentiment"
+    )
+    text_entry, rating_entry = analysis["explanations"]["pdp"]
+    assert text_entry == {
+        "feature_name": "comments",
+        "data_type": "free_text",
+        "error": "Detected data type is not supported for PDP. PDP can only be computed for numerical or "
+        "categorical columns",
+    }
+    assert rating_entry["feature_values"] == [2.75, 4.25]  # [2, 5] in two buckets
+    lines = (tmp_path / "out" / "explanations_shap" / "out.jsonl").read_text().splitlines()
+    assert len(lines) == 3
+    summary = analysis["explanations"]["kernel_shap"]["sentiment"]
+    assert summary["global_shap_values"]["comments"] == pytest.approx((2.25 + 1 + 0) / 3)
