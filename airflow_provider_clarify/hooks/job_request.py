@@ -241,33 +241,6 @@ def build_processing_job_request(
     return request
 
 
-def _truthy(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def check_distributed_joinsource(config: Mapping[str, Any], instance_count: int) -> None:
-    """SPEC §15: with ``instance_count > 1`` (Spark inside the job) rows are matched by the join column.
-
-    It is required when local SHAP values are saved (they must be attributed to their records) or when more than
-    one dataset is joined (facet or predicted-label dataset).
-    """
-    if int(instance_count) <= 1 or config.get("joinsource_name_or_index") is not None:
-        return
-    reasons = []
-    shap = (config.get("methods") or {}).get("shap") or {}
-    if _truthy(shap.get("save_local_shap_values")):
-        reasons.append("methods.shap.save_local_shap_values is true")
-    for key in ("facet_dataset_uri", "predicted_label_dataset_uri"):
-        if config.get(key):
-            reasons.append(f"{key} joins a second dataset")
-    if reasons:
-        raise ClarifyJobRequestError(
-            f"joinsource_name_or_index is required with instance_count={instance_count} (distributed mode) "
-            f"because {' and '.join(reasons)}: name the column that identifies each record, or use "
-            "instance_count=1"
-        )
-
-
 def default_job_name_prefix(config: Mapping[str, Any]) -> str:
     """The SDK's prefixes, so that jobs started here read the same in the console as SDK-started ones."""
     methods = config.get("methods") or {}

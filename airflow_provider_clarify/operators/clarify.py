@@ -27,6 +27,7 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.providers.common.compat.sdk import AirflowException, conf
 from botocore.exceptions import ClientError
 
+from airflow_provider_clarify.config import ClarifyConfigError, check_managed_job
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.hooks.clarify import (
     FAILED_STATES,
@@ -44,7 +45,6 @@ from airflow_provider_clarify.hooks.job_request import (
     DEFAULT_VOLUME_SIZE_GB,
     ClarifyJobRequestError,
     build_processing_job_request,
-    check_distributed_joinsource,
     clarify_image_uri,
     default_job_name_prefix,
     join_s3_uri,
@@ -192,7 +192,6 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
     def plan_job(self) -> _JobPlan:
         """Validate the config and every job argument; build the request minus its name. No AWS call is made."""
         document = config_as_dict(self.config, argument="config")
-        _check_model_source(document)
         try:
             dataset_uri = self.dataset_uri or document.get("dataset_uri")
             if not dataset_uri:
@@ -205,7 +204,7 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
             config_prefix = self.config_uri or self.output_uri
             config_uri = join_s3_uri(config_prefix, CONFIG_FILE_NAME)
             parse_s3_uri(config_uri, "config_uri")
-            check_distributed_joinsource(document, _as_int(self.instance_count, "instance_count"))
+            _check_managed_job(document, _as_int(self.instance_count, "instance_count"))
             image = clarify_image_uri(None if self.image_uri else self._region(), self.image_uri)
             arguments: dict[str, Any] = {
                 "image_uri": image,
@@ -426,16 +425,15 @@ def _as_int(value: Any, argument: str) -> int:
         raise ClarifyJobRequestError(f"{argument} must be a positive integer, got {value!r}") from None
 
 
-def _check_model_source(document: Mapping[str, Any]) -> None:
-    """The managed job has no worker-side model: the config itself must provide model output where needed."""
-    from airflow_provider_clarify import config as config_layer
+def _check_managed_job(document: Mapping[str, Any], instance_count: int) -> None:
+    """What a valid config still needs to run as a managed job (config layer, SPEC §2.5, §2.6 rule 7, §15).
 
-    check = getattr(config_layer, "check_model_source", None)
-    if check is None:
-        return
+    The managed job has no worker-side model, so the document itself must provide model output where a method
+    needs it; local-engine extensions must not be uploaded; several instances need the join column.
+    """
     try:
-        check(dict(document))
-    except config_layer.ClarifyConfigError as error:
+        check_managed_job(dict(document), instance_count=instance_count)
+    except ClarifyConfigError as error:
         raise ClarifyInvalidConfigError(
-            f"config is not valid for a managed Clarify job: {error}", problems=getattr(error, "problems", ())
+            f"config is not valid for a managed Clarify job: {error}", problems=error.problems
         ) from error

@@ -117,7 +117,7 @@ def test_invalid_config_in_a_dag_run_makes_no_aws_call(clarify_standin, bucket, 
                 "instance_count": 2,
                 "config": {**CONFIG, "facet_dataset_uri": "s3://b/f/", "facet_headers": ["sex"]},
             },
-            "joinsource_name_or_index is required",
+            "joinsource_name_or_index: required",
         ),
     ],
     ids=[

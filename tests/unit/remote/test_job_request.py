@@ -335,11 +335,11 @@ def test_model_method_without_model_fails():
     [
         (
             {"methods": {"shap": {"baseline": [[1, 2, 3]], "save_local_shap_values": True}}},
-            "save_local_shap_values is true",
+            "local SHAP values written from 2 instances",
         ),
         (
             {"predicted_label_dataset_uri": "s3://b/preds/", "predicted_label_headers": ["pred"]},
-            "predicted_label_dataset_uri joins a second dataset",
+            "facet/predicted-label dataset are joined",
         ),
     ],
 )
@@ -359,7 +359,7 @@ def test_distributed_mode_requires_joinsource(extra, reason):
         region_name="us-east-1",
         instance_count=2,
     )
-    with pytest.raises(ClarifyInvalidConfigError, match=f"joinsource_name_or_index is required.*{reason}"):
+    with pytest.raises(ClarifyInvalidConfigError, match=f"joinsource_name_or_index: required: .*{reason}"):
         operator.plan_job()
     # One instance needs no join column.
     operator.instance_count = 1
@@ -378,3 +378,24 @@ def test_rendered_json_strings_for_dict_arguments_are_parsed():
     assert actual["NetworkConfig"] == {"EnableNetworkIsolation": True}
     with pytest.raises(ClarifyInvalidConfigError, match="tags is a string that is not JSON"):
         request_for(CSV_BIAS, tags="team=ml")
+
+
+def test_local_engine_predictor_is_refused_for_a_managed_job():
+    """``predictor.local_predictor`` is a local-engine extension (SPEC §2.4): it must never reach the container."""
+    config = {
+        **CSV_BIAS,
+        "methods": {"post_training_bias": {"methods": "all"}},
+        "predictor": {"local_predictor": "my_models:predict"},
+    }
+    operator = ClarifyOperator(
+        task_id="t",
+        config=config,
+        output_uri=OUT,
+        role_arn=ROLE,
+        dataset_uri=DATA,
+        aws_conn_id=None,
+        region_name="us-east-1",
+    )
+    with pytest.raises(ClarifyInvalidConfigError, match=r"predictor\.local_predictor") as caught:
+        operator.plan_job()
+    assert "predictor.local_predictor" in {problem.path for problem in caught.value.problems}
