@@ -64,11 +64,16 @@ def model_source_problems(
 ) -> list[ConfigProblem]:
     """The problems :func:`check_model_source` would raise, as a list (``[]`` when a source exists).
 
-    ``local_model_available`` says the caller runs the in-worker engine with a model of its own (an operator
-    ``predictor=`` argument, or the config's ``predictor.local_predictor``): the local operator passes
-    ``predictor is not None or needs.has_local_predictor``; the managed job passes nothing.
+    This is the in-worker engine's view: a model comes from the predictor the managed job could call, from the
+    caller (``local_model_available``: an operator ``predictor=`` argument) or from the document's own
+    ``predictor.local_predictor``. The managed job's view is :func:`managed_job_problems`, where the local-only
+    field counts for nothing (and is itself a problem).
     """
     needs = model_requirements(config)
+    return _missing_model_problems(needs, local_model_available or needs.has_local_predictor)
+
+
+def _missing_model_problems(needs: ModelRequirements, local_model_available: bool) -> list[ConfigProblem]:
     if needs.has_predictor or local_model_available:
         return []
     local_hint = " (or, for the local engine, pass a predictor such as a Python model or an HTTP URL)"
@@ -175,7 +180,7 @@ def managed_job_problems(
                 "job (give predictor.endpoint_name or predictor.model_name) or run the analysis locally",
             )
         )
-    problems += model_source_problems(config)
+    problems += _missing_model_problems(model_requirements(config), local_model_available=False)
     problems += joinsource_problems(config, instance_count=instance_count, multiple_files=multiple_files)
     return problems
 

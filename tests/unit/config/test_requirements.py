@@ -204,6 +204,8 @@ def test_local_predictor_is_a_local_engine_model_source_only():
     assert load_config(LOCAL_ONLY).predictor.local_predictor == "my_models.churn:predict_proba"
     # The local engine counts it (its caller says a local model is available)...
     check_model_source(LOCAL_ONLY, local_model_available=needs.has_local_predictor)
+    # ...and so does the engine's own check when its caller passes no model: the document names one.
+    check_model_source(LOCAL_ONLY)
     # ...the managed job does not: nothing there can run a Python callable.
     with pytest.raises(ClarifyConfigError) as caught:
         check_managed_job(LOCAL_ONLY)
