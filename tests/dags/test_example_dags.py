@@ -162,3 +162,73 @@ def test_backfill_maps_over_the_fortnight_and_charts_the_trend(output_root):
         assert summary.loc[day, "CI"] == pytest.approx(class_imbalance(data), abs=1e-12), day
     assert (out / "trend.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "summary.md").read_text().count("\n") == len(days) + 2
+
+
+def test_deploy_gate_runs_the_managed_job_when_engine_is_managed(
+    output_root, tmp_path, moto_server, s3_server, s3_client, bucket
+):
+    """One param switches the DAG to ClarifyOperator: a processing job on the loopback SageMaker API.
+
+    Only the Clarify container is a stand-in (tests/integration/clarify_standin.py runs our engine's container
+    entrypoint for the job). It cannot host a SageMaker model, so the "model" the job calls is the candidate file,
+    handed to the entrypoint with ``--predictor``; the DAG gets the same file as ``candidate_model``.
+    """
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from tests.integration.clarify_standin import ENTRYPOINT, ClarifyStandIn
+    from tests.integration.conftest import MOTO_ACCOUNT, REGION
+
+    train = pd.read_csv(SAMPLE / "train.csv")
+    model_file = tmp_path / "candidate.joblib"
+    joblib.dump(
+        GradientBoostingClassifier(n_estimators=20, max_depth=2, random_state=0).fit(
+            train[FEATURES], train["income_gt_50k"]
+        ),
+        model_file,
+    )
+    s3_client.upload_file(str(SAMPLE / "validation.csv"), bucket, "sample/validation.csv")
+    stand_in = ClarifyStandIn(
+        account=MOTO_ACCOUNT,
+        region=REGION,
+        s3_endpoints=[s3_server.url, moto_server.url],
+        entrypoint=(*ENTRYPOINT, "--predictor", str(model_file)),
+    )
+    stand_in.install()
+    try:
+        outcome = run_dag(
+            DAGS / "clarify_deploy_gate.py",
+            "clarify_deploy_gate",
+            conf={
+                "engine": "managed",
+                "candidate_model": str(model_file),
+                "validation_data": f"s3://{bucket}/sample/validation.csv",
+                "managed_s3_output": f"s3://{bucket}/clarify",
+                "managed_role_arn": f"arn:aws:iam::{MOTO_ACCOUNT}:role/ClarifyJobRole",
+                "managed_model_name": "adult-candidate",
+                "min_di": 0.0,  # this quick model is not mitigated; the test is about the engine switch
+                "max_abs_dppl": 1.0,
+            },
+        )
+    finally:
+        stand_in.uninstall()
+
+    assert outcome.state == "success", outcome.task_states()
+    states = outcome.task_states()
+    assert (states["local_analysis"], states["managed_analysis"], states["deploy"]) == (
+        "skipped",
+        "success",
+        "success",
+    )
+    result = outcome.xcom("analysis_result")
+    assert (result["engine"], result["job_status"]) == ("managed", "Completed")
+    assert result["output_uri"].startswith(f"s3://{bucket}/clarify/")
+
+    [request] = stand_in.created
+    assert request["ProcessingInputs"][0]["S3Input"]["S3Uri"] == f"s3://{bucket}/sample/validation.csv"
+    config_key = request["ProcessingInputs"][1]["S3Input"]["S3Uri"].removeprefix(f"s3://{bucket}/")
+    uploaded = json.loads(s3_client.get_object(Bucket=bucket, Key=config_key)["Body"].read())
+    assert uploaded["predictor"]["model_name"] == "adult-candidate"
+    assert uploaded["predictor"]["probability"] == 1
+
+    women, men = predicted_rates(model_file, pd.read_csv(SAMPLE / "validation.csv"))
+    assert post_training(result, "DI") == pytest.approx(women / men, rel=1e-9)
