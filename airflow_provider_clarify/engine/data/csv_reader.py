@@ -54,11 +54,15 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-def detect_header(path: Path, headers: Sequence[str] | None) -> tuple[list[str] | None, bool]:
+def detect_header(
+    path: Path, headers: Sequence[str] | None, referenced: Sequence[str] = ()
+) -> tuple[list[str] | None, bool]:
     """(column names, whether row 0 is a header row) by the engine rule of SPEC §3.2.
 
     With ``headers`` given, row 0 is dropped only when it equals ``headers`` exactly. Without, row 0 is the header
     when none of its cells parses as a number and at least one cell of row 1 does; otherwise names are generated.
+    Extension for all-text datasets (where row 1 has no number either): a numberless row 0 that contains a column
+    name the config refers to (``referenced``: label, facet, ...) is a header too.
     """
     rows = first_rows(path)
     if not rows:
@@ -66,8 +70,11 @@ def detect_header(path: Path, headers: Sequence[str] | None) -> tuple[list[str] 
     if headers:
         return list(headers), [cell.strip() for cell in rows[0]] == [str(h) for h in headers]
     row0 = rows[0]
+    stripped = {cell.strip() for cell in row0}
     looks_like_header = not any(_is_number(cell) for cell in row0) and (
-        len(rows) < 2 or any(_is_number(cell) for cell in rows[1])
+        len(rows) < 2
+        or any(_is_number(cell) for cell in rows[1])
+        or any(name in stripped for name in referenced)
     )
     if looks_like_header:
         return [cell.strip() for cell in row0], True

@@ -236,8 +236,10 @@ def _mismatch(auxiliary: AuxiliarySource, aux_rows: int, main_rows: int) -> Anal
 # ------------------------------------------------------------------------------------------------ opening
 
 
-def _csv_source(files: list[Path], headers: Sequence[str] | None, field_name: str) -> FileSource:
-    names, skip_first = detect_header(files[0], headers)
+def _csv_source(
+    files: list[Path], headers: Sequence[str] | None, field_name: str, referenced: Sequence[str] = ()
+) -> FileSource:
+    names, skip_first = detect_header(files[0], headers, referenced)
     if names is None:
         raise AnalysisError(f"{field_name}: the first file {files[0].name} is empty")
     skips = [skip_first]
@@ -270,7 +272,7 @@ def open_dataset(
     files = list_files(dataset_uri, "dataset_uri", s3_client=s3_client, scratch=scratch)
     headers = config.get("headers")
     if dataset_type == CSV:
-        main = _csv_source(files, headers, "dataset_uri")
+        main = _csv_source(files, headers, "dataset_uri", _referenced_names(config))
     elif dataset_type == PARQUET:
         names = parquet_columns(files[0])
         main = FileSource(PARQUET, files, names)
@@ -310,6 +312,15 @@ def open_dataset(
             )
         auxiliaries.append(AuxiliarySource(uri_field, source, contributed))
     return TabularDataset(main, auxiliaries, join_key, chunk_rows, progress_interval)
+
+
+def _referenced_names(config: dict[str, Any]) -> list[str]:
+    """Column names the config refers to (used to recognise the header row of an all-text CSV)."""
+    values: list[Any] = [config.get(key) for key in ("label", "predicted_label", "group_variable")]
+    values.append(config.get("joinsource_name_or_index"))
+    values.extend((facet or {}).get("name_or_index") for facet in config.get("facet") or [])
+    values.extend(config.get("excluded_columns") or [])
+    return [value for value in values if isinstance(value, str)]
 
 
 def _json_source(dataset_type: str, files: list[Path], config: dict[str, Any]) -> FileSource:

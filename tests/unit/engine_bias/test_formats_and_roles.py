@@ -334,3 +334,30 @@ def test_missing_values_are_left_out_and_gzip_is_read(tmp_path: Path):
     assert metric_values(result["pre_training_bias_metrics"], "gender") == pytest.approx(
         {k: expected[k] for k in ("CI", "DPL", "KL")}, rel=1e-12
     )
+
+
+def test_header_rules_for_text_only_and_headerless_csv(tmp_path: Path):
+    text = pd.DataFrame({"gender": ["m", "f", "f", "m"] * 10, "label": ["yes", "no", "yes", "yes"] * 10})
+    text.to_csv(tmp_path / "text.csv", index=False)
+    config = {
+        "dataset_type": "text/csv",
+        "label": "label",
+        "label_values_or_threshold": ["yes"],
+        "facet": [{"name_or_index": "gender", "value_or_threshold": ["f"]}],
+        "methods": {"pre_training_bias": {"methods": ["CI", "DPL"]}},
+    }
+    result = run_analysis(config, tmp_path / "text.csv", tmp_path / "a")
+    expected = pretraining(text["gender"] == "f", text["label"] == "yes")
+    assert metric_values(result["pre_training_bias_metrics"], "gender") == pytest.approx(
+        {k: expected[k] for k in ("CI", "DPL")}
+    )
+    numbers = pd.DataFrame({"a": [1, 2, 1, 2] * 30, "y": [1, 0, 0, 1] * 30})  # u < 5 %: categorical
+    numbers.to_csv(tmp_path / "noheader.csv", index=False, header=False)
+    config.update(
+        label=1, label_values_or_threshold=[1], facet=[{"name_or_index": 0, "value_or_threshold": [2]}]
+    )
+    result = run_analysis(config, tmp_path / "noheader.csv", tmp_path / "b")
+    section = result["pre_training_bias_metrics"]
+    assert section["label"] == "column_1" and list(section["facets"]) == ["column_0"]
+    expected = pretraining(numbers["a"] == 2, numbers["y"] == 1)
+    assert metric_values(section, "column_0") == pytest.approx({k: expected[k] for k in ("CI", "DPL")})
