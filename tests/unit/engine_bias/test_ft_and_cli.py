@@ -174,3 +174,31 @@ def test_fast_neighbour_search_equals_the_reference_estimator_even_with_ties(see
     continuous_a, continuous_d = rng.normal(size=(3000, 4)), rng.normal(size=(1000, 4))
     expected = oracle.fit(continuous_a, yhat_a).predict(continuous_d)
     assert (counterfactual_labels(continuous_a, yhat_a, continuous_d, 5, 2) == expected).all()
+
+
+def test_progress_is_logged_and_small_datasets_warn(tmp_path: Path, caplog):
+    from airflow_provider_clarify.engine import EngineOptions
+
+    pd.DataFrame({"g": ["x", "y", "x"], "label": ["a", "b", "a"]}).to_csv(tmp_path / "d.csv", index=False)
+    config = {
+        "dataset_type": "text/csv",
+        "label": "label",
+        "label_values_or_threshold": ["a"],
+        "facet": [{"name_or_index": "g", "value_or_threshold": ["y"]}],
+        "methods": {"pre_training_bias": {"methods": ["CI"]}},
+    }
+    warnings: list[str] = []
+    with caplog.at_level("INFO", logger="airflow_provider_clarify.engine"):
+        run_analysis(
+            config,
+            tmp_path / "d.csv",
+            tmp_path / "o",
+            warnings=warnings,
+            options=EngineOptions(chunk_rows=1, progress_interval_seconds=0.0),
+        )
+    assert any(
+        r.getMessage().startswith("Read 3 rows (") and "rows/s" in r.getMessage() for r in caplog.records
+    )
+    assert any("Read 3 rows in" in r.getMessage() for r in caplog.records)
+    assert any("only 3 row(s)" in w for w in warnings)
+    assert any("only 3 row(s)" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
