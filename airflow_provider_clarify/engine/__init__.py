@@ -4,8 +4,27 @@ No Airflow here: the engine is a plain library (and a CLI, ``python -m airflow_p
 can run in a worker, a notebook or a container image.
 """
 
-from .analysis import run_analysis
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .errors import AnalysisError
 from .options import EngineOptions
 
+if TYPE_CHECKING:
+    from .analysis import run_analysis
+
 __all__ = ["AnalysisError", "EngineOptions", "run_analysis"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the analysis machinery (pandas, pyarrow, scipy, scikit-learn) on first use of ``run_analysis``.
+
+    Operators import small engine modules (e.g. the atomic writer) at DAG-parse time; that must not load the
+    whole numeric stack into the scheduler's parser.
+    """
+    if name == "run_analysis":
+        from .analysis import run_analysis
+
+        return run_analysis
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -74,6 +74,10 @@ def run_analysis(
     output_dir = Path(output) if output is not None else None
     created = _snapshot(output_dir)
     try:
+        if output_dir is not None:
+            output_dir.mkdir(
+                parents=True, exist_ok=True
+            )  # the report and SHAP files are written before analysis.json
         with tempfile.TemporaryDirectory(prefix="clarify-engine-") as scratch:
             analysis = _analyze(
                 document,

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_clarify.engine.output import atomic_text_file
+
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
@@ -54,16 +56,8 @@ def write_text(uri: str, text: str, *, aws_conn_id: str | None = "aws_default") 
         bucket, key = split_s3(uri)
         s3_hook(aws_conn_id).load_string(text, key=key, bucket_name=bucket, replace=True)
         return
-    target = Path(uri)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_text_file(Path(uri)) as stream:
+        stream.write(text)
 
 
 def read_json(uri: str, *, aws_conn_id: str | None = "aws_default") -> Any:
@@ -171,7 +165,7 @@ def _move(source: Path, destination: Path) -> None:
         handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
         os.close(handle)
         try:
-            shutil.copyfile(source, temporary)
+            shutil.copy(source, temporary)  # with the source's permission bits, not mkstemp's 0o600
             os.replace(temporary, destination)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -13,17 +13,25 @@ tie-breaking is the reference's too.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy.spatial import cKDTree
-from sklearn.neighbors import KNeighborsClassifier
 
 from .safe_math import divide
+
+if TYPE_CHECKING:
+    from sklearn.neighbors import KNeighborsClassifier
+
+# scikit-learn and SciPy's k-d tree are imported where FT runs: importing them costs seconds, and most analyses
+# (and every engine CLI start) never compute FT.
 
 NON_NUMERIC = "FlipTest does not support non-numeric columns"
 TIE_TOLERANCE = 1e-9
 
 
 def reference_classifier(neighbours: int, n_jobs: int | None) -> KNeighborsClassifier:
+    from sklearn.neighbors import KNeighborsClassifier
+
     return KNeighborsClassifier(
         n_neighbors=neighbours,
         weights="uniform",
@@ -47,6 +55,8 @@ def counterfactual_labels(
         return (
             reference_classifier(neighbours, n_jobs).fit(features_a, yhat_a).predict(features_d).astype(bool)
         )
+    from scipy.spatial import cKDTree
+
     tree = cKDTree(features_a)
     distances, indices = tree.query(features_d, k=neighbours + 1, workers=n_jobs if n_jobs else 1)
     votes = yhat_a[indices[:, :neighbours]].sum(axis=1)

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
 
+from ..output import atomic_text_file
+
 SHAP_DIR = "explanations_shap"
 
 
 def write_atomic(path: Path, writer: Callable[[IO[str]], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            writer(stream)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_text_file(path, newline="") as stream:
+        writer(stream)
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
