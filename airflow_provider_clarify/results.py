@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_clarify.config.metrics import METRIC_DESCRIPTIONS, METRIC_STAGES
+
 XCOM_FORMAT = 1
 """Version of the XCom dict layout; the key ``clarify_result`` carries it and marks a dict as a Clarify result."""
 XCOM_MARKER = "clarify_result"
@@ -50,37 +52,7 @@ STAGES = ("pre_training", "post_training")
 """Bias stages, named as the analysis.json sections without the ``_bias_metrics`` suffix."""
 _SECTION_KEYS = {stage: f"{stage}_bias_metrics" for stage in STAGES}
 
-PRE_TRAINING_METRICS: dict[str, str] = {
-    "CDDL": "Conditional Demographic Disparity in Labels (CDDL)",
-    "CI": "Class Imbalance (CI)",
-    "DPL": "Difference in Positive Proportions in Labels (DPL)",
-    "JS": "Jensen-Shannon Divergence (JS)",
-    "KL": "Kullback-Liebler Divergence (KL)",
-    "KS": "Kolmogorov-Smirnov Distance (KS)",
-    "LP": "L-p Norm (LP)",
-    "TVD": "Total Variation Distance (TVD)",
-}
-POST_TRAINING_METRICS: dict[str, str] = {
-    "AD": "Accuracy Difference (AD)",
-    "CDDPL": "Conditional Demographic Disparity in Predicted Labels (CDDPL)",
-    "DAR": "Difference in Acceptance Rates (DAR)",
-    "DCA": "Difference in Conditional Acceptance (DCA)",
-    "DCR": "Difference in Conditional Rejection (DCR)",
-    "DI": "Disparate Impact (DI)",
-    "DPPL": "Difference in Positive Proportions in Predicted Labels (DPPL)",
-    "DRR": "Difference in Rejection Rates (DRR)",
-    "FT": "Flip Test (FT)",
-    "GE": "Generalized Entropy (GE)",
-    "RD": "Recall Difference (RD)",
-    "SD": "Specificity Difference (SD)",
-    "TE": "Treatment Equality (TE)",
-}
-METRIC_STAGES: dict[str, str] = {
-    **dict.fromkeys(PRE_TRAINING_METRICS, "pre_training"),
-    **dict.fromkeys(POST_TRAINING_METRICS, "post_training"),
-}
-"""Every bias metric name SPEC §9 defines, mapped to the stage that computes it."""
-_DESCRIPTIONS = {**PRE_TRAINING_METRICS, **POST_TRAINING_METRICS}
+_DESCRIPTIONS = METRIC_DESCRIPTIONS
 
 
 class ClarifyResultError(ValueError):

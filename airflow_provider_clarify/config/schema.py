@@ -20,24 +20,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+# Re-exported: the metric names belong with the other schema facts for the modules that read them here.
+from airflow_provider_clarify.config.metrics import POST_TRAINING_METRICS as POST_TRAINING_METRICS
+from airflow_provider_clarify.config.metrics import PRE_TRAINING_METRICS as PRE_TRAINING_METRICS
+
 SCHEMA_VERSION = "1.0"
 
-PRE_TRAINING_METRICS: tuple[str, ...] = ("CI", "DPL", "KL", "JS", "LP", "TVD", "KS", "CDDL")
-POST_TRAINING_METRICS: tuple[str, ...] = (
-    "DPPL",
-    "DI",
-    "DCA",
-    "DCR",
-    "RD",
-    "SD",
-    "DAR",
-    "DRR",
-    "AD",
-    "CDDPL",
-    "TE",
-    "FT",
-    "GE",
-)
 TABULAR_DATASET_TYPES: tuple[str, ...] = (
     "text/csv",
     "application/jsonlines",

@@ -6,32 +6,16 @@ strings.
 
 from __future__ import annotations
 
-PRE_TRAINING_DESCRIPTIONS: dict[str, str] = {
-    "CDDL": "Conditional Demographic Disparity in Labels (CDDL)",
-    "CI": "Class Imbalance (CI)",
-    "DPL": "Difference in Positive Proportions in Labels (DPL)",
-    "JS": "Jensen-Shannon Divergence (JS)",
-    "KL": "Kullback-Liebler Divergence (KL)",
-    "KS": "Kolmogorov-Smirnov Distance (KS)",
-    "LP": "L-p Norm (LP)",
-    "TVD": "Total Variation Distance (TVD)",
-}
+# The registry itself lives in the config layer, shared with validation, results and gates.
+from ...config.metrics import POST_TRAINING_DESCRIPTIONS, PRE_TRAINING_DESCRIPTIONS
 
-POST_TRAINING_DESCRIPTIONS: dict[str, str] = {
-    "AD": "Accuracy Difference (AD)",
-    "CDDPL": "Conditional Demographic Disparity in Predicted Labels (CDDPL)",
-    "DAR": "Difference in Acceptance Rates (DAR)",
-    "DCA": "Difference in Conditional Acceptance (DCA)",
-    "DCR": "Difference in Conditional Rejection (DCR)",
-    "DI": "Disparate Impact (DI)",
-    "DPPL": "Difference in Positive Proportions in Predicted Labels (DPPL)",
-    "DRR": "Difference in Rejection Rates (DRR)",
-    "FT": "Flip Test (FT)",
-    "GE": "Generalized Entropy (GE)",
-    "RD": "Recall Difference (RD)",
-    "SD": "Specificity Difference (SD)",
-    "TE": "Treatment Equality (TE)",
-}
+__all__ = [
+    "POST_TRAINING_DESCRIPTIONS",
+    "POST_TRAINING_METRICS",
+    "PRE_TRAINING_DESCRIPTIONS",
+    "PRE_TRAINING_METRICS",
+    "select_metrics",
+]
 
 PRE_TRAINING_METRICS: list[str] = sorted(PRE_TRAINING_DESCRIPTIONS)
 POST_TRAINING_METRICS: list[str] = sorted(POST_TRAINING_DESCRIPTIONS)

@@ -1,0 +1,44 @@
+"""The bias metrics Clarify knows: each name, its stage, and the description string analysis.json carries.
+
+One registry for every layer: the config validates metric names against it, the engine writes its descriptions
+(byte for byte as the container does, SPEC §9, misspelling of "Liebler" included), and results and gates look
+names and stages up in it. Names are listed in SPEC order; the engine sorts them for output.
+"""
+
+from __future__ import annotations
+
+PRE_TRAINING_DESCRIPTIONS: dict[str, str] = {
+    "CI": "Class Imbalance (CI)",
+    "DPL": "Difference in Positive Proportions in Labels (DPL)",
+    "KL": "Kullback-Liebler Divergence (KL)",
+    "JS": "Jensen-Shannon Divergence (JS)",
+    "LP": "L-p Norm (LP)",
+    "TVD": "Total Variation Distance (TVD)",
+    "KS": "Kolmogorov-Smirnov Distance (KS)",
+    "CDDL": "Conditional Demographic Disparity in Labels (CDDL)",
+}
+
+POST_TRAINING_DESCRIPTIONS: dict[str, str] = {
+    "DPPL": "Difference in Positive Proportions in Predicted Labels (DPPL)",
+    "DI": "Disparate Impact (DI)",
+    "DCA": "Difference in Conditional Acceptance (DCA)",
+    "DCR": "Difference in Conditional Rejection (DCR)",
+    "RD": "Recall Difference (RD)",
+    "SD": "Specificity Difference (SD)",
+    "DAR": "Difference in Acceptance Rates (DAR)",
+    "DRR": "Difference in Rejection Rates (DRR)",
+    "AD": "Accuracy Difference (AD)",
+    "CDDPL": "Conditional Demographic Disparity in Predicted Labels (CDDPL)",
+    "TE": "Treatment Equality (TE)",
+    "FT": "Flip Test (FT)",
+    "GE": "Generalized Entropy (GE)",
+}
+
+PRE_TRAINING_METRICS: tuple[str, ...] = tuple(PRE_TRAINING_DESCRIPTIONS)
+POST_TRAINING_METRICS: tuple[str, ...] = tuple(POST_TRAINING_DESCRIPTIONS)
+
+METRIC_DESCRIPTIONS: dict[str, str] = {**PRE_TRAINING_DESCRIPTIONS, **POST_TRAINING_DESCRIPTIONS}
+METRIC_STAGES: dict[str, str] = {
+    **dict.fromkeys(PRE_TRAINING_METRICS, "pre_training"),
+    **dict.fromkeys(POST_TRAINING_METRICS, "post_training"),
+}
