@@ -33,12 +33,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--chunk-rows", type=int, default=EngineOptions.chunk_rows)
     parser.add_argument("--lenient", action="store_true", help="strict_clarify_compat off (SPEC §3.5)")
+    parser.add_argument(
+        "--batch-size", type=int, default=EngineOptions.batch_size, help="records per model request"
+    )
+    parser.add_argument("--max-concurrency", type=int, default=EngineOptions.max_concurrency)
+    parser.add_argument("--timeout-seconds", type=float, default=EngineOptions.timeout_seconds)
+    parser.add_argument("--max-retries", type=int, default=EngineOptions.max_retries)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     dataset = args.dataset
     if dataset is None and args.config == CONTAINER_CONFIG:
         dataset = str(CONTAINER_DATA)
-    options = EngineOptions(chunk_rows=args.chunk_rows, strict_clarify_compat=not args.lenient)
+    options = EngineOptions(
+        chunk_rows=args.chunk_rows,
+        strict_clarify_compat=not args.lenient,
+        batch_size=args.batch_size,
+        max_concurrency=args.max_concurrency,
+        timeout_seconds=args.timeout_seconds,
+        max_retries=args.max_retries,
+    )
     s3_client = None
     if str(dataset or "").startswith("s3://"):
         import boto3

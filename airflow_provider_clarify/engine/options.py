@@ -18,6 +18,8 @@ class EngineOptions:
     read as continuous); when off, such integer columns are treated as categorical and a warning is logged.
     ``chunk_rows``: target rows per streamed chunk (CSV/Parquet readers size their blocks from it).
     ``batch_size`` / ``max_concurrency``: records per model request and parallel requests (predictors).
+    ``timeout_seconds`` / ``max_retries`` / ``backoff_seconds``: per-request timeout of a model call, retries on
+    throttling, 5xx and timeouts, and the first back-off (doubled per retry) before a run fails.
     ``pdp_max_records``: records used for partial dependence (explanations).
     ``max_distinct_values``: distinct values kept per role column (and distinct role-value tuples per facet)
     before the engine stops tracking them exactly and falls back to a second streaming pass.
@@ -29,6 +31,9 @@ class EngineOptions:
     chunk_rows: int = 500_000
     batch_size: int = 1000
     max_concurrency: int = 4
+    timeout_seconds: float = 60.0
+    max_retries: int = 4
+    backoff_seconds: float = 0.2
     pdp_max_records: int = 2000
     max_distinct_values: int = 1_000_000
     progress_interval_seconds: float = 10.0

@@ -187,3 +187,23 @@ def test_remote_calls_are_spread_over_the_allowed_concurrency():
     small.remote = True
     _invoker(small, batch_size=1000, max_concurrency=4).invoke(rows[:80])
     assert sorted(body.count(b"\n") + 1 for body in small.bodies) == [30, 50]  # never below 50 per request
+
+
+def test_engine_options_set_the_retry_budget():
+    """``EngineOptions.max_retries`` / ``backoff_seconds`` reach the client: 1 retry means 2 attempts, no more."""
+    from airflow_provider_clarify.engine import EngineOptions
+
+    def broken(body):
+        raise RetryableModelError("scripted model answered HTTP 503")
+
+    settings = InvocationSettings.from_options(
+        EngineOptions(max_retries=1, backoff_seconds=0.001, timeout_seconds=3)
+    )
+    assert settings.timeout_seconds == 3
+    transport = ScriptedTransport(broken)
+    invoker = ModelInvoker(
+        RequestSerializer("text/csv", ["a", "b"]), ResponseParser("text/csv"), transport, settings
+    )
+    with pytest.raises(ModelInvocationError, match=r"HTTP 503 \(gave up after 2 attempts\)"):
+        invoker.invoke([[1, 0]])
+    assert len(transport.bodies) == 2
