@@ -58,4 +58,12 @@ def test_sagemaker_api_answers_on_loopback(sagemaker_client):
 
     hook = SageMakerHook(aws_conn_id="aws_default")
     assert hook.conn.meta.endpoint_url.startswith("http://127.0.0.1:")
-    assert hook.conn.list_processing_jobs()["ProcessingJobSummaries"] == []
+    # The hook and an independent client see the same server state (other tests may have created jobs).
+    names = sorted(s["ProcessingJobName"] for s in hook.conn.list_processing_jobs()["ProcessingJobSummaries"])
+    expected = sorted(
+        s["ProcessingJobName"] for s in sagemaker_client.list_processing_jobs()["ProcessingJobSummaries"]
+    )
+    assert names == expected
+    # A real API answers an unknown job with the service's error, not a Python-side stub.
+    with pytest.raises(hook.conn.exceptions.ClientError, match=r"ValidationException|ResourceNotFound"):
+        hook.conn.describe_processing_job(ProcessingJobName="no-such-clarify-job")
