@@ -33,10 +33,11 @@ from typing import Any
 
 from airflow_provider_clarify.results import (
     METRIC_STAGES,
-    STAGES,
     BiasMetricRow,
     ClarifyResult,
     ClarifyResultError,
+    facet_value_text,
+    normalise_stage,
 )
 
 DEFAULT_SHAP_NDCG_THRESHOLD = 0.9
@@ -103,7 +104,7 @@ class ThresholdRule:
                 raise GateRuleError(f"rule {name}: {name} is a {METRIC_STAGES[name]} metric, not {stage}")
             object.__setattr__(self, "stage", stage)
         if self.facet_value is not None:
-            object.__setattr__(self, "facet_value", _facet_value_text(self.facet_value))
+            object.__setattr__(self, "facet_value", facet_value_text(self.facet_value))
 
     @property
     def band(self) -> str:
@@ -429,17 +430,11 @@ def _key(row: BiasMetricRow) -> tuple[str, str, str, str]:
 
 
 def _stage(stage: str) -> str:
-    key = str(stage).strip().lower().replace("-", "_").replace(" ", "_")
-    key = key.removesuffix("_bias_metrics").removesuffix("_bias")
-    if key not in STAGES:
-        raise GateRuleError(f"unknown stage {stage!r}; use one of {list(STAGES)}")
-    return key
-
-
-def _facet_value_text(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return ",".join(str(v) for v in value)
-    return str(value)
+    """The result model's stage reading, reported as a rule error (the rule, not the result, is wrong)."""
+    try:
+        return normalise_stage(stage)
+    except ClarifyResultError as error:
+        raise GateRuleError(str(error)) from None
 
 
 def _format_value(value: float | None) -> str:

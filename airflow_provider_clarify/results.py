@@ -325,8 +325,8 @@ class ClarifyResult:
         stage: str | None = None,
     ) -> list[BiasMetricRow]:
         """Rows matching every given filter (``value`` = facet value; numbers match their string form)."""
-        stage = _normalise_stage(stage)
-        wanted_value = None if value is None else _facet_value_text(value)
+        stage = normalise_stage(stage)
+        wanted_value = None if value is None else facet_value_text(value)
         return [
             row
             for row in self.rows()
@@ -378,7 +378,7 @@ class ClarifyResult:
         return ", ".join(parts) if parts else "no bias metrics"
 
     def _explain_missing(self, name: str | None, facet: str | None, value: Any, stage: str | None) -> str:
-        stage = _normalise_stage(stage)
+        stage = normalise_stage(stage)
         if name is not None and not self.find_metrics(name=name):
             known = (
                 ""
@@ -396,7 +396,7 @@ class ClarifyResult:
             return f"facet {facet!r} is not in this result; facets: {self.facets(stage)}"
         if facet is not None and value is not None:
             values = self.facet_values(facet, stage)
-            if not any(_same_facet_value(v, _facet_value_text(value)) for v in values):
+            if not any(_same_facet_value(v, facet_value_text(value)) for v in values):
                 return f"facet {facet!r} has no value {value!r} in this result; its values: {values}"
         return (
             f"no metric {name!r} for facet={facet!r}, value={value!r}, stage={stage!r}. "
@@ -641,7 +641,8 @@ def _flatten(values: Any) -> Iterable[Any]:
             yield value
 
 
-def _normalise_stage(stage: str | None) -> str | None:
+def normalise_stage(stage: str | None) -> str | None:
+    """``"pre_training"`` / ``"post_training"`` from the spellings users write (``"Post-Training"``, the section key)."""
     if stage is None:
         return None
     key = stage.strip().lower().replace("-", "_").replace(" ", "_")
@@ -651,7 +652,8 @@ def _normalise_stage(stage: str | None) -> str | None:
     return key
 
 
-def _facet_value_text(value: Any) -> str:
+def facet_value_text(value: Any) -> str:
+    """A facet value as analysis.json writes it: a list of values joined by commas, anything else as text."""
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return str(value)
