@@ -51,11 +51,13 @@ from airflow_provider_clarify.hooks.job_request import (
     parse_s3_uri,
 )
 from airflow_provider_clarify.links.clarify import ClarifyProcessingJobLink
-from airflow_provider_clarify.operators._config_input import config_as_dict
+from airflow_provider_clarify.operators._config_input import resolve_config
 from airflow_provider_clarify.triggers.clarify import ClarifyProcessingJobTrigger
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+    from airflow_provider_clarify.config.model import JobIO
 
 _PLACEHOLDER_JOB_NAME = "Clarify-validation-1"
 
@@ -66,6 +68,8 @@ class _JobPlan:
 
     document: dict[str, Any]
     dataset_uri: str
+    output_uri: str
+    config_prefix: str
     config_uri: str
     request_arguments: dict[str, Any]
 
@@ -75,10 +79,13 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
 
     :param config: the analysis config (templated): a dict, a JSON string, a path to a .json file, builder
         objects (``DataConfig``, ``BiasConfig``, ...) or an ``AnalysisConfig``. Validated before any AWS call.
-    :param output_uri: ``s3://`` prefix the job writes ``analysis.json`` (and report / SHAP files) under.
+    :param output_uri: ``s3://`` prefix the job writes ``analysis.json`` (and report / SHAP files) under;
+        defaults to a builder ``DataConfig``'s ``s3_output_path``.
     :param role_arn: IAM role ARN the job runs as.
-    :param dataset_uri: ``s3://`` URI or prefix of the dataset; defaults to the config's ``dataset_uri``.
-    :param config_uri: ``s3://`` prefix for ``analysis_config.json``; defaults to ``output_uri`` (as the SDK).
+    :param dataset_uri: ``s3://`` URI or prefix of the dataset; defaults to the config's ``dataset_uri``, then to
+        a builder ``DataConfig``'s ``s3_data_input_path``.
+    :param config_uri: ``s3://`` prefix for ``analysis_config.json``; defaults to a builder ``DataConfig``'s
+        ``s3_analysis_config_output_path``, then to the output prefix (as the SDK).
     :param instance_type: processing instance type (default ``ml.c5.xlarge``).
     :param instance_count: instances; more than one runs Clarify distributed (Spark inside the job), which needs
         ``joinsource_name_or_index`` when local SHAP values are saved or a second dataset is joined.
@@ -139,8 +146,8 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
         self,
         *,
         config: Any,
-        output_uri: str,
         role_arn: str,
+        output_uri: str | None = None,
         dataset_uri: str | None = None,
         config_uri: str | None = None,
         instance_type: str = DEFAULT_INSTANCE_TYPE,
@@ -191,17 +198,12 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
 
     def plan_job(self) -> _JobPlan:
         """Validate the config and every job argument; build the request minus its name. No AWS call is made."""
-        document = config_as_dict(self.config, argument="config")
+        analysis_config = resolve_config(self.config, argument="config")
+        document = analysis_config.to_dict()
         try:
-            dataset_uri = self.dataset_uri or document.get("dataset_uri")
-            if not dataset_uri:
-                raise ClarifyJobRequestError(
-                    "dataset_uri is missing: pass dataset_uri= to the operator or set 'dataset_uri' in the config "
-                    "(an s3:// URI or prefix of the dataset)"
-                )
+            dataset_uri, output_uri, config_prefix = self._locations(document, analysis_config.job_io)
             parse_s3_uri(dataset_uri, "dataset_uri")
-            parse_s3_uri(self.output_uri, "output_uri")
-            config_prefix = self.config_uri or self.output_uri
+            parse_s3_uri(output_uri, "output_uri")
             config_uri = join_s3_uri(config_prefix, CONFIG_FILE_NAME)
             parse_s3_uri(config_uri, "config_uri")
             _check_managed_job(document, _as_int(self.instance_count, "instance_count"))
@@ -211,7 +213,7 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
                 "role_arn": self.role_arn,
                 "dataset_uri": dataset_uri,
                 "config_uri": config_uri,
-                "output_uri": self.output_uri,
+                "output_uri": output_uri,
                 "dataset_type": document.get("dataset_type"),
                 "instance_type": self.instance_type,
                 "instance_count": self.instance_count,
@@ -229,7 +231,32 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
                 explicit_family(self.job_name)
         except (ClarifyJobRequestError, ValueError) as error:
             raise ClarifyInvalidConfigError(str(error)) from error
-        return _JobPlan(document, dataset_uri, config_uri, arguments)
+        return _JobPlan(document, dataset_uri, output_uri, config_prefix, config_uri, arguments)
+
+    def _locations(self, document: Mapping[str, Any], job_io: JobIO | None) -> tuple[str, str, str]:
+        """(dataset URI, output prefix, config prefix): operator arguments first, then the config, then builders.
+
+        A ``DataConfig`` built like the SDK's carries the job's S3 paths beside the document (``job_io``); a DAG
+        that builds its config that way should not have to repeat them to the operator.
+        """
+        dataset_uri = self.dataset_uri or document.get("dataset_uri") or (job_io and job_io.dataset_uri)
+        if not dataset_uri:
+            raise ClarifyJobRequestError(
+                "dataset_uri is missing: pass dataset_uri= to the operator, set 'dataset_uri' in the config or "
+                "s3_data_input_path in DataConfig (an s3:// URI or prefix of the dataset)"
+            )
+        output_uri = self.output_uri or (job_io and job_io.output_uri)
+        if not output_uri:
+            raise ClarifyJobRequestError(
+                "output_uri is missing: pass output_uri= to the operator or s3_output_path to DataConfig "
+                "(the s3:// prefix the job writes analysis.json under)"
+            )
+        # JobIO fills analysis_config_uri with the output path when the builder named none: only an explicit one
+        # (one that differs) may win over an operator output_uri.
+        builder_config_uri = None
+        if job_io and job_io.analysis_config_uri and job_io.analysis_config_uri != job_io.output_uri:
+            builder_config_uri = job_io.analysis_config_uri
+        return dataset_uri, output_uri, self.config_uri or builder_config_uri or output_uri
 
     def _region(self) -> str | None:
         """The connection's region (no API call; a client is built only when the connection names none)."""
@@ -293,7 +320,7 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
                 "engine": "managed",
                 "job_name": job_name,
                 "job_status": status,
-                "output_uri": self.output_uri,
+                "output_uri": plan.output_uri,
             }
         if self.deferrable:
             description = self.hook.describe_with_retry(job_name)
@@ -322,9 +349,8 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
 
     def _start_job(self, job_name: str, plan: _JobPlan) -> str:
         """Upload the config and create the job; a name already taken (a concurrent try) is reattached."""
-        config_prefix = self.config_uri or self.output_uri
         self.hook.upload_analysis_config(
-            plan.document, config_prefix, kms_key_id=self.config_kms_key or self.output_kms_key
+            plan.document, plan.config_prefix, kms_key_id=self.config_kms_key or self.output_kms_key
         )
         request = build_processing_job_request(job_name=job_name, **plan.request_arguments)
         try:
@@ -389,13 +415,15 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
     def lineage_uris(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """(namespace, name) pairs of the datasets read and of the output prefix, OpenLineage's S3 naming."""
         try:
-            document = config_as_dict(self.config, argument="config")
+            analysis_config = resolve_config(self.config, argument="config")
+            document, job_io = analysis_config.to_dict(), analysis_config.job_io
         except Exception:
-            document = {}
-        uris = [self.dataset_uri or document.get("dataset_uri")]
+            document, job_io = {}, None
+        uris = [self.dataset_uri or document.get("dataset_uri") or (job_io and job_io.dataset_uri)]
         uris += [document.get("facet_dataset_uri"), document.get("predicted_label_dataset_uri")]
         inputs = [_s3_dataset(uri) for uri in uris if isinstance(uri, str) and uri.startswith("s3://")]
-        outputs = [_s3_dataset(self.output_uri)] if str(self.output_uri).startswith("s3://") else []
+        output_uri = self.output_uri or (job_io and job_io.output_uri)
+        outputs = [_s3_dataset(output_uri)] if str(output_uri).startswith("s3://") else []
         return inputs, outputs
 
 

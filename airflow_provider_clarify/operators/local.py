@@ -42,9 +42,11 @@ class LocalClarifyOperator(BaseOperator):
 
     :param config: the analysis config: dict, JSON string, path to a ``.json`` file, builder objects or an
         ``AnalysisConfig``. Templated (strings inside a dict too; rendered values are typed by the schema).
-    :param output_uri: where the output goes: a local directory or an ``s3://`` prefix. Templated.
+    :param output_uri: where the output goes: a local directory or an ``s3://`` prefix; defaults to a builder
+        ``DataConfig``'s ``s3_output_path``. Templated.
     :param dataset_uri: the dataset (local file/directory or ``s3://``); the config's ``dataset_uri`` wins
-        when set (as in the managed job). Templated.
+        when set (as in the managed job); without either, a builder ``DataConfig``'s ``s3_data_input_path``.
+        Templated.
     :param predictor: override of the model transport for in-process models: an ``http(s)://`` URL,
         ``"module:callable"``, a path to a joblib/pickle file (these strings are templated), or a Python object
         with ``predict_proba``/``predict`` or a callable. None → the config's ``predictor`` (endpoint).
@@ -60,7 +62,7 @@ class LocalClarifyOperator(BaseOperator):
         self,
         *,
         config: Any,
-        output_uri: str,
+        output_uri: str | None = None,
         dataset_uri: str | None = None,
         predictor: Any = None,
         aws_conn_id: str | None = "aws_default",
@@ -68,8 +70,6 @@ class LocalClarifyOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if not output_uri:
-            raise ValueError("output_uri is required: a local directory or an s3:// prefix")
         self.config = config
         self.output_uri = output_uri
         self.dataset_uri = dataset_uri
@@ -95,9 +95,11 @@ class LocalClarifyOperator(BaseOperator):
                 f"config is not runnable: {err}", problems=getattr(err, "problems", ())
             ) from err
         document = analysis_config.to_dict()
-        output_uri = self._checked_output_uri()
+        job_io = analysis_config.job_io
+        dataset_uri = self.dataset_uri or (job_io.dataset_uri if job_io else None)
+        output_uri = self._checked_output_uri(self.output_uri or (job_io.output_uri if job_io else None))
         options = _engine_options(self.engine_options)
-        s3_client = self._s3_client() if _mentions_s3(document, self.dataset_uri, output_uri) else None
+        s3_client = self._s3_client() if _mentions_s3(document, dataset_uri, output_uri) else None
         runtime_client = self._runtime_client() if predictor is None and _uses_endpoint(document) else None
 
         parent = None if _storage.is_s3(output_uri) else Path(output_uri).expanduser().resolve().parent
@@ -110,10 +112,12 @@ class LocalClarifyOperator(BaseOperator):
             self.log.info(
                 "Running the local Clarify engine: methods %s, dataset %s, output %s",
                 sorted(document.get("methods", {})),
-                document.get("dataset_uri") or self.dataset_uri,
+                document.get("dataset_uri") or dataset_uri,
                 output_uri,
             )
-            analysis = self._run_engine(document, options, s3_client, runtime_client, predictor, warnings)
+            analysis = self._run_engine(
+                document, dataset_uri, options, s3_client, runtime_client, predictor, warnings
+            )
             if self._killed:
                 raise ClarifyAnalysisError("the task was killed during the analysis; nothing was published")
             published = self._publish(self._workdir, output_uri, s3_client)
@@ -154,6 +158,7 @@ class LocalClarifyOperator(BaseOperator):
     def _run_engine(
         self,
         document: dict[str, Any],
+        dataset_uri: str | None,
         options: Any,
         s3_client: Any,
         runtime_client: Any,
@@ -165,7 +170,7 @@ class LocalClarifyOperator(BaseOperator):
         try:
             return run_analysis(
                 document,
-                self.dataset_uri,
+                dataset_uri,
                 self._workdir,
                 s3_client=s3_client,
                 sagemaker_runtime_client=runtime_client,
@@ -192,8 +197,13 @@ class LocalClarifyOperator(BaseOperator):
         self.log.info("Published %d file(s) to %s", len(names), target)
         return names
 
-    def _checked_output_uri(self) -> str:
-        output_uri = str(self.output_uri).strip()
+    def _checked_output_uri(self, output_uri: str | None) -> str:
+        if not output_uri or not str(output_uri).strip():
+            raise ClarifyInvalidConfigError(
+                "output_uri is missing: pass output_uri= (a local directory or an s3:// prefix) or "
+                "s3_output_path to DataConfig"
+            )
+        output_uri = str(output_uri).strip()
         if _storage.is_s3(output_uri):
             try:
                 _storage.split_s3(output_uri)

@@ -252,3 +252,41 @@ def test_kill_during_s3_publication_rolls_back(tmp_path, s3_server, bucket, s3_c
         operator._publish(workdir, f"s3://{bucket}/out", _KilledAfterFirstUpload(client, operator))
     assert s3_client.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
     assert not workdir.exists()
+
+
+def test_output_uri_missing_names_the_argument_and_writes_nothing(tmp_path):
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(BIAS_CONFIG))
+    with pytest.raises(ClarifyInvalidConfigError, match="output_uri is missing: pass output_uri="):
+        _operator(config=str(config_file)).execute({})
+    assert [p.name for p in tmp_path.iterdir()] == ["config.json"]
+
+
+def test_builder_s3_paths_are_the_default_dataset_and_output(s3_server, bucket, s3_client):
+    """SDK-style DataConfig(s3_data_input_path=..., s3_output_path=...) is enough to locate the run."""
+    from airflow_provider_clarify.config.builders import BiasConfig, DataConfig
+
+    sexes = ["Female" if i % 3 == 0 else "Male" for i in range(30)]
+    body = "age,sex,income\n" + "".join(
+        f"{20 + i},{sex},{'>50K' if i % 4 == 0 else '<=50K'}\n" for i, sex in enumerate(sexes)
+    )
+    s3_client.put_object(Bucket=bucket, Key="builder/in/data.csv", Body=body.encode())
+    data = DataConfig(
+        s3_data_input_path=f"s3://{bucket}/builder/in/data.csv",
+        s3_output_path=f"s3://{bucket}/builder/out",
+        label="income",
+    )
+    bias = BiasConfig(
+        label_values_or_threshold=[">50K"], facet_name="sex", facet_values_or_threshold=["Female"]
+    )
+    summary = _operator(config=[data, bias]).execute({})
+    result = ClarifyResult.from_xcom(summary)
+    assert result.output_uri == f"s3://{bucket}/builder/out"
+    n_female = sexes.count("Female")
+    assert result.metric("CI", facet="sex", value="Female") == pytest.approx(
+        (len(sexes) - 2 * n_female) / len(sexes), abs=1e-12
+    )
+    keys = [
+        item["Key"] for item in s3_client.list_objects_v2(Bucket=bucket, Prefix="builder/out/")["Contents"]
+    ]
+    assert "builder/out/analysis.json" in keys

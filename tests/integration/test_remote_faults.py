@@ -18,6 +18,7 @@ import pytest
 
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.operators.clarify import ClarifyOperator
+from airflow_provider_clarify.results import ClarifyResult
 from airflow_provider_clarify.triggers.clarify import ClarifyProcessingJobTrigger
 from tests.integration.airflow_runs import run_dag
 from tests.integration.clarify_standin import ClarifyStandIn, running_standin
@@ -111,6 +112,7 @@ def test_invalid_config_in_a_dag_run_makes_no_aws_call(clarify_standin, bucket, 
         ({"role_arn": ""}, "role_arn is required"),
         ({"output_uri": "/local/output"}, "output_uri must be an S3 URI"),
         ({"dataset_uri": None}, "dataset_uri is missing"),
+        ({"output_uri": None}, "output_uri is missing: pass output_uri= to the operator or s3_output_path"),
         ({"config": {**CONFIG, "label": None}}, "label"),
         (
             {
@@ -124,6 +126,7 @@ def test_invalid_config_in_a_dag_run_makes_no_aws_call(clarify_standin, bucket, 
         "missing-role",
         "output-not-s3",
         "dataset-missing",
+        "output-missing",
         "config-invalid",
         "distributed-without-joinsource",
     ],
@@ -307,6 +310,61 @@ def test_retry_after_a_worker_crash_reattaches_to_the_running_job(clarify_standi
     assert clarify_standin.job_names() == [job_name]
     assert len(clarify_standin.created) == 1
     assert clarify_standin.stop_requests == []
+
+
+def test_builder_s3_paths_locate_the_job_without_operator_arguments(clarify_standin, data_bucket, s3_client):
+    """SDK-style DataConfig carries the job's S3 paths; the operator takes them when it is given none."""
+    from airflow_provider_clarify.config.builders import BiasConfig, DataConfig
+
+    data = DataConfig(
+        s3_data_input_path=f"s3://{data_bucket}/data/sample.csv",
+        s3_output_path=f"s3://{data_bucket}/from-builder/out",
+        s3_analysis_config_output_path=f"s3://{data_bucket}/from-builder/config",
+        label="income",
+        dataset_type="text/csv",
+    )
+    bias = BiasConfig(
+        label_values_or_threshold=[">50K"], facet_name="sex", facet_values_or_threshold=["Female"]
+    )
+    summary = operator(data_bucket, config=[data, bias], dataset_uri=None, output_uri=None).execute(
+        task_context(f"run-{uuid.uuid4().hex}")
+    )
+    assert summary["job_status"] == "Completed"
+    (request,) = clarify_standin.created
+    inputs = {item["InputName"]: item["S3Input"]["S3Uri"] for item in request["ProcessingInputs"]}
+    assert inputs == {
+        "dataset": f"s3://{data_bucket}/data/sample.csv",
+        "analysis_config": f"s3://{data_bucket}/from-builder/config/analysis_config.json",
+    }
+    (output,) = request["ProcessingOutputConfig"]["Outputs"]
+    assert output["S3Output"]["S3Uri"] == f"s3://{data_bucket}/from-builder/out"
+    keys = bucket_keys(s3_client, data_bucket)
+    assert "from-builder/config/analysis_config.json" in keys
+    assert "from-builder/out/analysis.json" in keys
+    # CI from the counts of the 60 sample rows: every third row is a woman.
+    n_female = sum(1 for i in range(60) if i % 3 == 0)
+    ci = ClarifyResult.from_xcom(summary).metric("CI", facet="sex", value="Female")
+    assert ci == pytest.approx((60 - 2 * n_female) / 60, abs=1e-12)
+
+
+def test_operator_arguments_win_over_builder_s3_paths(clarify_standin, data_bucket, s3_client):
+    from airflow_provider_clarify.config.builders import BiasConfig, DataConfig
+
+    data = DataConfig(
+        s3_data_input_path="s3://elsewhere/never-read.csv",
+        s3_output_path="s3://elsewhere/never-written",
+        label="income",
+    )
+    bias = BiasConfig(
+        label_values_or_threshold=[">50K"], facet_name="sex", facet_values_or_threshold=["Female"]
+    )
+    operator(data_bucket, config=[data, bias]).execute(task_context(f"run-{uuid.uuid4().hex}"))
+    (request,) = clarify_standin.created
+    assert [item["S3Input"]["S3Uri"] for item in request["ProcessingInputs"]] == [
+        f"s3://{data_bucket}/data/sample.csv",
+        f"s3://{data_bucket}/out/analysis_config.json",
+    ]
+    assert request["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == f"s3://{data_bucket}/out"
 
 
 def test_retry_after_completion_reads_the_finished_job(clarify_standin, data_bucket, s3_client):
