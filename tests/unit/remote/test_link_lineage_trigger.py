@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import sys
 
 import pytest
 
@@ -65,11 +65,36 @@ def test_lineage_inputs_are_every_dataset_read_and_output_is_the_prefix():
     assert outputs == [("s3://out-bucket", "clarify/run-1")]
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("airflow.providers.openlineage") is not None,
-    reason="the OpenLineage provider is installed: facets are built instead",
-)
-def test_without_openlineage_the_operator_reports_no_lineage():
+def test_openlineage_extractor_reports_the_datasets_of_a_builder_config():
+    """The OpenLineage provider's own extractor manager (what its listener calls) finds our facets method."""
+    import types
+
+    from airflow.providers.openlineage.extractors.manager import ExtractorManager
+    from airflow.utils.state import TaskInstanceState
+
+    from airflow_provider_clarify.config.builders import BiasConfig, DataConfig
+
+    data = DataConfig(
+        s3_data_input_path="s3://data-bucket/adult/train.csv",
+        s3_output_path="s3://out-bucket/clarify/run-7",
+        label="income",
+    )
+    bias = BiasConfig(
+        label_values_or_threshold=[">50K"], facet_name="sex", facet_values_or_threshold=["Female"]
+    )
+    operator = ClarifyOperator(
+        task_id="clarify", config=[data, bias], role_arn=ROLE, aws_conn_id=None, region_name="us-east-1"
+    )
+    lineage = ExtractorManager().extract_metadata(
+        types.SimpleNamespace(run_id="run-7"), operator, TaskInstanceState.SUCCESS, task_instance=None
+    )
+    assert [(d.namespace, d.name) for d in lineage.inputs] == [("s3://data-bucket", "adult/train.csv")]
+    assert [(d.namespace, d.name) for d in lineage.outputs] == [("s3://out-bucket", "clarify/run-7")]
+
+
+def test_without_openlineage_the_operator_reports_no_lineage(monkeypatch):
+    """The provider is optional: when its modules cannot be imported, the operator reports nothing."""
+    monkeypatch.setitem(sys.modules, "airflow.providers.openlineage.extractors", None)
     operator = ClarifyOperator(
         task_id="clarify", config=CONFIG, dataset_uri="s3://d/x", output_uri="s3://o/y", role_arn=ROLE
     )
