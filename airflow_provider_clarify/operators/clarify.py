@@ -52,6 +52,12 @@ from airflow_provider_clarify.hooks.job_request import (
 )
 from airflow_provider_clarify.links.clarify import ClarifyProcessingJobLink
 from airflow_provider_clarify.operators._config_input import resolve_config
+from airflow_provider_clarify.operators._lineage import (
+    DatasetName,
+    dataset_names,
+    input_uris,
+    operator_lineage,
+)
 from airflow_provider_clarify.triggers.clarify import ClarifyProcessingJobTrigger
 
 if TYPE_CHECKING:
@@ -401,35 +407,20 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """Inputs: the dataset URI(s) read by the job; output: the output prefix. None without OpenLineage."""
-        try:
-            from airflow.providers.common.compat.openlineage.facet import Dataset
-            from airflow.providers.openlineage.extractors import OperatorLineage
-        except ImportError:
-            return None
-        inputs, outputs = self.lineage_uris()
-        return OperatorLineage(
-            inputs=[Dataset(namespace=ns, name=name) for ns, name in inputs],
-            outputs=[Dataset(namespace=ns, name=name) for ns, name in outputs],
-        )
+        return operator_lineage(*self.lineage_uris())
 
-    def lineage_uris(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    def lineage_uris(self) -> tuple[list[DatasetName], list[DatasetName]]:
         """(namespace, name) pairs of the datasets read and of the output prefix, OpenLineage's S3 naming."""
         try:
             analysis_config = resolve_config(self.config, argument="config")
             document, job_io = analysis_config.to_dict(), analysis_config.job_io
-        except Exception:
+        except Exception:  # lineage is best effort: a config that failed the task already said why
             document, job_io = {}, None
-        uris = [self.dataset_uri or document.get("dataset_uri") or (job_io and job_io.dataset_uri)]
-        uris += [document.get("facet_dataset_uri"), document.get("predicted_label_dataset_uri")]
-        inputs = [_s3_dataset(uri) for uri in uris if isinstance(uri, str) and uri.startswith("s3://")]
+        dataset_uri = self.dataset_uri or document.get("dataset_uri") or (job_io and job_io.dataset_uri)
         output_uri = self.output_uri or (job_io and job_io.output_uri)
-        outputs = [_s3_dataset(output_uri)] if str(output_uri).startswith("s3://") else []
+        inputs = [name for name in dataset_names(input_uris(document, dataset_uri)) if name[0] != "file"]
+        outputs = [name for name in dataset_names([output_uri]) if name[0] != "file"]
         return inputs, outputs
-
-
-def _s3_dataset(uri: str) -> tuple[str, str]:
-    bucket, _, key = uri[len("s3://") :].partition("/")
-    return f"s3://{bucket}", key.rstrip("/") or "/"
 
 
 def _json_argument(value: Any, argument: str) -> Any:

@@ -290,3 +290,22 @@ def test_builder_s3_paths_are_the_default_dataset_and_output(s3_server, bucket, 
         item["Key"] for item in s3_client.list_objects_v2(Bucket=bucket, Prefix="builder/out/")["Contents"]
     ]
     assert "builder/out/analysis.json" in keys
+
+
+def test_openlineage_reports_what_the_local_run_read_and_wrote(tmp_path, adult_with_predictions):
+    """The OpenLineage provider's extractor manager (what its listener calls) sees the local files by path."""
+    import types
+
+    from airflow.providers.openlineage.extractors.manager import ExtractorManager
+    from airflow.utils.state import TaskInstanceState
+
+    dataset, _ = adult_with_predictions
+    output = tmp_path / "lineage-out"
+    operator = _operator(config=BIAS_CONFIG, dataset_uri=str(dataset), output_uri=str(output))
+    operator.execute({})
+    lineage = ExtractorManager().extract_metadata(
+        types.SimpleNamespace(run_id="lineage"), operator, TaskInstanceState.SUCCESS, task_instance=None
+    )
+    assert [(d.namespace, d.name) for d in lineage.inputs] == [("file", str(dataset.resolve()))]
+    assert [(d.namespace, d.name) for d in lineage.outputs] == [("file", str(output.resolve()))]
+    assert (output / "analysis.json").is_file()

@@ -128,3 +128,20 @@ def test_trigger_round_trips_through_its_serialized_state():
     assert rebuilt.serialize() == (classpath, kwargs)
     hook = rebuilt.hook()
     assert (hook.aws_conn_id, hook.region_name) == ("aws_prod", "eu-west-1")
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("s3://bucket/a/b/", ("s3://bucket", "a/b")),
+        ("s3://bucket", ("s3://bucket", "/")),
+        ("/data/adult.csv", ("file", "/data/adult.csv")),
+        ("gs://bucket/x", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_dataset_names_follow_openlineage_naming(uri, expected):
+    from airflow_provider_clarify.operators._lineage import dataset_name
+
+    assert dataset_name(uri) == expected
