@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow_provider_clarify.config import AnalysisConfig
 
 DatasetName = tuple[str, str]
 
@@ -38,9 +41,21 @@ def dataset_names(uris: Iterable[Any]) -> list[DatasetName]:
     return names
 
 
-def input_uris(document: dict[str, Any], dataset_uri: Any) -> list[Any]:
-    """Every dataset the analysis reads: the main one and the separate facet / predicted-label datasets."""
-    return [dataset_uri, document.get("facet_dataset_uri"), document.get("predicted_label_dataset_uri")]
+def analysis_datasets(
+    config: AnalysisConfig | None, dataset_uri: str | None, output_uri: str | None
+) -> tuple[list[DatasetName], list[DatasetName]]:
+    """(inputs, outputs) of an analysis run with the operator's ``dataset_uri`` / ``output_uri`` arguments.
+
+    What is read: the config's ``dataset_uri`` overrides the dataset input (SPEC §2), which is the operator's
+    argument or a builder's ``s3_data_input_path``; plus the separate facet and predicted-label datasets. What is
+    written: the operator's output location, or a builder's ``s3_output_path``.
+    """
+    document = config.to_dict() if config is not None else {}
+    job_io = config.job_io if config is not None else None
+    read = document.get("dataset_uri") or dataset_uri or (job_io.dataset_uri if job_io else None)
+    written = output_uri or (job_io.output_uri if job_io else None)
+    inputs = [read, document.get("facet_dataset_uri"), document.get("predicted_label_dataset_uri")]
+    return dataset_names(inputs), dataset_names([written])
 
 
 def operator_lineage(inputs: list[DatasetName], outputs: list[DatasetName]) -> Any:
@@ -54,3 +69,28 @@ def operator_lineage(inputs: list[DatasetName], outputs: list[DatasetName]) -> A
         inputs=[Dataset(namespace=namespace, name=name) for namespace, name in inputs],
         outputs=[Dataset(namespace=namespace, name=name) for namespace, name in outputs],
     )
+
+
+class ClarifyLineageMixin:
+    """OpenLineage for an operator with ``config``, ``dataset_uri`` and ``output_uri`` attributes (both operators).
+
+    Airflow's OpenLineage listener calls ``get_openlineage_facets_on_complete`` after the task succeeded.
+    """
+
+    config: Any
+    dataset_uri: str | None
+    output_uri: str | None
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """Inputs: the datasets the analysis read; output: where it wrote. None without OpenLineage."""
+        return operator_lineage(*self.lineage_uris())
+
+    def lineage_uris(self) -> tuple[list[DatasetName], list[DatasetName]]:
+        """(namespace, name) pairs of the datasets read and of the output location, in OpenLineage naming."""
+        from airflow_provider_clarify.operators._config_input import resolve_config
+
+        try:
+            analysis_config = resolve_config(self.config)
+        except Exception:  # lineage is best effort: a config that failed the task already said why
+            analysis_config = None
+        return analysis_datasets(analysis_config, self.dataset_uri, self.output_uri)

@@ -52,12 +52,7 @@ from airflow_provider_clarify.hooks.job_request import (
 )
 from airflow_provider_clarify.links.clarify import ClarifyProcessingJobLink
 from airflow_provider_clarify.operators._config_input import resolve_config
-from airflow_provider_clarify.operators._lineage import (
-    DatasetName,
-    dataset_names,
-    input_uris,
-    operator_lineage,
-)
+from airflow_provider_clarify.operators._lineage import ClarifyLineageMixin
 from airflow_provider_clarify.triggers.clarify import ClarifyProcessingJobTrigger
 
 if TYPE_CHECKING:
@@ -80,7 +75,7 @@ class _JobPlan:
     request_arguments: dict[str, Any]
 
 
-class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
+class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
     """Run a SageMaker Clarify analysis as a managed processing job and push its result summary to XCom.
 
     :param config: the analysis config (templated): a dict, a JSON string, a path to a .json file, builder
@@ -402,25 +397,6 @@ class ClarifyOperator(AwsBaseOperator[ClarifyHook]):
         if self._running_job:
             self.log.info("Task killed; stopping processing job %s", self._running_job)
             self.hook.stop_processing_job(self._running_job)
-
-    # OpenLineage -----------------------------------------------------------------------------------------------
-
-    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
-        """Inputs: the dataset URI(s) read by the job; output: the output prefix. None without OpenLineage."""
-        return operator_lineage(*self.lineage_uris())
-
-    def lineage_uris(self) -> tuple[list[DatasetName], list[DatasetName]]:
-        """(namespace, name) pairs of the datasets read and of the output prefix, OpenLineage's S3 naming."""
-        try:
-            analysis_config = resolve_config(self.config, argument="config")
-            document, job_io = analysis_config.to_dict(), analysis_config.job_io
-        except Exception:  # lineage is best effort: a config that failed the task already said why
-            document, job_io = {}, None
-        dataset_uri = self.dataset_uri or document.get("dataset_uri") or (job_io and job_io.dataset_uri)
-        output_uri = self.output_uri or (job_io and job_io.output_uri)
-        inputs = [name for name in dataset_names(input_uris(document, dataset_uri)) if name[0] != "file"]
-        outputs = [name for name in dataset_names([output_uri]) if name[0] != "file"]
-        return inputs, outputs
 
 
 def _json_argument(value: Any, argument: str) -> Any:

@@ -29,12 +29,7 @@ from typing import Any
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.operators import _storage
 from airflow_provider_clarify.operators._config_input import resolve_config
-from airflow_provider_clarify.operators._lineage import (
-    DatasetName,
-    dataset_names,
-    input_uris,
-    operator_lineage,
-)
+from airflow_provider_clarify.operators._lineage import ClarifyLineageMixin
 from airflow_provider_clarify.results import ClarifyResult
 
 try:  # Airflow 3
@@ -43,7 +38,7 @@ except ImportError:  # pragma: no cover - Airflow 2.x
     from airflow.models import BaseOperator  # type: ignore[no-redef]
 
 
-class LocalClarifyOperator(BaseOperator):
+class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
     """Run a SageMaker Clarify analysis (bias, SHAP, PDP, report) in the worker with the local engine.
 
     :param config: the analysis config: dict, JSON string, path to a ``.json`` file, builder objects or an
@@ -158,21 +153,6 @@ class LocalClarifyOperator(BaseOperator):
         self.log.info("Task killed: cancelling publication and removing the unpublished Clarify output")
         self._killed = True
         self._cleanup()
-
-    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
-        """Inputs: the datasets the analysis read; output: where it published. None without OpenLineage."""
-        return operator_lineage(*self.lineage_uris())
-
-    def lineage_uris(self) -> tuple[list[DatasetName], list[DatasetName]]:
-        """(namespace, name) pairs in OpenLineage naming: ``s3://bucket`` + key, or ``file`` + absolute path."""
-        try:
-            analysis_config = resolve_config(self.config)
-            document, job_io = analysis_config.to_dict(), analysis_config.job_io
-        except Exception:  # lineage is best effort: a config that failed the task already said why
-            document, job_io = {}, None
-        dataset_uri = document.get("dataset_uri") or self.dataset_uri or (job_io and job_io.dataset_uri)
-        output_uri = self.output_uri or (job_io and job_io.output_uri)
-        return dataset_names(input_uris(document, dataset_uri)), dataset_names([output_uri])
 
     # ------------------------------------------------------------------------------------------------ parts
 

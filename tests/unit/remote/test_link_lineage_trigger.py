@@ -145,3 +145,16 @@ def test_dataset_names_follow_openlineage_naming(uri, expected):
     from airflow_provider_clarify.operators._lineage import dataset_name
 
     assert dataset_name(uri) == expected
+
+
+def test_lineage_input_is_the_configs_dataset_uri_when_it_overrides_the_input():
+    """The container reads the config's dataset_uri instead of the dataset input (SPEC §2): lineage says so."""
+    operator = ClarifyOperator(
+        task_id="clarify",
+        config={**CONFIG, "dataset_uri": "s3://config-bucket/read/this.csv"},
+        dataset_uri="s3://data-bucket/adult/",
+        output_uri="s3://out-bucket/clarify/run-1/",
+        role_arn=ROLE,
+    )
+    inputs, _ = operator.lineage_uris()
+    assert inputs[0] == ("s3://config-bucket", "read/this.csv")
