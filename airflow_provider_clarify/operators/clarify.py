@@ -203,8 +203,6 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
         document = analysis_config.to_dict()
         try:
             dataset_uri, output_uri, config_prefix = self._locations(document, analysis_config.job_io)
-            parse_s3_uri(dataset_uri, "dataset_uri")
-            parse_s3_uri(output_uri, "output_uri")
             config_uri = join_s3_uri(config_prefix, CONFIG_FILE_NAME)
             parse_s3_uri(config_uri, "config_uri")
             _check_managed_job(document, _as_int(self.instance_count, "instance_count"))
@@ -235,18 +233,25 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
         return _JobPlan(document, dataset_uri, output_uri, config_prefix, config_uri, arguments)
 
     def _locations(self, document: Mapping[str, Any], job_io: JobIO | None) -> tuple[str, str, str]:
-        """(dataset URI, output prefix, config prefix): operator arguments first, then the config, then builders.
+        """(dataset URI, output prefix, config prefix), checked: operator arguments, then the config, then builders.
 
         A ``DataConfig`` built like the SDK's carries the job's S3 paths beside the document (``job_io``); a DAG
-        that builds its config that way should not have to repeat them to the operator.
+        that builds its config that way should not have to repeat them to the operator. Errors name where the
+        bad value came from, so a wrong ``s3_output_path`` is not reported as a wrong ``output_uri=``.
         """
-        dataset_uri = self.dataset_uri or document.get("dataset_uri") or (job_io and job_io.dataset_uri)
+        dataset_uri, dataset_source = _first_given(
+            (self.dataset_uri, "dataset_uri"),
+            (document.get("dataset_uri"), "the config's dataset_uri"),
+            (job_io and job_io.dataset_uri, "DataConfig.s3_data_input_path"),
+        )
         if not dataset_uri:
             raise ClarifyJobRequestError(
                 "dataset_uri is missing: pass dataset_uri= to the operator, set 'dataset_uri' in the config or "
                 "s3_data_input_path in DataConfig (an s3:// URI or prefix of the dataset)"
             )
-        output_uri = self.output_uri or (job_io and job_io.output_uri)
+        output_uri, output_source = _first_given(
+            (self.output_uri, "output_uri"), (job_io and job_io.output_uri, "DataConfig.s3_output_path")
+        )
         if not output_uri:
             raise ClarifyJobRequestError(
                 "output_uri is missing: pass output_uri= to the operator or s3_output_path to DataConfig "
@@ -257,7 +262,24 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
         builder_config_uri = None
         if job_io and job_io.analysis_config_uri and job_io.analysis_config_uri != job_io.output_uri:
             builder_config_uri = job_io.analysis_config_uri
-        return dataset_uri, output_uri, self.config_uri or builder_config_uri or output_uri
+        config_prefix, config_source = _first_given(
+            (self.config_uri, "config_uri"),
+            (builder_config_uri, "DataConfig.s3_analysis_config_output_path"),
+            (output_uri, output_source),
+        )
+        parse_s3_uri(dataset_uri, dataset_source)
+        parse_s3_uri(output_uri, output_source)
+        parse_s3_uri(config_prefix, config_source)
+        config_dataset = document.get("dataset_uri")
+        if config_dataset and dataset_source != "the config's dataset_uri" and config_dataset != dataset_uri:
+            self.log.warning(
+                "The config's dataset_uri %s overrides the job's dataset input %s (%s) inside the Clarify "
+                "container; the input is downloaded but not read. Give the dataset in one place only.",
+                config_dataset,
+                dataset_uri,
+                dataset_source,
+            )
+        return dataset_uri, output_uri, config_prefix
 
     def _region(self) -> str | None:
         """The connection's region (no API call; a client is built only when the connection names none)."""
@@ -397,6 +419,14 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
         if self._running_job:
             self.log.info("Task killed; stopping processing job %s", self._running_job)
             self.hook.stop_processing_job(self._running_job)
+
+
+def _first_given(*candidates: tuple[Any, str]) -> tuple[Any, str]:
+    """The first (value, where it came from) whose value is set; (None, "") when none is."""
+    for value, source in candidates:
+        if value:
+            return value, source
+    return None, ""
 
 
 def _json_argument(value: Any, argument: str) -> Any:

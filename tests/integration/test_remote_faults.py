@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_clarify.config.builders import BiasConfig, DataConfig
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.operators.clarify import ClarifyOperator
 from airflow_provider_clarify.results import ClarifyResult
@@ -31,6 +32,7 @@ CONFIG = {
     "facet": [{"name_or_index": "sex", "value_or_threshold": ["Female"]}],
     "methods": {"pre_training_bias": {"methods": ["CI", "DPL"]}},
 }
+BIAS = BiasConfig(label_values_or_threshold=[">50K"], facet_name="sex", facet_values_or_threshold=["Female"])
 SAMPLE = (
     "age,sex,hours-per-week,income\n"
     + "".join(
@@ -113,6 +115,14 @@ def test_invalid_config_in_a_dag_run_makes_no_aws_call(clarify_standin, bucket, 
         ({"output_uri": "/local/output"}, "output_uri must be an S3 URI"),
         ({"dataset_uri": None}, "dataset_uri is missing"),
         ({"output_uri": None}, "output_uri is missing: pass output_uri= to the operator or s3_output_path"),
+        (
+            {"output_uri": None, "config": [DataConfig(s3_output_path="/local/out", label="income"), BIAS]},
+            "DataConfig.s3_output_path must be an S3 URI",
+        ),
+        (
+            {"config": {**CONFIG, "dataset_uri": "/local/data.csv"}, "dataset_uri": None},
+            "the config's dataset_uri",
+        ),
         ({"config": {**CONFIG, "label": None}}, "label"),
         (
             {
@@ -127,6 +137,8 @@ def test_invalid_config_in_a_dag_run_makes_no_aws_call(clarify_standin, bucket, 
         "output-not-s3",
         "dataset-missing",
         "output-missing",
+        "builder-output-not-s3",
+        "config-dataset-not-s3",
         "config-invalid",
         "distributed-without-joinsource",
     ],
@@ -314,8 +326,6 @@ def test_retry_after_a_worker_crash_reattaches_to_the_running_job(clarify_standi
 
 def test_builder_s3_paths_locate_the_job_without_operator_arguments(clarify_standin, data_bucket, s3_client):
     """SDK-style DataConfig carries the job's S3 paths; the operator takes them when it is given none."""
-    from airflow_provider_clarify.config.builders import BiasConfig, DataConfig
-
     data = DataConfig(
         s3_data_input_path=f"s3://{data_bucket}/data/sample.csv",
         s3_output_path=f"s3://{data_bucket}/from-builder/out",
@@ -323,10 +333,7 @@ def test_builder_s3_paths_locate_the_job_without_operator_arguments(clarify_stan
         label="income",
         dataset_type="text/csv",
     )
-    bias = BiasConfig(
-        label_values_or_threshold=[">50K"], facet_name="sex", facet_values_or_threshold=["Female"]
-    )
-    summary = operator(data_bucket, config=[data, bias], dataset_uri=None, output_uri=None).execute(
+    summary = operator(data_bucket, config=[data, BIAS], dataset_uri=None, output_uri=None).execute(
         task_context(f"run-{uuid.uuid4().hex}")
     )
     assert summary["job_status"] == "Completed"
@@ -348,23 +355,38 @@ def test_builder_s3_paths_locate_the_job_without_operator_arguments(clarify_stan
 
 
 def test_operator_arguments_win_over_builder_s3_paths(clarify_standin, data_bucket, s3_client):
-    from airflow_provider_clarify.config.builders import BiasConfig, DataConfig
-
     data = DataConfig(
         s3_data_input_path="s3://elsewhere/never-read.csv",
         s3_output_path="s3://elsewhere/never-written",
         label="income",
     )
-    bias = BiasConfig(
-        label_values_or_threshold=[">50K"], facet_name="sex", facet_values_or_threshold=["Female"]
-    )
-    operator(data_bucket, config=[data, bias]).execute(task_context(f"run-{uuid.uuid4().hex}"))
+    operator(data_bucket, config=[data, BIAS]).execute(task_context(f"run-{uuid.uuid4().hex}"))
     (request,) = clarify_standin.created
     assert [item["S3Input"]["S3Uri"] for item in request["ProcessingInputs"]] == [
         f"s3://{data_bucket}/data/sample.csv",
         f"s3://{data_bucket}/out/analysis_config.json",
     ]
     assert request["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == f"s3://{data_bucket}/out"
+
+
+def test_dataset_given_twice_warns_that_the_configs_one_is_read(bucket, capsys):
+    """The container reads the config's dataset_uri, not the dataset input (SPEC §2): say so before the job.
+
+    Airflow 3 task loggers are structlog loggers that print to the console, so the warning is read from there.
+    """
+    config = {**CONFIG, "dataset_uri": f"s3://{bucket}/elsewhere.csv"}
+    plan = operator(bucket, config=config).plan_job()
+    assert plan.dataset_uri == f"s3://{bucket}/data/sample.csv"
+    printed = capsys.readouterr()
+    warning = [
+        line
+        for line in (printed.out + printed.err).splitlines()
+        if "overrides the job's dataset input" in line
+    ]
+    assert len(warning) == 1 and "elsewhere.csv" in warning[0] and "warning" in warning[0].lower()
+    operator(bucket).plan_job()  # one place only: no warning
+    printed = capsys.readouterr()
+    assert "overrides the job's dataset input" not in printed.out + printed.err
 
 
 def test_retry_after_completion_reads_the_finished_job(clarify_standin, data_bucket, s3_client):
