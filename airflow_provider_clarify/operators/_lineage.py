@@ -12,6 +12,8 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_clarify.operators._config_input import resolve_config
+
 if TYPE_CHECKING:
     from airflow_provider_clarify.config import AnalysisConfig
 
@@ -87,8 +89,6 @@ class ClarifyLineageMixin:
 
     def lineage_uris(self) -> tuple[list[DatasetName], list[DatasetName]]:
         """(namespace, name) pairs of the datasets read and of the output location, in OpenLineage naming."""
-        from airflow_provider_clarify.operators._config_input import resolve_config
-
         try:
             analysis_config = resolve_config(self.config)
         except Exception:  # lineage is best effort: a config that failed the task already said why
