@@ -23,13 +23,13 @@ elements such as ``["{{ params.positive }}"]``. A string in a ``str | int`` fiel
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from airflow_provider_clarify.config.literals import parse_python_literal, parse_structured_text
 from airflow_provider_clarify.config.model import AnalysisConfig
 from airflow_provider_clarify.config.schema import schema_document
 
@@ -54,7 +54,7 @@ def render_config(source: Any) -> AnalysisConfig:
         try:
             document = json.loads(text)
         except json.JSONDecodeError:
-            document = _literal(text)
+            document = parse_python_literal(text)
             if not isinstance(document, dict):
                 document = parse_json(
                     text, origin="the rendered config"
@@ -157,7 +157,7 @@ def _coerce_string(text: str, schema: dict[str, Any], root: dict[str, Any]) -> A
     kinds = _types(schema, root)
     stripped = text.strip()
     if schema.get("x-render") == "structured" and stripped.startswith(("[", "{")):
-        parsed = _structured(stripped)
+        parsed = parse_structured_text(stripped)
         if isinstance(parsed, (list, dict)):
             return parsed
     if kinds is None or _accepts_string(text, schema, root):
@@ -169,7 +169,7 @@ def _coerce_string(text: str, schema: dict[str, Any], root: dict[str, Any]) -> A
     if "number" in kinds and _NUMBER.fullmatch(stripped):
         return float(stripped)
     if kinds & {"array", "object"}:
-        parsed = _structured(stripped)
+        parsed = parse_structured_text(stripped)
         if (isinstance(parsed, list) and "array" in kinds) or (
             isinstance(parsed, dict) and "object" in kinds
         ):
@@ -189,38 +189,3 @@ def _accepts_string(text: str, schema: dict[str, Any], root: dict[str, Any]) -> 
             ):
                 return True
     return False
-
-
-def _structured(text: str) -> Any:
-    """JSON first, then a Python literal (how Jinja prints a list/dict); ``None`` when neither parses."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return _literal(text)
-
-
-def _literal(text: str) -> Any:
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-    value = _jsonable(value)
-    return None if value is _REJECT else value
-
-
-_REJECT = object()
-
-
-def _jsonable(value: Any) -> Any:
-    """Keep only what JSON can hold (tuples become lists); anything else (sets, bytes, complex) → ``_REJECT``."""
-    if isinstance(value, (list, tuple)):
-        items = [_jsonable(item) for item in value]
-        return _REJECT if any(item is _REJECT for item in items) else items
-    if isinstance(value, dict):
-        if not all(isinstance(key, str) for key in value):
-            return _REJECT
-        entries = {key: _jsonable(item) for key, item in value.items()}
-        return _REJECT if any(item is _REJECT for item in entries.values()) else entries
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return _REJECT

@@ -38,11 +38,11 @@ Example::
 
 from __future__ import annotations
 
-import ast
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from airflow_provider_clarify.config.literals import parse_structured_text
 from airflow_provider_clarify.exceptions import (
     ClarifyGateRuleError,
     ClarifyGateViolationError,
@@ -276,13 +276,8 @@ def _as_baseline(baseline: Any, aws_conn_id: str | None) -> ClarifyResult | None
 
 def _parse_rendered(text: str) -> Any:
     """A JSON string, or a dict rendered by Jinja without ``| tojson`` (a Python literal; nothing runs)."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        try:
-            return ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            return text
+    parsed = parse_structured_text(text)
+    return text if parsed is None and text.strip() != "null" else parsed
 
 
 def _record(

@@ -1,0 +1,152 @@
+"""The Clarify job contract shared by every layer: file and folder names, MIME types, container paths, S3 URIs
+and the way ``analysis.json`` writes infinities.
+
+Why one module: the managed container, the local engine, the operators, the gates and the tests all have to agree
+on these strings byte for byte (a reader looking for ``analysis.json`` under the wrong prefix sees "no result",
+not an error). Each fact is stated here once and imported everywhere else. This module imports nothing of the
+provider and nothing outside the standard library, so any layer may use it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+# --------------------------------------------------------------------------------------------- output files
+ANALYSIS_FILE: Final = "analysis.json"
+"""The result document; written last, so its presence marks a complete output (reference §8)."""
+CONFIG_FILE: Final = "analysis_config.json"
+"""The analysis configuration as the container reads it (reference §1)."""
+FAILURE_FILE: Final = "failure"
+"""A failed engine CLI run writes its one-line ``ClientError: <reason>`` here (the container's convention)."""
+SHAP_DIR: Final = "explanations_shap"
+LOCAL_SHAP_CSV: Final = "out.csv"
+LOCAL_SHAP_JSONL: Final = "out.jsonl"
+BASELINE_CSV: Final = "baseline.csv"
+REPORT_EXTENSIONS: Final = ("ipynb", "html", "pdf")
+DEFAULT_REPORT_NAME: Final = "report"
+CONSTRAINT_VIOLATIONS_FILE: Final = "constraint_violations.json"
+
+# ----------------------------------------------------------------------------------------- container layout
+CONTAINER_ROOT: Final = "/opt/ml/processing"
+DATASET_INPUT_NAME: Final = "dataset"
+CONFIG_INPUT_NAME: Final = "analysis_config"
+OUTPUT_NAME: Final = "analysis_result"
+DATASET_LOCAL_PATH: Final = f"{CONTAINER_ROOT}/input/data"
+CONFIG_LOCAL_PATH: Final = f"{CONTAINER_ROOT}/input/config"
+OUTPUT_LOCAL_PATH: Final = f"{CONTAINER_ROOT}/output"
+
+# -------------------------------------------------------------------------------------------------- MIME types
+CSV: Final = "text/csv"
+JSON_LINES: Final = "application/jsonlines"
+JSON: Final = "application/json"
+PARQUET: Final = "application/x-parquet"
+IMAGE: Final = "application/x-image"
+SAGEMAKER_CAPTURE_JSON: Final = "application/sagemakercapturejson"
+JPEG: Final = "image/jpeg"
+PNG: Final = "image/png"
+NPY: Final = "application/x-npy"
+
+TABULAR_DATASET_TYPES: Final = (CSV, JSON_LINES, JSON, PARQUET)
+"""Dataset types whose records are rows of columns (everything but images)."""
+JSON_DATASET_TYPES: Final = (JSON_LINES, JSON)
+"""Dataset types whose roles (label, features, ...) are JMESPath expressions rather than column names."""
+
+# ------------------------------------------------------------------------------------------------------ S3 URIs
+S3_SCHEME: Final = "s3://"
+
+
+class InvalidS3Uri(ValueError):
+    """A value that should be an ``s3://bucket/key`` URI is not one; the message names where it came from."""
+
+
+def is_s3_uri(value: object) -> bool:
+    """Whether ``value`` is a string in the ``s3://`` scheme (the test every reader/writer branches on)."""
+    return isinstance(value, str) and value.startswith(S3_SCHEME)
+
+
+def split_s3_uri(uri: object, *, what: str = "the S3 URI") -> tuple[str, str]:
+    """``s3://bucket/a/b`` → ``("bucket", "a/b")``.
+
+    ``what`` names the argument or field in the error (``"output_uri"``, ``"methods.shap.baseline"``), so the
+    user learns which value to fix.
+    """
+    if not is_s3_uri(uri):
+        raise InvalidS3Uri(f"{what} must be an S3 URI like 's3://bucket/prefix', got {uri!r}")
+    assert isinstance(uri, str)
+    bucket, _, key = uri[len(S3_SCHEME) :].partition("/")
+    if not bucket:
+        raise InvalidS3Uri(f"{what} has no bucket name: {uri!r}; expected s3://bucket/key-or-prefix")
+    return bucket, key
+
+
+def s3_uri(bucket: str, key: str) -> str:
+    """The URI of an object: the inverse of :func:`split_s3_uri`."""
+    return f"{S3_SCHEME}{bucket}/{key}"
+
+
+def join_uri(prefix: str, *names: str) -> str:
+    """``prefix`` + ``/`` + each name with exactly one slash between parts (S3 URIs and POSIX paths alike).
+
+    The SageMaker SDK writes ``<output>//analysis_config.json`` when the output ends in ``/``; a doubled slash is
+    a different S3 key, so joining normalises it.
+    """
+    result = prefix.rstrip("/") if prefix not in ("", "/") else prefix
+    for name in names:
+        result = f"{result.rstrip('/')}/{name.lstrip('/')}"
+    return result
+
+
+# ------------------------------------------------------------------------------------------- numbers in JSON
+POSITIVE_INFINITY_TEXT: Final = "Infinity"
+NEGATIVE_INFINITY_TEXT: Final = "-Infinity"
+_POSITIVE_INFINITY_SPELLINGS = frozenset({"Infinity", "+Infinity", "inf", "+inf"})
+_NEGATIVE_INFINITY_SPELLINGS = frozenset({"-Infinity", "-inf"})
+_NAN_SPELLINGS = frozenset({"NaN", "nan"})
+
+
+def json_ready(value: Any) -> Any:
+    """A JSON-able copy as ``analysis.json`` holds it: ±inf → ``"Infinity"``/``"-Infinity"``, NaN → ``None``,
+    numpy scalars → Python numbers, tuples → lists, keys → strings (reference §8.1: strict JSON has no infinity,
+    and the container writes these strings)."""
+    if isinstance(value, dict):
+        return {str(key): json_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return POSITIVE_INFINITY_TEXT if value > 0 else NEGATIVE_INFINITY_TEXT
+    return value
+
+
+def encode_number(value: float | None) -> float | str | None:
+    """One float as ``analysis.json`` writes it (see :func:`json_ready`)."""
+    encoded: float | str | None = json_ready(value)
+    return encoded
+
+
+def decode_number(value: object) -> float | None:
+    """A number read from ``analysis.json`` → float: the infinity strings → ±inf, null → ``None``.
+
+    Raises ``ValueError`` for anything else, so a malformed document is reported rather than read as zero.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, null or 'Infinity'/'-Infinity', got {value!r}")
+    if isinstance(value, (int, float)):
+        number = float(value)
+        return None if math.isnan(number) else number
+    if isinstance(value, str):
+        text = value.strip()
+        if text in _POSITIVE_INFINITY_SPELLINGS:
+            return math.inf
+        if text in _NEGATIVE_INFINITY_SPELLINGS:
+            return -math.inf
+        if text in _NAN_SPELLINGS:
+            return None
+    raise ValueError(f"expected a number, null or 'Infinity'/'-Infinity', got {value!r}")
