@@ -234,11 +234,10 @@ def compute_intervals(
     names = list(dict.fromkeys(metrics))
     for name in names:
         _check_metric(name, label_table, prediction_table)
-    seeds = np.random.SeedSequence(settings.seed).spawn(2)
-    pre = _Stage(label_table, PRE_TRAINING_BATCH_FUNCTIONS, seeds[0], settings) if label_table else None
+    pre = _Stage(label_table, PRE_TRAINING_BATCH_FUNCTIONS, settings) if label_table is not None else None
     post = (
-        _Stage(prediction_table, POST_TRAINING_BATCH_FUNCTIONS, seeds[1], settings)
-        if prediction_table
+        _Stage(prediction_table, POST_TRAINING_BATCH_FUNCTIONS, settings)
+        if prediction_table is not None
         else None
     )
     results: dict[str, MetricInterval] = {}
@@ -286,6 +285,19 @@ def resample_counts(counts: np.ndarray, replicates: int, rng: np.random.Generato
     return draws.astype(np.int64).reshape((replicates, *counts.shape))
 
 
+def replicate_tables(
+    table: LabelTable | PredictionTable, settings: IntervalSettings
+) -> LabelTables | PredictionTables:
+    """The bootstrap replicates of one table: the batch ``compute_intervals`` evaluates its stage's metrics on.
+
+    Label tables draw from child stream 0 of ``SeedSequence(seed)``, prediction tables from stream 1, so the two
+    stages never share random numbers and each depends on nothing but the table, ``seed`` and ``replicates``.
+    """
+    stream = 0 if isinstance(table, LabelTable) else 1
+    rng = np.random.default_rng(np.random.SeedSequence(settings.seed, spawn_key=(stream,)))
+    return _batch(table, resample_counts(table.n, settings.replicates, rng))
+
+
 def leave_one_out_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One table per occupied cell c with one row of c removed (n − e_c), and the weights n_c.
 
@@ -312,21 +324,16 @@ class _Stage:
         self,
         table: LabelTable | PredictionTable,
         formulas: Mapping[str, Callable[[Any], MetricValues]],
-        seed: np.random.SeedSequence,
         settings: IntervalSettings,
     ) -> None:
         self.table = table
         self.formulas = formulas
-        self.seed = seed
         self.settings = settings
         self._replicates: LabelTables | PredictionTables | None = None
 
     def replicates(self) -> LabelTables | PredictionTables:
         if self._replicates is None:
-            rng = np.random.default_rng(self.seed)
-            self._replicates = _batch(
-                self.table, resample_counts(self.table.n, self.settings.replicates, rng)
-            )
+            self._replicates = replicate_tables(self.table, self.settings)
         return self._replicates
 
     def interval(self, name: str) -> MetricInterval:
@@ -334,42 +341,48 @@ class _Stage:
         formula = self.formulas[name]
         observed = formula(self.table.as_batch())
         error = observed.message(0)
-        estimate = None if error else float(observed.values[0])
-        base = MetricInterval(name, estimate, None, None, settings.level, settings.method, 0)
+        base = MetricInterval(name, None, None, None, settings.level, settings.method, 0)
         if error is not None:
             return _replace(base, note=f"no interval: the metric is undefined on the data ({error})")
+        estimate = float(observed.values[0])
+        base = _replace(base, estimate=estimate)
         if settings.method == NEWCOMBE and name in NEWCOMBE_METRICS:
             return _replace(base, **_newcombe(self.table, settings.level))
-        replicate_values = formula(self.replicates())
-        summary = _ReplicateSummary(replicate_values, settings.level)
+        summary = ReplicateSummary(formula(self.replicates()), settings.level)
         result = _replace(base, method=PERCENTILE, **summary.record())
         if summary.too_many_undefined():
             return _replace(result, note=summary.undefined_note())
+        percentile = summary.bounds(*summary.percentile_probabilities())
         if settings.method == BCA:
-            assert estimate is not None
-            adjusted, reason = _bca_probabilities(formula, self.table, estimate, summary, settings.level)
-            if adjusted is None:
-                low, high = summary.bounds(*summary.percentile_probabilities())
+            try:
+                if not math.isfinite(estimate):
+                    raise BcaUndefined("the estimate is infinite")
+                acceleration = jackknife_acceleration(formula, self.table)
+                probabilities = bca_probabilities(estimate, summary, acceleration)
+            except BcaUndefined as reason:
                 return _replace(
-                    result, low=low, high=high, note=f"BCa not defined here ({reason}): percentile"
+                    result,
+                    low=percentile[0],
+                    high=percentile[1],
+                    note=f"BCa not defined here ({reason}): percentile",
                 )
-            low, high = summary.bounds(*adjusted)
+            low, high = summary.bounds(*probabilities)
             return _replace(result, low=low, high=high, method=BCA)
-        low, high = summary.bounds(*summary.percentile_probabilities())
         note = (
             f"newcombe applies to {' and '.join(sorted(NEWCOMBE_METRICS))} only: percentile bootstrap"
             if settings.method == NEWCOMBE
             else None
         )
-        return _replace(result, low=low, high=high, note=note)
+        return _replace(result, low=percentile[0], high=percentile[1], note=note)
 
 
 def _replace(interval: MetricInterval, **changes: Any) -> MetricInterval:
     return MetricInterval(**{**interval.__dict__, **changes})
 
 
-class _ReplicateSummary:
-    """The defined replicate values, sorted (±∞ at the ends), and the counts an interval reports."""
+class ReplicateSummary:
+    """Replicate values of one metric ready for an interval: the defined ones sorted (±∞ at the ends), and the
+    counts an interval reports (±∞, undefined by reason)."""
 
     def __init__(self, values: MetricValues, level: float) -> None:
         self.level = level
@@ -391,6 +404,7 @@ class _ReplicateSummary:
         }
 
     def too_many_undefined(self) -> bool:
+        """More than (1 − level)/2 of the replicates undefined: either end could move past its tail."""
         return self.undefined > self.total * (1 - self.level) / 2
 
     def undefined_note(self) -> str:
@@ -411,41 +425,54 @@ class _ReplicateSummary:
         return float(self.sorted[low_rank - 1]), float(self.sorted[high_rank - 1])
 
 
-def _bca_probabilities(
-    formula: Callable[[Any], MetricValues],
-    table: LabelTable | PredictionTable,
-    estimate: float,
-    summary: _ReplicateSummary,
-    level: float,
-) -> tuple[tuple[float, float] | None, str]:
-    """Efron's adjusted tail probabilities (α₁, α₂), or ``None`` and the reason BCa is not defined."""
-    if not math.isfinite(estimate):
-        return None, "the estimate is infinite"
-    values = summary.sorted
-    below = np.count_nonzero(values < estimate) + 0.5 * np.count_nonzero(values == estimate)
-    share_below = below / len(values)
-    if not 0 < share_below < 1:
-        return None, "every replicate lies on one side of the estimate"
-    normal = NormalDist()
-    bias = normal.inv_cdf(share_below)
+class BcaUndefined(Exception):
+    """BCa cannot be computed for this metric and table; the message says why."""
+
+
+def jackknife_acceleration(
+    formula: Callable[[Any], MetricValues], table: LabelTable | PredictionTable
+) -> float:
+    """Efron's acceleration a from the jackknife, one leave-one-out table per occupied cell, weighted by n_c.
+
+    a = Σ n_c (θ̄ − θ₍c₎)³ / (6 (Σ n_c (θ̄ − θ₍c₎)²)^{3/2}) with θ̄ = Σ n_c θ₍c₎ / N: exactly the N-row jackknife,
+    computed from at most ``cells`` metric evaluations.
+    """
     tables, weights = leave_one_out_counts(table.n)
+    if len(weights) == 0:
+        raise BcaUndefined("the table is empty")
     jackknife = formula(_batch(table, tables))
     if not jackknife.defined.all():
-        return None, "the metric is undefined when one row is left out"
+        raise BcaUndefined("the metric is undefined when one row is left out")
     if not np.isfinite(jackknife.values).all():
-        return None, "the metric is infinite when one row is left out"
+        raise BcaUndefined("the metric is infinite when one row is left out")
     mean = float(np.sum(weights * jackknife.values) / np.sum(weights))
     deviation = mean - jackknife.values
     spread = float(np.sum(weights * deviation**2))
-    acceleration = float(np.sum(weights * deviation**3)) / (6 * spread**1.5) if spread > 0 else 0.0
+    return float(np.sum(weights * deviation**3)) / (6 * spread**1.5) if spread > 0 else 0.0
+
+
+def bca_probabilities(estimate: float, summary: ReplicateSummary, acceleration: float) -> tuple[float, float]:
+    """Efron's adjusted tail probabilities α₁, α₂ = Φ(z₀ + (z₀ + z)/(1 − a(z₀ + z))) for z = z_{(1∓level)/2}.
+
+    z₀ = Φ⁻¹(share of the defined replicates below the estimate, ties counting half).
+    """
+    if not math.isfinite(estimate):
+        raise BcaUndefined("the estimate is infinite")
+    values = summary.sorted
+    below = np.count_nonzero(values < estimate) + 0.5 * np.count_nonzero(values == estimate)
+    share_below = float(below) / len(values)
+    if not 0 < share_below < 1:
+        raise BcaUndefined("every replicate lies on one side of the estimate")
+    normal = NormalDist()
+    bias = normal.inv_cdf(share_below)
     probabilities = []
-    for tail in ((1 - level) / 2, (1 + level) / 2):
+    for tail in summary.percentile_probabilities():
         z = bias + normal.inv_cdf(tail)
         denominator = 1 - acceleration * z
         if denominator <= 0:
-            return None, "the acceleration is too large for this level"
+            raise BcaUndefined("the acceleration is too large for this level")
         probabilities.append(normal.cdf(bias + z / denominator))
-    return (probabilities[0], probabilities[1]), ""
+    return probabilities[0], probabilities[1]
 
 
 def _newcombe(table: LabelTable | PredictionTable, level: float) -> dict[str, Any]:
