@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from statistics import NormalDist
 from typing import Any
 
@@ -343,15 +343,15 @@ class _Stage:
         error = observed.message(0)
         base = MetricInterval(name, None, None, None, settings.level, settings.method, 0)
         if error is not None:
-            return _replace(base, note=f"no interval: the metric is undefined on the data ({error})")
+            return replace(base, note=f"no interval: the metric is undefined on the data ({error})")
         estimate = float(observed.values[0])
-        base = _replace(base, estimate=estimate)
+        base = replace(base, estimate=estimate)
         if settings.method == NEWCOMBE and name in NEWCOMBE_METRICS:
-            return _replace(base, **_newcombe(self.table, settings.level))
+            return replace(base, **_newcombe(self.table, settings.level))
         summary = ReplicateSummary(formula(self.replicates()), settings.level)
-        result = _replace(base, method=PERCENTILE, **summary.record())
+        result = replace(base, method=PERCENTILE, **summary.record())
         if summary.too_many_undefined():
-            return _replace(result, note=summary.undefined_note())
+            return replace(result, note=summary.undefined_note())
         percentile = summary.bounds(*summary.percentile_probabilities())
         if settings.method == BCA:
             try:
@@ -360,24 +360,20 @@ class _Stage:
                 acceleration = jackknife_acceleration(formula, self.table)
                 probabilities = bca_probabilities(estimate, summary, acceleration)
             except BcaUndefined as reason:
-                return _replace(
+                return replace(
                     result,
                     low=percentile[0],
                     high=percentile[1],
                     note=f"BCa not defined here ({reason}): percentile",
                 )
             low, high = summary.bounds(*probabilities)
-            return _replace(result, low=low, high=high, method=BCA)
+            return replace(result, low=low, high=high, method=BCA)
         note = (
             f"newcombe applies to {' and '.join(sorted(NEWCOMBE_METRICS))} only: percentile bootstrap"
             if settings.method == NEWCOMBE
             else None
         )
-        return _replace(result, low=percentile[0], high=percentile[1], note=note)
-
-
-def _replace(interval: MetricInterval, **changes: Any) -> MetricInterval:
-    return MetricInterval(**{**interval.__dict__, **changes})
+        return replace(result, low=percentile[0], high=percentile[1], note=note)
 
 
 class ReplicateSummary:
