@@ -13,8 +13,11 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_clarify.config import templates
 from airflow_provider_clarify.config.errors import ROOT_PATH, ConfigProblem, join_path
+from airflow_provider_clarify.config.model import PARQUET_CONTENT_TYPE_RULE, default_content_type
 from airflow_provider_clarify.config.schema import schema_document, schema_validator
+from airflow_provider_clarify.contract import CSV, JSON, JSON_LINES, PARQUET, TABULAR_DATASET_TYPES
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -28,11 +31,6 @@ _JSON_TYPE_NAMES = {
     "object": "an object",
     "null": "null",
 }
-
-JSON_CONTENT = "application/json"
-JSONLINES_CONTENT = "application/jsonlines"
-CSV_CONTENT = "text/csv"
-PARQUET = "application/x-parquet"
 
 
 def validate_document(document: Any) -> list[ConfigProblem]:
@@ -333,7 +331,7 @@ def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[C
     problems = []
     # Rule 1: JSON / JSON Lines need a features JMESPath (the engine cannot guess where features are).
     if (
-        dataset_type in (JSON_CONTENT, JSONLINES_CONTENT)
+        dataset_type in (JSON, JSON_LINES)
         and "time_series_data_config" not in document
         and "features" not in document
     ):
@@ -345,7 +343,7 @@ def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[C
             )
         )
     # Rule 2: separate facet / predicted-label datasets exist only for CSV.
-    if dataset_type is not None and dataset_type != CSV_CONTENT:
+    if dataset_type is not None and dataset_type != CSV:
         for key in (
             "facet_dataset_uri",
             "facet_headers",
@@ -368,12 +366,7 @@ def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[C
                     headers_key, f"only applies together with {uri_key}; set {uri_key} or remove it"
                 )
             )
-    if dataset_type is not None and dataset_type not in (
-        CSV_CONTENT,
-        JSONLINES_CONTENT,
-        JSON_CONTENT,
-        PARQUET,
-    ):
+    if dataset_type is not None and dataset_type not in TABULAR_DATASET_TYPES:
         for key in ("predicted_label", "excluded_columns"):
             if key in document:
                 problems.append(
@@ -381,7 +374,7 @@ def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[C
                         key, f"is only supported for tabular datasets, not {document['dataset_type']}"
                     )
                 )
-    if "time_series_data_config" in document and dataset_type not in (None, JSON_CONTENT):
+    if "time_series_data_config" in document and dataset_type not in (None, JSON):
         problems.append(
             ConfigProblem(
                 "time_series_data_config", "time series data must have dataset_type application/json"
@@ -519,16 +512,10 @@ def _predictor_rules(
         )
 
     content_type = _enum_or_none(predictor.get("content_type"))
-    if content_type is None and "content_type" not in predictor:
-        if dataset_type == PARQUET:
-            problems.append(
-                ConfigProblem(
-                    "predictor.content_type",
-                    "required when dataset_type is application/x-parquet (the model cannot receive Parquet); "
-                    "use text/csv, application/jsonlines or application/json",
-                )
-            )
-        content_type = dataset_type  # the container defaults content_type to the dataset format
+    if "content_type" not in predictor and dataset_type is not None:
+        content_type = default_content_type(dataset_type)  # the container defaults it to the dataset format
+        if content_type is None:
+            problems.append(ConfigProblem("predictor.content_type", PARQUET_CONTENT_TYPE_RULE))
     problems += _template_rules(document, predictor, content_type)
     return problems
 
@@ -540,7 +527,7 @@ def _template_rules(
     problems = []
     content_template = predictor.get("content_template")
     record_template = predictor.get("record_template")
-    if content_type == JSONLINES_CONTENT:
+    if content_type == JSON_LINES:
         if "content_template" not in predictor:
             problems.append(
                 ConfigProblem(
@@ -549,14 +536,14 @@ def _template_rules(
                     'e.g. "{\\"features\\":$features}"',
                 )
             )
-        elif isinstance(content_template, str) and "$features" not in content_template:
+        elif isinstance(content_template, str) and not templates.has_features_placeholder(content_template):
             problems.append(
                 ConfigProblem(
                     "predictor.content_template",
                     "must contain the placeholder $features for application/jsonlines model input",
                 )
             )
-    elif content_type == JSON_CONTENT:
+    elif content_type == JSON:
         if "content_template" not in predictor:
             problems.append(
                 ConfigProblem(
@@ -565,7 +552,7 @@ def _template_rules(
                     '(one record per request), e.g. "{\\"instances\\": $records}"',
                 )
             )
-        elif isinstance(content_template, str) and "$record" not in content_template:
+        elif isinstance(content_template, str) and not templates.has_record_placeholder(content_template):
             problems.append(
                 ConfigProblem(
                     "predictor.content_template",
@@ -586,15 +573,11 @@ def _template_rules(
 
 
 def _record_template_rules(document: dict[str, Any], template: str) -> list[ConfigProblem]:
-    import re
-
-    kvp = template.count("$features_kvp")
-    plain = len(re.findall(r"\$features(?!_kvp)", template))
-    named = re.findall(r'"\$\{([^}]*)\}"', template)
+    placeholders = templates.RecordTemplate.parse(template)
     path = "predictor.record_template"
-    if kvp > 1 or (kvp and (plain or named)):
+    if not placeholders.kvp_is_alone:
         return [ConfigProblem(path, "$features_kvp must be the only placeholder of the record template")]
-    if not (kvp or plain or named):
+    if not placeholders.has_placeholder:
         return [
             ConfigProblem(
                 path,
@@ -603,10 +586,10 @@ def _record_template_rules(document: dict[str, Any], template: str) -> list[Conf
             )
         ]
     headers = document.get("headers")
-    if named and isinstance(headers, list):
+    if placeholders.named and isinstance(headers, list):
         return [
             ConfigProblem(path, f'"${{{name}}}" names no column in headers' + _did_you_mean(name, headers))
-            for name in named
+            for name in placeholders.named
             if name not in headers
         ]
     return []
@@ -625,7 +608,7 @@ def _column_name_rules(
     from a facet / predicted-label dataset whose headers are not given (read from its file) is not checked."""
     problems = _join_column_rules(document)
     headers = document.get("headers")
-    if dataset_type not in (CSV_CONTENT, PARQUET) or not isinstance(headers, list):
+    if dataset_type not in (CSV, PARQUET) or not isinstance(headers, list):
         return problems
     main = [str(name) for name in headers]
     for index, name in enumerate(main):

@@ -112,8 +112,8 @@ def test_error_is_a_value_error_with_paths_and_readable_text():
     assert "probability_threshold: must be a float" in str(error)
 
 
-def test_constructing_analysis_config_directly_validates():
-    with pytest.raises(ClarifyConfigError):
+def test_analysis_config_is_only_made_by_load_config():
+    with pytest.raises(ClarifyConfigError, match=r"call load_config\(document\)"):
         AnalysisConfig({"dataset_type": "text/csv"})
 
 
