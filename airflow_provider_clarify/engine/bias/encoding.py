@@ -80,7 +80,8 @@ def numeric_threshold(values: list[Any] | None, field: str, *, required_message:
     return value
 
 
-def _typed_max(profile: ColumnProfile) -> Any:
+def typed_max(profile: ColumnProfile) -> Any:
+    """The column maximum as the numpy scalar type the reference compares with (int64 unless float)."""
     if profile.kind == "float":
         return np.float64(profile.maximum)
     return np.int64(profile.maximum)

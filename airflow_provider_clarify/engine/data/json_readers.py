@@ -17,6 +17,7 @@ import jmespath
 import pyarrow as pa
 
 from ..errors import AnalysisError
+from .columns import generated_names
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class JsonLayout:
     predicted_label_name: str
 
     def names(self, feature_count: int) -> list[str]:
-        features = self.feature_names or [f"column_{i}" for i in range(feature_count)]
+        features = self.feature_names or generated_names(feature_count)
         if len(features) != feature_count:
             raise AnalysisError(
                 f"headers: {len(features)} feature name(s) given but `features` yields {feature_count} value(s) per "

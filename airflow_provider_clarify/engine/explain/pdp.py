@@ -8,13 +8,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...config.model import NameOrIndex
+from ..models import ScoreModel
 from .errors import ExplanationError
 from .features import FREE_TEXT, NUMERICAL
 
 UNSUPPORTED = "Detected data type is not supported for PDP. PDP can only be computed for numerical or categorical columns"
 
 
-def resolve_pdp_features(requested: list[Any], feature_names: list[str]) -> list[str]:
+def resolve_pdp_features(requested: list[NameOrIndex], feature_names: list[str]) -> list[str]:
     """Feature names for ``methods.pdp.features`` (names or indices into the model features)."""
     names = []
     for entry in requested:
@@ -61,7 +63,7 @@ def partial_dependence(
     data: pd.DataFrame,
     feature: str,
     kind: str,
-    model: Any,
+    model: ScoreModel,
     resolution: int,
     target_names: list[str] | None,
 ) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """Charts and tables of the Clarify analysis report, as rich-display objects.
 
-This module is copied verbatim into the first code cell of ``report.ipynb`` so that the notebook re-runs in any
-Jupyter with matplotlib installed, without this provider. It therefore stays self-contained: standard library and
-matplotlib only, no imports from the package, no pyplot (global figure state would leak between reports written
-in one worker process).
+This module is copied into the first code cell of ``report.ipynb`` so that the notebook re-runs in any Jupyter
+with matplotlib installed, without this provider. It therefore stays self-contained: standard library and
+matplotlib only, no pyplot (global figure state would leak between reports written in one worker process). Its one
+import from the package, the job contract's number decoder, is replaced in the cell by that decoder's own source
+(``notebook.helpers_source``).
 
 Every public function returns an object that Jupyter knows how to show (``_repr_png_`` for charts,
 ``_repr_html_`` for tables); the report writer executes the same cells in-process, stores those representations
@@ -21,6 +22,9 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
+
+# In the notebook cell this import is replaced by the decoder's own source (see the module doc).
+from airflow_provider_clarify.contract import decode_number
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, and still readable in grey print.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -141,23 +145,12 @@ TABLE_CSS = (
 
 # ------------------------------------------------------------------------------------------------ value helpers
 def metric_number(value) -> float | None:
-    """A metric value as a float: analysis.json writes ±∞ as the strings "Infinity"/"-Infinity" (SPEC §8.1)."""
-    if value is None or isinstance(value, bool):
+    """A metric value as a float: analysis.json writes ±∞ as the strings "Infinity"/"-Infinity" (SPEC §8.1) and
+    NaN as null; read by the job contract's decoder. Anything it cannot read shows as missing."""
+    try:
+        return decode_number(value)
+    except ValueError:
         return None
-    if isinstance(value, str):
-        text = value.strip()
-        if text in ("Infinity", "+Infinity", "inf"):
-            return math.inf
-        if text in ("-Infinity", "-inf"):
-            return -math.inf
-        try:
-            return float(text)
-        except ValueError:
-            return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-        return None if math.isnan(number) else number
-    return None
 
 
 def format_number(number: float) -> str:

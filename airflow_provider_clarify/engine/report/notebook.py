@@ -7,6 +7,7 @@ objects its cells return, so the three renderings cannot drift apart.
 from __future__ import annotations
 
 import html
+import inspect
 import pprint
 import re
 from datetime import datetime, timezone
@@ -15,15 +16,28 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from airflow_provider_clarify import contract
+from airflow_provider_clarify.contract import ANALYSIS_FILE
 from airflow_provider_clarify.engine.report import helpers
 
 PARAMETERS_TAG = "parameters"
 HELPERS_TAG = "clarify-helpers"
 
 
+CONTRACT_IMPORT = "from airflow_provider_clarify.contract import decode_number"
+_DECODER_CONSTANTS = ("_POSITIVE_INFINITY_SPELLINGS", "_NEGATIVE_INFINITY_SPELLINGS", "_NAN_SPELLINGS")
+
+
 def helpers_source() -> str:
-    """The helper module's own source, so the notebook re-runs without this provider installed."""
-    return Path(helpers.__file__).read_text(encoding="utf-8").strip()
+    """The helper module's own source, so the notebook re-runs without this provider installed: its import of
+    the job contract's number decoder is replaced by the decoder's source (one codec, no copy to drift)."""
+    source = Path(helpers.__file__).read_text(encoding="utf-8").strip()
+    lines = source.splitlines()
+    position = next(i for i, line in enumerate(lines) if line.startswith(CONTRACT_IMPORT))
+    spellings = [f"{name} = frozenset({sorted(getattr(contract, name))!r})" for name in _DECODER_CONSTANTS]
+    decoder = inspect.getsource(contract.decode_number).rstrip()
+    lines[position : position + 1] = [*spellings, "", "", decoder]
+    return "\n".join(lines)
 
 
 def markdown_text(text: str) -> str:
@@ -51,7 +65,7 @@ def _markdown(text: str, section: str | None = None):
 
 
 def build_notebook(
-    analysis: dict, *, title: str, distributions: dict | None = None, analysis_file: str = "analysis.json"
+    analysis: dict, *, title: str, distributions: dict | None = None, analysis_file: str = ANALYSIS_FILE
 ) -> nbformat.NotebookNode:
     """The report notebook for ``analysis`` (unexecuted: cells have no outputs yet)."""
     cells = [

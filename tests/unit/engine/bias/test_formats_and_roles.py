@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.engine import EngineOptions, run_analysis
 
 from .reference import metric_values, posttraining, pretraining
@@ -79,28 +80,32 @@ def test_four_formats_give_the_same_numbers(tmp_path: Path):
     )
     headers = [*features, "label", "prediction"]
     results = {
-        "csv": run_analysis(tabular_config(), csv_path, tmp_path / "o1"),
+        "csv": run_analysis(load_config(tabular_config()), csv_path, tmp_path / "o1"),
         "parquet": run_analysis(
-            tabular_config(dataset_type="application/x-parquet"), parquet_path, tmp_path / "o2"
+            load_config(tabular_config(dataset_type="application/x-parquet")), parquet_path, tmp_path / "o2"
         ),
         "jsonl": run_analysis(
-            tabular_config(
-                dataset_type="application/jsonlines",
-                features="features",
-                label="target",
-                predicted_label="pred",
-                headers=headers,
+            load_config(
+                tabular_config(
+                    dataset_type="application/jsonlines",
+                    features="features",
+                    label="target",
+                    predicted_label="pred",
+                    headers=headers,
+                )
             ),
             jsonl_path,
             tmp_path / "o3",
         ),
         "json": run_analysis(
-            tabular_config(
-                dataset_type="application/json",
-                features="rows",
-                label="labels",
-                predicted_label="predictions",
-                headers=headers,
+            load_config(
+                tabular_config(
+                    dataset_type="application/json",
+                    features="rows",
+                    label="labels",
+                    predicted_label="predictions",
+                    headers=headers,
+                )
             ),
             json_path,
             tmp_path / "o4",
@@ -128,9 +133,9 @@ def test_second_counting_pass_matches_tuple_counts(tmp_path: Path):
     frame = sample_frame()
     path = tmp_path / "d.csv"
     frame.to_csv(path, index=False)
-    normal = run_analysis(tabular_config(), path, tmp_path / "a")
+    normal = run_analysis(load_config(tabular_config()), path, tmp_path / "a")
     forced = run_analysis(
-        tabular_config(), path, tmp_path / "b", options=EngineOptions(max_distinct_values=3)
+        load_config(tabular_config()), path, tmp_path / "b", options=EngineOptions(max_distinct_values=3)
     )
     assert normal == forced
 
@@ -139,8 +144,10 @@ def test_chunking_does_not_change_results(tmp_path: Path):
     frame = sample_frame(rows=500)
     path = tmp_path / "d.csv"
     frame.to_csv(path, index=False)
-    whole = run_analysis(tabular_config(), path, tmp_path / "a")
-    chunked = run_analysis(tabular_config(), path, tmp_path / "b", options=EngineOptions(chunk_rows=7))
+    whole = run_analysis(load_config(tabular_config()), path, tmp_path / "a")
+    chunked = run_analysis(
+        load_config(tabular_config()), path, tmp_path / "b", options=EngineOptions(chunk_rows=7)
+    )
     assert whole == chunked
 
 
@@ -151,8 +158,8 @@ def test_directory_of_files_is_read_in_order(tmp_path: Path):
     for index, start in enumerate(range(0, 300, 100)):
         frame.iloc[start : start + 100].to_csv(folder / f"part-{index}.csv", index=False)
     (tmp_path / "all.csv").write_text(frame.to_csv(index=False))
-    assert run_analysis(tabular_config(), folder, tmp_path / "a") == run_analysis(
-        tabular_config(), tmp_path / "all.csv", tmp_path / "b"
+    assert run_analysis(load_config(tabular_config()), folder, tmp_path / "a") == run_analysis(
+        load_config(tabular_config()), tmp_path / "all.csv", tmp_path / "b"
     )
 
 
@@ -174,13 +181,13 @@ def test_regression_label_threshold_and_multiclass_label(tmp_path: Path):
         "facet": [{"name_or_index": "group", "value_or_threshold": [1]}],
         "methods": {"pre_training_bias": {"methods": ["CI", "DPL", "KS"]}},
     }
-    result = run_analysis(config, path, tmp_path / "a")
+    result = run_analysis(load_config(config), path, tmp_path / "a")
     section = result["pre_training_bias_metrics"]
     assert section["label_value_or_threshold"] == f"(55.0, {frame['score'].max()}]"
     expected = pretraining(frame["group"] == 1, frame["score"] > 55)
     assert metric_values(section, "group") == pytest.approx({k: expected[k] for k in ("CI", "DPL", "KS")})
     config.update(label="grade", label_values_or_threshold=["A", "B"])
-    result = run_analysis(config, path, tmp_path / "b")
+    result = run_analysis(load_config(config), path, tmp_path / "b")
     section = result["pre_training_bias_metrics"]
     assert section["label_value_or_threshold"] == "A,B"
     expected = pretraining(frame["group"] == 1, frame["grade"].isin(["A", "B"]))
@@ -199,14 +206,18 @@ def test_tiny_binary_label_quirk_is_reproduced_and_warned(tmp_path: Path):
         "methods": {"pre_training_bias": {"methods": ["DPL"]}},
     }
     warnings: list[str] = []
-    result = run_analysis(config, path, tmp_path / "a", warnings=warnings)
+    result = run_analysis(load_config(config), path, tmp_path / "a", warnings=warnings)
     # u = 2/20 ≥ 0.05 → continuous; breaks [1] only (max 1 equals the threshold) → nothing is positive.
     assert result["pre_training_bias_metrics"]["label_value_or_threshold"] == ""
     assert metric_values(result["pre_training_bias_metrics"], "facet")["DPL"] == 0.0
     assert any("read it" in w or "continuous" in w for w in warnings)
     assert any("no row of label column" in w for w in warnings)
     lenient = run_analysis(
-        config, path, tmp_path / "b", options=EngineOptions(strict_clarify_compat=False), warnings=[]
+        load_config(config),
+        path,
+        tmp_path / "b",
+        options=EngineOptions(strict_clarify_compat=False),
+        warnings=[],
     )
     expected = pretraining(frame["facet"] == "y", frame["label"] == 1)["DPL"]
     assert lenient["pre_training_bias_metrics"]["label_value_or_threshold"] == "1"
@@ -219,9 +230,9 @@ def test_values_are_converted_to_the_column_type_with_a_warning(tmp_path: Path):
     frame.to_csv(path, index=False)
     warnings: list[str] = []
     as_text = run_analysis(
-        tabular_config(label_values_or_threshold=["1"]), path, tmp_path / "a", warnings=warnings
+        load_config(tabular_config(label_values_or_threshold=["1"])), path, tmp_path / "a", warnings=warnings
     )
-    as_int = run_analysis(tabular_config(), path, tmp_path / "b")
+    as_int = run_analysis(load_config(tabular_config()), path, tmp_path / "b")
     assert metric_values(as_text["pre_training_bias_metrics"], "gender") == metric_values(
         as_int["pre_training_bias_metrics"], "gender"
     )
@@ -235,7 +246,7 @@ def test_facet_value_matching_nothing_gives_errors_and_a_warning(tmp_path: Path)
     frame.to_csv(path, index=False)
     warnings: list[str] = []
     config = tabular_config(facet=[{"name_or_index": "gender", "value_or_threshold": ["other"]}])
-    result = run_analysis(config, path, tmp_path / "a", warnings=warnings)
+    result = run_analysis(load_config(config), path, tmp_path / "a", warnings=warnings)
     metrics = {m["name"]: m for m in result["pre_training_bias_metrics"]["facets"]["gender"][0]["metrics"]}
     assert metrics["CI"] == {
         "name": "CI",
@@ -272,7 +283,7 @@ def test_joined_facet_and_prediction_datasets(tmp_path: Path):
         "pre_training_bias": {"methods": ["CI", "DPL"]},
         "post_training_bias": {"methods": ["DPPL"]},
     }
-    result = run_analysis(config, tmp_path / "main.csv", tmp_path / "o")
+    result = run_analysis(load_config(config), tmp_path / "main.csv", tmp_path / "o")
     kept = frame.iloc[5:]
     expected = pretraining(kept["gender"] == "f", kept["label"] == 1)
     assert metric_values(result["pre_training_bias_metrics"], "gender") == pytest.approx(
@@ -288,7 +299,7 @@ def test_joined_facet_and_prediction_datasets(tmp_path: Path):
     del config["group_variable"]
     frame.drop(columns=["gender"]).to_csv(tmp_path / "main2.csv", index=False)
     config["methods"] = {"pre_training_bias": {"methods": ["CI", "DPL"]}}
-    result = run_analysis(config, tmp_path / "main2.csv", tmp_path / "o2")
+    result = run_analysis(load_config(config), tmp_path / "main2.csv", tmp_path / "o2")
     expected = pretraining(frame["gender"] == "f", frame["label"] == 1)
     assert metric_values(result["pre_training_bias_metrics"], "gender") == pytest.approx(
         {k: expected[k] for k in ("CI", "DPL")}
@@ -311,7 +322,9 @@ def test_post_training_with_model_predictions(tmp_path: Path):
         "facet": [{"name_or_index": "gender", "value_or_threshold": [1]}],
         "methods": {"post_training_bias": {"methods": ["DPPL", "DI", "AD"]}},
     }
-    result = run_analysis(config, path, tmp_path / "o", predictor=model, options=EngineOptions(chunk_rows=64))
+    result = run_analysis(
+        load_config(config), path, tmp_path / "o", predictor=model, options=EngineOptions(chunk_rows=64)
+    )
     scores = model.predict_proba(frame[["x1", "x2", "gender"]])[:, 1]
     expected = posttraining(frame["gender"] == 1, frame["label"] == 1, pd.Series(scores > 0.5))
     got = metric_values(result["post_training_bias_metrics"], "gender")
@@ -328,7 +341,7 @@ def test_missing_values_are_left_out_and_gzip_is_read(tmp_path: Path):
     config = tabular_config(facet=[{"name_or_index": "gender", "value_or_threshold": ["f"]}])
     del config["group_variable"]
     config["methods"] = {"pre_training_bias": {"methods": ["CI", "DPL", "KL"]}}
-    result = run_analysis(config, path, tmp_path / "o")
+    result = run_analysis(load_config(config), path, tmp_path / "o")
     kept = frame.drop(index=[3, 17, 40, 5, 60])
     expected = pretraining(kept["gender"] == "f", kept["label"] == 1)
     assert metric_values(result["pre_training_bias_metrics"], "gender") == pytest.approx(
@@ -346,7 +359,7 @@ def test_header_rules_for_text_only_and_headerless_csv(tmp_path: Path):
         "facet": [{"name_or_index": "gender", "value_or_threshold": ["f"]}],
         "methods": {"pre_training_bias": {"methods": ["CI", "DPL"]}},
     }
-    result = run_analysis(config, tmp_path / "text.csv", tmp_path / "a")
+    result = run_analysis(load_config(config), tmp_path / "text.csv", tmp_path / "a")
     expected = pretraining(text["gender"] == "f", text["label"] == "yes")
     assert metric_values(result["pre_training_bias_metrics"], "gender") == pytest.approx(
         {k: expected[k] for k in ("CI", "DPL")}
@@ -356,7 +369,7 @@ def test_header_rules_for_text_only_and_headerless_csv(tmp_path: Path):
     config.update(
         label=1, label_values_or_threshold=[1], facet=[{"name_or_index": 0, "value_or_threshold": [2]}]
     )
-    result = run_analysis(config, tmp_path / "noheader.csv", tmp_path / "b")
+    result = run_analysis(load_config(config), tmp_path / "noheader.csv", tmp_path / "b")
     section = result["pre_training_bias_metrics"]
     assert section["label"] == "column_1" and list(section["facets"]) == ["column_0"]
     expected = pretraining(numbers["a"] == 2, numbers["y"] == 1)

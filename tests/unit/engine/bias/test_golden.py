@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.engine import run_analysis
 
 from .conftest import load
@@ -73,7 +74,7 @@ def test_german_credit_published_values(write_csv, output_dir):
             "post_training_bias": {"methods": [m for m in GERMAN_PUBLISHED_POST] + ["CDDPL"]},
         },
     }
-    result = run_analysis(config, path, output_dir)
+    result = run_analysis(load_config(config), path, output_dir)
     assert load(output_dir) == result
     pre = metric_values(result["pre_training_bias_metrics"], "ForeignWorker")
     post = metric_values(result["post_training_bias_metrics"], "ForeignWorker")
@@ -103,7 +104,7 @@ def test_adult_sex_and_race(adult_csv, output_dir):
         "group_variable": "relationship",
         "methods": {"pre_training_bias": {"methods": "all"}},
     }
-    result = run_analysis(config, adult_csv, output_dir)
+    result = run_analysis(load_config(config), adult_csv, output_dir)
     frame = pd.read_csv(adult_csv)
     y = frame["income"] == ">50K"
     section = result["pre_training_bias_metrics"]
@@ -130,7 +131,7 @@ def test_adult_numeric_threshold_facet(adult_csv, output_dir):
         ],
         "methods": {"pre_training_bias": {"methods": ["CI", "DPL", "KL"]}},
     }
-    result = run_analysis(config, adult_csv, output_dir)
+    result = run_analysis(load_config(config), adult_csv, output_dir)
     frame = pd.read_csv(adult_csv)
     section = result["pre_training_bias_metrics"]
     assert section["facets"]["fnlwgt"][0]["value_or_threshold"] == f"(200000, {frame['fnlwgt'].max()}]"

@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airflow_provider_clarify.engine.explain import ExplanationError, run_explanations
+from airflow_provider_clarify.config import load_config
+from airflow_provider_clarify.engine.explain import ExplanationError
 from airflow_provider_clarify.engine.predictors import build_model
+from tests.unit.engine.explain.runs import explain
 
 DATA = pd.DataFrame({"x": [0, 1, 2, 3, 10], "colour": ["red", "blue", "red", "green", "red"], "z": [1.0] * 5})
 COLOUR_VALUE = {"red": 1.0, "blue": 2.0, "green": 4.0}
@@ -29,7 +31,7 @@ def _run(tmp_path, pdp, shap=None):
         "methods": methods,
         "predictor": {"label_headers": ["score", "half"]},
     }
-    return run_explanations(config, DATA, build_model(config, predictor=model_function), tmp_path)
+    return explain(config, DATA, build_model(load_config(config), predictor=model_function), tmp_path)
 
 
 def test_numeric_grid_is_bucket_centres_with_fractions(tmp_path):

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from airflow_provider_clarify.engine.errors import AnalysisError
 from airflow_provider_clarify.engine.report import ReportError, write_report
-from tests.unit.report import sample_analyses as samples
+from tests.unit.engine.report import sample_analyses as samples
 
 DATA_IMAGE = re.compile(r'<img[^>]+src="data:image/png;base64,')
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.engine.predictors import (
     InvocationSettings,
     ModelInvocationError,
@@ -21,6 +22,11 @@ from airflow_provider_clarify.engine.predictors import (
 
 FEATURES = pd.DataFrame({"x": [1, 2, 3, 4, 5], "y": [0.5, 1.5, 2.5, 3.5, 4.5]})
 CSV_CONFIG = {"dataset_type": "text/csv", "label": "target", "predictor": {"content_type": "text/csv"}}
+
+
+def typed(document: dict):
+    """The AnalysisConfig of a model test's document; a model is only built for a method that needs one (SHAP)."""
+    return load_config({"methods": {"shap": {}}, **document})
 
 
 class ScriptedTransport:
@@ -52,7 +58,7 @@ def _invoker(transport, **settings) -> ModelInvoker:
 
 
 def test_module_callable_predictor_scores_through_the_serializer():
-    model = build_model(CSV_CONFIG, predictor="tests.unit.engine_explain.model_fixtures:csv_sum_model")
+    model = build_model(typed(CSV_CONFIG), predictor="tests.unit.engine.model_fixtures:csv_sum_model")
     scores = model.predict_scores(FEATURES)
     np.testing.assert_allclose(scores[:, 0], (FEATURES["x"] + FEATURES["y"]) / 10)
     assert model.target_names == ["target"]
@@ -70,7 +76,9 @@ def test_jsonlines_template_reaches_the_callable():
             "probability": "score",
         },
     }
-    model = build_model(config, predictor="tests.unit.engine_explain.model_fixtures:jsonlines_echo_count")
+    model = build_model(
+        typed(config), predictor="tests.unit.engine.model_fixtures:jsonlines_echo_count"
+    )
     assert model.predict_scores(FEATURES)[:, 0].tolist() == [2.0] * 5
     assert model.target_names == ["label0"]
 
@@ -79,14 +87,14 @@ def test_estimator_object_and_joblib_file_give_class_probabilities(tmp_path):
     X = pd.DataFrame({"x": np.arange(20.0), "y": np.arange(20.0) % 3})
     estimator = LogisticRegression().fit(X, (X["x"] > 9).astype(int))
     expected = estimator.predict_proba(X)
-    in_memory = build_model({"dataset_type": "text/csv"}, predictor=estimator)
+    in_memory = build_model(typed({"dataset_type": "text/csv"}), predictor=estimator)
     np.testing.assert_allclose(in_memory.predict_scores(X), expected, rtol=1e-12)
     assert in_memory.target_names == ["0", "1"]
     assert in_memory.predict_labels(X).tolist() == estimator.predict(X).tolist()
     path = tmp_path / "model.joblib"
     joblib.dump(estimator, path)
     from_file = build_model(
-        {"dataset_type": "text/csv", "predictor": {"probability": 1}}, predictor=str(path)
+        typed({"dataset_type": "text/csv", "predictor": {"probability": 1}}), predictor=str(path)
     )
     np.testing.assert_allclose(from_file.predict_scores(X)[:, 0], expected[:, 1], rtol=1e-12)
 
@@ -130,17 +138,20 @@ def test_record_count_mismatch_is_not_retried():
 
 
 def test_model_name_form_points_to_the_alternatives():
-    config = {"dataset_type": "text/csv", "predictor": {"model_name": "m", "instance_type": "ml.m5.xlarge"}}
+    config = {
+        "dataset_type": "text/csv",
+        "predictor": {"model_name": "m", "instance_type": "ml.m5.xlarge", "initial_instance_count": 1},
+    }
     with pytest.raises(PredictorConfigError) as caught:
-        build_model(config)
+        build_model(typed(config))
     assert "endpoint_name" in caught.value.reason and "ClarifyOperator" in caught.value.reason
 
 
 def test_bad_override_is_a_config_error():
     with pytest.raises(PredictorConfigError, match="cannot import module"):
-        build_model(CSV_CONFIG, predictor="no_such_module_xyz:f")
+        build_model(typed(CSV_CONFIG), predictor="no_such_module_xyz:f")
     with pytest.raises(PredictorConfigError, match="does not exist"):
-        build_model(CSV_CONFIG, predictor="/nonexistent/model.joblib")
+        build_model(typed(CSV_CONFIG), predictor="/nonexistent/model.joblib")
 
 
 def test_named_placeholder_checked_against_features_before_any_request():
@@ -153,11 +164,11 @@ def test_named_placeholder_checked_against_features_before_any_request():
         },
     }
     with pytest.raises(PredictorConfigError, match="'z'"):
-        build_model(config, predictor=lambda body: b"", feature_names=["x", "y"])
+        build_model(typed(config), predictor=lambda body: b"", feature_names=["x", "y"])
 
 
 def test_record_count_mismatch_through_predict_scores_names_both_counts():
-    model = build_model(CSV_CONFIG, predictor=lambda body: b"0.1\n0.2")
+    model = build_model(typed(CSV_CONFIG), predictor=lambda body: b"0.1\n0.2")
     with pytest.raises(ModelInvocationError, match="returned 2 outputs for a request of 5 records"):
         model.predict_scores(FEATURES)
 
@@ -165,7 +176,7 @@ def test_record_count_mismatch_through_predict_scores_names_both_counts():
 def test_non_numeric_csv_response_falls_back_to_the_general_rules():
     config = {"dataset_type": "text/csv", "predictor": {"label": 0, "probability": 1}}
     model = build_model(
-        config, predictor=lambda body: "\n".join(["yes,0.75"] * body.count(b"\n") + ["no,0.25"])
+        typed(config), predictor=lambda body: "\n".join(["yes,0.75"] * body.count(b"\n") + ["no,0.25"])
     )
     assert model.predict_scores(FEATURES)[:, 0].tolist() == [0.75] * 4 + [0.25]
     assert model.predict_labels(FEATURES).tolist() == ["yes"] * 4 + ["no"]

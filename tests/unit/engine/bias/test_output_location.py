@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
+from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.engine import AnalysisError, run_analysis
 
 CONFIG = {
@@ -34,7 +35,7 @@ def _umask() -> int:
 
 def test_report_run_creates_a_missing_output_folder(tmp_path):
     output = tmp_path / "not" / "yet" / "there"
-    analysis = run_analysis(CONFIG, dataset=str(_dataset(tmp_path)), output=str(output))
+    analysis = run_analysis(load_config(CONFIG), dataset=str(_dataset(tmp_path)), output=str(output))
     # CI = (n_a − n_d) / (n_a + n_d) with 60 rows in a and 20 in b.
     (group,) = analysis["pre_training_bias_metrics"]["facets"]["group"]
     assert group["metrics"][0]["value"] == (60 - 20) / 80
@@ -49,7 +50,7 @@ def test_failed_run_removes_the_output_folder_it_created(tmp_path):
     output = tmp_path / "fresh"
     bad = {**CONFIG, "facet": [{"name_or_index": "no_such_column", "value_or_threshold": ["b"]}]}
     try:
-        run_analysis(bad, dataset=str(_dataset(tmp_path)), output=str(output))
+        run_analysis(load_config(bad), dataset=str(_dataset(tmp_path)), output=str(output))
     except AnalysisError as error:
         assert "no_such_column" in str(error)
     else:

@@ -10,8 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airflow_provider_clarify.engine.explain import ExplanationError, run_explanations
+from airflow_provider_clarify.config import ClarifyConfigError, load_config
+from airflow_provider_clarify.engine.explain import ExplanationError
+from airflow_provider_clarify.engine.explain.text import segment
 from airflow_provider_clarify.engine.predictors import build_model
+from tests.unit.engine.explain.runs import explain
 
 REVIEWS = pd.DataFrame(
     {
@@ -49,7 +52,7 @@ def _config(text_config: dict, **shap) -> dict:
 
 def test_token_attributions_equal_word_scores_and_offsets(tmp_path):
     config = _config({"granularity": "token", "language": "english", "max_top_tokens": 3})
-    result = run_explanations(config, REVIEWS, build_model(config, predictor=sentiment), tmp_path)
+    result = explain(config, REVIEWS, build_model(load_config(config), predictor=sentiment), tmp_path)
     documents = [
         json.loads(line) for line in (tmp_path / "explanations_shap" / "out.jsonl").read_text().splitlines()
     ]
@@ -74,7 +77,7 @@ def test_token_attributions_equal_word_scores_and_offsets(tmp_path):
 
 def test_sentence_units(tmp_path):
     config = _config({"granularity": "sentence", "language": "en"})
-    run_explanations(config, REVIEWS.iloc[:1], build_model(config, predictor=sentiment), tmp_path)
+    explain(config, REVIEWS.iloc[:1], build_model(load_config(config), predictor=sentiment), tmp_path)
     (document,) = [
         json.loads(line) for line in (tmp_path / "explanations_shap" / "out.jsonl").read_text().splitlines()
     ]
@@ -92,13 +95,15 @@ def test_text_granularity_on_numeric_columns_only_is_rejected(tmp_path):
     with pytest.raises(
         ExplanationError, match=r"text_config.granularity 'token' needs a text \(string\) column"
     ):
-        run_explanations(config, numeric, build_model(config, predictor=sentiment), tmp_path)
+        explain(config, numeric, build_model(load_config(config), predictor=sentiment), tmp_path)
 
 
 def test_unknown_language_is_rejected(tmp_path):
     config = _config({"granularity": "token", "language": "klingon"})
+    with pytest.raises(ClarifyConfigError, match=r"methods.shap.text_config.language: \"klingon\" is not valid"):
+        load_config(config)
     with pytest.raises(ExplanationError, match="language 'klingon' is not supported"):
-        run_explanations(config, REVIEWS, build_model(config, predictor=sentiment), tmp_path)
+        segment("a review", "token", "klingon")
     assert not any(tmp_path.iterdir())
 
 
@@ -110,7 +115,10 @@ def test_text_csv_through_run_analysis_with_the_engine_reader(tmp_path):
     config = _config({"granularity": "token", "language": "en"})
     config["methods"]["pdp"] = {"features": ["comments", "rating"], "grid_resolution": 2}
     analysis = run_analysis(
-        config, dataset, tmp_path / "out", predictor="tests.unit.engine_explain.test_text:sentiment"
+        load_config(config),
+        dataset,
+        tmp_path / "out",
+        predictor="tests.unit.engine.explain.test_text:sentiment",
     )
     text_entry, rating_entry = analysis["explanations"]["pdp"]
     assert text_entry == {

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airflow_provider_clarify.engine.explain import ExplanationData, ExplanationError, run_explanations
+from airflow_provider_clarify.config import ClarifyConfigError, load_config
+from airflow_provider_clarify.engine.explain import ExplanationData, ExplanationError
 from airflow_provider_clarify.engine.predictors import build_model
-
-from .model_fixtures import CsvFunctionModel
+from tests.unit.engine.explain.runs import explain
+from tests.unit.engine.model_fixtures import CsvFunctionModel
 
 RNG = np.random.default_rng(7)
 DATA = pd.DataFrame(
@@ -31,8 +32,8 @@ def _config(shap: dict, **extra) -> dict:
 
 def _run(tmp_path, function, shap: dict, data=DATA, **extra):
     config = _config(shap, **extra)
-    model = build_model(config, predictor=CsvFunctionModel(function))
-    return run_explanations(config, data, model, tmp_path), model
+    model = build_model(load_config(config), predictor=CsvFunctionModel(function))
+    return explain(config, data, model, tmp_path), model
 
 
 def _exact_shapley(function, x, baseline_rows) -> np.ndarray:
@@ -141,9 +142,9 @@ def test_multi_output_columns_named_by_label_headers_and_join_key_last(tmp_path)
         {"baseline": [[1, 0.0, 0, 0.5]], "save_local_shap_values": True, "agg_method": "mean_sq"},
         predictor={"label_headers": ["no", "yes"]},
     )
-    model = build_model(config, predictor=CsvFunctionModel(function))
+    model = build_model(load_config(config), predictor=CsvFunctionModel(function))
     data = ExplanationData(DATA[["a", "b", "c", "d"]], join_key=pd.Series(range(100, 112), name="id"))
-    result = run_explanations(config, data, model, tmp_path)
+    result = explain(config, data, model, tmp_path)
     local = pd.read_csv(tmp_path / "explanations_shap" / "out.csv")
     assert list(local.columns) == [f"{f}_{t}" for t in ("no", "yes") for f in "abcd"] + ["id"]
     assert local["id"].tolist() == list(range(100, 112))
@@ -174,11 +175,15 @@ def test_features_to_explain_keep_the_others_at_the_record_value(tmp_path):
 
 def test_features_to_explain_naming_the_label_is_rejected_before_any_call(tmp_path):
     model_function = CsvFunctionModel(_sigmoid_model)
-    config = _config({"features_to_explain": ["y"]})
+    # The label given by index: only the engine, which resolves it through headers, can tell it is named.
+    config = _config({"features_to_explain": ["y"]}, label=4, headers=["a", "b", "c", "d", "y"])
     with pytest.raises(ExplanationError, match=r"features_to_explain names 'y', the label"):
-        run_explanations(config, DATA, build_model(config, predictor=model_function), tmp_path)
+        explain(config, DATA, build_model(load_config(config), predictor=model_function), tmp_path)
     assert model_function.records == 0
     assert not any(tmp_path.iterdir())
+    # Named as the label itself, the document is refused by the config layer before any engine runs.
+    with pytest.raises(ClarifyConfigError, match=r"features_to_explain\[0\]: 'y' is the label column"):
+        load_config(_config({"features_to_explain": ["y"]}))
 
 
 def test_baseline_with_a_different_column_count(tmp_path):
@@ -223,15 +228,17 @@ def test_mixed_data_uses_kprototypes_with_modes(tmp_path):
         return "\n".join(line.split(",")[0] for line in body.decode().splitlines())
 
     config = _config({"num_clusters": 2, "seed": 0})
-    run_explanations(config, data, build_model(config, predictor=function), tmp_path)
+    explain(config, data, build_model(load_config(config), predictor=function), tmp_path)
     rows = pd.read_csv(tmp_path / "explanations_shap" / "baseline.csv")
     assert sorted(map(tuple, rows.to_numpy().tolist())) == [(1, "u"), (91, "w")]
 
 
-def test_image_data_is_a_later_phase(tmp_path):
+def test_image_data_is_refused_by_the_local_engine(tmp_path):
     config = {**_config({}), "dataset_type": "application/x-image"}
-    with pytest.raises(ExplanationError, match="later phase"):
-        run_explanations(config, DATA, build_model(_config({}), predictor=CsvFunctionModel(sum)), tmp_path)
+    with pytest.raises(ExplanationError, match="not supported by the local engine yet"):
+        explain(
+            config, DATA, build_model(load_config(_config({})), predictor=CsvFunctionModel(sum)), tmp_path
+        )
 
 
 def test_progress_is_logged_with_rate_and_eta(tmp_path, caplog):
@@ -246,6 +253,6 @@ def test_each_record_is_sent_once_for_its_own_prediction(tmp_path):
     """f(x) for all records goes in one batched call; shap's per-record f(x) queries are answered from it."""
     model_function = CsvFunctionModel(_sigmoid_model)
     config = _config({"baseline": [[1, 0.0, 0, 0.5], [2, 1.0, 1, 0.1]], "num_samples": 10})
-    run_explanations(config, DATA, build_model(config, predictor=model_function), tmp_path)
+    explain(config, DATA, build_model(load_config(config), predictor=model_function), tmp_path)
     # own predictions (12) + background (2) + 12 records × 10 coalitions × 2 baseline rows
     assert model_function.records == 12 + 2 + 12 * 10 * 2

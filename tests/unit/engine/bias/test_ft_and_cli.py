@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.engine import __main__ as cli
 from airflow_provider_clarify.engine import run_analysis
 
@@ -48,7 +49,7 @@ def test_flip_test_one_neighbour_when_facet_a_is_small(tmp_path: Path):
         }
     )
     as_text(frame).to_csv(tmp_path / "d.csv", index=False)
-    result = run_analysis(ft_config(), tmp_path / "d.csv", tmp_path / "o")
+    result = run_analysis(load_config(ft_config()), tmp_path / "d.csv", tmp_path / "o")
     assert metric_values(result["post_training_bias_metrics"], "facet")["FT"] == pytest.approx((2 - 1) / 4)
 
 
@@ -66,7 +67,9 @@ def test_flip_test_five_neighbours_and_excluded_columns(tmp_path: Path):
         }
     )
     as_text(frame).to_csv(tmp_path / "d.csv", index=False)
-    result = run_analysis(ft_config(excluded_columns=["noise"]), tmp_path / "d.csv", tmp_path / "o")
+    result = run_analysis(
+        load_config(ft_config(excluded_columns=["noise"])), tmp_path / "d.csv", tmp_path / "o"
+    )
     assert metric_values(result["post_training_bias_metrics"], "facet")["FT"] == pytest.approx(-1 / 3)
 
 
@@ -190,7 +193,7 @@ def test_progress_is_logged_and_small_datasets_warn(tmp_path: Path, caplog):
     warnings: list[str] = []
     with caplog.at_level("INFO", logger="airflow_provider_clarify.engine"):
         run_analysis(
-            config,
+            load_config(config),
             tmp_path / "d.csv",
             tmp_path / "o",
             warnings=warnings,

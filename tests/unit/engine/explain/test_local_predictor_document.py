@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 
+from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.engine import run_analysis
 
-MODEL = "tests.unit.engine_explain.model_fixtures:csv_sum_model"  # score = (x1 + x2) / 10
+MODEL = "tests.unit.engine.model_fixtures:csv_sum_model"  # score = (x1 + x2) / 10
 
 
 def test_document_local_predictor_supplies_predicted_labels(tmp_path):
@@ -33,7 +34,7 @@ def test_document_local_predictor_supplies_predicted_labels(tmp_path):
         "predictor": {"local_predictor": MODEL},
     }
 
-    analysis = run_analysis(config, dataset=str(dataset), output=str(tmp_path / "out"))
+    analysis = run_analysis(load_config(config), dataset=str(dataset), output=str(tmp_path / "out"))
 
     # Expected from counts: predicted positive when the score (x1 + x2) / 10 exceeds the 0.5 threshold.
     def positive_rate(group: str) -> float:

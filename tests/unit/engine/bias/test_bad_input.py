@@ -1,5 +1,6 @@
-"""Every bad-input case of issue 4: a clear AnalysisError naming the field/column and the fix, and no
-analysis.json (nor any other new file) left behind."""
+"""Every bad-input case of the bias engine: a clear error naming the field/column and the fix, and no
+analysis.json (nor any other new file) left behind. What the document alone decides is refused by ``load_config``
+(ClarifyConfigError) before the engine runs; what depends on the data is an AnalysisError of the run."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from airflow_provider_clarify.config import ClarifyConfigError, load_config
 from airflow_provider_clarify.engine import AnalysisError, run_analysis
 
 FRAME = pd.DataFrame(
@@ -39,8 +41,22 @@ def fails(tmp_path: Path, document: dict, dataset: Path, *fragments: str) -> str
     output.mkdir(exist_ok=True)
     (output / "keep.txt").write_text("an existing file is not touched")
     with pytest.raises(AnalysisError) as caught:
-        run_analysis(document, dataset, output)
+        run_analysis(load_config(document), dataset, output)
     reason = caught.value.reason
+    for fragment in fragments:
+        assert fragment in reason, reason
+    assert sorted(p.name for p in output.iterdir()) == ["keep.txt"]
+    return reason
+
+
+def refused(tmp_path: Path, document: dict, *fragments: str) -> str:
+    """The config layer refuses the document, so the engine never runs and writes nothing."""
+    output = tmp_path / "out"
+    output.mkdir(exist_ok=True)
+    (output / "keep.txt").write_text("an existing file is not touched")
+    with pytest.raises(ClarifyConfigError) as caught:
+        run_analysis(load_config(document), tmp_path / "unused.csv", output)
+    reason = str(caught.value)
     for fragment in fragments:
         assert fragment in reason, reason
     assert sorted(p.name for p in output.iterdir()) == ["keep.txt"]
@@ -136,7 +152,7 @@ def test_join_key_absent_in_one_side(tmp_path):
         facet_headers=["gender"],
         joinsource_name_or_index="id",
     )
-    fails(tmp_path, document, tmp_path / "main.csv", "facet_headers", "'id'")
+    refused(tmp_path, document, "facet_headers", "'id'")
     # the main dataset lacks the key: caught when the headers are read
     FRAME.drop(columns=["gender"]).to_csv(tmp_path / "main2.csv", index=False)
     frame[["id", "gender"]].to_csv(tmp_path / "facets2.csv", index=False)
@@ -197,7 +213,7 @@ def test_predicted_labels_without_any_positive(tmp_path):
 
 
 def test_unknown_metric_name(tmp_path, csv_path):
-    fails(tmp_path, config(methods={"pre_training_bias": {"methods": ["CI", "XYZ"]}}), csv_path, "XYZ")
+    refused(tmp_path, config(methods={"pre_training_bias": {"methods": ["CI", "XYZ"]}}), "XYZ")
 
 
 def test_missing_dataset_path(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from matplotlib.patches import Rectangle
 
 from airflow_provider_clarify.engine.report import helpers
-from tests.unit.report import sample_analyses as samples
+from tests.unit.engine.report import sample_analyses as samples
 
 
 def _bars(axes) -> list[Rectangle]:

@@ -6,6 +6,7 @@ registry that drifts from what the managed container writes fails this test.
 
 from __future__ import annotations
 
+from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.engine import run_analysis
 
 SPEC_DESCRIPTIONS = {
@@ -54,7 +55,7 @@ def test_descriptions_and_order_match_the_spec(tmp_path):
         "group_variable": "city",
         "methods": {"pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": "all"}},
     }
-    analysis = run_analysis(config, dataset=str(dataset), output=str(tmp_path / "out"))
+    analysis = run_analysis(load_config(config), dataset=str(dataset), output=str(tmp_path / "out"))
     for section, expected in SPEC_DESCRIPTIONS.items():
         (group,) = analysis[section]["facets"]["group"]
         metrics = group["metrics"]

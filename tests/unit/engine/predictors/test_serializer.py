@@ -87,6 +87,6 @@ def test_named_placeholder_naming_no_feature_lists_the_features():
     assert "'Z'" in caught.value.reason and "['A', 'B']" in caught.value.reason
 
 
-def test_image_content_type_says_later_phase():
-    with pytest.raises(PredictorConfigError, match="later phase"):
+def test_image_content_type_is_refused_by_the_local_engine():
+    with pytest.raises(PredictorConfigError, match="not supported by the local engine yet"):
         RequestSerializer("application/x-image", HEADERS)
