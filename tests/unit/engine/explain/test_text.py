@@ -100,7 +100,9 @@ def test_text_granularity_on_numeric_columns_only_is_rejected(tmp_path):
 
 def test_unknown_language_is_rejected(tmp_path):
     config = _config({"granularity": "token", "language": "klingon"})
-    with pytest.raises(ClarifyConfigError, match=r"methods.shap.text_config.language: \"klingon\" is not valid"):
+    with pytest.raises(
+        ClarifyConfigError, match=r"methods.shap.text_config.language: \"klingon\" is not valid"
+    ):
         load_config(config)
     with pytest.raises(ExplanationError, match="language 'klingon' is not supported"):
         segment("a review", "token", "klingon")

@@ -76,9 +76,7 @@ def test_jsonlines_template_reaches_the_callable():
             "probability": "score",
         },
     }
-    model = build_model(
-        typed(config), predictor="tests.unit.engine.model_fixtures:jsonlines_echo_count"
-    )
+    model = build_model(typed(config), predictor="tests.unit.engine.model_fixtures:jsonlines_echo_count")
     assert model.predict_scores(FEATURES)[:, 0].tolist() == [2.0] * 5
     assert model.target_names == ["label0"]
 
