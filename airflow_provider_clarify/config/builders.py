@@ -719,17 +719,8 @@ def is_builder(value: Any) -> bool:
     return isinstance(value, BUILDER_TYPES)
 
 
-def from_builders(items: Any) -> AnalysisConfigBuilder:
-    """Combine ``[DataConfig, BiasConfig, ModelConfig, ..., SHAPConfig, PDPConfig]`` into one builder.
-
-    Without a :class:`BiasMethods` item, a ``BiasConfig`` asks for pre-training bias ``"all"``, plus post-training
-    bias ``"all"`` when a prediction source is given too (a ``ModelConfig``, a ``ModelPredictedLabelConfig``, or
-    ``predicted_label`` / ``predicted_label_dataset_uri`` in the ``DataConfig``). ``methods.report`` is written
-    as the SDK does unless a ``ReportConfig`` says otherwise.
-    """
-    if isinstance(items, AnalysisConfigBuilder):
-        return items
-    items = list(items) if isinstance(items, (list, tuple)) else [items]
+def _by_type(items: list[Any]) -> dict[type, list[Any]]:
+    """The builder objects by class; anything else, or a repeated non-explainer, is a problem."""
     by_type: dict[type, list[Any]] = {}
     problems = []
     for index, item in enumerate(items):
@@ -748,6 +739,20 @@ def from_builders(items: Any) -> AnalysisConfigBuilder:
             problems.append(ConfigProblem("$", f"{kind.__name__} is given {len(found)} times; give it once"))
     if problems:
         raise ClarifyConfigError(problems)
+    return by_type
+
+
+def from_builders(items: Any) -> AnalysisConfigBuilder:
+    """Combine ``[DataConfig, BiasConfig, ModelConfig, ..., SHAPConfig, PDPConfig]`` into one builder.
+
+    Without a :class:`BiasMethods` item, a ``BiasConfig`` asks for pre-training bias ``"all"``, plus post-training
+    bias ``"all"`` when a prediction source is given too (a ``ModelConfig``, a ``ModelPredictedLabelConfig``, or
+    ``predicted_label`` / ``predicted_label_dataset_uri`` in the ``DataConfig``). ``methods.report`` is written
+    as the SDK does unless a ``ReportConfig`` says otherwise.
+    """
+    if isinstance(items, AnalysisConfigBuilder):
+        return items
+    by_type = _by_type(list(items) if isinstance(items, (list, tuple)) else [items])
 
     def one(kind: type) -> Any:
         return by_type.get(kind, [None])[0]

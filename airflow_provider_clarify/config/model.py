@@ -43,7 +43,6 @@ DEFAULT_GRID_RESOLUTION: Final = 15
 DEFAULT_TOP_K_FEATURES: Final = 10
 DEFAULT_MAX_TOP_TOKENS: Final = 50
 DEFAULT_REPORT_TITLE: Final = "SageMaker Analysis Report"
-DEFAULT_ENDPOINT_NAME_PREFIX: Final = "sm-clarify"
 
 PARQUET_CONTENT_TYPE_RULE: Final = (
     "required when dataset_type is application/x-parquet (the model cannot receive Parquet); use text/csv, "

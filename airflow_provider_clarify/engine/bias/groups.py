@@ -32,6 +32,9 @@ from .encoding import (
 )
 from .profile import ColumnProfile
 
+Encoder = Callable[[pd.Series], np.ndarray]
+"""Raw column values → booleans (facet d membership, positive label)."""
+
 
 @dataclass
 class FacetGroup:
@@ -40,7 +43,7 @@ class FacetGroup:
 
     role: FacetRole
     text: str
-    encoder: Callable[[pd.Series], np.ndarray]
+    encoder: Encoder
     builder: TableBuilder | None = None
 
 
@@ -56,7 +59,6 @@ def label_encoders(
     values: list[Any] = list(label_values)
     profile = profiles[label]
     label_type = infer_series_type(profile, values, "label", strict=strict, warn=warn)
-    predicted_encoder = None
     if label_type == CONTINUOUS:
         threshold = numeric_threshold(
             values,
@@ -64,7 +66,7 @@ def label_encoders(
             required_message="Threshold values must be provided for continuous features",
         )
         breaks = interval_breaks(threshold, typed_max(profile))
-        label_encoder: Callable[[pd.Series], np.ndarray] = ContinuousEncoder(tuple(breaks))
+        label_encoder: Encoder = ContinuousEncoder(tuple(breaks))
         label_text = interval_text(breaks)
     else:
         matched = match_values(profile, values, "label_values_or_threshold", warn)
@@ -85,30 +87,41 @@ def label_encoders(
             f"seen: {list(profile.values or {})[:10]}); every label-based metric treats all rows as negative. "
             "Check the positive value(s) and their type"
         )
+    predicted_encoder = None
     if predicted is not None:
-        predicted_profile = profiles[predicted]
-        predicted_type = infer_series_type(
-            predicted_profile, values, "predicted label", strict=strict, warn=warn
+        predicted_encoder = _predicted_encoder(
+            profile, profiles[predicted], label, label_type, values, strict, warn
         )
-        if predicted_type != label_type:
-            raise AnalysisError(
-                f"predicted_label: Predicted Label Column series datatype is not the same as Label Column series "
-                f"(label {label!r} is {label_type}, predicted label is {predicted_type}); give predicted labels of "
-                "the same kind as the labels"
-            )
-        if label_type == CONTINUOUS:
-            maximum = max(profile.maximum, predicted_profile.maximum)
-            maximum = np.float64(maximum) if "float" in (profile.kind,) else np.int64(maximum)
-            breaks = interval_breaks(
-                numeric_threshold(values, "label_values_or_threshold", required_message=""), maximum
-            )
-            predicted_encoder = ContinuousEncoder(tuple(breaks), cast_to_int=profile.kind != "float")
-        else:
-            predicted_encoder = CategoricalEncoder(
-                match_values(predicted_profile, values, "label_values_or_threshold (predicted label)", warn)
-            )
-    group_codes: dict[Any, int] = {}
-    return Encoders(label, label_encoder, predicted, predicted_encoder, None, group_codes), label_text
+    return Encoders(label, label_encoder, predicted, predicted_encoder, None, {}), label_text
+
+
+def _predicted_encoder(
+    profile: ColumnProfile,
+    predicted_profile: ColumnProfile,
+    label: str,
+    label_type: str,
+    values: list[Any],
+    strict: bool,
+    warn: Warn,
+) -> Encoder:
+    """Predicted labels are read like the labels: of the same kind, with the same threshold or values."""
+    predicted_type = infer_series_type(predicted_profile, values, "predicted label", strict=strict, warn=warn)
+    if predicted_type != label_type:
+        raise AnalysisError(
+            f"predicted_label: Predicted Label Column series datatype is not the same as Label Column series "
+            f"(label {label!r} is {label_type}, predicted label is {predicted_type}); give predicted labels of "
+            "the same kind as the labels"
+        )
+    if label_type == CONTINUOUS:
+        maximum = max(profile.maximum, predicted_profile.maximum)
+        maximum = np.float64(maximum) if "float" in (profile.kind,) else np.int64(maximum)
+        breaks = interval_breaks(
+            numeric_threshold(values, "label_values_or_threshold", required_message=""), maximum
+        )
+        return ContinuousEncoder(tuple(breaks), cast_to_int=profile.kind != "float")
+    return CategoricalEncoder(
+        match_values(predicted_profile, values, "label_values_or_threshold (predicted label)", warn)
+    )
 
 
 def group_codes(profile: ColumnProfile) -> dict[Any, int]:

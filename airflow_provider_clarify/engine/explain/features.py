@@ -51,6 +51,22 @@ def label_columns(config: AnalysisConfig) -> list[str]:
     return [name for name in names if name is not None]
 
 
+def feature_position(entry: NameOrIndex, feature_names: list[str], field: str) -> int:
+    """Where a configured feature (a name, or an index into the model features) sits in model order; ``field``
+    names the config field in the error."""
+    if isinstance(entry, int) and not isinstance(entry, bool):
+        if not 0 <= entry < len(feature_names):
+            raise ExplanationError(
+                f"{field} index {entry} is out of range: the model has {len(feature_names)} features {feature_names}"
+            )
+        return entry
+    if str(entry) not in feature_names:
+        raise ExplanationError(
+            f"{field} names {entry!r}, which is not a model feature; valid: {feature_names}"
+        )
+    return feature_names.index(str(entry))
+
+
 def resolve_features_to_explain(
     requested: Sequence[NameOrIndex] | None, feature_names: list[str], label_names: list[str]
 ) -> list[int]:
@@ -58,26 +74,15 @@ def resolve_features_to_explain(
     Integer entries index the model features (the label is never one of them)."""
     if not requested:
         return list(range(len(feature_names)))
+    field = "methods.shap.features_to_explain"
     positions = []
     for entry in requested:
-        if isinstance(entry, int) and not isinstance(entry, bool):
-            if not 0 <= entry < len(feature_names):
-                raise ExplanationError(
-                    f"methods.shap.features_to_explain index {entry} is out of range: the model has "
-                    f"{len(feature_names)} features {feature_names}"
-                )
-            position = entry
-        elif str(entry) in label_names:
+        if not isinstance(entry, int) and str(entry) in label_names:
             raise ExplanationError(
-                f"methods.shap.features_to_explain names {entry!r}, the label/predicted-label column; "
-                f"explain model features only: {feature_names}"
+                f"{field} names {entry!r}, the label/predicted-label column; explain model features only: "
+                f"{feature_names}"
             )
-        elif str(entry) not in feature_names:
-            raise ExplanationError(
-                f"methods.shap.features_to_explain names {entry!r}, which is not a model feature; valid: {feature_names}"
-            )
-        else:
-            position = feature_names.index(str(entry))
+        position = feature_position(entry, feature_names, field)
         if position not in positions:
             positions.append(position)
     return sorted(positions)

@@ -194,11 +194,8 @@ def build_model(
     goes through InvokeEndpoint (``sagemaker_runtime_client``, else a default boto3 client)."""
     settings_view = config.predictor_settings
     settings = InvocationSettings.from_options(options)
-    if predictor is None:
-        predictor = settings_view.local_predictor
-    content_type = settings_view.content_type
-    if content_type is None:
-        raise PredictorConfigError(f"predictor.content_type is {PARQUET_CONTENT_TYPE_RULE}")
+    predictor = settings_view.local_predictor if predictor is None else predictor
+    content_type = _content_type(settings_view)
     accept_type = settings_view.accept_type or content_type
     label_headers = list(settings_view.label_headers) if settings_view.label_headers else None
     threshold = config.probability_threshold
@@ -242,6 +239,12 @@ def build_model(
     if feature_names is not None:
         model.check_features(feature_names)
     return model
+
+
+def _content_type(predictor_config: Predictor) -> str:
+    if predictor_config.content_type is None:
+        raise PredictorConfigError(f"predictor.content_type is {PARQUET_CONTENT_TYPE_RULE}")
+    return predictor_config.content_type
 
 
 def _endpoint_factory(predictor_config: Predictor, client: Any) -> Any:

@@ -321,6 +321,19 @@ def bias_metric_table(analysis: dict, stage: str, facet: str) -> Table:
     return Table(f"{STAGE_TITLES.get(stage, stage)}: facet {facet}", columns, rows, caption)
 
 
+def _metric_entries(names: list[str], groups: list) -> list[tuple]:
+    """(metric index, group index, value or None, error or None) for every metric a group reports."""
+    entries = []
+    for m_index, name in enumerate(names):
+        for g_index, group in enumerate(groups):
+            metric = next((m for m in group.get("metrics", []) if m.get("name") == name), None)
+            if metric is None:
+                continue
+            error = metric.get("error")
+            entries.append((m_index, g_index, None if error else metric_number(metric.get("value")), error))
+    return entries
+
+
 def bias_metric_chart(analysis: dict, stage: str, facet: str, first_group: int = 0) -> Chart:
     """Each metric's distance from parity, one bar per facet group (up to six groups per chart)."""
     section = analysis.get(stage) or {}
@@ -331,14 +344,7 @@ def bias_metric_chart(analysis: dict, stage: str, facet: str, first_group: int =
     if len(all_groups) > GROUPS_PER_CHART:
         title += f" (groups {first_group + 1}-{first_group + len(groups)} of {len(all_groups)})"
 
-    entries = []  # (metric index, group index, value, error)
-    for m_index, name in enumerate(names):
-        for g_index, group in enumerate(groups):
-            metric = next((m for m in group.get("metrics", []) if m.get("name") == name), None)
-            if metric is None:
-                continue
-            error = metric.get("error")
-            entries.append((m_index, g_index, None if error else metric_number(metric.get("value")), error))
+    entries = _metric_entries(names, groups)
     shifts = [v - PARITY.get(names[m], 0.0) for m, _, v, _ in entries if v is not None and math.isfinite(v)]
     limit = max([abs(x) for x in shifts] + [0.05]) * 1.35
     # Room on a side only when some bar goes there (infinite ones included), so one-sided metrics use the width.
@@ -352,34 +358,7 @@ def bias_metric_chart(analysis: dict, stage: str, facet: str, first_group: int =
         for m_index, g_index, value, error in entries:
             y = m_index - 0.4 + band * (g_index + 0.5)
             color = PALETTE[g_index % len(PALETTE)]
-            parity = PARITY.get(names[m_index], 0.0)
-            if value is None:
-                axes.text(
-                    0,
-                    y,
-                    " error" if error else " n/a",
-                    va="center",
-                    ha="left",
-                    fontsize=8,
-                    color=ERROR_COLOR if error else "#8C959F",
-                    style="italic",
-                )
-                continue
-            shown = value - parity
-            if math.isinf(shown):
-                shown = math.copysign(limit * 0.92, shown)
-                axes.barh(y, shown, height=band * 0.85, color=color, hatch="///", edgecolor="white")
-            else:
-                axes.barh(y, shown, height=band * 0.85, color=color)
-            axes.text(
-                shown + (limit * 0.015 if shown >= 0 else -limit * 0.015),
-                y,
-                format_number(value),
-                va="center",
-                ha="left" if shown >= 0 else "right",
-                fontsize=8,
-                color=TEXT_COLOR,
-            )
+            _metric_bar(axes, y, value, error, PARITY.get(names[m_index], 0.0), color, band, limit)
         axes.axvline(0, color="#57606A", linewidth=1.2, linestyle="--")
         axes.set_yticks(
             range(len(names)), [n if n not in PARITY else f"{n} (parity {PARITY[n]:g})" for n in names]
@@ -390,18 +369,54 @@ def bias_metric_chart(analysis: dict, stage: str, facet: str, first_group: int =
         axes.set_title(title, loc="left", fontsize=12, fontweight="bold", color=TEXT_COLOR)
         _style_axes(axes, grid_axis="x")
         if groups:
-            from matplotlib.lines import Line2D
-            from matplotlib.patches import Patch
-
-            handles = [
-                Patch(color=PALETTE[i % len(PALETTE)], label=_shorten(group_label(facet, g), 40))
-                for i, g in enumerate(groups)
-            ]
-            handles.append(Line2D([], [], color="#57606A", linewidth=1.2, linestyle="--", label="parity"))
-            axes.legend(handles=handles, frameon=False, fontsize=8, loc="lower right")
+            _group_legend(axes, facet, groups)
 
     height = min(2.0 + 0.42 * len(names) * max(1.0, 0.55 * len(groups)), 11.0)
     return Chart(title, draw, size=(9.0, height))
+
+
+def _metric_bar(axes, y, value, error, parity, color, band, limit) -> None:
+    """One metric of one group: a bar from parity to the value (hatched at the edge when infinite) and the value
+    as text, or "error" / "n/a" where there is no value."""
+    if value is None:
+        axes.text(
+            0,
+            y,
+            " error" if error else " n/a",
+            va="center",
+            ha="left",
+            fontsize=8,
+            color=ERROR_COLOR if error else "#8C959F",
+            style="italic",
+        )
+        return
+    shown = value - parity
+    if math.isinf(shown):
+        shown = math.copysign(limit * 0.92, shown)
+        axes.barh(y, shown, height=band * 0.85, color=color, hatch="///", edgecolor="white")
+    else:
+        axes.barh(y, shown, height=band * 0.85, color=color)
+    axes.text(
+        shown + (limit * 0.015 if shown >= 0 else -limit * 0.015),
+        y,
+        format_number(value),
+        va="center",
+        ha="left" if shown >= 0 else "right",
+        fontsize=8,
+        color=TEXT_COLOR,
+    )
+
+
+def _group_legend(axes, facet: str, groups: list) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(color=PALETTE[i % len(PALETTE)], label=_shorten(group_label(facet, g), 40))
+        for i, g in enumerate(groups)
+    ]
+    handles.append(Line2D([], [], color="#57606A", linewidth=1.2, linestyle="--", label="parity"))
+    axes.legend(handles=handles, frameon=False, fontsize=8, loc="lower right")
 
 
 # ---------------------------------------------------------------------------------------------------------- SHAP
@@ -521,34 +536,7 @@ def pdp_chart(analysis: dict, index: int) -> Chart:
         axes = figure.subplots()
         xs = list(range(len(values))) if categorical else [float(v) for v in values]
         if distribution and len(distribution) == len(values):
-            share_axes = axes.twinx()
-            if categorical:
-                width = 0.6
-            else:
-                gaps = [b - a for a, b in itertools.pairwise(xs) if b > a]
-                width = 0.8 * min(gaps) if gaps else 1.0
-            shares = [float(d) for d in distribution]
-            bars = share_axes.bar(
-                xs, shares, width=width, color=MUTED_COLOR, alpha=0.55, zorder=0, label="share of records"
-            )
-            for bar, share in zip(bars, shares, strict=False):
-                share_axes.annotate(
-                    f"{100 * share:.0f}%",
-                    (bar.get_x() + bar.get_width() / 2, share),
-                    xytext=(0, 2),
-                    textcoords="offset points",
-                    ha="center",
-                    va="bottom",
-                    fontsize=7,
-                    color="#57606A",
-                )
-            # The bars only give a sense of where the data is: they use the bottom third, without an axis.
-            share_axes.set_ylim(0, max([*shares, 1e-09]) * 3.0)
-            share_axes.set_yticks([])
-            for side in ("top", "left", "right"):
-                share_axes.spines[side].set_visible(False)
-            axes.set_zorder(share_axes.get_zorder() + 1)
-            axes.patch.set_visible(False)
+            _share_bars(axes, xs, distribution, categorical)
         for t_index, series in enumerate(predictions):
             axes.plot(
                 xs[: len(series)],
@@ -571,17 +559,51 @@ def pdp_chart(analysis: dict, index: int) -> Chart:
         axes.set_title(title, loc="left", fontsize=12, fontweight="bold", color=TEXT_COLOR)
         _style_axes(axes, grid_axis="y")
         if predictions:
-            handles, labels = axes.get_legend_handles_labels()
-            if distribution and len(distribution) == len(values):
-                from matplotlib.patches import Patch
-
-                handles.append(Patch(color=MUTED_COLOR, alpha=0.55))
-                labels.append("share of records (bars)")
-            axes.legend(
-                handles, labels, frameon=False, fontsize=8, loc="best", title="target", title_fontsize=8
-            )
+            _target_legend(axes, with_shares=bool(distribution) and len(distribution) == len(values))
 
     return Chart(title, draw, size=(9.0, 4.6))
+
+
+def _share_bars(axes, xs: list, distribution: list, categorical: bool) -> None:
+    """The share of records per grid value, as muted bars behind the lines (bottom third, no axis)."""
+    share_axes = axes.twinx()
+    if categorical:
+        width = 0.6
+    else:
+        gaps = [b - a for a, b in itertools.pairwise(xs) if b > a]
+        width = 0.8 * min(gaps) if gaps else 1.0
+    shares = [float(d) for d in distribution]
+    bars = share_axes.bar(
+        xs, shares, width=width, color=MUTED_COLOR, alpha=0.55, zorder=0, label="share of records"
+    )
+    for bar, share in zip(bars, shares, strict=False):
+        share_axes.annotate(
+            f"{100 * share:.0f}%",
+            (bar.get_x() + bar.get_width() / 2, share),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color="#57606A",
+        )
+    # The bars only give a sense of where the data is: they use the bottom third, without an axis.
+    share_axes.set_ylim(0, max([*shares, 1e-09]) * 3.0)
+    share_axes.set_yticks([])
+    for side in ("top", "left", "right"):
+        share_axes.spines[side].set_visible(False)
+    axes.set_zorder(share_axes.get_zorder() + 1)
+    axes.patch.set_visible(False)
+
+
+def _target_legend(axes, *, with_shares: bool) -> None:
+    handles, labels = axes.get_legend_handles_labels()
+    if with_shares:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(color=MUTED_COLOR, alpha=0.55))
+        labels.append("share of records (bars)")
+    axes.legend(handles, labels, frameon=False, fontsize=8, loc="best", title="target", title_fontsize=8)
 
 
 def pdp_error_table(analysis: dict) -> Table:
