@@ -56,7 +56,7 @@ class Builder:
             getattr(self, name) == getattr(other, name) for name in self.template_fields
         )
 
-    __hash__ = None  # mutable (Airflow renders attributes in place)
+    __hash__ = None  # type: ignore[assignment]  # mutable (Airflow renders attributes in place)
 
 
 class SegmentationConfig(Builder):
@@ -548,7 +548,9 @@ class AnalysisConfigBuilder(Builder):
 
     # ------------------------------------------------------------------------- the SDK's run_* combinations
     @classmethod
-    def pre_training_bias(cls, data_config: DataConfig, bias_config: BiasConfig, methods: Any = "all"):
+    def pre_training_bias(
+        cls, data_config: DataConfig, bias_config: BiasConfig, methods: Any = "all"
+    ) -> AnalysisConfigBuilder:
         """As ``run_pre_training_bias``: data + bias, ``methods.pre_training_bias``, report; no predictor."""
         return cls(data_config, bias_config, pre_training_methods=methods)
 
@@ -560,7 +562,7 @@ class AnalysisConfigBuilder(Builder):
         model_config: ModelConfig | None = None,
         model_predicted_label_config: Any = None,
         methods: Any = "all",
-    ):
+    ) -> AnalysisConfigBuilder:
         """As ``run_post_training_bias``."""
         return cls(
             data_config,
@@ -579,7 +581,7 @@ class AnalysisConfigBuilder(Builder):
         model_predicted_label_config: Any = None,
         pre_training_methods: Any = "all",
         post_training_methods: Any = "all",
-    ):
+    ) -> AnalysisConfigBuilder:
         """As ``run_bias``: both bias stages."""
         return cls(
             data_config,
@@ -597,7 +599,7 @@ class AnalysisConfigBuilder(Builder):
         model_config: ModelConfig | None,
         explainability_config: Any,
         model_scores: ModelPredictedLabelConfig | str | int | None = None,
-    ):
+    ) -> AnalysisConfigBuilder:
         """As ``run_explainability``: ``model_scores`` locates the scores in the model output."""
         return cls(data_config, None, model_config, model_scores, explainability_config=explainability_config)
 
@@ -611,7 +613,7 @@ class AnalysisConfigBuilder(Builder):
         bias_config: BiasConfig,
         pre_training_methods: Any = "all",
         post_training_methods: Any = "all",
-    ):
+    ) -> AnalysisConfigBuilder:
         """As ``run_bias_and_explainability``."""
         return cls(
             data_config,

@@ -535,7 +535,9 @@ class AnalysisConfig:
     @property
     def facets(self) -> tuple[Facet, ...]:
         facets = self._document.get("facet")
-        return tuple(Facet.from_dict(item) for item in facets if isinstance(item, dict)) if facets else ()
+        if not isinstance(facets, list):
+            return ()
+        return tuple(Facet.from_dict(item) for item in facets if isinstance(item, dict))
 
     @property
     def group_variable(self) -> NameOrIndex | None:

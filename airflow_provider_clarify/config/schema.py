@@ -27,9 +27,9 @@ from airflow_provider_clarify.config.metrics import PRE_TRAINING_METRICS as PRE_
 from airflow_provider_clarify.contract import JSONObject, JSONValue
 
 if TYPE_CHECKING:
+    from jsonschema import TypeChecker
     from jsonschema.exceptions import ValidationError
     from jsonschema.protocols import Validator
-    from jsonschema.validators import TypeChecker
 
 SCHEMA_VERSION = "1.0"
 
@@ -65,7 +65,7 @@ def _is_number(_checker: TypeChecker, instance: object) -> bool:
 
 
 def _enum_ignoring_case(
-    validator: Validator, enums: list[JSONValue], instance: object, schema: JSONObject
+    validator: Validator, enums: list[JSONValue], instance: JSONValue, schema: JSONObject
 ) -> Iterator[ValidationError]:
     from jsonschema.exceptions import ValidationError
 
@@ -93,9 +93,10 @@ def validator_class() -> type[Validator]:
     type_checker = Draft202012Validator.TYPE_CHECKER.redefine_many(
         {"integer": _is_integer, "number": _is_number}
     )
-    return validators.extend(
+    extended: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]  # untyped in the stubs
         Draft202012Validator, validators={"enum": _enum_ignoring_case}, type_checker=type_checker
     )
+    return extended
 
 
 @cache

@@ -39,7 +39,8 @@ def load_for_join(auxiliary: AuxiliarySource, key: str, chunk_rows: int) -> pd.D
         else pd.DataFrame(columns=[key, *auxiliary.contributed])
     )
     frame[JOIN_KEY_COLUMN] = key_text(frame[key])
-    return frame.drop(columns=[key])
+    lookup: pd.DataFrame = frame.drop(columns=[key])
+    return lookup
 
 
 def _concat(parts: list[pa.Table]) -> pa.Table:
@@ -77,8 +78,8 @@ class RowTaker:
         return _concat(parts) if len(parts) > 1 else parts[0]
 
     def remaining(self) -> int:
-        rest = (self.buffer.num_rows - self.offset) if self.buffer is not None else 0
-        return rest + sum(t.num_rows for t in self.stream)
+        rest: int = (self.buffer.num_rows - self.offset) if self.buffer is not None else 0
+        return rest + sum(int(t.num_rows) for t in self.stream)
 
 
 def align_by_position(

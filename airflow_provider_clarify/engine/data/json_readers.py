@@ -55,8 +55,10 @@ def _column_array(values: list[Any]) -> pa.Array:
 
 
 def _table(names: list[str], rows: list[list[Any]]) -> pa.Table:
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
-    return pa.table({name: _column_array(list(column)) for name, column in zip(names, columns, strict=True)})
+    columns: list[list[Any]] = (
+        [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
+    )
+    return pa.table({name: _column_array(column) for name, column in zip(names, columns, strict=True)})
 
 
 def _is_scalar(value: Any) -> bool:

@@ -60,12 +60,14 @@ def _rows_from_document(document: JSONValue, config: AnalysisConfig) -> list[Any
             rows.append(row)
         return rows
     if dataset_type == JSON and features_path and not isinstance(document, list):
-        return jmespath.search(features_path, document) or []
+        found: list[Any] = jmespath.search(features_path, document) or []
+        return found
     if isinstance(document, dict):
         raise ExplanationError(
             "methods.shap.baseline is an object, but the dataset is not JSON: give a list of rows (lists of values)"
         )
-    return [row if isinstance(row, list) else [row] for row in document]
+    rows_given = document if isinstance(document, list) else [document]
+    return [row if isinstance(row, list) else [row] for row in rows_given]
 
 
 def _rows_from_file(
@@ -77,7 +79,8 @@ def _rows_from_file(
         missing = [name for name in feature_names if name not in frame.columns]
         if missing:
             raise ExplanationError(f"methods.shap.baseline file {uri!r} lacks the feature columns {missing}")
-        return frame[feature_names].to_numpy(dtype=object).tolist()
+        parquet_rows: list[Any] = frame[feature_names].to_numpy(dtype=object).tolist()
+        return parquet_rows
     text = _read_text(uri, s3_client)
     if dataset_type == JSON_LINES:
         return _rows_from_document([json.loads(line) for line in text.splitlines() if line.strip()], config)
@@ -117,7 +120,8 @@ def _cast_like(frame: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
             result[name] = converted
         else:
             result[name] = result[name].astype(object).where(result[name].notna(), None)
-    return result
+    cast: pd.DataFrame = result
+    return cast
 
 
 def given_baseline(
@@ -162,7 +166,8 @@ def _encode(frame: pd.DataFrame, categorical: list[int]) -> np.ndarray:
     for position, column in enumerate(encoded.columns):
         if position not in categorical:
             encoded[column] = pd.to_numeric(encoded[column], errors="coerce").fillna(0.0)
-    return encoded.to_numpy(dtype=object)
+    matrix: np.ndarray = encoded.to_numpy(dtype=object)
+    return matrix
 
 
 def _fit(matrix: np.ndarray, categorical: list[int], k: int, seed: int) -> tuple[np.ndarray, float]:

@@ -33,8 +33,8 @@ def grid(series: pd.Series, kind: str, resolution: int) -> tuple[list[Any], list
         edges = np.linspace(low, high, resolution + 1)
         centres = (edges[:-1] + edges[1:]) / 2
         cells = np.clip(np.searchsorted(edges, numbers, side="right") - 1, 0, resolution - 1)
-        counts = np.bincount(cells, minlength=resolution)
-        return centres.tolist(), (counts / counts.sum()).tolist()
+        cell_counts = np.bincount(cells, minlength=resolution)
+        return centres.tolist(), (cell_counts / cell_counts.sum()).tolist()
     counts = values.value_counts(sort=False)
     order = list(pd.unique(values))
     total = float(counts.sum())

@@ -79,4 +79,5 @@ def check_supported(config: AnalysisConfig) -> None:
 
 def frame_of(data: ExplanationData) -> pd.DataFrame:
     """The feature matrix with a fresh 0..n-1 index (record positions)."""
-    return data.features.reset_index(drop=True)
+    frame: pd.DataFrame = data.features.reset_index(drop=True)
+    return frame

@@ -100,14 +100,15 @@ def _text_units(plan: ExplanationPlan, frame: pd.DataFrame) -> Units:
         return units
     for i in range(len(frame)):
         units[i] = {
-            j: segment(
-                "" if pd.isna(frame.iat[i, j]) else str(frame.iat[i, j]),
-                text_config.granularity,
-                text_config.language,
-            )
+            j: segment(_text(frame.iat[i, j]), text_config.granularity, text_config.language)
             for j in plan.text_columns
         }
     return units
+
+
+def _text(value: Any) -> str:
+    """A text cell (any value a frame holds) as text; a missing value is the empty text (no units)."""
+    return "" if pd.isna(value) else str(value)
 
 
 def _warn_if_large(

@@ -139,8 +139,9 @@ class ClarifyModel:
         invoker = self._invoker(list(features.columns))
         if isinstance(invoker.transport, EstimatorTransport):
             invoker.transport.dtypes = self._string_dtypes(features)
-        parts = invoker.invoke_batches(records_of(features), invoker.parser.parse_numeric_csv)
-        if any(part is None for part in parts) or len({part.shape[1] for part in parts}) > 1:
+        answers = invoker.invoke_batches(records_of(features), invoker.parser.parse_numeric_csv)
+        parts = [part for part in answers if part is not None]
+        if len(parts) < len(answers) or len({part.shape[1] for part in parts}) > 1:
             return None
         matrix = np.concatenate(parts) if parts else np.zeros((0, 1))
         if column is not None:

@@ -19,6 +19,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from airflow_provider_clarify import contract
 from airflow_provider_clarify.contract import ANALYSIS_FILE
 from airflow_provider_clarify.engine.report import helpers
+from airflow_provider_clarify.engine.report.helpers import Document
 
 PARAMETERS_TAG = "parameters"
 HELPERS_TAG = "clarify-helpers"
@@ -46,8 +47,8 @@ def markdown_text(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", escaped)
 
 
-def _code(source: str, *tags: str, hidden: bool = False):
-    cell = new_code_cell(source)
+def _code(source: str, *tags: str, hidden: bool = False) -> nbformat.NotebookNode:
+    cell: nbformat.NotebookNode = new_code_cell(source)
     if tags:
         cell.metadata["tags"] = list(tags)
     if hidden:
@@ -57,15 +58,19 @@ def _code(source: str, *tags: str, hidden: bool = False):
     return cell
 
 
-def _markdown(text: str, section: str | None = None):
-    cell = new_markdown_cell(text)
+def _markdown(text: str, section: str | None = None) -> nbformat.NotebookNode:
+    cell: nbformat.NotebookNode = new_markdown_cell(text)
     if section:
         cell.metadata["clarify_section"] = section
     return cell
 
 
 def build_notebook(
-    analysis: dict, *, title: str, distributions: dict | None = None, analysis_file: str = ANALYSIS_FILE
+    analysis: Document,
+    *,
+    title: str,
+    distributions: Document | None = None,
+    analysis_file: str = ANALYSIS_FILE,
 ) -> nbformat.NotebookNode:
     """The report notebook for ``analysis`` (unexecuted: cells have no outputs yet)."""
     cells = [
@@ -93,14 +98,14 @@ def build_notebook(
         cells.append(_markdown("This analysis holds no bias metrics and no explanations.", section="empty"))
     for section in sections:
         cells.extend(section)
-    notebook = new_notebook(cells=cells)
+    notebook: nbformat.NotebookNode = new_notebook(cells=cells)
     notebook.metadata["title"] = title
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
     return notebook
 
 
-def _bias_cells(analysis: dict, distributions: dict) -> list:
+def _bias_cells(analysis: Document, distributions: Document) -> list[nbformat.NotebookNode]:
     stages = helpers.bias_stages(analysis)
     label_counts = distributions.get("label") or {}
     facet_counts = distributions.get("facets") or {}
@@ -131,7 +136,7 @@ def _bias_cells(analysis: dict, distributions: dict) -> list:
     return cells
 
 
-def _shap_cells(analysis: dict) -> list:
+def _shap_cells(analysis: Document) -> list[nbformat.NotebookNode]:
     targets = helpers.shap_targets(analysis)
     if not targets:
         return []
@@ -151,7 +156,7 @@ def _shap_cells(analysis: dict) -> list:
     return cells
 
 
-def _pdp_cells(analysis: dict) -> list:
+def _pdp_cells(analysis: Document) -> list[nbformat.NotebookNode]:
     entries = helpers.pdp_entries(analysis)
     if not entries:
         return []

@@ -15,6 +15,7 @@ import nbformat
 from airflow_provider_clarify.config.model import DEFAULT_REPORT_TITLE
 from airflow_provider_clarify.contract import ANALYSIS_FILE, DEFAULT_REPORT_NAME, REPORT_EXTENSIONS
 from airflow_provider_clarify.engine.report.executor import ReportError, execute_notebook
+from airflow_provider_clarify.engine.report.helpers import Document
 from airflow_provider_clarify.engine.report.html_export import notebook_to_html
 from airflow_provider_clarify.engine.report.notebook import build_notebook
 from airflow_provider_clarify.engine.report.pdf_export import write_pdf
@@ -23,7 +24,7 @@ from airflow_provider_clarify.engine.report.pdf_export import write_pdf
 _NAME_PATTERN = re.compile(r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")
 
 
-def _check_inputs(output_dir: Path, analysis: dict, name: str, distributions: dict | None) -> None:
+def _check_inputs(output_dir: Path, analysis: Document, name: str, distributions: Document | None) -> None:
     if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name) or name in (".", ".."):
         raise ReportError(
             f"methods.report.name {name!r} is not a usable file name: give a plain file stem without '/', '\\', "
@@ -41,12 +42,12 @@ def _check_inputs(output_dir: Path, analysis: dict, name: str, distributions: di
 
 
 def write_report(
-    output_dir: str | os.PathLike,
-    analysis: dict,
+    output_dir: str | os.PathLike[str],
+    analysis: Document,
     *,
     name: str = DEFAULT_REPORT_NAME,
     title: str = DEFAULT_REPORT_TITLE,
-    distributions: dict | None = None,
+    distributions: Document | None = None,
 ) -> list[Path]:
     """Write ``<name>.ipynb``, ``<name>.html`` and ``<name>.pdf`` into ``output_dir`` and return their paths.
 
