@@ -1,4 +1,4 @@
-"""The JSON Schema ships as a valid draft 2020-12 document; the CLI validates files; the layer stays Airflow-free."""
+"""The JSON Schema ships as a valid draft 2020-12 document and the layer stays Airflow-free and light to import."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from importlib import resources
 from jsonschema import Draft202012Validator
 
 from airflow_provider_clarify.config import analysis_config_schema
-from airflow_provider_clarify.config.__main__ import main
-from tests.unit.config.documents import BIAS_CSV, SHAP_CSV, variant
+from tests.unit.config.documents import BIAS_CSV, variant
 
 
 def test_schema_is_package_data_and_a_valid_draft_2020_12_schema():
@@ -29,22 +28,6 @@ def test_schema_is_usable_by_a_stock_validator_for_structure():
     stock = Draft202012Validator(analysis_config_schema())
     assert stock.is_valid(BIAS_CSV)
     assert not stock.is_valid(variant(BIAS_CSV, lable="x"))
-
-
-def test_cli_validate_reports_each_file(tmp_path, capsys):
-    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
-    good.write_text(json.dumps(SHAP_CSV))
-    bad.write_text(json.dumps(variant(BIAS_CSV, probability_threshold=1, facet=[])))
-    assert main(["validate", str(good)]) == 0
-    assert "valid (shap; needs a model)" in capsys.readouterr().out
-    assert main(["validate", str(good), str(bad)]) == 1
-    out = capsys.readouterr().out
-    assert "probability_threshold: must be a float" in out and "facet: must not be an empty list" in out
-
-
-def test_cli_prints_the_schema(capsys):
-    assert main(["schema"]) == 0
-    assert json.loads(capsys.readouterr().out) == analysis_config_schema()
 
 
 def test_config_layer_imports_no_airflow_pandas_or_boto3():
