@@ -140,3 +140,57 @@ def test_error_pickles_with_its_problems():
     copy_of_error = pickle.loads(pickle.dumps(caught.value))
     assert copy_of_error.problems == caught.value.problems
     assert str(copy_of_error) == str(caught.value)
+
+
+def _counting_validation(monkeypatch) -> list[object]:
+    """Count the calls of the one document validator, through the module attribute loading uses."""
+    from airflow_provider_clarify.config import validation
+
+    calls: list[object] = []
+    original = validation.validate_document
+
+    def counted(document):
+        calls.append(document)
+        return original(document)
+
+    monkeypatch.setattr(validation, "validate_document", counted)
+    return calls
+
+
+def test_each_way_in_validates_the_document_exactly_once(monkeypatch, tmp_path):
+    from airflow_provider_clarify.config import BiasConfig, DataConfig
+
+    calls = _counting_validation(monkeypatch)
+    file = tmp_path / "c.json"
+    file.write_text(json.dumps(CSV_BIAS))
+    sources = [
+        (CSV_BIAS, False),
+        (json.dumps(CSV_BIAS), False),
+        (file, False),
+        (CSV_BIAS, True),
+        (repr(CSV_BIAS), True),  # a dict Jinja printed without | tojson
+        ([DataConfig(label="target", headers=["sex", "target"]), BiasConfig([1], "sex")], False),
+    ]
+    for source, rendered in sources:
+        before = len(calls)
+        config = load_config(source, rendered=rendered)
+        assert len(calls) == before + 1, source
+        # Handing the typed config on validates nothing again.
+        assert load_config(config) is config
+        assert len(calls) == before + 1
+
+
+def test_a_rejected_document_is_validated_once_too(monkeypatch):
+    calls = _counting_validation(monkeypatch)
+    with pytest.raises(ClarifyConfigError):
+        load_config({**CSV_BIAS, "probability_threshold": 1})
+    assert len(calls) == 1
+
+
+def test_builder_combination_problems_come_first_with_the_documents_own():
+    from airflow_provider_clarify.config import BiasConfig, DataConfig, SHAPConfig
+
+    with pytest.raises(ClarifyConfigError) as caught:
+        load_config([DataConfig(label="y"), BiasConfig([1], []), SHAPConfig(num_samples=0)])
+    assert caught.value.paths[0] == "facet"
+    assert "methods.shap.num_samples" in caught.value.paths

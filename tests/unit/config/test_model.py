@@ -13,7 +13,7 @@ from airflow_provider_clarify.config import (
     analysis_config_schema,
     load_config,
 )
-from tests.unit.config.documents import BIAS_CSV, SHAP_CSV, variant
+from tests.unit.config.documents import BIAS_CSV, DELETE, SHAP_CSV, variant
 
 EVERY_TOP_LEVEL = {
     "version": "1.0",
@@ -299,3 +299,57 @@ def test_columns_of_a_second_dataset_without_headers_are_not_guessed():
     # With facet_headers given, the facet must be in them (or in the main headers).
     with_headers = variant(document, facet_headers=["gender"])
     assert load_config(variant(with_headers, group_variable="sex")).to_dict()["facet_headers"] == ["gender"]
+
+
+def test_absent_fields_read_as_the_container_defaults_declared_once():
+    from airflow_provider_clarify.config import model
+
+    config = load_config(
+        {
+            "dataset_type": "application/jsonlines",
+            "features": "f",
+            "methods": {
+                "shap": {"text_config": {"granularity": "token", "language": "en"}},
+                "pdp": {"grid_resolution": 4},
+                "report": {"name": "r"},
+            },
+        }
+    )
+    shap = config.methods.shap
+    assert config.probability_threshold == model.DEFAULT_PROBABILITY_THRESHOLD == 0.5
+    assert (shap.agg_method, shap.use_logit, shap.save_local_shap_values) == ("mean_abs", False, False)
+    assert shap.num_samples is None and shap.seed is None and shap.baseline is None
+    assert shap.text_config.max_top_tokens == model.DEFAULT_MAX_TOP_TOKENS == 50
+    assert config.methods.pdp.top_k_features == model.DEFAULT_TOP_K_FEATURES == 10
+    assert config.methods.report.title == model.DEFAULT_REPORT_TITLE
+    assert config.label_values_or_threshold == ()
+    assert "probability_threshold" not in config.to_dict()  # defaults are never written into the document
+    assert not config.is_set("probability_threshold") and config.is_set("features")
+    assert not shap.is_set("agg_method") and shap.is_set("text_config")
+
+
+def test_predictor_types_default_from_the_dataset_and_parquet_has_none():
+    csv = load_config(SHAP_CSV)
+    assert (csv.predictor.content_type, csv.predictor.accept_type) == ("text/csv", "text/csv")
+    assert not csv.predictor.is_set("content_type")
+    json_in = load_config(variant(SHAP_CSV, **{"predictor.content_type": "application/jsonlines",
+                                               "predictor.content_template": '{"f":$features}'}))  # fmt: skip
+    assert json_in.predictor.accept_type == "application/jsonlines"
+    no_section = load_config(variant(BIAS_CSV, dataset_type="application/x-parquet"))
+    assert no_section.predictor is None
+    assert no_section.predictor_settings.content_type is None  # no model reads Parquet: it must be given
+    assert load_config(variant(BIAS_CSV, dataset_type="application/jsonlines", features="f"))
+    assert load_config(BIAS_CSV).predictor_settings.content_type == "text/csv"
+
+
+def test_column_name_resolves_indices_through_headers():
+    config = load_config(variant(BIAS_CSV, label=3))
+    assert config.column_name(config.label) == "target"
+    assert config.column_name("sex") == "sex"
+    assert config.column_name(9) is None and config.column_name(None) is None
+    assert load_config(variant(BIAS_CSV, label=3, headers=DELETE)).column_name(3) is None
+
+
+def test_metric_names_are_unique_in_list_order():
+    config = load_config(variant(BIAS_CSV, **{"methods.pre_training_bias.methods": ["KL", "CI", "KL"]}))
+    assert config.methods.pre_training_bias.metric_names == ("KL", "CI")
