@@ -104,8 +104,9 @@ def _list_keys(s3_client: S3Client, bucket: str, key: str, field: str, uri: str)
 
 def _select_keys(keys: list[str], key: str) -> list[str]:
     """The object itself when ``key`` names one, else the objects under the folder ``key/``, else every object
-    whose key starts with ``key`` (a plain key prefix such as ``s3://bucket/data/part-``: SageMaker S3Prefix)."""
-    if key in keys:
+    whose key starts with ``key`` (a plain key prefix such as ``s3://bucket/data/part-``: SageMaker S3Prefix).
+    A folder marker (an empty object whose key ends in ``/``) is never a data file."""
+    if key in keys and not key.endswith("/"):
         return [key]
     prefix = key if key.endswith("/") or not key else key + "/"
     selected = sorted(k for k in keys if k.startswith(prefix) and not k.endswith("/"))
