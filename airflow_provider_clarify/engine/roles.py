@@ -13,7 +13,8 @@ from ..config import AnalysisConfig
 from ..config.model import NameOrIndex, Value
 from ..contract import JSON_DATASET_TYPES, PARQUET
 from .data.columns import DEFAULT_PREDICTED_LABEL_NAME, column_name
-from .data.dataset import FACET_DATASET, PREDICTED_LABEL_DATASET, TabularDataset
+from .data.dataset import TabularDataset
+from .data.file_source import FACET_DATASET, PREDICTED_LABEL_DATASET
 from .errors import AnalysisError
 
 

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
 
 from ..errors import AnalysisError
-
-if TYPE_CHECKING:
-    from .dataset import AuxiliarySource
+from .file_source import AuxiliarySource
 
 log = logging.getLogger("airflow_provider_clarify.engine")
 

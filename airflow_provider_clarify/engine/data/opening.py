@@ -15,13 +15,8 @@ from ...contract import CSV, IMAGE, JSON_LINES, PARQUET, TABULAR_DATASET_TYPES
 from ..errors import AnalysisError
 from .columns import DEFAULT_LABEL_NAME, DEFAULT_PREDICTED_LABEL_NAME, column_name
 from .csv_reader import detect_header
-from .dataset import (
-    FACET_DATASET,
-    PREDICTED_LABEL_DATASET,
-    AuxiliarySource,
-    FileSource,
-    TabularDataset,
-)
+from .dataset import TabularDataset
+from .file_source import FACET_DATASET, PREDICTED_LABEL_DATASET, AuxiliarySource, FileSource
 from .json_readers import JsonLayout, iter_json, iter_jsonlines
 from .parquet_reader import parquet_columns
 from .sources import S3Client, list_files

@@ -7,7 +7,8 @@ import logging
 import pandas as pd
 import pytest
 
-from airflow_provider_clarify.engine.data.dataset import FileSource, TabularDataset
+from airflow_provider_clarify.engine.data.dataset import TabularDataset
+from airflow_provider_clarify.engine.data.file_source import FileSource
 from airflow_provider_clarify.engine.errors import AnalysisError
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from airflow_provider_clarify.engine.data.dataset import AuxiliarySource, FileSource
+from airflow_provider_clarify.engine.data.file_source import AuxiliarySource, FileSource
 from airflow_provider_clarify.engine.data.joins import RowTaker, align_by_position, join_on_key, key_text
 from airflow_provider_clarify.engine.errors import AnalysisError
 

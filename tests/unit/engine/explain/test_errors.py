@@ -11,4 +11,6 @@ from airflow_provider_clarify.engine.explain.errors import ExplanationError
 def test_caught_as_either_kind_with_its_reason():
     with pytest.raises(AnalysisError) as caught:
         raise ExplanationError("methods.shap.num_clusters must be at least 1")
-    assert isinstance(caught.value, ValueError) and caught.value.reason.startswith("methods.shap.num_clusters")
+    assert isinstance(caught.value, ValueError) and caught.value.reason.startswith(
+        "methods.shap.num_clusters"
+    )
