@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure, FigureBase
 from matplotlib.layout_engine import ConstrainedLayoutEngine
@@ -256,17 +257,7 @@ def _table_drawer(
         x = 0.0
         for i, lines in enumerate(header):
             numeric = any(row[columns[i]].kind == "value" for row in table.rows)
-            axes.text(
-                x + widths[i] - 0.8 if numeric else x + 0.8,
-                y + 0.3,
-                "\n".join(lines),
-                fontsize=TABLE_FONT,
-                fontweight="bold",
-                va="top",
-                ha="right" if numeric else "left",
-                color=TEXT_COLOR,
-                linespacing=1.3,
-            )
+            _cell_text(axes, x, y, widths[i], lines, right=numeric, color=TEXT_COLOR, bold=True)
             x += widths[i]
         y += header_height
         axes.plot([0, sum(widths)], [y, y], color="#C9D3DD", linewidth=1.2)
@@ -281,17 +272,7 @@ def _table_drawer(
                     if cell.kind == "error"
                     else ("#8C959F" if cell.kind == "missing" else TEXT_COLOR)
                 )
-                right = cell.kind == "value"
-                axes.text(
-                    x + widths[i] - 0.8 if right else x + 0.8,
-                    y + 0.3,
-                    "\n".join(lines),
-                    fontsize=TABLE_FONT,
-                    va="top",
-                    ha="right" if right else "left",
-                    color=color,
-                    linespacing=1.3,
-                )
+                _cell_text(axes, x, y, widths[i], lines, right=cell.kind == "value", color=color)
                 x += widths[i]
             y += height
             axes.plot([0, sum(widths)], [y, y], color="#E4E8EC", linewidth=0.6)
@@ -300,3 +281,28 @@ def _table_drawer(
             axes.text(0, y + 0.6, caption, fontsize=TABLE_FONT - 0.5, color=MUTED, va="top", linespacing=1.3)
 
     return draw
+
+
+def _cell_text(
+    axes: Axes,
+    x: float,
+    y: float,
+    width: float,
+    lines: list[str],
+    *,
+    right: bool,
+    color: str,
+    bold: bool = False,
+) -> None:
+    """One table cell's wrapped text: numbers right-aligned, everything else left-aligned."""
+    axes.text(
+        x + width - 0.8 if right else x + 0.8,
+        y + 0.3,
+        "\n".join(lines),
+        fontsize=TABLE_FONT,
+        fontweight="bold" if bold else "normal",
+        va="top",
+        ha="right" if right else "left",
+        color=color,
+        linespacing=1.3,
+    )
