@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 LINT_PATHS := $(wildcard airflow_provider_clarify dags tests benchmarks sample_data)
 
-.PHONY: install lint test test-unit test-integration demo bench clean
+.PHONY: install lint typecheck test test-unit test-integration demo bench clean
 
 # The virtualenv is rebuilt only when the packaging files change, so a second `make demo` is fast.
 $(STAMP): setup.cfg pyproject.toml
@@ -19,9 +19,13 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-lint: install
+lint: install typecheck
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+
+# Strict for the config layer, the engine and the job contract (see [tool.mypy] in pyproject.toml).
+typecheck: install
+	$(BIN)/mypy airflow_provider_clarify
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

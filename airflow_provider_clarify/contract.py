@@ -10,7 +10,13 @@ provider and nothing outside the standard library, so any layer may use it.
 from __future__ import annotations
 
 import math
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
+
+# ------------------------------------------------------------------------------------------------ JSON values
+JSONValue: TypeAlias = bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"] | None
+"""Any value a JSON document holds (the analysis config, analysis.json): what every layer reads and writes."""
+JSONObject: TypeAlias = dict[str, JSONValue]
+"""A JSON object, e.g. the analysis config document or a section of analysis.json."""
 
 # --------------------------------------------------------------------------------------------- output files
 ANALYSIS_FILE: Final = "analysis.json"

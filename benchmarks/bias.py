@@ -90,6 +90,7 @@ def generate(rows: int, seed: int = 42) -> Path:
 
 
 def worker_ours(csv_path: str, with_ft: str, output: str) -> None:
+    from airflow_provider_clarify.config import load_config
     from airflow_provider_clarify.engine import run_analysis
 
     ft_only = with_ft == "ft"
@@ -108,7 +109,7 @@ def worker_ours(csv_path: str, with_ft: str, output: str) -> None:
         "methods": methods,
     }
     started = time.perf_counter()
-    result = run_analysis(config, csv_path, output)
+    result = run_analysis(load_config(config), csv_path, output)
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "rss": peak_rss_mib(), "result": result}))
 

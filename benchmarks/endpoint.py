@@ -19,6 +19,7 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from airflow_provider_clarify.config import load_config  # noqa: E402
 from airflow_provider_clarify.engine import EngineOptions  # noqa: E402
 from airflow_provider_clarify.engine.predictors import build_model  # noqa: E402
 from tests.integration.model_servers import ModelServer  # noqa: E402
@@ -35,7 +36,8 @@ def score_lines(body: bytes, headers: dict[str, str]) -> bytes:
 
 
 def measure(url: str, frame: pd.DataFrame, options: EngineOptions) -> tuple[float, np.ndarray]:
-    model = build_model({"dataset_type": "text/csv", "predictor": {}}, predictor=url, options=options)
+    config = load_config({"dataset_type": "text/csv", "methods": {"shap": {}}, "predictor": {}})
+    model = build_model(config, predictor=url, options=options)
     started = time.perf_counter()
     scores = model.predict_scores(frame)
     return time.perf_counter() - started, scores

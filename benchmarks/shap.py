@@ -28,8 +28,11 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
-from airflow_provider_clarify.engine.explain import run_explanations  # noqa: E402
+from airflow_provider_clarify.config import load_config  # noqa: E402
+from airflow_provider_clarify.engine.explain import ExplanationData, run_explanations  # noqa: E402
 from airflow_provider_clarify.engine.predictors import build_model  # noqa: E402
+from airflow_provider_clarify.engine.roles import ColumnRoles  # noqa: E402
+from airflow_provider_clarify.engine.run import AnalysisRun  # noqa: E402
 
 DEFAULT_ADULT = Path(__file__).resolve().parents[1] / "sample_data" / "uci-adult" / "adult.csv.gz"
 NUM_SAMPLES = 100
@@ -84,10 +87,12 @@ def main() -> None:
         },
         "predictor": {"probability": 1},
     }
-    engine_model = build_model(config, predictor=model)
+    typed = load_config(config)
+    engine_model = build_model(typed, predictor=model)
     with tempfile.TemporaryDirectory() as output:
+        run = AnalysisRun(typed, ColumnRoles.of_features(list(rows.columns)), output_dir=Path(output))
         started = time.perf_counter()
-        result = run_explanations(config, rows, engine_model, output)
+        result = run_explanations(run, ExplanationData(rows), engine_model)
         engine_seconds = time.perf_counter() - started
         local = pd.read_csv(Path(output) / "explanations_shap" / "out.csv").to_numpy()
 

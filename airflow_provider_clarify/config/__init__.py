@@ -1,7 +1,8 @@
 """The analysis-config layer: typed model, JSON Schema + cross-field validation, SDK-style builders, rendering.
 
 Plain Python (no Airflow, pandas or boto3) so that both engines, the operators and notebooks share one reading
-of ``analysis_config.json`` (schema 1.0).
+of ``analysis_config.json`` (schema 1.0). The way in is :func:`load_config`; everything downstream takes the
+:class:`AnalysisConfig` it returns.
 """
 
 from airflow_provider_clarify.config.builders import (
@@ -18,8 +19,9 @@ from airflow_provider_clarify.config.builders import (
     SHAPConfig,
     TextConfig,
 )
+from airflow_provider_clarify.config.coercion import coerce_rendered
 from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
-from airflow_provider_clarify.config.loading import load_config, validate_config
+from airflow_provider_clarify.config.loading import ConfigSource, load_config
 from airflow_provider_clarify.config.model import (
     AnalysisConfig,
     BiasMethod,
@@ -33,7 +35,7 @@ from airflow_provider_clarify.config.model import (
     ShapMethod,
     TextSettings,
 )
-from airflow_provider_clarify.config.render import coerce_rendered, render_config
+from airflow_provider_clarify.config.render import render_config
 from airflow_provider_clarify.config.requirements import (
     ModelRequirements,
     check_joinsource,
@@ -62,6 +64,7 @@ __all__ = [
     "BiasMethods",
     "ClarifyConfigError",
     "ConfigProblem",
+    "ConfigSource",
     "DataConfig",
     "Facet",
     "ImageConfig",
@@ -92,5 +95,4 @@ __all__ = [
     "model_requirements",
     "model_source_problems",
     "render_config",
-    "validate_config",
 ]

@@ -7,11 +7,11 @@ they produce and the way the SDK combines them (``methods.report`` always, ``"al
 
 Two deliberate differences:
 
-- Validation is deferred to ``load_config`` / ``AnalysisConfigBuilder.build()``, which report *every* problem
+- Validation is deferred to ``load_config(builders)``, which reports *every* problem
   with its JSON path instead of the SDK's first ``ValueError`` (or bare ``AssertionError``). That also lets every
   argument be an Airflow template (``SHAPConfig(num_samples="{{ params.samples }}")``): each builder lists its
   arguments in ``template_fields``, Airflow renders them in place, and the rendered strings are turned back into
-  the schema's types by :mod:`~airflow_provider_clarify.config.render`.
+  the schema's types by :mod:`~airflow_provider_clarify.config.coercion`.
 - The S3 locations of ``DataConfig`` (``s3_data_input_path``, ``s3_output_path``,
   ``s3_analysis_config_output_path``) are processing-job inputs/outputs, not config fields, exactly as in the SDK;
   they are exposed as ``DataConfig.dataset_uri`` / ``.output_uri`` and as ``AnalysisConfig.job_io``.
@@ -24,9 +24,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
-from airflow_provider_clarify.config.model import AnalysisConfig, JobIO
+from airflow_provider_clarify.config.model import DEFAULT_GRID_RESOLUTION, DEFAULT_TOP_K_FEATURES, JobIO
+from airflow_provider_clarify.contract import CSV, DEFAULT_REPORT_NAME
 
-SDK_REPORT = {"name": "report", "title": "Analysis Report"}
+SDK_REPORT_TITLE = "Analysis Report"
+"""The title the SDK always writes into ``methods.report`` (the container's own default differs)."""
 
 
 def _set(value: Any, key: str, target: dict[str, Any]) -> None:
@@ -35,8 +37,9 @@ def _set(value: Any, key: str, target: dict[str, Any]) -> None:
         target[key] = copy.deepcopy(value)
 
 
-class _Builder:
-    """Common behaviour: arguments kept as attributes (so Airflow can render them), a readable repr."""
+class Builder:
+    """Common behaviour of the builders: arguments kept as attributes (so Airflow can render them), a readable
+    repr. Builders only describe a document; ``load_config`` validates it."""
 
     template_fields: tuple[str, ...] = ()
 
@@ -53,10 +56,10 @@ class _Builder:
             getattr(self, name) == getattr(other, name) for name in self.template_fields
         )
 
-    __hash__ = None  # mutable (Airflow renders attributes in place)
+    __hash__ = None  # type: ignore[assignment]  # mutable (Airflow renders attributes in place)
 
 
-class SegmentationConfig(_Builder):
+class SegmentationConfig(Builder):
     """A segment definition (SDK ``SegmentationConfig``), written into ``segment_config``; passed through."""
 
     template_fields = ("name_or_index", "segments", "config_name", "display_aliases")
@@ -78,7 +81,7 @@ class SegmentationConfig(_Builder):
         return result
 
 
-class DataConfig(_Builder):
+class DataConfig(Builder):
     """The dataset part of the document (SDK ``DataConfig``), plus the job's dataset and output locations."""
 
     template_fields = (
@@ -109,7 +112,7 @@ class DataConfig(_Builder):
         label: str | int | None = None,
         headers: list[str] | None = None,
         features: str | None = None,
-        dataset_type: str = "text/csv",
+        dataset_type: str = CSV,
         s3_compression_type: str = "None",
         joinsource: str | int | None = None,
         facet_dataset_uri: str | None = None,
@@ -182,7 +185,7 @@ class DataConfig(_Builder):
         return config
 
 
-class BiasConfig(_Builder):
+class BiasConfig(Builder):
     """Label positives, facet(s) and group variable (SDK ``BiasConfig``); ``facet_name`` may be a list."""
 
     template_fields = ("label_values_or_threshold", "facet_name", "facet_values_or_threshold", "group_name")
@@ -236,7 +239,7 @@ class BiasConfig(_Builder):
         return config
 
 
-class ModelConfig(_Builder):
+class ModelConfig(Builder):
     """The model to call (SDK ``ModelConfig``): an existing ``endpoint_name`` or a ``model_name`` to deploy."""
 
     template_fields = (
@@ -308,7 +311,7 @@ class ModelConfig(_Builder):
         return config
 
 
-class ModelPredictedLabelConfig(_Builder):
+class ModelPredictedLabelConfig(Builder):
     """How to read a label / scores from the model output (SDK ``ModelPredictedLabelConfig``).
 
     ``label``, ``probability`` and ``label_headers`` go into ``predictor``; ``probability_threshold`` goes to the
@@ -338,7 +341,7 @@ class ModelPredictedLabelConfig(_Builder):
         return self.probability_threshold, config
 
 
-class TextConfig(_Builder):
+class TextConfig(Builder):
     """NLP settings of SHAP (SDK ``TextConfig``); ``max_top_tokens`` is the container's field, written if given."""
 
     template_fields = ("granularity", "language", "max_top_tokens")
@@ -354,7 +357,7 @@ class TextConfig(_Builder):
         return config
 
 
-class ImageConfig(_Builder):
+class ImageConfig(Builder):
     """Computer-vision settings of SHAP (SDK ``ImageConfig``)."""
 
     template_fields = (
@@ -392,7 +395,7 @@ class ImageConfig(_Builder):
         return config
 
 
-class SHAPConfig(_Builder):
+class SHAPConfig(Builder):
     """Kernel SHAP settings (SDK ``SHAPConfig``): always writes ``use_logit`` and ``save_local_shap_values``."""
 
     template_fields = (
@@ -450,14 +453,17 @@ class SHAPConfig(_Builder):
         return {"shap": shap}
 
 
-class PDPConfig(_Builder):
+class PDPConfig(Builder):
     """Partial dependence plots (SDK ``PDPConfig``): always writes ``grid_resolution`` and ``top_k_features``."""
 
     template_fields = ("features", "grid_resolution", "top_k_features")
 
     def __init__(
-        self, features: list[Any] | None = None, grid_resolution: int = 15, top_k_features: int = 10
-    ):
+        self,
+        features: list[Any] | None = None,
+        grid_resolution: int = DEFAULT_GRID_RESOLUTION,
+        top_k_features: int = DEFAULT_TOP_K_FEATURES,
+    ) -> None:
         self.features = features
         self.grid_resolution = grid_resolution
         self.top_k_features = top_k_features
@@ -468,12 +474,12 @@ class PDPConfig(_Builder):
         return {"pdp": pdp}
 
 
-class ReportConfig(_Builder):
+class ReportConfig(Builder):
     """``methods.report``. The SDK always writes ``{"name": "report", "title": "Analysis Report"}``."""
 
     template_fields = ("name", "title")
 
-    def __init__(self, name: str = "report", title: str | None = "Analysis Report") -> None:
+    def __init__(self, name: str = DEFAULT_REPORT_NAME, title: str | None = SDK_REPORT_TITLE) -> None:
         self.name = name
         self.title = title
 
@@ -483,7 +489,7 @@ class ReportConfig(_Builder):
         return report
 
 
-class BiasMethods(_Builder):
+class BiasMethods(Builder):
     """Which bias metrics to compute, for ``load_config([...])`` lists (the SDK passes these to ``run_*``)."""
 
     template_fields = ("pre_training_methods", "post_training_methods")
@@ -501,12 +507,12 @@ def _fragment(value: Any, getter: str) -> Any:
 ExplainabilityConfig = SHAPConfig | PDPConfig
 
 
-class AnalysisConfigBuilder(_Builder):
+class AnalysisConfigBuilder(Builder):
     """Combine builder objects into one document the way the SDK's ``SageMakerClarifyProcessor.run_*`` do.
 
     The class methods mirror the SDK's run methods (``pre_training_bias`` ↔ ``run_pre_training_bias`` and so on)
-    with the same defaults; the constructor takes everything explicitly. ``build()`` validates and returns the
-    ``AnalysisConfig``; ``to_dict()`` returns the document without validating it.
+    with the same defaults; the constructor takes everything explicitly. ``load_config(builder)`` validates and
+    returns the ``AnalysisConfig``; ``to_dict()`` returns the document without validating it.
     """
 
     template_fields = (
@@ -542,7 +548,9 @@ class AnalysisConfigBuilder(_Builder):
 
     # ------------------------------------------------------------------------- the SDK's run_* combinations
     @classmethod
-    def pre_training_bias(cls, data_config: DataConfig, bias_config: BiasConfig, methods: Any = "all"):
+    def pre_training_bias(
+        cls, data_config: DataConfig, bias_config: BiasConfig, methods: Any = "all"
+    ) -> AnalysisConfigBuilder:
         """As ``run_pre_training_bias``: data + bias, ``methods.pre_training_bias``, report; no predictor."""
         return cls(data_config, bias_config, pre_training_methods=methods)
 
@@ -554,7 +562,7 @@ class AnalysisConfigBuilder(_Builder):
         model_config: ModelConfig | None = None,
         model_predicted_label_config: Any = None,
         methods: Any = "all",
-    ):
+    ) -> AnalysisConfigBuilder:
         """As ``run_post_training_bias``."""
         return cls(
             data_config,
@@ -573,7 +581,7 @@ class AnalysisConfigBuilder(_Builder):
         model_predicted_label_config: Any = None,
         pre_training_methods: Any = "all",
         post_training_methods: Any = "all",
-    ):
+    ) -> AnalysisConfigBuilder:
         """As ``run_bias``: both bias stages."""
         return cls(
             data_config,
@@ -591,7 +599,7 @@ class AnalysisConfigBuilder(_Builder):
         model_config: ModelConfig | None,
         explainability_config: Any,
         model_scores: ModelPredictedLabelConfig | str | int | None = None,
-    ):
+    ) -> AnalysisConfigBuilder:
         """As ``run_explainability``: ``model_scores`` locates the scores in the model output."""
         return cls(data_config, None, model_config, model_scores, explainability_config=explainability_config)
 
@@ -605,7 +613,7 @@ class AnalysisConfigBuilder(_Builder):
         bias_config: BiasConfig,
         pre_training_methods: Any = "all",
         post_training_methods: Any = "all",
-    ):
+    ) -> AnalysisConfigBuilder:
         """As ``run_bias_and_explainability``."""
         return cls(
             data_config,
@@ -667,7 +675,7 @@ class AnalysisConfigBuilder(_Builder):
         methods: dict[str, Any] = {}
         if self.report:
             methods["report"] = (
-                self.report.to_dict() if isinstance(self.report, ReportConfig) else dict(SDK_REPORT)
+                self.report.to_dict() if isinstance(self.report, ReportConfig) else ReportConfig().to_dict()
             )
         if self.pre_training_methods:
             methods["pre_training_bias"] = {"methods": copy.deepcopy(self.pre_training_methods)}
@@ -694,21 +702,6 @@ class AnalysisConfigBuilder(_Builder):
     def job_io(self) -> JobIO | None:
         return self.data_config.job_io() if isinstance(self.data_config, DataConfig) else None
 
-    def build(self) -> AnalysisConfig:
-        """Validate the combined document (rendered template strings are typed first) and return it."""
-        from airflow_provider_clarify.config.loading import config_from_document
-        from airflow_provider_clarify.config.render import coerce_rendered
-
-        problems = self.problems()
-        document = coerce_rendered(self.to_dict())
-        try:
-            config = config_from_document(document, job_io=self.job_io())
-        except ClarifyConfigError as error:
-            raise ClarifyConfigError([*problems, *error.problems]) from None
-        if problems:
-            raise ClarifyConfigError(problems)
-        return config
-
 
 BUILDER_TYPES = (
     DataConfig,
@@ -728,17 +721,8 @@ def is_builder(value: Any) -> bool:
     return isinstance(value, BUILDER_TYPES)
 
 
-def from_builders(items: Any) -> AnalysisConfigBuilder:
-    """Combine ``[DataConfig, BiasConfig, ModelConfig, ..., SHAPConfig, PDPConfig]`` into one builder.
-
-    Without a :class:`BiasMethods` item, a ``BiasConfig`` asks for pre-training bias ``"all"``, plus post-training
-    bias ``"all"`` when a prediction source is given too (a ``ModelConfig``, a ``ModelPredictedLabelConfig``, or
-    ``predicted_label`` / ``predicted_label_dataset_uri`` in the ``DataConfig``). ``methods.report`` is written
-    as the SDK does unless a ``ReportConfig`` says otherwise.
-    """
-    if isinstance(items, AnalysisConfigBuilder):
-        return items
-    items = list(items) if isinstance(items, (list, tuple)) else [items]
+def _by_type(items: list[Any]) -> dict[type, list[Any]]:
+    """The builder objects by class; anything else, or a repeated non-explainer, is a problem."""
     by_type: dict[type, list[Any]] = {}
     problems = []
     for index, item in enumerate(items):
@@ -757,6 +741,20 @@ def from_builders(items: Any) -> AnalysisConfigBuilder:
             problems.append(ConfigProblem("$", f"{kind.__name__} is given {len(found)} times; give it once"))
     if problems:
         raise ClarifyConfigError(problems)
+    return by_type
+
+
+def from_builders(items: Any) -> AnalysisConfigBuilder:
+    """Combine ``[DataConfig, BiasConfig, ModelConfig, ..., SHAPConfig, PDPConfig]`` into one builder.
+
+    Without a :class:`BiasMethods` item, a ``BiasConfig`` asks for pre-training bias ``"all"``, plus post-training
+    bias ``"all"`` when a prediction source is given too (a ``ModelConfig``, a ``ModelPredictedLabelConfig``, or
+    ``predicted_label`` / ``predicted_label_dataset_uri`` in the ``DataConfig``). ``methods.report`` is written
+    as the SDK does unless a ``ReportConfig`` says otherwise.
+    """
+    if isinstance(items, AnalysisConfigBuilder):
+        return items
+    by_type = _by_type(list(items) if isinstance(items, (list, tuple)) else [items])
 
     def one(kind: type) -> Any:
         return by_type.get(kind, [None])[0]
@@ -789,8 +787,3 @@ def from_builders(items: Any) -> AnalysisConfigBuilder:
         post,
         report if report is not None else True,
     )
-
-
-def build(source: Any) -> AnalysisConfig:
-    """``load_config`` for builder input: one builder, a list of them, or an ``AnalysisConfigBuilder``."""
-    return from_builders(source).build()

@@ -1,11 +1,16 @@
-"""The typed analysis config: the user's document, kept exactly, plus read-only typed views of every field.
+"""The typed analysis config: the user's document, kept exactly, plus read-only typed views with their defaults.
 
 The document a user writes is what both engines run, so :class:`AnalysisConfig` stores it verbatim and
-``to_dict()`` gives it back unchanged (no defaults injected, case preserved): the engine applies defaults at run
-time, as the container does. The typed views (``config.methods.shap.num_samples``, ``config.facets[0].name_or_index``)
-are derived from it for code that wants attributes instead of dict look-ups. In the views, absent fields are
-``None`` (never a default) and enum strings are in their canonical spelling (``dataset_type`` ``"text/csv"`` even
-when the document says ``"TEXT/CSV"``).
+``to_dict()`` gives it back unchanged (no defaults injected, case preserved). The typed views
+(``config.methods.shap.agg_method``, ``config.facets[0].name_or_index``) are derived from it for code that wants
+attributes instead of dict look-ups, and they carry the defaults the container applies when a field is absent
+(SPEC §2), declared once in this module. Fields without a default (a seed, an explicit baseline, ``num_samples``
+where ``None`` means "automatic") stay ``None`` when absent; ``is_set(name)`` tells whether the document gave a
+field. Enum strings are in their canonical spelling (``dataset_type`` ``"text/csv"`` even when the document says
+``"TEXT/CSV"``).
+
+An ``AnalysisConfig`` is only made by :func:`~airflow_provider_clarify.config.loading.load_config`, after the
+document passed validation, so every view can rely on the document's structure.
 """
 
 from __future__ import annotations
@@ -13,38 +18,105 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Final
 
-from airflow_provider_clarify.config.schema import (
-    POST_TRAINING_METRICS,
-    PRE_TRAINING_METRICS,
+from airflow_provider_clarify.config.errors import ClarifyConfigError
+from airflow_provider_clarify.config.metrics import POST_TRAINING_METRICS, PRE_TRAINING_METRICS
+from airflow_provider_clarify.config.schema import canonical_enum, enum_values
+from airflow_provider_clarify.contract import (
+    DEFAULT_REPORT_NAME,
+    PARQUET,
     TABULAR_DATASET_TYPES,
-    canonical_enum,
-    enum_values,
+    JSONObject,
+    JSONValue,
 )
 
 NameOrIndex = str | int
 Value = int | float | str
 
 # Defaults the container applies when a field is absent (SPEC §2); the config never writes them into the document.
-DEFAULT_PROBABILITY_THRESHOLD = 0.5
-DEFAULT_AGG_METHOD = "mean_abs"
-DEFAULT_GRID_RESOLUTION = 15
-DEFAULT_TOP_K_FEATURES = 10
-DEFAULT_MAX_TOP_TOKENS = 50
-DEFAULT_REPORT_NAME = "report"
-DEFAULT_REPORT_TITLE = "SageMaker Analysis Report"
-DEFAULT_ENDPOINT_NAME_PREFIX = "sm-clarify"
+DEFAULT_PROBABILITY_THRESHOLD: Final = 0.5
+DEFAULT_AGG_METHOD: Final = "mean_abs"
+DEFAULT_USE_LOGIT: Final = False
+DEFAULT_SAVE_LOCAL_SHAP_VALUES: Final = False
+DEFAULT_GRID_RESOLUTION: Final = 15
+DEFAULT_TOP_K_FEATURES: Final = 10
+DEFAULT_MAX_TOP_TOKENS: Final = 50
+DEFAULT_REPORT_TITLE: Final = "SageMaker Analysis Report"
+
+PARQUET_CONTENT_TYPE_RULE: Final = (
+    "required when dataset_type is application/x-parquet (the model cannot receive Parquet); use text/csv, "
+    "application/jsonlines or application/json"
+)
+"""Why ``predictor.content_type`` must be given for Parquet data: the one wording of the rule, for validation (a
+predictor section without it) and the engine (a model passed beside a document without a predictor section)."""
 
 
-def _canon(value: Any, *schema_path: str) -> Any:
-    return canonical_enum(value, enum_values(*schema_path)) if isinstance(value, str) else value
+def default_content_type(dataset_type: str) -> str | None:
+    """The content type a model receives when ``predictor.content_type`` is absent: the dataset's own type, except
+    Parquet, which no model reads (``None``: the field is then required, :data:`PARQUET_CONTENT_TYPE_RULE`)."""
+    return None if dataset_type == PARQUET else dataset_type
 
 
-def _tuple(value: Any) -> tuple[Any, ...] | None:
-    return tuple(value) if isinstance(value, list) else None
+# ------------------------------------------------------------------------------------- reading JSON values
+def _canon(value: JSONValue, *schema_path: str) -> str | None:
+    return canonical_enum(value, enum_values(*schema_path)) if isinstance(value, str) else None
 
 
+def _text(value: JSONValue) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _integer(value: JSONValue) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _number(value: JSONValue) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _flag(value: JSONValue, default: bool) -> bool:
+    return value if isinstance(value, bool) else default
+
+
+def _name_or_index(value: JSONValue) -> NameOrIndex | None:
+    return value if isinstance(value, str) else _integer(value)
+
+
+def _object(value: JSONValue) -> JSONObject:
+    return value if isinstance(value, dict) else {}
+
+
+def _values(value: JSONValue) -> tuple[Value, ...] | None:
+    if not isinstance(value, list):
+        return None
+    return tuple(item for item in value if isinstance(item, (int, float, str)) and not isinstance(item, bool))
+
+
+def _names_or_indices(value: JSONValue) -> tuple[NameOrIndex, ...] | None:
+    if not isinstance(value, list):
+        return None
+    return tuple(item for item in (_name_or_index(entry) for entry in value) if item is not None)
+
+
+def _texts(value: JSONValue) -> tuple[str, ...] | None:
+    return tuple(str(item) for item in value) if isinstance(value, list) else None
+
+
+def _copy_object(value: JSONValue) -> JSONObject | None:
+    return copy.deepcopy(value) if isinstance(value, dict) else None
+
+
+class _Given:
+    """``is_set``: whether the document gave a field (the views apply defaults, so ``None`` cannot say it)."""
+
+    given: frozenset[str]
+
+    def is_set(self, name: str) -> bool:
+        return name in self.given
+
+
+# -------------------------------------------------------------------------------------------- the views
 @dataclass(frozen=True)
 class Facet:
     """One sensitive attribute: a column (name or index) and, optionally, the values/threshold forming facet d."""
@@ -53,8 +125,9 @@ class Facet:
     value_or_threshold: tuple[Value, ...] | None = None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Facet:
-        return cls(data["name_or_index"], _tuple(data.get("value_or_threshold")))
+    def from_dict(cls, data: JSONObject) -> Facet:
+        name = _name_or_index(data.get("name_or_index"))
+        return cls(name if name is not None else "", _values(data.get("value_or_threshold")))
 
 
 @dataclass(frozen=True)
@@ -66,11 +139,12 @@ class BiasMethod:
 
     @property
     def metric_names(self) -> tuple[str, ...]:
-        """The metrics to compute, canonical upper-case keys; ``"all"`` resolves to every registered metric."""
+        """The metrics to compute, each once, as canonical upper-case keys: ``"all"`` is every registered metric
+        (registry order), a list keeps its own order. The one metric-selection rule of the provider."""
         if isinstance(self.methods, str):
             return self.registry
         by_folded = {name.casefold(): name for name in self.registry}
-        return tuple(by_folded.get(name.casefold(), name) for name in self.methods)
+        return tuple(dict.fromkeys(by_folded.get(name.casefold(), name) for name in self.methods))
 
 
 @dataclass(frozen=True)
@@ -79,21 +153,22 @@ class TextSettings:
 
     granularity: str
     language: str
-    max_top_tokens: int | None = None
+    max_top_tokens: int = DEFAULT_MAX_TOP_TOKENS
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TextSettings:
+    def from_dict(cls, data: JSONObject) -> TextSettings:
         props = ("$defs", "shap", "properties", "text_config", "properties")
+        max_top_tokens = _integer(data.get("max_top_tokens"))
         return cls(
-            _canon(data["granularity"], *props, "granularity"),
-            _canon(data["language"], *props, "language"),
-            data.get("max_top_tokens"),
+            _canon(data.get("granularity"), *props, "granularity") or "",
+            _canon(data.get("language"), *props, "language") or "",
+            DEFAULT_MAX_TOP_TOKENS if max_top_tokens is None else max_top_tokens,
         )
 
 
 @dataclass(frozen=True)
 class ImageSettings:
-    """``methods.shap.image_config`` (computer vision; a later phase of the local engine)."""
+    """``methods.shap.image_config`` (computer vision, run by the managed job)."""
 
     model_type: str | None = None
     num_segments: int | None = None
@@ -102,51 +177,64 @@ class ImageSettings:
     max_objects: int | None = None
     iou_threshold: float | None = None
     context: float | None = None
-    debug: dict[str, Any] | None = None
+    debug: JSONObject | None = None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ImageSettings:
+    def from_dict(cls, data: JSONObject) -> ImageSettings:
         props = ("$defs", "shap", "properties", "image_config", "properties")
         return cls(
             model_type=_canon(data.get("model_type"), *props, "model_type"),
-            num_segments=data.get("num_segments"),
-            segment_compactness=data.get("segment_compactness"),
-            feature_extraction_method=data.get("feature_extraction_method"),
-            max_objects=data.get("max_objects"),
-            iou_threshold=data.get("iou_threshold"),
-            context=data.get("context"),
-            debug=copy.deepcopy(data.get("debug")),
+            num_segments=_integer(data.get("num_segments")),
+            segment_compactness=_number(data.get("segment_compactness")),
+            feature_extraction_method=_text(data.get("feature_extraction_method")),
+            max_objects=_integer(data.get("max_objects")),
+            iou_threshold=_number(data.get("iou_threshold")),
+            context=_number(data.get("context")),
+            debug=_copy_object(data.get("debug")),
         )
 
 
-@dataclass(frozen=True)
-class ShapMethod:
-    """``methods.shap``: Kernel SHAP settings; ``None`` means "absent, the engine picks its default"."""
+Baseline = str | list[JSONValue] | JSONObject
 
-    baseline: str | list[Any] | dict[str, Any] | None = None
+
+@dataclass(frozen=True)
+class ShapMethod(_Given):
+    """``methods.shap``: Kernel SHAP settings with the container's defaults.
+
+    ``num_samples``, ``num_clusters``, ``seed``, ``baseline`` and ``features_to_explain`` have no default value:
+    ``None`` means the engine decides (automatic sample count, elbow-chosen clusters, seed 0, a computed
+    baseline, every feature).
+    """
+
+    baseline: Baseline | None = None
     num_clusters: int | None = None
     num_samples: int | None = None
     seed: int | None = None
-    use_logit: bool | None = None
-    save_local_shap_values: bool | None = None
-    agg_method: str | None = None
+    use_logit: bool = DEFAULT_USE_LOGIT
+    save_local_shap_values: bool = DEFAULT_SAVE_LOCAL_SHAP_VALUES
+    agg_method: str = DEFAULT_AGG_METHOD
     features_to_explain: tuple[NameOrIndex, ...] | None = None
     text_config: TextSettings | None = None
     image_config: ImageSettings | None = None
+    given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ShapMethod:
+    def from_dict(cls, data: JSONObject) -> ShapMethod:
+        baseline = data.get("baseline")
+        text_config, image_config = data.get("text_config"), data.get("image_config")
         return cls(
-            baseline=copy.deepcopy(data.get("baseline")),
-            num_clusters=data.get("num_clusters"),
-            num_samples=data.get("num_samples"),
-            seed=data.get("seed"),
-            use_logit=data.get("use_logit"),
-            save_local_shap_values=data.get("save_local_shap_values"),
-            agg_method=_canon(data.get("agg_method"), "$defs", "shap", "properties", "agg_method"),
-            features_to_explain=_tuple(data.get("features_to_explain")),
-            text_config=TextSettings.from_dict(data["text_config"]) if "text_config" in data else None,
-            image_config=ImageSettings.from_dict(data["image_config"]) if "image_config" in data else None,
+            baseline=copy.deepcopy(baseline) if isinstance(baseline, (str, list, dict)) else None,
+            num_clusters=_integer(data.get("num_clusters")),
+            num_samples=_integer(data.get("num_samples")),
+            seed=_integer(data.get("seed")),
+            use_logit=_flag(data.get("use_logit"), DEFAULT_USE_LOGIT),
+            save_local_shap_values=_flag(data.get("save_local_shap_values"), DEFAULT_SAVE_LOCAL_SHAP_VALUES),
+            agg_method=_canon(data.get("agg_method"), "$defs", "shap", "properties", "agg_method")
+            or DEFAULT_AGG_METHOD,
+            features_to_explain=_names_or_indices(data.get("features_to_explain")),
+            text_config=TextSettings.from_dict(text_config) if isinstance(text_config, dict) else None,
+            image_config=ImageSettings.from_dict(image_config) if isinstance(image_config, dict) else None,
+            given=frozenset(data),
         )
 
     @property
@@ -156,19 +244,46 @@ class ShapMethod:
 
 @dataclass(frozen=True)
 class PdpMethod:
-    """``methods.pdp``: partial dependence plots."""
+    """``methods.pdp``: partial dependence plots; without ``features`` the top SHAP features are plotted."""
 
     grid_resolution: int
     features: tuple[NameOrIndex, ...] | None = None
-    top_k_features: int | None = None
+    top_k_features: int = DEFAULT_TOP_K_FEATURES
+
+    @classmethod
+    def from_dict(cls, data: JSONObject) -> PdpMethod:
+        grid_resolution, top_k = _integer(data.get("grid_resolution")), _integer(data.get("top_k_features"))
+        return cls(
+            DEFAULT_GRID_RESOLUTION if grid_resolution is None else grid_resolution,
+            _names_or_indices(data.get("features")),
+            DEFAULT_TOP_K_FEATURES if top_k is None else top_k,
+        )
 
 
 @dataclass(frozen=True)
 class ReportMethod:
     """``methods.report``: file stem and title of report.ipynb/.html/.pdf."""
 
-    name: str
-    title: str | None = None
+    name: str = DEFAULT_REPORT_NAME
+    title: str = DEFAULT_REPORT_TITLE
+
+    @classmethod
+    def from_dict(cls, data: JSONObject) -> ReportMethod:
+        title = _text(data.get("title"))
+        return cls(
+            _text(data.get("name")) or DEFAULT_REPORT_NAME, DEFAULT_REPORT_TITLE if title is None else title
+        )
+
+
+METHOD_ORDER: Final = (
+    "pre_training_bias",
+    "post_training_bias",
+    "shap",
+    "pdp",
+    "asymmetric_shapley_value",
+    "report",
+)
+"""Keys of ``methods`` in a fixed order (bias, explanations, report)."""
 
 
 @dataclass(frozen=True)
@@ -180,46 +295,48 @@ class Methods:
     shap: ShapMethod | None = None
     pdp: PdpMethod | None = None
     report: ReportMethod | None = None
-    asymmetric_shapley_value: dict[str, Any] | None = None
+    asymmetric_shapley_value: JSONObject | None = None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Methods:
-        def bias(key: str, registry: tuple[str, ...]) -> BiasMethod | None:
-            if key not in data:
-                return None
-            chosen = data[key]["methods"]
-            return BiasMethod(chosen.casefold() if isinstance(chosen, str) else tuple(chosen), registry)
-
-        pdp = data.get("pdp")
-        report = data.get("report")
+    def from_dict(cls, data: JSONObject) -> Methods:
+        shap, pdp, report = data.get("shap"), data.get("pdp"), data.get("report")
         return cls(
-            pre_training_bias=bias("pre_training_bias", PRE_TRAINING_METRICS),
-            post_training_bias=bias("post_training_bias", POST_TRAINING_METRICS),
-            shap=ShapMethod.from_dict(data["shap"]) if "shap" in data else None,
-            pdp=PdpMethod(pdp["grid_resolution"], _tuple(pdp.get("features")), pdp.get("top_k_features"))
-            if pdp is not None
-            else None,
-            report=ReportMethod(report["name"], report.get("title")) if report is not None else None,
-            asymmetric_shapley_value=copy.deepcopy(data.get("asymmetric_shapley_value")),
+            pre_training_bias=_bias(data, "pre_training_bias", PRE_TRAINING_METRICS),
+            post_training_bias=_bias(data, "post_training_bias", POST_TRAINING_METRICS),
+            shap=ShapMethod.from_dict(shap) if isinstance(shap, dict) else None,
+            pdp=PdpMethod.from_dict(pdp) if isinstance(pdp, dict) else None,
+            report=ReportMethod.from_dict(report) if isinstance(report, dict) else None,
+            asymmetric_shapley_value=_copy_object(data.get("asymmetric_shapley_value")),
         )
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Keys of the configured methods, in a fixed order (bias, explanations, report)."""
-        order = (
-            "pre_training_bias",
-            "post_training_bias",
-            "shap",
-            "pdp",
-            "asymmetric_shapley_value",
-            "report",
-        )
-        return tuple(name for name in order if getattr(self, name) is not None)
+        """Keys of the configured methods, in :data:`METHOD_ORDER`."""
+        return tuple(name for name in METHOD_ORDER if getattr(self, name) is not None)
+
+    @property
+    def explains(self) -> bool:
+        """Whether explanations (SHAP or PDP) are asked for."""
+        return self.shap is not None or self.pdp is not None
+
+
+def _bias(data: JSONObject, key: str, registry: tuple[str, ...]) -> BiasMethod | None:
+    section = data.get(key)
+    if not isinstance(section, dict):
+        return None
+    chosen = section.get("methods")
+    if isinstance(chosen, str):
+        return BiasMethod(chosen.casefold(), registry)
+    return BiasMethod(_texts(chosen) or (), registry)
 
 
 @dataclass(frozen=True)
-class Predictor:
-    """``predictor``: how to reach the model (endpoint, shadow endpoint) and how to read its requests/responses."""
+class Predictor(_Given):
+    """``predictor``: how to reach the model (endpoint, shadow endpoint) and how to read its requests/responses.
+
+    ``content_type`` defaults to the dataset type (``None`` for Parquet without one: no model reads Parquet) and
+    ``accept_type`` to the content type.
+    """
 
     endpoint_name: str | None = None
     endpoint_name_prefix: str | None = None
@@ -236,17 +353,29 @@ class Predictor:
     probability: NameOrIndex | None = None
     label_headers: tuple[NameOrIndex, ...] | None = None
     custom_attributes: str | None = None
-    time_series_predictor_config: dict[str, Any] | None = None
+    time_series_predictor_config: JSONObject | None = None
     local_predictor: str | None = None  # local-engine extension, never valid for the managed job
+    given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Predictor:
+    def from_dict(cls, data: JSONObject, *, dataset_type: str) -> Predictor:
         props = ("$defs", "predictor", "properties")
-        values = {key: copy.deepcopy(value) for key, value in data.items()}
-        values["content_type"] = _canon(data.get("content_type"), *props, "content_type")
-        values["accept_type"] = _canon(data.get("accept_type"), *props, "accept_type")
-        values["label_headers"] = _tuple(data.get("label_headers"))
-        return cls(**values)
+        content_type = _canon(data.get("content_type"), *props, "content_type")
+        if content_type is None:
+            content_type = default_content_type(dataset_type)
+        accept_type = _canon(data.get("accept_type"), *props, "accept_type") or content_type
+        return cls(
+            **{name: _text(data.get(name)) for name in _TEXT_FIELDS},
+            initial_instance_count=_integer(data.get("initial_instance_count")),
+            content_type=content_type,
+            accept_type=accept_type,
+            content_template=_template(data.get("content_template")),
+            label=_name_or_index(data.get("label")),
+            probability=_name_or_index(data.get("probability")),
+            label_headers=_names_or_indices(data.get("label_headers")),
+            time_series_predictor_config=_copy_object(data.get("time_series_predictor_config")),
+            given=frozenset(data),
+        )
 
     @property
     def is_model_source(self) -> bool:
@@ -254,153 +383,23 @@ class Predictor:
         return self.endpoint_name is not None or self.model_name is not None
 
 
-class AnalysisConfig:
-    """A validated analysis_config document (schema 1.0). Immutable; build it with ``load_config``.
+_TEXT_FIELDS = (
+    "endpoint_name",
+    "endpoint_name_prefix",
+    "model_name",
+    "target_model",
+    "instance_type",
+    "accelerator_type",
+    "record_template",
+    "custom_attributes",
+    "local_predictor",
+)
 
-    ``to_dict()`` returns the document exactly as given (a deep copy). Typed, read-only views of the fields are
-    attributes. ``job_io`` carries the processing-job inputs/outputs that SDK-style builders know about but that
-    are not part of the document (dataset and output S3 URIs), for operators to use.
-    """
 
-    __slots__ = ("_document", "_job_io", "_methods", "_predictor")
-
-    def __init__(
-        self, document: dict[str, Any], *, job_io: JobIO | None = None, _validated: bool = False
-    ) -> None:
-        if not _validated:
-            from airflow_provider_clarify.config.errors import ClarifyConfigError
-            from airflow_provider_clarify.config.validation import validate_document
-
-            problems = validate_document(document)
-            if problems:
-                raise ClarifyConfigError(problems)
-        self._document = copy.deepcopy(document)
-        self._job_io = job_io
-        self._methods = Methods.from_dict(self._document["methods"])
-        predictor = self._document.get("predictor")
-        self._predictor = Predictor.from_dict(predictor) if predictor is not None else None
-
-    # ----------------------------------------------------------------------------------------- the document
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON-able document, exactly as the user (or the builders) wrote it; a deep copy."""
-        return copy.deepcopy(self._document)
-
-    def to_json(self, **kwargs: Any) -> str:
-        """The document as JSON text (UTF-8 safe, ``ensure_ascii=False``), e.g. for ``analysis_config.json``."""
-        kwargs.setdefault("ensure_ascii", False)
-        return json.dumps(self._document, **kwargs)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, AnalysisConfig) and self._document == other._document
-
-    def __hash__(self) -> int:
-        return hash(self.to_json(sort_keys=True))
-
-    def __repr__(self) -> str:
-        return f"AnalysisConfig(dataset_type={self.dataset_type!r}, methods={list(self.methods.names)!r})"
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._document
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """A top-level field of the document (deep copy), or ``default`` when absent."""
-        return copy.deepcopy(self._document.get(key, default))
-
-    @property
-    def job_io(self) -> JobIO | None:
-        return self._job_io
-
-    # ------------------------------------------------------------------------------------- typed top level
-    @property
-    def version(self) -> str | None:
-        return self._document.get("version")
-
-    @property
-    def dataset_type(self) -> str:
-        """Canonical spelling, e.g. ``"text/csv"``."""
-        return canonical_enum(self._document["dataset_type"], enum_values("properties", "dataset_type"))
-
-    @property
-    def is_tabular(self) -> bool:
-        return self.dataset_type in TABULAR_DATASET_TYPES
-
-    @property
-    def dataset_uri(self) -> str | None:
-        return self._document.get("dataset_uri")
-
-    @property
-    def headers(self) -> tuple[str, ...] | None:
-        return _tuple(self._document.get("headers"))
-
-    @property
-    def label(self) -> NameOrIndex | None:
-        return self._document.get("label")
-
-    @property
-    def predicted_label(self) -> NameOrIndex | None:
-        return self._document.get("predicted_label")
-
-    @property
-    def features(self) -> str | None:
-        return self._document.get("features")
-
-    @property
-    def label_values_or_threshold(self) -> tuple[Value, ...] | None:
-        return _tuple(self._document.get("label_values_or_threshold"))
-
-    @property
-    def probability_threshold(self) -> float | None:
-        return self._document.get("probability_threshold")
-
-    @property
-    def facets(self) -> tuple[Facet, ...]:
-        return tuple(Facet.from_dict(item) for item in self._document.get("facet", []))
-
-    @property
-    def group_variable(self) -> NameOrIndex | None:
-        return self._document.get("group_variable")
-
-    @property
-    def facet_dataset_uri(self) -> str | None:
-        return self._document.get("facet_dataset_uri")
-
-    @property
-    def facet_headers(self) -> tuple[str, ...] | None:
-        return _tuple(self._document.get("facet_headers"))
-
-    @property
-    def predicted_label_dataset_uri(self) -> str | None:
-        return self._document.get("predicted_label_dataset_uri")
-
-    @property
-    def predicted_label_headers(self) -> tuple[str, ...] | None:
-        return _tuple(self._document.get("predicted_label_headers"))
-
-    @property
-    def joinsource_name_or_index(self) -> NameOrIndex | None:
-        return self._document.get("joinsource_name_or_index")
-
-    @property
-    def excluded_columns(self) -> tuple[NameOrIndex, ...] | None:
-        return _tuple(self._document.get("excluded_columns"))
-
-    @property
-    def segment_config(self) -> list[dict[str, Any]] | None:
-        """SDK extension, passed through untouched (the local engine ignores it with a warning)."""
-        return copy.deepcopy(self._document.get("segment_config"))
-
-    @property
-    def time_series_data_config(self) -> dict[str, Any] | None:
-        """Time-series explainability settings, passed through untouched (out of scope for the local engine)."""
-        return copy.deepcopy(self._document.get("time_series_data_config"))
-
-    @property
-    def methods(self) -> Methods:
-        return self._methods
-
-    @property
-    def predictor(self) -> Predictor | None:
-        return self._predictor
+def _template(value: JSONValue) -> str | dict[str, str] | None:
+    if isinstance(value, dict):
+        return {key: str(item) for key, item in value.items()}
+    return _text(value)
 
 
 @dataclass(frozen=True)
@@ -417,3 +416,191 @@ class JobIO:
     analysis_config_uri: str | None = None
     s3_compression_type: str = "None"
     s3_data_distribution_type: str = "FullyReplicated"
+
+
+class AnalysisConfig:
+    """A validated analysis_config document (schema 1.0). Immutable; only ``load_config`` makes one.
+
+    ``to_dict()`` returns the document exactly as given (a deep copy). Typed, read-only views of the fields are
+    attributes. ``job_io`` carries the processing-job inputs/outputs that SDK-style builders know about but that
+    are not part of the document (dataset and output S3 URIs), for operators to use.
+    """
+
+    __slots__ = ("_document", "_job_io", "_methods", "_predictor")
+
+    _document: JSONObject
+    _job_io: JobIO | None
+    _methods: Methods
+    _predictor: Predictor | None
+
+    def __init__(self, document: object = None, *, job_io: JobIO | None = None) -> None:
+        raise ClarifyConfigError(
+            "an AnalysisConfig is not built directly: call load_config(document), which validates the document "
+            "and returns its AnalysisConfig"
+        )
+
+    @classmethod
+    def from_validated(cls, document: JSONObject, *, job_io: JobIO | None = None) -> AnalysisConfig:
+        """Wrap a document that ``validation.validate_document`` accepted (``load_config``'s last step; it does
+        not validate again, so call it only with a document that passed)."""
+        config = cls.__new__(cls)
+        config._document = copy.deepcopy(document)
+        config._job_io = job_io
+        config._methods = Methods.from_dict(_object(config._document.get("methods")))
+        predictor = config._document.get("predictor")
+        config._predictor = (
+            Predictor.from_dict(predictor, dataset_type=config.dataset_type)
+            if isinstance(predictor, dict)
+            else None
+        )
+        return config
+
+    # ----------------------------------------------------------------------------------------- the document
+    def to_dict(self) -> JSONObject:
+        """The JSON-able document, exactly as the user (or the builders) wrote it; a deep copy."""
+        return copy.deepcopy(self._document)
+
+    def to_json(self, *, indent: int | None = None, sort_keys: bool = False) -> str:
+        """The document as JSON text (UTF-8 safe, ``ensure_ascii=False``), e.g. for ``analysis_config.json``."""
+        return json.dumps(self._document, ensure_ascii=False, indent=indent, sort_keys=sort_keys)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AnalysisConfig) and self._document == other._document
+
+    def __hash__(self) -> int:
+        return hash(self.to_json(sort_keys=True))
+
+    def __repr__(self) -> str:
+        return f"AnalysisConfig(dataset_type={self.dataset_type!r}, methods={list(self.methods.names)!r})"
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._document
+
+    def is_set(self, key: str) -> bool:
+        """Whether the document gives the top-level field ``key`` (the views apply defaults to absent ones)."""
+        return key in self._document
+
+    def get(self, key: str, default: JSONValue = None) -> JSONValue:
+        """A top-level field of the document (deep copy), or ``default`` when absent."""
+        return copy.deepcopy(self._document.get(key, default))
+
+    @property
+    def job_io(self) -> JobIO | None:
+        return self._job_io
+
+    # ------------------------------------------------------------------------------------- typed top level
+    @property
+    def version(self) -> str | None:
+        return _text(self._document.get("version"))
+
+    @property
+    def dataset_type(self) -> str:
+        """Canonical spelling, e.g. ``"text/csv"``."""
+        return _canon(self._document.get("dataset_type"), "properties", "dataset_type") or ""
+
+    @property
+    def is_tabular(self) -> bool:
+        return self.dataset_type in TABULAR_DATASET_TYPES
+
+    @property
+    def dataset_uri(self) -> str | None:
+        return _text(self._document.get("dataset_uri"))
+
+    @property
+    def headers(self) -> tuple[str, ...] | None:
+        return _texts(self._document.get("headers"))
+
+    @property
+    def label(self) -> NameOrIndex | None:
+        return _name_or_index(self._document.get("label"))
+
+    @property
+    def predicted_label(self) -> NameOrIndex | None:
+        return _name_or_index(self._document.get("predicted_label"))
+
+    @property
+    def features(self) -> str | None:
+        return _text(self._document.get("features"))
+
+    @property
+    def label_values_or_threshold(self) -> tuple[Value, ...]:
+        """The positive label values (or one threshold); empty when absent (no bias method asks for them)."""
+        return _values(self._document.get("label_values_or_threshold")) or ()
+
+    @property
+    def probability_threshold(self) -> float:
+        threshold = _number(self._document.get("probability_threshold"))
+        return DEFAULT_PROBABILITY_THRESHOLD if threshold is None else threshold
+
+    @property
+    def facets(self) -> tuple[Facet, ...]:
+        facets = self._document.get("facet")
+        if not isinstance(facets, list):
+            return ()
+        return tuple(Facet.from_dict(item) for item in facets if isinstance(item, dict))
+
+    @property
+    def group_variable(self) -> NameOrIndex | None:
+        return _name_or_index(self._document.get("group_variable"))
+
+    @property
+    def facet_dataset_uri(self) -> str | None:
+        return _text(self._document.get("facet_dataset_uri"))
+
+    @property
+    def facet_headers(self) -> tuple[str, ...] | None:
+        return _texts(self._document.get("facet_headers"))
+
+    @property
+    def predicted_label_dataset_uri(self) -> str | None:
+        return _text(self._document.get("predicted_label_dataset_uri"))
+
+    @property
+    def predicted_label_headers(self) -> tuple[str, ...] | None:
+        return _texts(self._document.get("predicted_label_headers"))
+
+    @property
+    def joinsource_name_or_index(self) -> NameOrIndex | None:
+        return _name_or_index(self._document.get("joinsource_name_or_index"))
+
+    @property
+    def excluded_columns(self) -> tuple[NameOrIndex, ...] | None:
+        return _names_or_indices(self._document.get("excluded_columns"))
+
+    @property
+    def segment_config(self) -> list[JSONValue] | None:
+        """SDK extension, passed through untouched (the local engine ignores it with a warning)."""
+        value = self._document.get("segment_config")
+        return copy.deepcopy(value) if isinstance(value, list) else None
+
+    @property
+    def time_series_data_config(self) -> JSONObject | None:
+        """Time-series explainability settings, passed through untouched."""
+        return _copy_object(self._document.get("time_series_data_config"))
+
+    @property
+    def methods(self) -> Methods:
+        return self._methods
+
+    @property
+    def predictor(self) -> Predictor | None:
+        """The ``predictor`` section, ``None`` when the document has none (see :attr:`predictor_settings`)."""
+        return self._predictor
+
+    @property
+    def predictor_settings(self) -> Predictor:
+        """The ``predictor`` section with its defaults, an empty one when absent: how a model passed to the local
+        engine beside the document is called (content type from the dataset type, threshold, ...)."""
+        if self._predictor is not None:
+            return self._predictor
+        return Predictor.from_dict({}, dataset_type=self.dataset_type)
+
+    def column_name(self, value: NameOrIndex | None) -> str | None:
+        """A role column as the document names it: a name as given, an index through ``headers`` (``None`` when
+        the document cannot tell, e.g. an index without headers)."""
+        if isinstance(value, str):
+            return value
+        headers = self.headers
+        if value is not None and headers and 0 <= value < len(headers):
+            return headers[value]
+        return None

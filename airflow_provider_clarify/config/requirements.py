@@ -6,13 +6,18 @@ seconds with the field to fix instead of after an upload and a job start.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Final
 
 from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
+from airflow_provider_clarify.config.loading import load_config
 from airflow_provider_clarify.config.model import AnalysisConfig
 
-MODEL_SCORE_METHODS = ("shap", "pdp", "asymmetric_shapley_value")
+Config = AnalysisConfig | Mapping[str, object]
+"""An ``AnalysisConfig``, or a document that ``load_config`` validates first."""
+
+MODEL_SCORE_METHODS: Final = ("shap", "pdp", "asymmetric_shapley_value")
 
 
 @dataclass(frozen=True)
@@ -40,12 +45,9 @@ class ModelRequirements:
         return self.needs_model_scores or (self.needs_predictions and not self.has_predicted_label_source)
 
 
-def model_requirements(config: AnalysisConfig | dict[str, Any]) -> ModelRequirements:
+def model_requirements(config: Config) -> ModelRequirements:
     """Describe ``config`` (an ``AnalysisConfig``, or a document that ``load_config`` accepts)."""
-    if not isinstance(config, AnalysisConfig):
-        from airflow_provider_clarify.config.loading import load_config
-
-        config = load_config(config)
+    config = load_config(config)
     names = list(config.methods.names)
     predictor = config.predictor
     return ModelRequirements(
@@ -59,9 +61,7 @@ def model_requirements(config: AnalysisConfig | dict[str, Any]) -> ModelRequirem
     )
 
 
-def model_source_problems(
-    config: AnalysisConfig | dict[str, Any], *, local_model_available: bool = False
-) -> list[ConfigProblem]:
+def model_source_problems(config: Config, *, local_model_available: bool = False) -> list[ConfigProblem]:
     """The problems :func:`check_model_source` would raise, as a list (``[]`` when a source exists).
 
     This is the in-worker engine's view: a model comes from the predictor the managed job could call, from the
@@ -100,9 +100,7 @@ def _missing_model_problems(needs: ModelRequirements, local_model_available: boo
     return problems
 
 
-def check_model_source(
-    config: AnalysisConfig | dict[str, Any], *, local_model_available: bool = False
-) -> None:
+def check_model_source(config: Config, *, local_model_available: bool = False) -> None:
     """Raise :class:`ClarifyConfigError` when a configured method needs a model or predictions nothing provides."""
     problems = model_source_problems(config, local_model_available=local_model_available)
     if problems:
@@ -110,7 +108,7 @@ def check_model_source(
 
 
 def joinsource_problems(
-    config: AnalysisConfig | dict[str, Any], *, instance_count: int = 1, multiple_files: bool = False
+    config: Config, *, instance_count: int = 1, multiple_files: bool = False
 ) -> list[ConfigProblem]:
     """Rule 7 of SPEC §2.6, which depends on the job layout rather than on the document alone.
 
@@ -120,15 +118,12 @@ def joinsource_problems(
     ``joinsource_name_or_index``. Local SHAP values saved from a distributed or multi-file run need it too, to map
     rows back.
     """
-    if not isinstance(config, AnalysisConfig):
-        from airflow_provider_clarify.config.loading import load_config
-
-        config = load_config(config)
+    config = load_config(config)
     if config.joinsource_name_or_index is not None:
         return []
     second_dataset = config.facet_dataset_uri is not None or config.predicted_label_dataset_uri is not None
     shap = config.methods.shap
-    saves_local = shap is not None and bool(shap.save_local_shap_values)
+    saves_local = shap is not None and shap.save_local_shap_values
     split = instance_count > 1 or multiple_files
     layout = f"{instance_count} instances" if instance_count > 1 else "an input with several files"
     if second_dataset and split:
@@ -148,9 +143,7 @@ def joinsource_problems(
     ]
 
 
-def check_joinsource(
-    config: AnalysisConfig | dict[str, Any], *, instance_count: int = 1, multiple_files: bool = False
-) -> None:
+def check_joinsource(config: Config, *, instance_count: int = 1, multiple_files: bool = False) -> None:
     """Raise :class:`ClarifyConfigError` when :func:`joinsource_problems` finds the join column missing."""
     problems = joinsource_problems(config, instance_count=instance_count, multiple_files=multiple_files)
     if problems:
@@ -158,7 +151,7 @@ def check_joinsource(
 
 
 def managed_job_problems(
-    config: AnalysisConfig | dict[str, Any], *, instance_count: int = 1, multiple_files: bool = False
+    config: Config, *, instance_count: int = 1, multiple_files: bool = False
 ) -> list[ConfigProblem]:
     """Everything that keeps a valid config from running as a managed Clarify processing job.
 
@@ -167,10 +160,7 @@ def managed_job_problems(
     - a method that needs a model nothing in the document provides (:func:`model_source_problems`),
     - a missing join column for a multi-instance / multi-file layout (:func:`joinsource_problems`).
     """
-    if not isinstance(config, AnalysisConfig):
-        from airflow_provider_clarify.config.loading import load_config
-
-        config = load_config(config)
+    config = load_config(config)
     problems = []
     if config.predictor is not None and config.predictor.local_predictor is not None:
         problems.append(
@@ -185,9 +175,7 @@ def managed_job_problems(
     return problems
 
 
-def check_managed_job(
-    config: AnalysisConfig | dict[str, Any], *, instance_count: int = 1, multiple_files: bool = False
-) -> None:
+def check_managed_job(config: Config, *, instance_count: int = 1, multiple_files: bool = False) -> None:
     """Raise :class:`ClarifyConfigError` listing every :func:`managed_job_problems` (call before any upload)."""
     problems = managed_job_problems(config, instance_count=instance_count, multiple_files=multiple_files)
     if problems:

@@ -16,53 +16,57 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING
 
 # Re-exported: the metric names belong with the other schema facts for the modules that read them here.
 from airflow_provider_clarify.config.metrics import POST_TRAINING_METRICS as POST_TRAINING_METRICS
 from airflow_provider_clarify.config.metrics import PRE_TRAINING_METRICS as PRE_TRAINING_METRICS
+from airflow_provider_clarify.contract import JSONObject, JSONValue
+
+if TYPE_CHECKING:
+    from jsonschema import TypeChecker
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 SCHEMA_VERSION = "1.0"
 
-TABULAR_DATASET_TYPES: tuple[str, ...] = (
-    "text/csv",
-    "application/jsonlines",
-    "application/json",
-    "application/x-parquet",
-)
-
 
 @cache
-def schema_document() -> dict[str, Any]:
+def schema_document() -> JSONObject:
     """The shipped schema, parsed once and shared: read it, never change it (use ``analysis_config_schema()``)."""
     text = resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    document: JSONObject = json.loads(text)
+    return document
 
 
-def analysis_config_schema() -> dict[str, Any]:
+def analysis_config_schema() -> JSONObject:
     """The JSON Schema document (draft 2020-12) of analysis_config 1.0, as shipped in ``schema.json`` (a copy)."""
     return copy.deepcopy(schema_document())
 
 
-def enum_values(*path: str) -> list[Any]:
+def enum_values(*path: str) -> list[str]:
     """The enum of a schema location given as keys below ``$defs`` or ``properties``, e.g. ``("$defs", "shap")``."""
-    node: Any = schema_document()
+    node: JSONValue = schema_document()
     for key in path:
-        node = node[key]
-    return list(node["enum"])
+        node = node[key] if isinstance(node, dict) else None
+    enum = node.get("enum") if isinstance(node, dict) else None
+    return [str(value) for value in enum] if isinstance(enum, list) else []
 
 
-def _is_integer(_checker: Any, instance: Any) -> bool:
+def _is_integer(_checker: TypeChecker, instance: object) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-def _is_number(_checker: Any, instance: Any) -> bool:
+def _is_number(_checker: TypeChecker, instance: object) -> bool:
     return isinstance(instance, (int, float)) and not isinstance(instance, bool)
 
 
-def _enum_ignoring_case(validator: Any, enums: list[Any], instance: Any, schema: dict[str, Any]):
+def _enum_ignoring_case(
+    validator: Validator, enums: list[JSONValue], instance: JSONValue, schema: JSONObject
+) -> Iterator[ValidationError]:
     from jsonschema.exceptions import ValidationError
 
     if isinstance(instance, str) and schema.get("x-case-sensitive"):
@@ -81,7 +85,7 @@ def _enum_ignoring_case(validator: Any, enums: list[Any], instance: Any, schema:
 
 
 @cache
-def validator_class() -> Any:
+def validator_class() -> type[Validator]:
     """Draft 2020-12 with the SDK's readings (see module doc). jsonschema is imported here, on first validation,
     so that DAG files importing the builders parse fast."""
     from jsonschema import Draft202012Validator, validators
@@ -89,13 +93,14 @@ def validator_class() -> Any:
     type_checker = Draft202012Validator.TYPE_CHECKER.redefine_many(
         {"integer": _is_integer, "number": _is_number}
     )
-    return validators.extend(
+    extended: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]  # untyped in the stubs
         Draft202012Validator, validators={"enum": _enum_ignoring_case}, type_checker=type_checker
     )
+    return extended
 
 
 @cache
-def schema_validator() -> Any:
+def schema_validator() -> Validator:
     """A ready validator for analysis_config 1.0 (built once: compiling ``$ref`` resolution is not free)."""
     schema = schema_document()
     validator_class().check_schema(schema)

@@ -13,11 +13,15 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_clarify.config import templates
 from airflow_provider_clarify.config.errors import ROOT_PATH, ConfigProblem, join_path
+from airflow_provider_clarify.config.model import PARQUET_CONTENT_TYPE_RULE, default_content_type
 from airflow_provider_clarify.config.schema import schema_document, schema_validator
+from airflow_provider_clarify.contract import CSV, JSON, JSON_LINES, PARQUET, TABULAR_DATASET_TYPES
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 _JSON_TYPE_NAMES = {
     "string": "a string",
@@ -28,11 +32,6 @@ _JSON_TYPE_NAMES = {
     "object": "an object",
     "null": "null",
 }
-
-JSON_CONTENT = "application/json"
-JSONLINES_CONTENT = "application/jsonlines"
-CSV_CONTENT = "text/csv"
-PARQUET = "application/x-parquet"
 
 
 def validate_document(document: Any) -> list[ConfigProblem]:
@@ -108,11 +107,12 @@ def _path_of(error: ValidationError) -> str:
     return path
 
 
-def _translate(error: ValidationError, validator: Any) -> Iterator[ConfigProblem]:
+def _translate(error: ValidationError, validator: Validator) -> Iterator[ConfigProblem]:
     path = _path_of(error)
     kind = error.validator
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    instance = error.instance
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    instance: Any = error.instance  # the offending part of the user's document: any JSON value
+    value: Any = error.validator_value  # the schema keyword's value (a type name, a list, a bound)
     hint = schema.get("x-hint")
     if kind == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
@@ -120,24 +120,19 @@ def _translate(error: ValidationError, validator: Any) -> Iterator[ConfigProblem
             if key not in allowed:
                 yield ConfigProblem(join_path(path, str(key)), _unknown_key_message(str(key), allowed))
     elif kind == "required":
-        for key in error.validator_value:
+        for key in value:
             if key not in instance:
                 expected = _expectation(schema.get("properties", {}).get(key, {}))
                 yield ConfigProblem(join_path(path, key), f"required field is missing; give {expected}")
     elif kind == "type":
-        expected = (
-            error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        )
-        yield ConfigProblem(path, f"must be {_types_phrase(expected)}, got {_describe(instance)}")
+        yield ConfigProblem(path, f"must be {_types_phrase(_as_list(value))}, got {_describe(instance)}")
     elif kind == "enum":
         declared = schema.get("type")
         if declared is not None and not any(validator.is_type(instance, t) for t in _as_list(declared)):
             return  # the "type" error at this path already says what is wrong
         yield ConfigProblem(
             path,
-            _enum_message(
-                instance, list(error.validator_value), case_sensitive=bool(schema.get("x-case-sensitive"))
-            ),
+            _enum_message(instance, list(value), case_sensitive=bool(schema.get("x-case-sensitive"))),
         )
     elif kind == "not":
         # The only "not" in the schema is the float rule: {"type": "number", "not": {"type": "integer"}}.
@@ -146,40 +141,40 @@ def _translate(error: ValidationError, validator: Any) -> Iterator[ConfigProblem
             f"must be a float such as 0.5 (write {instance}.0 for a whole number), got {_describe(instance)}",
         )
     elif kind == "minItems":
-        yield ConfigProblem(
-            path, "must not be an empty list" if error.validator_value == 1 else error.message
-        )
+        yield ConfigProblem(path, "must not be an empty list" if value == 1 else error.message)
     elif kind == "minLength":
         yield ConfigProblem(path, "must not be an empty string")
     elif kind == "maxLength":
         yield ConfigProblem(
             path,
-            _with_hint(f"is {len(instance)} characters long, at most {error.validator_value} allowed", hint),
+            _with_hint(f"is {len(instance)} characters long, at most {value} allowed", hint),
         )
     elif kind in ("minimum", "exclusiveMinimum", "maximum"):
         relation = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<="}[kind]
-        yield ConfigProblem(path, f"must be {relation} {error.validator_value}, got {instance!r}")
+        yield ConfigProblem(path, f"must be {relation} {value}, got {instance!r}")
     elif kind == "pattern":
-        yield ConfigProblem(path, _with_hint(f"{instance!r} does not match {error.validator_value}", hint))
+        yield ConfigProblem(path, _with_hint(f"{instance!r} does not match {value}", hint))
     elif kind in ("anyOf", "oneOf"):
         yield from _translate_alternatives(error, validator, path, hint)
     else:  # pragma: no cover - the schema uses no other keywords; keep jsonschema's own words if one appears
         yield ConfigProblem(path, error.message)
 
 
-def _translate_alternatives(error: ValidationError, validator: Any, path: str, hint: str | None):
+def _translate_alternatives(
+    error: ValidationError, validator: Validator, path: str, hint: str | None
+) -> Iterator[ConfigProblem]:
     """Explain an anyOf failure by the branch(es) whose JSON type fits the value, else by the accepted types."""
-    branches: list[dict[str, Any]] = error.validator_value
+    branches: list[dict[str, Any]] = error.validator_value  # type: ignore[assignment]  # an anyOf list
+    instance: Any = error.instance
     fitting = [
         index
         for index, branch in enumerate(branches)
-        if "type" not in branch
-        or any(validator.is_type(error.instance, kind) for kind in _as_list(branch["type"]))
+        if "type" not in branch or any(validator.is_type(instance, kind) for kind in _as_list(branch["type"]))
     ]
     if not fitting:
         kinds = [kind for branch in branches for kind in _as_list(branch.get("type", []))]
         yield ConfigProblem(
-            path, _with_hint(f"must be {_types_phrase(kinds)}, got {_describe(error.instance)}", hint)
+            path, _with_hint(f"must be {_types_phrase(kinds)}, got {_describe(instance)}", hint)
         )
         return
     found = False
@@ -202,13 +197,13 @@ def _expectation(schema: dict[str, Any]) -> str:
             target = target[part]
         schema = {**target, **{key: value for key, value in schema.items() if key != "$ref"}}
     if "x-hint" in schema:
-        return schema["x-hint"].removeprefix("use ")
+        return str(schema["x-hint"]).removeprefix("use ")
     if "enum" in schema:
         choices = [str(choice) for choice in schema["enum"]]
         shown = ", ".join(choices[:8]) + (f", ... ({len(choices)} in all)" if len(choices) > 8 else "")
         return f"one of {shown}"
     if "description" in schema:
-        return schema["description"]
+        return str(schema["description"])
     kinds = schema.get("type") or [
         kind for branch in schema.get("anyOf", []) for kind in _as_list(branch.get("type", []))
     ]
@@ -296,7 +291,7 @@ def cross_field_problems(document: dict[str, Any]) -> list[ConfigProblem]:
     """The rules of SPEC §2.6 and §15 that tie fields together. Tolerates structurally broken parts (skips them)."""
     problems: list[ConfigProblem] = []
     dataset_type = _enum_or_none(document.get("dataset_type"))
-    methods = document.get("methods") if isinstance(document.get("methods"), dict) else {}
+    methods = _object(document.get("methods"))
     if isinstance(document.get("methods"), dict):
         problems += _method_presence(methods)
     predictor = document.get("predictor") if isinstance(document.get("predictor"), dict) else None
@@ -333,7 +328,7 @@ def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[C
     problems = []
     # Rule 1: JSON / JSON Lines need a features JMESPath (the engine cannot guess where features are).
     if (
-        dataset_type in (JSON_CONTENT, JSONLINES_CONTENT)
+        dataset_type in (JSON, JSON_LINES)
         and "time_series_data_config" not in document
         and "features" not in document
     ):
@@ -345,7 +340,7 @@ def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[C
             )
         )
     # Rule 2: separate facet / predicted-label datasets exist only for CSV.
-    if dataset_type is not None and dataset_type != CSV_CONTENT:
+    if dataset_type is not None and dataset_type != CSV:
         for key in (
             "facet_dataset_uri",
             "facet_headers",
@@ -368,12 +363,7 @@ def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[C
                     headers_key, f"only applies together with {uri_key}; set {uri_key} or remove it"
                 )
             )
-    if dataset_type is not None and dataset_type not in (
-        CSV_CONTENT,
-        JSONLINES_CONTENT,
-        JSON_CONTENT,
-        PARQUET,
-    ):
+    if dataset_type is not None and dataset_type not in TABULAR_DATASET_TYPES:
         for key in ("predicted_label", "excluded_columns"):
             if key in document:
                 problems.append(
@@ -381,7 +371,7 @@ def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[C
                         key, f"is only supported for tabular datasets, not {document['dataset_type']}"
                     )
                 )
-    if "time_series_data_config" in document and dataset_type not in (None, JSON_CONTENT):
+    if "time_series_data_config" in document and dataset_type not in (None, JSON):
         problems.append(
             ConfigProblem(
                 "time_series_data_config", "time series data must have dataset_type application/json"
@@ -448,7 +438,7 @@ def _not_model_features(document: dict[str, Any], columns: Any, path: str) -> li
         "predicted_label": "the predicted-label column",
         "joinsource_name_or_index": "the join column (an identifier)",
     }
-    excluded = document.get("excluded_columns") if isinstance(document.get("excluded_columns"), list) else []
+    excluded = _list(document.get("excluded_columns"))
     problems = []
     for index, column in enumerate(columns):
         role = next(
@@ -519,16 +509,10 @@ def _predictor_rules(
         )
 
     content_type = _enum_or_none(predictor.get("content_type"))
-    if content_type is None and "content_type" not in predictor:
-        if dataset_type == PARQUET:
-            problems.append(
-                ConfigProblem(
-                    "predictor.content_type",
-                    "required when dataset_type is application/x-parquet (the model cannot receive Parquet); "
-                    "use text/csv, application/jsonlines or application/json",
-                )
-            )
-        content_type = dataset_type  # the container defaults content_type to the dataset format
+    if "content_type" not in predictor and dataset_type is not None:
+        content_type = default_content_type(dataset_type)  # the container defaults it to the dataset format
+        if content_type is None:
+            problems.append(ConfigProblem("predictor.content_type", PARQUET_CONTENT_TYPE_RULE))
     problems += _template_rules(document, predictor, content_type)
     return problems
 
@@ -540,7 +524,7 @@ def _template_rules(
     problems = []
     content_template = predictor.get("content_template")
     record_template = predictor.get("record_template")
-    if content_type == JSONLINES_CONTENT:
+    if content_type == JSON_LINES:
         if "content_template" not in predictor:
             problems.append(
                 ConfigProblem(
@@ -549,14 +533,14 @@ def _template_rules(
                     'e.g. "{\\"features\\":$features}"',
                 )
             )
-        elif isinstance(content_template, str) and "$features" not in content_template:
+        elif isinstance(content_template, str) and not templates.has_features_placeholder(content_template):
             problems.append(
                 ConfigProblem(
                     "predictor.content_template",
                     "must contain the placeholder $features for application/jsonlines model input",
                 )
             )
-    elif content_type == JSON_CONTENT:
+    elif content_type == JSON:
         if "content_template" not in predictor:
             problems.append(
                 ConfigProblem(
@@ -565,7 +549,7 @@ def _template_rules(
                     '(one record per request), e.g. "{\\"instances\\": $records}"',
                 )
             )
-        elif isinstance(content_template, str) and "$record" not in content_template:
+        elif isinstance(content_template, str) and not templates.has_record_placeholder(content_template):
             problems.append(
                 ConfigProblem(
                     "predictor.content_template",
@@ -586,15 +570,11 @@ def _template_rules(
 
 
 def _record_template_rules(document: dict[str, Any], template: str) -> list[ConfigProblem]:
-    import re
-
-    kvp = template.count("$features_kvp")
-    plain = len(re.findall(r"\$features(?!_kvp)", template))
-    named = re.findall(r'"\$\{([^}]*)\}"', template)
+    placeholders = templates.RecordTemplate.parse(template)
     path = "predictor.record_template"
-    if kvp > 1 or (kvp and (plain or named)):
+    if not placeholders.kvp_is_alone:
         return [ConfigProblem(path, "$features_kvp must be the only placeholder of the record template")]
-    if not (kvp or plain or named):
+    if not placeholders.has_placeholder:
         return [
             ConfigProblem(
                 path,
@@ -603,10 +583,10 @@ def _record_template_rules(document: dict[str, Any], template: str) -> list[Conf
             )
         ]
     headers = document.get("headers")
-    if named and isinstance(headers, list):
+    if placeholders.named and isinstance(headers, list):
         return [
             ConfigProblem(path, f'"${{{name}}}" names no column in headers' + _did_you_mean(name, headers))
-            for name in named
+            for name in placeholders.named
             if name not in headers
         ]
     return []
@@ -625,7 +605,7 @@ def _column_name_rules(
     from a facet / predicted-label dataset whose headers are not given (read from its file) is not checked."""
     problems = _join_column_rules(document)
     headers = document.get("headers")
-    if dataset_type not in (CSV_CONTENT, PARQUET) or not isinstance(headers, list):
+    if dataset_type not in (CSV, PARQUET) or not isinstance(headers, list):
         return problems
     main = [str(name) for name in headers]
     for index, name in enumerate(main):
@@ -647,10 +627,10 @@ def _column_name_rules(
             checks.append((f"facet[{index}].name_or_index", facet.get("name_or_index"), facet_side))
     for index, column in enumerate(_list(document.get("excluded_columns"))):
         checks.append((f"excluded_columns[{index}]", column, main))
-    shap = methods.get("shap") if isinstance(methods.get("shap"), dict) else {}
+    shap = _object(methods.get("shap"))
     for index, column in enumerate(_list(shap.get("features_to_explain"))):
         checks.append((f"methods.shap.features_to_explain[{index}]", column, main))
-    pdp = methods.get("pdp") if isinstance(methods.get("pdp"), dict) else {}
+    pdp = _object(methods.get("pdp"))
     for index, column in enumerate(_list(pdp.get("features"))):
         checks.append((f"methods.pdp.features[{index}]", column, main))
     for path, name, known in checks:
@@ -692,3 +672,8 @@ def _join_column_rules(document: dict[str, Any]) -> list[ConfigProblem]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A part of the document that should be an object; ``{}`` when it is broken (the schema part reports it)."""
+    return value if isinstance(value, dict) else {}

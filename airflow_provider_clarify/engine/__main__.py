@@ -16,14 +16,25 @@ import logging
 import sys
 from pathlib import Path
 
-from .analysis import CONTAINER_CONFIG, CONTAINER_DATA, CONTAINER_OUTPUT, run_analysis
+from ..config import AnalysisConfig, ClarifyConfigError, load_config
+from ..contract import (
+    CONFIG_FILE,
+    CONFIG_LOCAL_PATH,
+    DATASET_LOCAL_PATH,
+    FAILURE_FILE,
+    OUTPUT_LOCAL_PATH,
+    is_s3_uri,
+)
+from .analysis import run_analysis
 from .errors import AnalysisError
 from .options import EngineOptions
 
-FAILURE_FILE = "failure"
+CONTAINER_CONFIG = Path(CONFIG_LOCAL_PATH) / CONFIG_FILE
+CONTAINER_DATA = Path(DATASET_LOCAL_PATH)
+CONTAINER_OUTPUT = Path(OUTPUT_LOCAL_PATH)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m airflow_provider_clarify.engine", description=__doc__)
     parser.add_argument("--config", type=Path, default=CONTAINER_CONFIG, help="analysis_config.json")
     parser.add_argument("--dataset", default=None, help="dataset file, directory or s3:// URI")
@@ -39,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-concurrency", type=int, default=EngineOptions.max_concurrency)
     parser.add_argument("--timeout-seconds", type=float, default=EngineOptions.timeout_seconds)
     parser.add_argument("--max-retries", type=int, default=EngineOptions.max_retries)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     dataset = args.dataset
     if dataset is None and args.config == CONTAINER_CONFIG:
@@ -53,17 +68,20 @@ def main(argv: list[str] | None = None) -> int:
         max_retries=args.max_retries,
     )
     s3_client = None
-    if str(dataset or "").startswith("s3://"):
-        import boto3
+    if is_s3_uri(dataset):
+        import boto3  # only an S3 dataset needs a client: the CLI starts faster without boto3
 
         s3_client = boto3.client("s3")
     failure = args.output / FAILURE_FILE
     failure.unlink(missing_ok=True)
     try:
-        if not args.config.is_file():
-            raise AnalysisError(f"--config: {args.config} does not exist; give the analysis_config.json path")
         run_analysis(
-            args.config, dataset, args.output, s3_client=s3_client, predictor=args.predictor, options=options
+            _config(args.config),
+            dataset,
+            args.output,
+            s3_client=s3_client,
+            predictor=args.predictor,
+            options=options,
         )
     except AnalysisError as error:
         reason = f"ClientError: {error.reason}"
@@ -75,6 +93,16 @@ def main(argv: list[str] | None = None) -> int:
         print(reason, file=sys.stderr)
         return 1
     return 0
+
+
+def _config(path: Path) -> AnalysisConfig:
+    """The config file, loaded (and validated) once; a bad file is the run's failure reason."""
+    if not path.is_file():
+        raise AnalysisError(f"--config: {path} does not exist; give the analysis_config.json path")
+    try:
+        return load_config(path)
+    except ClarifyConfigError as error:
+        raise AnalysisError(str(error)) from error
 
 
 if __name__ == "__main__":

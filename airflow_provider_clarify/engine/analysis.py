@@ -1,10 +1,10 @@
-"""``run_analysis``: one Clarify analysis in this process, from config to ``analysis.json``.
+"""``run_analysis``: one Clarify analysis in this process, from a validated config to ``analysis.json``.
 
-Order of work: validate the config (schema, cross-field rules, model source) before touching data; open the
-dataset(s) and resolve column roles; compute the requested bias sections; compute explanations (SHAP/PDP) when
-asked; write the report when asked; then write ``analysis.json`` atomically. Any failure raises
-:class:`AnalysisError` and removes every file this run created, so an output directory either holds a complete
-result or nothing new.
+Order of work: check that a model source exists for the configured methods (the config itself was validated by
+``load_config``); open the dataset(s) and resolve column roles once; build the run state; compute the requested
+bias sections; compute explanations (SHAP/PDP) when asked; write the report when asked; then write
+``analysis.json`` atomically. Any failure raises :class:`AnalysisError` and removes every file this run created,
+so an output directory either holds a complete result or nothing new.
 """
 
 from __future__ import annotations
@@ -12,197 +12,170 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import warnings as python_warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import ClarifyConfigError, check_model_source, load_config
-from .bias.analyze import compute_bias_sections, request_from_config
-from .data.dataset import open_dataset
+from ..config import AnalysisConfig, ClarifyConfigError, check_model_source, load_config
+from ..contract import ANALYSIS_FILE, json_ready
+from .bias.analyze import Distributions, compute_bias_sections
+from .data.opening import open_dataset
+from .data.sources import S3Client
 from .errors import AnalysisError
+from .explain import read_explanation_data, run_explanations
+from .models import Model
 from .options import EngineOptions
-from .output import ANALYSIS_FILE, write_json_atomic
+from .output import write_json_atomic
+from .predictors import PredictorError, build_model
 from .roles import resolve_roles
+from .run import AnalysisRun, WarningSink
 
 log = logging.getLogger("airflow_provider_clarify.engine")
 
-CONTAINER_CONFIG = Path("/opt/ml/processing/input/config/analysis_config.json")
-CONTAINER_DATA = Path("/opt/ml/processing/input/data")
-CONTAINER_OUTPUT = Path("/opt/ml/processing/output")
-
-
-def validate(config: Any, *, local_model_available: bool) -> dict[str, Any]:
-    """The config as a plain document, after schema + cross-field + model-source validation."""
-    try:
-        loaded = load_config(config)
-        check_model_source(loaded, local_model_available=local_model_available)
-    except ClarifyConfigError as error:
-        raise AnalysisError(str(error)) from error
-    return loaded.to_dict()
-
 
 def run_analysis(
-    config: Any,
+    config: AnalysisConfig,
     dataset: str | Path | None = None,
     output: str | Path | None = None,
     *,
-    s3_client: Any = None,
-    sagemaker_runtime_client: Any = None,
-    predictor: Any = None,
+    s3_client: S3Client | None = None,
+    sagemaker_runtime_client: object = None,
+    predictor: object = None,
     options: EngineOptions | None = None,
     warnings: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run an analysis and return the parsed ``analysis.json`` (also written to ``<output>/analysis.json``).
 
-    ``dataset`` (local file/dir or ``s3://``) is overridden by the config's ``dataset_uri`` (SPEC §1); ``output``
-    is a local directory (None: nothing is written). ``warnings`` collects every engine warning (SPEC §16).
+    ``config`` comes from ``load_config`` (it is not validated again). ``dataset`` (local file/dir or ``s3://``)
+    is overridden by the config's ``dataset_uri`` (SPEC §1); ``output`` is a local directory (None: nothing is
+    written). ``predictor`` overrides the model (URL, ``module:callable``, model file, estimator or callable).
+    ``warnings`` collects every engine warning (SPEC §16).
     """
-    options = options or EngineOptions()
-    document = validate(config, local_model_available=predictor is not None)
-
-    def warn(message: str) -> None:
-        log.warning(message)
-        if warnings is not None:
-            warnings.append(message)
-
-    uri = document.get("dataset_uri") or dataset
+    config = _typed(config)
+    try:
+        check_model_source(config, local_model_available=predictor is not None)
+    except ClarifyConfigError as error:
+        raise AnalysisError(str(error)) from error
+    sink = WarningSink(warnings)
+    uri = config.dataset_uri or dataset
     if uri is None:
         raise AnalysisError(
             "dataset_uri: no dataset given; pass dataset=... or set dataset_uri in the config"
         )
-    if document.get("segment_config"):
-        warn("segment_config: segment-wise metrics are not computed by the local engine; the key is ignored")
+    if config.segment_config:
+        sink.warn(
+            "segment_config: segment-wise metrics are not computed by the local engine; the key is ignored"
+        )
     output_dir = Path(output) if output is not None else None
     created = _snapshot(output_dir)
     try:
         if output_dir is not None:
             output_dir.mkdir(
                 parents=True, exist_ok=True
-            )  # the report and SHAP files are written before analysis.json
+            )  # the report and SHAP files come before analysis.json
         with tempfile.TemporaryDirectory(prefix="clarify-engine-") as scratch:
-            analysis = _analyze(
-                document,
-                uri,
-                output_dir,
-                Path(scratch),
-                options,
-                warn,
-                s3_client=s3_client,
-                sagemaker_runtime_client=sagemaker_runtime_client,
-                predictor=predictor,
+            context = _Context(
+                config, uri, output_dir, Path(scratch), options or EngineOptions(), sink, s3_client
             )
+            analysis = _analyze(context, predictor, sagemaker_runtime_client)
         if output_dir is not None:
             write_json_atomic(output_dir / ANALYSIS_FILE, analysis)
     except BaseException as error:
         _remove_new_files(output_dir, created)
-        if isinstance(error, AnalysisError):
-            raise
-        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+        if isinstance(error, (AnalysisError, KeyboardInterrupt, SystemExit)):
             raise
         raise AnalysisError(f"{type(error).__name__}: {error}") from error
-    return _reparse(analysis)
+    result: dict[str, Any] = json_ready(
+        analysis
+    )  # exactly as analysis.json holds it (Infinity strings, nulls)
+    return result
 
 
-def _analyze(
-    document: dict[str, Any],
-    uri: Any,
-    output_dir: Path | None,
-    scratch: Path,
-    options: EngineOptions,
-    warn: Any,
-    *,
-    s3_client: Any,
-    sagemaker_runtime_client: Any,
-    predictor: Any,
-) -> dict[str, Any]:
-    methods = document.get("methods") or {}
+def _typed(config: AnalysisConfig | Mapping[str, object]) -> AnalysisConfig:
+    """Transitional: a plain document is still accepted (validated here, once) while callers move to
+    ``load_config``; passing one is deprecated."""
+    if isinstance(config, AnalysisConfig):
+        return config
+    python_warnings.warn(
+        "run_analysis(config) takes the AnalysisConfig that load_config returns; passing a document is deprecated",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    try:
+        return load_config(config)
+    except ClarifyConfigError as error:
+        raise AnalysisError(str(error)) from error
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The inputs of one run before the dataset is opened (then :class:`AnalysisRun` takes over)."""
+
+    config: AnalysisConfig
+    uri: str | Path
+    output_dir: Path | None
+    scratch: Path
+    options: EngineOptions
+    sink: WarningSink
+    s3_client: S3Client | None
+
+
+def _analyze(context: _Context, predictor: object, runtime_client: object) -> dict[str, Any]:
+    config, options = context.config, context.options
     data = open_dataset(
-        document,
-        uri,
-        s3_client=s3_client,
-        scratch=scratch,
+        config,
+        context.uri,
+        s3_client=context.s3_client,
+        scratch=context.scratch,
         chunk_rows=options.chunk_rows,
         progress_interval=options.progress_interval_seconds,
     )
-    roles = resolve_roles(document, data)
-    request = request_from_config(document)
-    needs_model = (request.post_metrics is not None and roles.predicted_label is None) or any(
-        key in methods for key in ("shap", "pdp")
-    )
-    model = (
-        _build_model(document, roles, options, predictor, sagemaker_runtime_client) if needs_model else None
-    )
+    roles = resolve_roles(config, data)
+    run = AnalysisRun(config, roles, options, context.sink.warn, context.s3_client, context.output_dir)
+    methods = config.methods
+    needs_predictions = methods.post_training_bias is not None and roles.predicted_label is None
+    model = _build_model(run, predictor, runtime_client) if needs_predictions or methods.explains else None
     analysis: dict[str, Any] = {"version": "1.0"}
-    distributions: dict[str, Any] | None = None
-    if request.pre_metrics is not None or request.post_metrics is not None:
-        sections, distributions = compute_bias_sections(data, roles, request, options, warn, model=model)
+    distributions: Distributions | None = None
+    if methods.pre_training_bias is not None or methods.post_training_bias is not None:
+        sections, distributions = compute_bias_sections(run, data, model)
         analysis.update(sections)
-    if "shap" in methods or "pdp" in methods:
-        # The one place explanations join the run (engine.explain, issue 5).
-        try:
-            from .explain import run_explanations  # type: ignore[attr-defined]
-        except ImportError as error:
-            raise AnalysisError(
-                "methods.shap/methods.pdp: explanations are not available in this engine build; remove them or run "
-                "the managed job"
-            ) from error
-        analysis["explanations"] = run_explanations(
-            document, data, model, output_dir, options, warn, s3_client=s3_client
+    if methods.explains:
+        assert model is not None
+        analysis["explanations"] = run_explanations(run, read_explanation_data(data, roles), model)
+    if methods.report is not None and run.output_dir is not None:
+        # Imported on use: nbconvert and matplotlib cost about a second, and most runs write no report.
+        from .report import write_report
+
+        write_report(
+            run.output_dir,
+            json_ready(analysis),
+            name=methods.report.name,
+            title=methods.report.title,
+            distributions=distributions,
         )
-    if "report" in methods and output_dir is not None:
-        _write_report(output_dir, analysis, methods.get("report") or {}, distributions, warn)
     return analysis
 
 
-def _build_model(
-    document: dict[str, Any], roles: Any, options: EngineOptions, predictor: Any, runtime_client: Any
-) -> Any:
-    try:
-        from .predictors import PredictorError, build_model
-    except ImportError as error:
-        raise AnalysisError(
-            "predictor: this analysis needs model predictions but the model-invocation part of the engine is not "
-            "installed; set `predicted_label` or `predicted_label_dataset_uri` instead"
-        ) from error
+def _build_model(run: AnalysisRun, predictor: object, runtime_client: object) -> Model:
     try:
         return build_model(
-            document,
+            run.config,
             predictor=predictor,
             sagemaker_runtime_client=runtime_client,
-            options=options,
-            feature_names=list(roles.features),
+            options=run.options,
+            feature_names=list(run.roles.features),
         )
     except PredictorError as error:
         raise AnalysisError(str(error)) from error
 
 
-def _write_report(
-    output_dir: Path, analysis: dict[str, Any], report: dict[str, Any], distributions: Any, warn: Any
-) -> None:
-    try:
-        from .report import write_report  # type: ignore[attr-defined]
-    except ImportError:
-        warn("methods.report: the report writer is not available in this engine build; no report was written")
-        return
-    write_report(
-        output_dir,
-        _reparse(analysis),
-        name=report.get("name", "report"),
-        title=report.get("title", "SageMaker Analysis Report"),
-        distributions=distributions,
-    )
-
-
-def _reparse(analysis: dict[str, Any]) -> dict[str, Any]:
-    """The document exactly as analysis.json holds it (Infinity strings, nulls)."""
-    from .output import json_ready
-
-    return json_ready(analysis)
-
-
 def _snapshot(output_dir: Path | None) -> set[Path] | None:
     if output_dir is None or not output_dir.exists():
         return None
-    return {p for p in output_dir.rglob("*")}
+    return set(output_dir.rglob("*"))
 
 
 def _remove_new_files(output_dir: Path | None, before: set[Path] | None) -> None:

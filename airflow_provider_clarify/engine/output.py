@@ -1,4 +1,5 @@
-"""Writing analysis.json the way the managed job does: atomically, with infinities as strings, NaN as null.
+"""Writing analysis.json the way the managed job does: atomically, with infinities as strings, NaN as null
+(:func:`airflow_provider_clarify.contract.json_ready`).
 
 Readers of analysis.json (gates, Model Monitor baselines) must never see a half-written file, so the document is
 written to a temporary file in the same directory and renamed into place (rename is atomic on POSIX).
@@ -7,31 +8,14 @@ written to a temporary file in the same directory and renamed into place (rename
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-ANALYSIS_FILE = "analysis.json"
-
-
-def json_ready(value: Any) -> Any:
-    """A JSON-able copy: ±inf → "Infinity"/"-Infinity" (SMC ``inf_as_str``), NaN → None, numpy → Python."""
-    if isinstance(value, dict):
-        return {str(key): json_ready(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_ready(item) for item in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-    return value
+from ..contract import json_ready
 
 
 def _new_file_mode() -> int:
@@ -67,7 +51,7 @@ def atomic_text_file(path: Path, *, newline: str | None = None) -> Iterator[IO[s
         raise
 
 
-def write_json_atomic(path: Path, document: Any) -> None:
+def write_json_atomic(path: Path, document: object) -> None:
     """Write ``document`` as JSON to ``path`` atomically (see :func:`atomic_text_file`)."""
     with atomic_text_file(path) as stream:
         json.dump(json_ready(document), stream, indent=2, allow_nan=False)

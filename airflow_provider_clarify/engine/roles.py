@@ -7,19 +7,23 @@ requests, explanations) works by column name and a wrong name or index fails ear
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
-from .data.dataset import DEFAULT_PREDICTED_LABEL_NAME, PARQUET, TabularDataset, _column_name
+from ..config import AnalysisConfig
+from ..config.model import NameOrIndex, Value
+from ..contract import JSON_DATASET_TYPES, PARQUET
+from .data.columns import DEFAULT_PREDICTED_LABEL_NAME, column_name
+from .data.dataset import TabularDataset
+from .data.file_source import FACET_DATASET, PREDICTED_LABEL_DATASET
 from .errors import AnalysisError
 
 
 @dataclass(frozen=True)
 class FacetRole:
-    """One configured facet: its resolved column and its ``value_or_threshold`` (None/[] = one-vs-rest)."""
+    """One configured facet: its resolved column and its ``value_or_threshold`` (None = one-vs-rest)."""
 
     column: str
-    values: list[Any] | None
+    values: list[Value] | None
     index: int  # position in the config's facet list (for messages: facet[i])
 
 
@@ -34,69 +38,90 @@ class ColumnRoles:
     join_key: str | None
     excluded: list[str]
     features: list[str]
-    facet_dataset_columns: list[str]
+    facet_dataset_columns: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of_features(cls, features: list[str]) -> ColumnRoles:
+        """Roles of a table that holds model features only (explanations of an in-memory frame)."""
+        return cls(None, None, [], None, None, [], list(features))
+
+    @property
+    def label_columns(self) -> list[str]:
+        """The label and predicted-label columns that exist (never model features)."""
+        return [name for name in (self.label, self.predicted_label) if name]
 
 
-def resolve_roles(config: dict[str, Any], dataset: TabularDataset) -> ColumnRoles:
-    dataset_type = str(config.get("dataset_type", "text/csv")).lower()
-    is_json = dataset_type in ("application/jsonlines", "application/json")
+def resolve_roles(config: AnalysisConfig, dataset: TabularDataset) -> ColumnRoles:
+    """Every role of ``config`` resolved against the columns ``dataset`` found (raises naming the field)."""
+    is_json = config.dataset_type in JSON_DATASET_TYPES
     main = dataset.main_columns
-    every = dataset.columns
-    label = _role(config, "label", main, "the dataset", dataset_type, is_json)
-    if is_json and config.get("label") is not None:
-        label = dataset.main.json_layout.label_name if dataset.main.json_layout else label
-    predicted: str | None
-    if config.get("predicted_label_dataset_uri"):
-        predicted_columns = dataset.auxiliary_columns("predicted_label_dataset_uri")
-        source_names = next(
-            a.source.names for a in dataset.auxiliaries if a.field == "predicted_label_dataset_uri"
-        )
-        value = config.get("predicted_label", DEFAULT_PREDICTED_LABEL_NAME)
-        predicted = _column_name(value, source_names, "predicted_label", "the predicted-label dataset")
-        if predicted not in predicted_columns:
-            raise AnalysisError("predicted_label: it names the join column; name the predicted-label column")
-    elif is_json and config.get("predicted_label") is not None:
-        predicted = dataset.main.json_layout.predicted_label_name if dataset.main.json_layout else None
-    else:
-        predicted = _role(config, "predicted_label", main, "the dataset", dataset_type, is_json)
-    facet_columns = dataset.auxiliary_columns("facet_dataset_uri")
-    facet_source = next((a.source.names for a in dataset.auxiliaries if a.field == "facet_dataset_uri"), None)
-    facets: list[FacetRole] = []
-    for index, facet in enumerate(config.get("facet") or []):
-        field_name = f"facet[{index}].name_or_index"
-        value = facet.get("name_or_index")
-        if dataset_type == PARQUET and isinstance(value, int) and not isinstance(value, bool):
-            raise AnalysisError(
-                f"{field_name}: Parquet columns are addressed by name; give the facet column name"
-            )
-        if facet_source is not None and (isinstance(value, int) or value in facet_source):
-            column = _column_name(value, facet_source, field_name, "the facet dataset")
-        else:
-            column = _column_name(value, every, field_name, "the dataset")
-        values = facet.get("value_or_threshold")
-        if values is not None and not isinstance(values, list):
-            values = [values]
-        facets.append(FacetRole(column, values, index))
-    group = _role(config, "group_variable", every, "the dataset", dataset_type, False)
-    excluded: list[str] = []
-    for position, item in enumerate(config.get("excluded_columns") or []):
-        excluded.append(_column_name(item, main, f"excluded_columns[{position}]", "the dataset"))
+    label = _role(config, "label", config.label, main)
+    if is_json and config.label is not None and dataset.main.json_layout:
+        label = dataset.main.json_layout.label_name
+    predicted = _predicted_label(config, dataset, is_json)
+    facets = [_facet(config, dataset, index) for index in range(len(config.facets))]
+    group = _role(config, "group_variable", config.group_variable, dataset.columns, by_path=False)
+    excluded = [
+        column_name(item, main, f"excluded_columns[{position}]", "the dataset")
+        for position, item in enumerate(config.excluded_columns or ())
+    ]
     removed = {label, predicted, dataset.join_key, *excluded}
     features = [c for c in main if c not in removed]
+    facet_columns = dataset.auxiliary_columns(FACET_DATASET)
     return ColumnRoles(label, predicted, facets, group, dataset.join_key, excluded, features, facet_columns)
 
 
+def _predicted_label(config: AnalysisConfig, dataset: TabularDataset, is_json: bool) -> str | None:
+    auxiliary = dataset.auxiliary(PREDICTED_LABEL_DATASET)
+    if config.predicted_label_dataset_uri and auxiliary is not None:
+        value = config.predicted_label
+        predicted = column_name(
+            DEFAULT_PREDICTED_LABEL_NAME if value is None else value,
+            auxiliary.source.names,
+            "predicted_label",
+            "the predicted-label dataset",
+        )
+        if predicted not in auxiliary.contributed:
+            raise AnalysisError("predicted_label: it names the join column; name the predicted-label column")
+        return predicted
+    if is_json and config.predicted_label is not None:
+        return dataset.main.json_layout.predicted_label_name if dataset.main.json_layout else None
+    return _role(config, "predicted_label", config.predicted_label, dataset.main_columns)
+
+
+def _facet(config: AnalysisConfig, dataset: TabularDataset, index: int) -> FacetRole:
+    facet = config.facets[index]
+    field_name = f"facet[{index}].name_or_index"
+    value = facet.name_or_index
+    if config.dataset_type == PARQUET and isinstance(value, int):
+        raise AnalysisError(
+            f"{field_name}: Parquet columns are addressed by name; give the facet column name"
+        )
+    auxiliary = dataset.auxiliary(FACET_DATASET)
+    if auxiliary is not None and (isinstance(value, int) or value in auxiliary.source.names):
+        column = column_name(value, auxiliary.source.names, field_name, "the facet dataset")
+    else:
+        column = column_name(value, dataset.columns, field_name, "the dataset")
+    values = list(facet.value_or_threshold) if facet.value_or_threshold is not None else None
+    return FacetRole(column, values, index)
+
+
 def _role(
-    config: dict[str, Any], field_name: str, names: list[str], where: str, dataset_type: str, is_json: bool
+    config: AnalysisConfig,
+    field_name: str,
+    value: NameOrIndex | None,
+    names: list[str],
+    *,
+    by_path: bool = True,
 ) -> str | None:
-    value = config.get(field_name)
+    """A role column by name or index; for JSON data (``by_path``) the value is a JMESPath, kept as text."""
     if value is None:
         return None
-    if is_json:
+    if by_path and config.dataset_type in JSON_DATASET_TYPES:
         return str(value)
-    if dataset_type == PARQUET and isinstance(value, int) and not isinstance(value, bool):
+    if config.dataset_type == PARQUET and isinstance(value, int):
         raise AnalysisError(
             f"{field_name}: Parquet columns are addressed by name, got index {value}; give the column name "
             f"(one of {names})"
         )
-    return _column_name(value, names, field_name, where)
+    return column_name(value, names, field_name, "the dataset")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.engine import AnalysisError, run_analysis
 
 
@@ -49,9 +50,13 @@ def test_prefix_of_part_files_equals_local_file(s3_client, bucket, tmp_path):
     frame.to_csv(tmp_path / "all.csv", index=False)
     warnings: list[str] = []
     remote = run_analysis(
-        CONFIG, f"s3://{bucket}/data/train", tmp_path / "remote", s3_client=s3_client, warnings=warnings
+        load_config(CONFIG),
+        f"s3://{bucket}/data/train",
+        tmp_path / "remote",
+        s3_client=s3_client,
+        warnings=warnings,
     )
-    local = run_analysis(CONFIG, tmp_path / "all.csv", tmp_path / "local")
+    local = run_analysis(load_config(CONFIG), tmp_path / "all.csv", tmp_path / "local")
     assert remote == local
     assert (tmp_path / "remote" / "analysis.json").exists()
 
@@ -69,7 +74,7 @@ def test_dataset_uri_in_config_and_joined_facet_dataset_on_s3(s3_client, bucket,
         joinsource_name_or_index="id",
     )
     config["methods"] = {"pre_training_bias": {"methods": ["CI", "DPL"]}}
-    result = run_analysis(config, None, tmp_path / "out", s3_client=s3_client)
+    result = run_analysis(load_config(config), None, tmp_path / "out", s3_client=s3_client)
     d = frame["gender"] == "f"
     y = frame["label"] == "yes"
     values = {
@@ -81,10 +86,12 @@ def test_dataset_uri_in_config_and_joined_facet_dataset_on_s3(s3_client, bucket,
 
 def test_missing_prefix_is_a_clear_error(s3_client, bucket, tmp_path):
     with pytest.raises(AnalysisError, match="dataset_uri: no objects under"):
-        run_analysis(CONFIG, f"s3://{bucket}/nothing-here/", tmp_path / "out", s3_client=s3_client)
+        run_analysis(
+            load_config(CONFIG), f"s3://{bucket}/nothing-here/", tmp_path / "out", s3_client=s3_client
+        )
     assert not (tmp_path / "out").exists()
 
 
 def test_s3_dataset_without_a_client_is_a_clear_error(tmp_path, bucket):
     with pytest.raises(AnalysisError, match="no S3 client was given"):
-        run_analysis(CONFIG, f"s3://{bucket}/data.csv", tmp_path / "out")
+        run_analysis(load_config(CONFIG), f"s3://{bucket}/data.csv", tmp_path / "out")

@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.engine import AnalysisError, EngineOptions, run_analysis
 
 from .model_servers import Failure, ModelServer, estimator_csv_model
@@ -73,7 +74,7 @@ def test_http_model_drives_bias_shap_and_pdp(adult_subset, estimator, tmp_path):
     output = tmp_path / "out"
     with ModelServer(estimator_csv_model(estimator, FEATURES)) as server:
         analysis = run_analysis(
-            _config(label_headers=["<=50K", ">50K"]),
+            load_config(_config(label_headers=["<=50K", ">50K"])),
             adult_subset,
             output,
             predictor=server.url,
@@ -133,7 +134,7 @@ def test_invoke_endpoint_protocol_with_templates_jmespath_and_throttling(adult_s
         client = boto3.client("sagemaker-runtime", endpoint_url=server.endpoint_url, region_name="us-east-1")
         server.fail_next(Failure(status=429, error_type="ThrottlingException"))
         analysis = run_analysis(
-            config,
+            load_config(config),
             adult_subset,
             output,
             sagemaker_runtime_client=client,
@@ -170,7 +171,7 @@ def test_http_500_is_retried_then_fails_cleanly(adult_subset, tmp_path):
         server.fail_always(Failure(status=500))
         with pytest.raises(AnalysisError) as caught:
             run_analysis(
-                _config(),
+                load_config(_config()),
                 adult_subset,
                 output,
                 predictor=server.url,
@@ -188,7 +189,7 @@ def test_http_timeout_is_retried_then_fails_cleanly(adult_subset, tmp_path):
         server.fail_always(Failure(status=0, delay_seconds=1.0))
         options = QuickRetryOptions(max_retries=1, timeout_seconds=0.2, max_concurrency=1)
         with pytest.raises(AnalysisError) as caught:
-            run_analysis(_config(), adult_subset, output, predictor=server.url, options=options)
+            run_analysis(load_config(_config()), adult_subset, output, predictor=server.url, options=options)
         sent = len(server.requests)
     assert (
         "timed out after 0.2 s" in caught.value.reason and "gave up after 2 attempts" in caught.value.reason

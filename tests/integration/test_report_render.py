@@ -17,9 +17,10 @@ import pytest
 from matplotlib import image as mpimg
 from pypdf import PdfReader
 
+from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.engine import run_analysis
 from airflow_provider_clarify.engine.report import write_report
-from tests.unit.report import sample_analyses as samples
+from tests.unit.engine.report import sample_analyses as samples
 
 CHROMIUM = "/usr/bin/chromium"
 WINDOW = (1280, 2400)
@@ -130,7 +131,7 @@ def test_engine_writes_the_report_when_methods_report_is_set(chromium, tmp_path,
             "report": {"name": "adult_report", "title": "Adult income bias"},
         },
     }
-    analysis = run_analysis(config, data, out)
+    analysis = run_analysis(load_config(config), data, out)
     assert {p.name for p in out.iterdir()} >= {
         "analysis.json",
         "adult_report.ipynb",

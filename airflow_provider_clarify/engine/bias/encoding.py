@@ -68,19 +68,23 @@ def numeric_threshold(values: list[Any] | None, field: str, *, required_message:
     """The single numeric threshold of a continuous column (strings are converted like the reference does)."""
     if not values:
         raise AnalysisError(f"{field}: {required_message}")
-    value = values[0]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    value: float | int
+    first = values[0]
+    if isinstance(first, bool) or not isinstance(first, (int, float)):
         try:
-            value = float(value)
+            value = float(first)
         except (TypeError, ValueError) as error:
             raise AnalysisError(
                 f"{field}: Facet/label value provided must be a single numeric threshold for continuous data "
                 f"(got {values[0]!r}); give a number such as [40]"
             ) from error
+    else:
+        value = first
     return value
 
 
-def _typed_max(profile: ColumnProfile) -> Any:
+def typed_max(profile: ColumnProfile) -> Any:
+    """The column maximum as the numpy scalar type the reference compares with (int64 unless float)."""
     if profile.kind == "float":
         return np.float64(profile.maximum)
     return np.int64(profile.maximum)
@@ -142,13 +146,14 @@ def match_values(
     seen = profile.values
     if seen is None or any(_occurs(value, seen) for value in values):
         return tuple(values)
-    converter: Callable[[Any], Any] = {
+    converters: dict[str, Callable[[Any], Any]] = {
         "int": _to_int,
         "float": float,
         "bool": _to_bool,
         "string": str,
         "category": str,
-    }.get(profile.kind, lambda v: v)
+    }
+    converter = converters.get(profile.kind, _unchanged)
     try:
         converted = [converter(v) for v in values]
     except (TypeError, ValueError):
@@ -159,6 +164,10 @@ def match_values(
             f"column's type ({profile.kind}): {converted}. Give values of the column's type to avoid the conversion"
         )
     return tuple(converted)
+
+
+def _unchanged(value: Any) -> Any:
+    return value
 
 
 def _occurs(value: Any, seen: dict[Any, int]) -> bool:

@@ -52,15 +52,16 @@ def counterfactual_labels(
     finite = np.isfinite(features_a).all() and np.isfinite(features_d).all()
     if not finite or len(features_a) <= neighbours:
         # scikit-learn's own errors (NaN inputs) and the tiny cases go straight to the reference estimator.
-        return (
+        labels: np.ndarray = (
             reference_classifier(neighbours, n_jobs).fit(features_a, yhat_a).predict(features_d).astype(bool)
         )
+        return labels
     from scipy.spatial import cKDTree
 
     tree = cKDTree(features_a)
     distances, indices = tree.query(features_d, k=neighbours + 1, workers=n_jobs if n_jobs else 1)
     votes = yhat_a[indices[:, :neighbours]].sum(axis=1)
-    result = votes * 2 > neighbours
+    result: np.ndarray = votes * 2 > neighbours
     kth, next_one = distances[:, neighbours - 1], distances[:, neighbours]
     tied = np.abs(next_one - kth) <= TIE_TOLERANCE * np.maximum(np.abs(kth), 1e-300)
     if tied.any():

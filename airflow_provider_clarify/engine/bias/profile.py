@@ -14,8 +14,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-KINDS = ("null", "bool", "int", "float", "string", "category")
-
 
 def arrow_kind(data_type: pa.DataType) -> str:
     """The pandas dtype family a column of this arrow type becomes."""
@@ -62,10 +60,6 @@ class ColumnProfile:
         self.values: dict[Any, int] | None = {}
         self.maximum: Any = None
         self.int_castable = True  # every non-null text value parses as int64 (rule 2 of SPEC §3.5)
-
-    @property
-    def overflowed(self) -> bool:
-        return self.values is None
 
     @property
     def distinct(self) -> int:

@@ -5,6 +5,7 @@ tables (or pandas frames) chunk by chunk with every column named, the facet and 
 aligned or joined. Column roles are resolved by :func:`airflow_provider_clarify.engine.roles.resolve_roles`.
 """
 
-from .dataset import TabularDataset, open_dataset
+from .dataset import TabularDataset
+from .opening import open_dataset
 
 __all__ = ["TabularDataset", "open_dataset"]

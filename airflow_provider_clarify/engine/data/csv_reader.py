@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from pyarrow import csv as pacsv
 
 from ..errors import AnalysisError
+from .columns import generated_names
 
 NULL_VALUES = ["", "NA", "N/A", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "#N/A", "<NA>", "None"]
 TRUE_VALUES = pa.array(["True", "TRUE", "true"])
@@ -78,7 +79,7 @@ def detect_header(
     )
     if looks_like_header:
         return [cell.strip() for cell in row0], True
-    return [f"column_{i}" for i in range(len(row0))], False
+    return generated_names(len(row0)), False
 
 
 def infer_text_array(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:

@@ -17,6 +17,7 @@ import jmespath
 import pyarrow as pa
 
 from ..errors import AnalysisError
+from .columns import generated_names
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class JsonLayout:
     predicted_label_name: str
 
     def names(self, feature_count: int) -> list[str]:
-        features = self.feature_names or [f"column_{i}" for i in range(feature_count)]
+        features = self.feature_names or generated_names(feature_count)
         if len(features) != feature_count:
             raise AnalysisError(
                 f"headers: {len(features)} feature name(s) given but `features` yields {feature_count} value(s) per "
@@ -54,8 +55,10 @@ def _column_array(values: list[Any]) -> pa.Array:
 
 
 def _table(names: list[str], rows: list[list[Any]]) -> pa.Table:
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
-    return pa.table({name: _column_array(list(column)) for name, column in zip(names, columns, strict=True)})
+    columns: list[list[Any]] = (
+        [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
+    )
+    return pa.table({name: _column_array(column) for name, column in zip(names, columns, strict=True)})
 
 
 def _is_scalar(value: Any) -> bool:

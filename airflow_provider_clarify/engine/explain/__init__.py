@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .errors import ExplanationError
-from .features import ExplanationData
+from .features import ExplanationData, read_explanation_data
 from .runner import run_explanations
 
-__all__ = ["ExplanationData", "ExplanationError", "run_explanations"]
+__all__ = ["ExplanationData", "ExplanationError", "read_explanation_data", "run_explanations"]

@@ -17,8 +17,11 @@ def aggregate(values: np.ndarray, method: str | None) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     if values.shape[0] == 0:
         return np.zeros(values.shape[1:])
+    aggregated: np.ndarray
     if method == "mean_abs":
-        return np.mean(np.abs(values), axis=0)
-    if method == "mean_sq":
-        return np.mean(values**2, axis=0)
-    return np.median(values, axis=0)
+        aggregated = np.mean(np.abs(values), axis=0)
+    elif method == "mean_sq":
+        aggregated = np.mean(values**2, axis=0)
+    else:
+        aggregated = np.median(values, axis=0)
+    return aggregated

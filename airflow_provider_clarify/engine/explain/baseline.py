@@ -19,6 +19,10 @@ import jmespath
 import numpy as np
 import pandas as pd
 
+from ...config import AnalysisConfig
+from ...config.model import Baseline
+from ...contract import JSON, JSON_LINES, PARQUET, JSONValue, is_s3_uri, split_s3_uri
+from ..data.sources import S3Client
 from .errors import ExplanationError
 from .features import FREE_TEXT, NUMERICAL
 
@@ -29,15 +33,12 @@ CLUSTER_SAMPLE_ROWS = 10_000
 AUTO_K_SAMPLE_ROWS = 2_000
 
 
-def _read_text(uri: str, s3_client: Any) -> str:
-    if uri.startswith("s3://"):
-        if s3_client is None:
-            import boto3
-
-            s3_client = boto3.client("s3")
-        bucket, _, key = uri[len("s3://") :].partition("/")
+def _read_text(uri: str, s3_client: S3Client | None) -> str:
+    if is_s3_uri(uri):
         try:
-            return s3_client.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+            return _read_bytes(uri, s3_client).decode("utf-8")
+        except ExplanationError:
+            raise
         except Exception as error:
             raise ExplanationError(f"methods.shap.baseline {uri!r} cannot be read: {error}") from error
     path = Path(uri)
@@ -46,11 +47,11 @@ def _read_text(uri: str, s3_client: Any) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _rows_from_document(document: Any, config: dict[str, Any]) -> list[list[Any]]:
+def _rows_from_document(document: JSONValue, config: AnalysisConfig) -> list[Any]:
     """Rows from a baseline written like the dataset (SPEC §2.3)."""
-    dataset_type = str(config.get("dataset_type", "text/csv")).lower()
-    features_path = config.get("features")
-    if dataset_type == "application/jsonlines":
+    dataset_type = config.dataset_type
+    features_path = config.features
+    if dataset_type == JSON_LINES:
         if not isinstance(document, list):
             document = [document]
         rows = []
@@ -58,31 +59,32 @@ def _rows_from_document(document: Any, config: dict[str, Any]) -> list[list[Any]
             row = jmespath.search(features_path, line) if features_path and isinstance(line, dict) else line
             rows.append(row)
         return rows
-    if dataset_type == "application/json" and features_path and not isinstance(document, list):
-        return jmespath.search(features_path, document) or []
+    if dataset_type == JSON and features_path and not isinstance(document, list):
+        found: list[Any] = jmespath.search(features_path, document) or []
+        return found
     if isinstance(document, dict):
         raise ExplanationError(
             "methods.shap.baseline is an object, but the dataset is not JSON: give a list of rows (lists of values)"
         )
-    return [row if isinstance(row, list) else [row] for row in document]
+    rows_given = document if isinstance(document, list) else [document]
+    return [row if isinstance(row, list) else [row] for row in rows_given]
 
 
 def _rows_from_file(
-    uri: str, config: dict[str, Any], feature_names: list[str], s3_client: Any
-) -> list[list[Any]]:
-    dataset_type = str(config.get("dataset_type", "text/csv")).lower()
-    if dataset_type == "application/x-parquet":
-        frame = pd.read_parquet(
-            uri if not uri.startswith("s3://") else io.BytesIO(_read_bytes(uri, s3_client))
-        )
+    uri: str, config: AnalysisConfig, feature_names: list[str], s3_client: S3Client | None
+) -> list[Any]:
+    dataset_type = config.dataset_type
+    if dataset_type == PARQUET:
+        frame = pd.read_parquet(io.BytesIO(_read_bytes(uri, s3_client)) if is_s3_uri(uri) else uri)
         missing = [name for name in feature_names if name not in frame.columns]
         if missing:
             raise ExplanationError(f"methods.shap.baseline file {uri!r} lacks the feature columns {missing}")
-        return frame[feature_names].to_numpy(dtype=object).tolist()
+        parquet_rows: list[Any] = frame[feature_names].to_numpy(dtype=object).tolist()
+        return parquet_rows
     text = _read_text(uri, s3_client)
-    if dataset_type == "application/jsonlines":
+    if dataset_type == JSON_LINES:
         return _rows_from_document([json.loads(line) for line in text.splitlines() if line.strip()], config)
-    if dataset_type == "application/json":
+    if dataset_type == JSON:
         return _rows_from_document(json.loads(text), config)
     rows = [row for row in csv.reader(io.StringIO(text)) if row]
     if rows and [cell.strip() for cell in rows[0]] == feature_names:
@@ -90,10 +92,11 @@ def _rows_from_file(
     return rows
 
 
-def _read_bytes(uri: str, s3_client: Any) -> bytes:
-    bucket, _, key = uri[len("s3://") :].partition("/")
+def _read_bytes(uri: str, s3_client: S3Client | None) -> bytes:
+    """An S3 object through the caller's client (a default boto3 client when the run was given none)."""
+    bucket, key = split_s3_uri(uri, what="methods.shap.baseline")
     if s3_client is None:
-        import boto3
+        import boto3  # only a baseline on S3 without a client needs boto3
 
         s3_client = boto3.client("s3")
     return s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
@@ -117,11 +120,12 @@ def _cast_like(frame: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
             result[name] = converted
         else:
             result[name] = result[name].astype(object).where(result[name].notna(), None)
-    return result
+    cast: pd.DataFrame = result
+    return cast
 
 
 def given_baseline(
-    baseline: Any, config: dict[str, Any], data: pd.DataFrame, s3_client: Any = None
+    baseline: Baseline, config: AnalysisConfig, data: pd.DataFrame, s3_client: S3Client | None = None
 ) -> pd.DataFrame:
     """The configured baseline as a DataFrame with the model-feature columns (and the data's dtypes)."""
     feature_names = [str(c) for c in data.columns]
@@ -162,7 +166,8 @@ def _encode(frame: pd.DataFrame, categorical: list[int]) -> np.ndarray:
     for position, column in enumerate(encoded.columns):
         if position not in categorical:
             encoded[column] = pd.to_numeric(encoded[column], errors="coerce").fillna(0.0)
-    return encoded.to_numpy(dtype=object)
+    matrix: np.ndarray = encoded.to_numpy(dtype=object)
+    return matrix
 
 
 def _fit(matrix: np.ndarray, categorical: list[int], k: int, seed: int) -> tuple[np.ndarray, float]:

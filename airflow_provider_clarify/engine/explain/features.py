@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
+from ...config import AnalysisConfig
+from ...config.model import NameOrIndex
+from ..data.dataset import TabularDataset
+from ..roles import ColumnRoles
 from .errors import ExplanationError
 
 NUMERICAL = "numerical"
@@ -23,77 +27,62 @@ def column_kind(series: pd.Series, *, text: bool) -> str:
     return FREE_TEXT if text else CATEGORICAL
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExplanationData:
-    """The model-feature matrix (columns in model order) plus the join key to append to out.csv."""
+    """The model-feature matrix (columns in model order), the join key to append to out.csv, and the names of
+    the label columns (never explained)."""
 
     features: pd.DataFrame
     join_key: pd.Series | None = None
     label_columns: list[str] = field(default_factory=list)
 
-    @classmethod
-    def of(cls, data: Any, config: dict[str, Any] | None = None) -> ExplanationData:
-        """From a DataFrame of model features, an ExplanationData, or the engine's dataset (``iter_frames``),
-        whose model features and join key come from the column roles (SPEC §3.4)."""
-        if isinstance(data, ExplanationData):
-            return data
-        if isinstance(data, pd.DataFrame):
-            return cls(features=data)
-        if hasattr(data, "iter_frames") and config is not None:
-            from ..roles import resolve_roles
 
-            roles = resolve_roles(config, data)
-            wanted = [*roles.features, *([roles.join_key] if roles.join_key else [])]
-            frame = pd.concat(list(data.iter_frames(columns=wanted)), ignore_index=True)
-            join_key = frame[roles.join_key] if roles.join_key else None
-            labels = [name for name in (roles.label, roles.predicted_label) if name]
-            return cls(features=frame[list(roles.features)], join_key=join_key, label_columns=labels)
-        features = getattr(data, "features", None)
-        if isinstance(features, pd.DataFrame):
-            return cls(features=features, join_key=getattr(data, "join_key", None))
-        raise TypeError(f"expected a DataFrame of model features, got {type(data).__name__}")
+def read_explanation_data(dataset: TabularDataset, roles: ColumnRoles) -> ExplanationData:
+    """The model features (and join key) of every record of ``dataset``, by the already-resolved ``roles``."""
+    wanted = [*roles.features, *([roles.join_key] if roles.join_key else [])]
+    frame = pd.concat(list(dataset.iter_frames(columns=wanted)), ignore_index=True)
+    join_key = frame[roles.join_key] if roles.join_key else None
+    return ExplanationData(frame[list(roles.features)], join_key, roles.label_columns)
 
 
-def label_columns(config: dict[str, Any]) -> list[str]:
-    """Names of the label and predicted-label columns (resolving integer indices through ``headers``)."""
-    headers = config.get("headers") or []
-    names = []
-    for key in ("label", "predicted_label"):
-        value = config.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(headers):
-            names.append(str(headers[value]))
-        elif isinstance(value, str):
-            names.append(value)
-    return names
+def label_columns(config: AnalysisConfig) -> list[str]:
+    """Names of the label and predicted-label columns as the document names them (indices through ``headers``)."""
+    names = [config.column_name(config.label), config.column_name(config.predicted_label)]
+    return [name for name in names if name is not None]
+
+
+def feature_position(entry: NameOrIndex, feature_names: list[str], field: str) -> int:
+    """Where a configured feature (a name, or an index into the model features) sits in model order; ``field``
+    names the config field in the error."""
+    if isinstance(entry, int) and not isinstance(entry, bool):
+        if not 0 <= entry < len(feature_names):
+            raise ExplanationError(
+                f"{field} index {entry} is out of range: the model has {len(feature_names)} features {feature_names}"
+            )
+        return entry
+    if str(entry) not in feature_names:
+        raise ExplanationError(
+            f"{field} names {entry!r}, which is not a model feature; valid: {feature_names}"
+        )
+    return feature_names.index(str(entry))
 
 
 def resolve_features_to_explain(
-    requested: list[Any] | None, feature_names: list[str], label_names: list[str]
+    requested: Sequence[NameOrIndex] | None, feature_names: list[str], label_names: list[str]
 ) -> list[int]:
     """Positions (in model order) of the explained features; all of them when nothing is requested.
     Integer entries index the model features (the label is never one of them)."""
     if not requested:
         return list(range(len(feature_names)))
+    field = "methods.shap.features_to_explain"
     positions = []
     for entry in requested:
-        if isinstance(entry, int) and not isinstance(entry, bool):
-            if not 0 <= entry < len(feature_names):
-                raise ExplanationError(
-                    f"methods.shap.features_to_explain index {entry} is out of range: the model has "
-                    f"{len(feature_names)} features {feature_names}"
-                )
-            position = entry
-        elif str(entry) in label_names:
+        if not isinstance(entry, int) and str(entry) in label_names:
             raise ExplanationError(
-                f"methods.shap.features_to_explain names {entry!r}, the label/predicted-label column; "
-                f"explain model features only: {feature_names}"
+                f"{field} names {entry!r}, the label/predicted-label column; explain model features only: "
+                f"{feature_names}"
             )
-        elif str(entry) not in feature_names:
-            raise ExplanationError(
-                f"methods.shap.features_to_explain names {entry!r}, which is not a model feature; valid: {feature_names}"
-            )
-        else:
-            position = feature_names.index(str(entry))
+        position = feature_position(entry, feature_names, field)
         if position not in positions:
             positions.append(position)
     return sorted(positions)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
 
 from ..output import atomic_text_file
-
-SHAP_DIR = "explanations_shap"
 
 
 def write_atomic(path: Path, writer: Callable[[IO[str]], None]) -> None:
@@ -23,7 +21,7 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     write_atomic(path, lambda stream: frame.to_csv(stream, index=False, lineterminator="\n"))
 
 
-def write_jsonl(path: Path, documents: list[dict]) -> None:
+def write_jsonl(path: Path, documents: Sequence[Mapping[str, object]]) -> None:
     def writer(stream: IO[str]) -> None:
         for document in documents:
             stream.write(json.dumps(document, ensure_ascii=False, allow_nan=False))

@@ -8,30 +8,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ExplanationError
-from .features import FREE_TEXT, NUMERICAL
+from ...config.model import NameOrIndex
+from ..models import ScoreModel
+from .features import FREE_TEXT, NUMERICAL, feature_position
 
 UNSUPPORTED = "Detected data type is not supported for PDP. PDP can only be computed for numerical or categorical columns"
 
 
-def resolve_pdp_features(requested: list[Any], feature_names: list[str]) -> list[str]:
+def resolve_pdp_features(requested: list[NameOrIndex], feature_names: list[str]) -> list[str]:
     """Feature names for ``methods.pdp.features`` (names or indices into the model features)."""
-    names = []
-    for entry in requested:
-        if isinstance(entry, int) and not isinstance(entry, bool):
-            if not 0 <= entry < len(feature_names):
-                raise ExplanationError(
-                    f"methods.pdp.features index {entry} is out of range: the model has {len(feature_names)} "
-                    f"features {feature_names}"
-                )
-            names.append(feature_names[entry])
-        elif str(entry) in feature_names:
-            names.append(str(entry))
-        else:
-            raise ExplanationError(
-                f"methods.pdp.features names {entry!r}, which is not a model feature; valid: {feature_names}"
-            )
-    return names
+    return [
+        feature_names[feature_position(entry, feature_names, "methods.pdp.features")] for entry in requested
+    ]
 
 
 def grid(series: pd.Series, kind: str, resolution: int) -> tuple[list[Any], list[float]]:
@@ -45,8 +33,8 @@ def grid(series: pd.Series, kind: str, resolution: int) -> tuple[list[Any], list
         edges = np.linspace(low, high, resolution + 1)
         centres = (edges[:-1] + edges[1:]) / 2
         cells = np.clip(np.searchsorted(edges, numbers, side="right") - 1, 0, resolution - 1)
-        counts = np.bincount(cells, minlength=resolution)
-        return centres.tolist(), (counts / counts.sum()).tolist()
+        cell_counts = np.bincount(cells, minlength=resolution)
+        return centres.tolist(), (cell_counts / cell_counts.sum()).tolist()
     counts = values.value_counts(sort=False)
     order = list(pd.unique(values))
     total = float(counts.sum())
@@ -61,7 +49,7 @@ def partial_dependence(
     data: pd.DataFrame,
     feature: str,
     kind: str,
-    model: Any,
+    model: ScoreModel,
     resolution: int,
     target_names: list[str] | None,
 ) -> dict[str, Any]:

@@ -12,11 +12,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...config import AnalysisConfig, Predictor
+from ...config.model import PARQUET_CONTENT_TYPE_RULE
+from ...contract import CSV
 from .errors import ModelInvocationError, PredictorConfigError
 from .invoker import InvocationSettings, ModelInvoker
 from .outputs import OutputInterpreter
 from .responses import RecordOutput, ResponseParser
-from .serializer import CSV, RequestSerializer, normalize_mime
+from .serializer import RequestSerializer
 from .transports import (
     EstimatorTransport,
     SageMakerEndpointTransport,
@@ -25,17 +28,6 @@ from .transports import (
 )
 
 LOG = logging.getLogger("airflow_provider_clarify.engine.predictors")
-
-LOCAL_PREDICTOR_KEY = "local_predictor"
-
-
-def config_as_dict(config: Any) -> dict[str, Any]:
-    """Accept the plain document or the config layer's AnalysisConfig (anything with ``to_dict``)."""
-    if isinstance(config, dict):
-        return config
-    if hasattr(config, "to_dict"):
-        return config.to_dict()
-    raise TypeError(f"expected an analysis config dict, got {type(config).__name__}")
 
 
 def records_of(features: pd.DataFrame) -> list[list[Any]]:
@@ -50,7 +42,7 @@ class ClarifyModel:
 
     def __init__(
         self,
-        predictor_config: dict[str, Any],
+        predictor_config: Predictor,
         transport_factory: Any,
         interpreter: OutputInterpreter,
         settings: InvocationSettings,
@@ -93,11 +85,12 @@ class ClarifyModel:
             names = list(key)
             transport: Transport = self._transport_factory(names)
             self.description = transport.description
+            template = self.predictor_config.content_template
             serializer = RequestSerializer(
                 self.content_type,
                 names,
-                content_template=self.predictor_config.get("content_template"),
-                record_template=self.predictor_config.get("record_template"),
+                content_template=template if isinstance(template, str) else None,
+                record_template=self.predictor_config.record_template,
             )
             parser = ResponseParser(
                 self.accept_type,
@@ -108,7 +101,7 @@ class ClarifyModel:
         return invoker
 
     def _selector(self, name: str) -> Any:
-        value = self.predictor_config.get(name)
+        value = self.predictor_config.label if name == "label" else self.predictor_config.probability
         if value is not None and self.accept_type == CSV and not isinstance(value, int):
             return None if not str(value).isdigit() else int(value)
         return value
@@ -146,8 +139,9 @@ class ClarifyModel:
         invoker = self._invoker(list(features.columns))
         if isinstance(invoker.transport, EstimatorTransport):
             invoker.transport.dtypes = self._string_dtypes(features)
-        parts = invoker.invoke_batches(records_of(features), invoker.parser.parse_numeric_csv)
-        if any(part is None for part in parts) or len({part.shape[1] for part in parts}) > 1:
+        answers = invoker.invoke_batches(records_of(features), invoker.parser.parse_numeric_csv)
+        parts = [part for part in answers if part is not None]
+        if len(parts) < len(answers) or len({part.shape[1] for part in parts}) > 1:
             return None
         matrix = np.concatenate(parts) if parts else np.zeros((0, 1))
         if column is not None:
@@ -188,18 +182,8 @@ class ClarifyModel:
         return np.asarray(vectors, dtype=float).reshape(len(vectors), width)
 
 
-def _label_name(document: dict[str, Any]) -> str | None:
-    label = document.get("label")
-    headers = document.get("headers")
-    if isinstance(label, str):
-        return label
-    if isinstance(label, int) and headers and 0 <= label < len(headers):
-        return str(headers[label])
-    return None
-
-
 def build_model(
-    config: Any,
+    config: AnalysisConfig,
     *,
     predictor: Any = None,
     sagemaker_runtime_client: Any = None,
@@ -209,46 +193,47 @@ def build_model(
     """The model of an analysis config. ``predictor`` overrides the transport (URL, ``module:callable``, model
     file, estimator or callable) while the config's serialization settings stay; without it, ``endpoint_name``
     goes through InvokeEndpoint (``sagemaker_runtime_client``, else a default boto3 client)."""
-    document = config_as_dict(config)
-    predictor_config = dict(document.get("predictor") or {})
+    settings_view = config.predictor_settings
     settings = InvocationSettings.from_options(options)
-    if predictor is None:
-        predictor = predictor_config.get(LOCAL_PREDICTOR_KEY)
-    content_type = normalize_mime(predictor_config.get("content_type") or document.get("dataset_type") or CSV)
-    if content_type == "application/x-parquet":
-        raise PredictorConfigError(
-            "predictor.content_type is required when dataset_type is application/x-parquet: set text/csv, "
-            "application/jsonlines or application/json"
-        )
-    accept_type = normalize_mime(predictor_config.get("accept_type")) or content_type
-    label_headers = predictor_config.get("label_headers")
-    threshold = document.get("probability_threshold", 0.5)
+    predictor = settings_view.local_predictor if predictor is None else predictor
+    content_type = _content_type(settings_view)
+    accept_type = settings_view.accept_type or content_type
+    label_headers = list(settings_view.label_headers) if settings_view.label_headers else None
+    threshold = config.probability_threshold
+    dataset_label = config.column_name(config.label)
 
     if predictor is not None:
         probe = transport_for_override(predictor, ["probe"], timeout=settings.timeout_seconds)
         if isinstance(probe, EstimatorTransport):
             return _estimator_model(
-                predictor, predictor_config, probe, settings, document, label_headers, threshold, content_type
+                predictor,
+                settings_view,
+                probe,
+                settings,
+                dataset_label,
+                label_headers,
+                threshold,
+                content_type,
             )
 
         def factory(names: list[str]) -> Transport:
             return transport_for_override(predictor, names, timeout=settings.timeout_seconds)
 
     else:
-        factory = _endpoint_factory(predictor_config, sagemaker_runtime_client)
+        factory = _endpoint_factory(settings_view, sagemaker_runtime_client)
 
     interpreter = OutputInterpreter(
         label_headers=label_headers,
         probability_threshold=float(threshold),
-        has_label=predictor_config.get("label") is not None,
-        has_probability=predictor_config.get("probability") is not None,
+        has_label=settings_view.label is not None,
+        has_probability=settings_view.probability is not None,
     )
     model = ClarifyModel(
-        predictor_config,
+        settings_view,
         factory,
         interpreter,
         settings,
-        _label_name(document),
+        dataset_label,
         content_type=content_type,
         accept_type=accept_type,
     )
@@ -257,10 +242,16 @@ def build_model(
     return model
 
 
-def _endpoint_factory(predictor_config: dict[str, Any], client: Any) -> Any:
-    endpoint_name = predictor_config.get("endpoint_name")
+def _content_type(predictor_config: Predictor) -> str:
+    if predictor_config.content_type is None:
+        raise PredictorConfigError(f"predictor.content_type is {PARQUET_CONTENT_TYPE_RULE}")
+    return predictor_config.content_type
+
+
+def _endpoint_factory(predictor_config: Predictor, client: Any) -> Any:
+    endpoint_name = predictor_config.endpoint_name
     if not endpoint_name:
-        if predictor_config.get("model_name"):
+        if predictor_config.model_name:
             raise PredictorConfigError(
                 "predictor.model_name needs a shadow endpoint that only the managed Clarify job creates; run "
                 "locally with predictor.endpoint_name (an existing endpoint), a local model (--predictor / "
@@ -278,8 +269,8 @@ def _endpoint_factory(predictor_config: dict[str, Any], client: Any) -> Any:
         return SageMakerEndpointTransport(
             client,
             endpoint_name,
-            target_model=predictor_config.get("target_model"),
-            custom_attributes=predictor_config.get("custom_attributes"),
+            target_model=predictor_config.target_model,
+            custom_attributes=predictor_config.custom_attributes,
         )
 
     return factory
@@ -287,12 +278,12 @@ def _endpoint_factory(predictor_config: dict[str, Any], client: Any) -> Any:
 
 def _estimator_model(
     predictor: Any,
-    predictor_config: dict[str, Any],
+    predictor_config: Predictor,
     probe: EstimatorTransport,
     settings: InvocationSettings,
-    document: dict[str, Any],
-    label_headers: Any,
-    threshold: Any,
+    dataset_label: str | None,
+    label_headers: list[Any] | None,
+    threshold: float,
     content_type: str,
 ) -> ClarifyModel:
     """An estimator speaks CSV both ways (it has no wire format of its own); an integer ``probability`` / ``label``
@@ -301,31 +292,33 @@ def _estimator_model(
         LOG.info(
             "in-process estimator: requests use text/csv instead of %s (an estimator reads CSV)", content_type
         )
-    selectors = {
-        name: predictor_config.get(name)
-        for name in ("label", "probability")
-        if isinstance(predictor_config.get(name), int)
-    }
-    if not selectors and not label_headers and probe.classes is not None and len(probe.classes) > 1:
+    label = predictor_config.label if isinstance(predictor_config.label, int) else None
+    probability = predictor_config.probability if isinstance(predictor_config.probability, int) else None
+    no_selector = label is None and probability is None
+    if no_selector and not label_headers and probe.classes is not None and len(probe.classes) > 1:
         label_headers = probe.classes
     estimator = probe.estimator
 
     def factory(names: list[str]) -> Transport:
         return EstimatorTransport(estimator, names, probe.description)
 
-    csv_config = {**selectors, "label_headers": label_headers}
+    csv_config = Predictor(
+        label=label,
+        probability=probability,
+        label_headers=tuple(label_headers) if label_headers else None,
+    )
     interpreter = OutputInterpreter(
         label_headers=label_headers,
         probability_threshold=float(threshold),
-        has_label="label" in selectors,
-        has_probability="probability" in selectors,
+        has_label=label is not None,
+        has_probability=probability is not None,
     )
     return ClarifyModel(
         csv_config,
         factory,
         interpreter,
         settings,
-        _label_name(document),
+        dataset_label,
         content_type=CSV,
         accept_type=CSV,
     )

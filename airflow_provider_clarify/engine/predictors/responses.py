@@ -12,8 +12,9 @@ import jmespath
 import jmespath.exceptions
 import numpy as np
 
+from ...contract import CSV, JSON_LINES
 from .errors import ModelInvocationError, PredictorConfigError
-from .serializer import CSV, JSONLINES, SUPPORTED_TYPES, normalize_mime
+from .serializer import SUPPORTED_TYPES, normalize_mime
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class ResponseParser:
         text = body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else str(body)
         if self.accept_type == CSV:
             outputs = self._parse_csv(text)
-        elif self.accept_type == JSONLINES:
+        elif self.accept_type == JSON_LINES:
             outputs = self._parse_jsonlines(text)
         else:
             outputs = self._parse_json(text, expected)

@@ -17,15 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from ...config import templates
+from ...contract import CSV as CSV  # re-exported: transports.py reads it from here
+from ...contract import IMAGE, JSON, JSON_LINES
 from .errors import PredictorConfigError
 
-CSV = "text/csv"
-JSONLINES = "application/jsonlines"
-JSON = "application/json"
-SUPPORTED_TYPES = (CSV, JSONLINES, JSON)
-
-_RECORD_PLACEHOLDERS = re.compile(r'\$features_kvp|\$feature_names|\$features|"\$\{([^}]*)\}"')
-_CONTENT_PLACEHOLDERS = re.compile(r"\$records|\$record|\$feature_names")
+SUPPORTED_TYPES = (CSV, JSON_LINES, JSON)
+"""The MIME types the local engine sends to and reads from a model."""
 
 
 def to_plain(value: Any) -> Any:
@@ -67,17 +65,17 @@ class RequestSerializer:
     def __post_init__(self) -> None:
         self.content_type = normalize_mime(self.content_type) or CSV
         self.feature_names = [str(name) for name in self.feature_names]
-        if self.content_type == "application/x-image":
+        if self.content_type == IMAGE:
             raise PredictorConfigError(
-                "predictor.content_type application/x-image (computer vision) comes in a later phase of this "
-                "provider; use text/csv, application/jsonlines or application/json"
+                "predictor.content_type application/x-image (computer vision) is not supported by the local engine "
+                "yet; use text/csv, application/jsonlines or application/json, or run the managed job"
             )
         if self.content_type not in SUPPORTED_TYPES:
             raise PredictorConfigError(
                 f"predictor.content_type {self.content_type!r} is not supported; use one of {', '.join(SUPPORTED_TYPES)}"
             )
-        if self.content_type == JSONLINES:
-            if not self.content_template or "$features" not in self.content_template:
+        if self.content_type == JSON_LINES:
+            if not self.content_template or not templates.has_features_placeholder(self.content_template):
                 raise PredictorConfigError(
                     "predictor.content_template must contain the placeholder $features for application/jsonlines "
                     'requests, e.g. {"features":$features}'
@@ -86,7 +84,7 @@ class RequestSerializer:
             self._check_json_templates()
 
     def _check_json_templates(self) -> None:
-        if not self.content_template or "$record" not in self.content_template:
+        if not self.content_template or not templates.has_record_placeholder(self.content_template):
             raise PredictorConfigError(
                 "predictor.content_template must contain $record or $records for application/json requests, "
                 'e.g. {"instances":$records}'
@@ -97,15 +95,14 @@ class RequestSerializer:
                 "predictor.record_template is required for application/json requests: use $features, "
                 '$features_kvp or "${NAME}" placeholders'
             )
-        named = [m.group(1) for m in _RECORD_PLACEHOLDERS.finditer(template) if m.group(1) is not None]
-        has_vector = "$features" in template.replace("$features_kvp", "")
-        kvp_count = template.count("$features_kvp")
-        if not (has_vector or kvp_count or named):
+        placeholders = templates.RecordTemplate.parse(template)
+        named = list(placeholders.named)
+        if not placeholders.has_placeholder:
             raise PredictorConfigError(
                 'predictor.record_template must contain $features, $features_kvp or a "${NAME}" placeholder; '
                 f"got {template!r}"
             )
-        if kvp_count > 1:
+        if placeholders.kvp_count > 1:
             raise PredictorConfigError("predictor.record_template may contain $features_kvp only once")
         unknown = [name for name in named if name not in self.feature_names]
         if unknown:
@@ -121,16 +118,16 @@ class RequestSerializer:
         return (
             self.content_type == JSON
             and self.content_template is not None
-            and "$record" in self.content_template.replace("$records", "")
+            and templates.sends_one_record(self.content_template)
         )
 
     def serialize(self, rows: Sequence[Sequence[Any]]) -> bytes:
         """The request body for ``rows`` (each one record, values in ``feature_names`` order)."""
         if self.content_type == CSV:
             return self._csv(rows)
-        if self.content_type == JSONLINES:
+        if self.content_type == JSON_LINES:
             template = self.content_template or ""
-            lines = [template.replace("$features", _json_array(row)) for row in rows]
+            lines = [template.replace(templates.FEATURES, _json_array(row)) for row in rows]
             return "\n".join(lines).encode("utf-8")
         return self._json(rows)
 
@@ -149,17 +146,17 @@ class RequestSerializer:
             token = match.group(0)
             if match.group(1) is not None:
                 return json_value(row[names.index(match.group(1))])
-            if token == "$features_kvp":
+            if token == templates.FEATURES_KVP:
                 return (
                     "{"
                     + ",".join(f"{json_value(n)}:{json_value(v)}" for n, v in zip(names, row, strict=True))
                     + "}"
                 )
-            if token == "$feature_names":
+            if token == templates.FEATURE_NAMES:
                 return _json_array(names)
             return _json_array(row)
 
-        return _RECORD_PLACEHOLDERS.sub(substitute, self.record_template or "")
+        return templates.RECORD_PLACEHOLDERS.sub(substitute, self.record_template or "")
 
     def _json(self, rows: Sequence[Sequence[Any]]) -> bytes:
         rendered = [self._render_record(row) for row in rows]
@@ -168,10 +165,10 @@ class RequestSerializer:
 
         def substitute(match: re.Match[str]) -> str:
             token = match.group(0)
-            if token == "$records":
+            if token == templates.RECORDS:
                 return "[" + ",".join(rendered) + "]"
-            if token == "$record":
+            if token == templates.RECORD:
                 return rendered[0]
             return _json_array(self.feature_names)
 
-        return _CONTENT_PLACEHOLDERS.sub(substitute, self.content_template or "").encode("utf-8")
+        return templates.CONTENT_PLACEHOLDERS.sub(substitute, self.content_template or "").encode("utf-8")

@@ -40,7 +40,7 @@ class ExecutionResult:
     cells: list[ExecutedCell] = field(default_factory=list)
 
 
-def _mime_bundle(value: Any) -> dict:
+def _mime_bundle(value: Any) -> dict[str, str]:
     bundle: dict[str, Any] = {"text/plain": repr(value)}
     png = getattr(value, "_repr_png_", None)
     if callable(png):
@@ -51,7 +51,7 @@ def _mime_bundle(value: Any) -> dict:
     return bundle
 
 
-def _run_cell(source: str, namespace: dict, label: str) -> Any:
+def _run_cell(source: str, namespace: dict[str, Any], label: str) -> Any:
     """Run a cell like IPython: every statement, then the value of a trailing expression."""
     tree = ast.parse(source, filename=label)
     last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
@@ -62,7 +62,9 @@ def _run_cell(source: str, namespace: dict, label: str) -> Any:
     return eval(compile(ast.Expression(body=last.value), label, "eval"), namespace)
 
 
-def execute_notebook(notebook: nbformat.NotebookNode, parameters: dict | None = None) -> ExecutionResult:
+def execute_notebook(
+    notebook: nbformat.NotebookNode, parameters: dict[str, Any] | None = None
+) -> ExecutionResult:
     """Execute every code cell in order, filling ``outputs`` and ``execution_count`` in place.
 
     ``parameters`` are assigned right after the cell tagged ``parameters`` ran (papermill's convention), so the

@@ -1,9 +1,10 @@
 """Charts and tables of the Clarify analysis report, as rich-display objects.
 
-This module is copied verbatim into the first code cell of ``report.ipynb`` so that the notebook re-runs in any
-Jupyter with matplotlib installed, without this provider. It therefore stays self-contained: standard library and
-matplotlib only, no imports from the package, no pyplot (global figure state would leak between reports written
-in one worker process).
+This module is copied into the first code cell of ``report.ipynb`` so that the notebook re-runs in any Jupyter
+with matplotlib installed, without this provider. It therefore stays self-contained: standard library and
+matplotlib only, no pyplot (global figure state would leak between reports written in one worker process). Its one
+import from the package, the job contract's number decoder, is replaced in the cell by that decoder's own source
+(``notebook.helpers_source``).
 
 Every public function returns an object that Jupyter knows how to show (``_repr_png_`` for charts,
 ``_repr_html_`` for tables); the report writer executes the same cells in-process, stores those representations
@@ -17,10 +18,20 @@ import io
 import itertools
 import json
 import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, Literal, TypeAlias
 
-from matplotlib.figure import Figure
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, FigureBase
 from matplotlib.ticker import StrMethodFormatter
+
+# In the notebook cell this import is replaced by the decoder's own source (see the module doc).
+from airflow_provider_clarify.contract import decode_number
+
+Document: TypeAlias = dict[str, Any]
+"""A JSON object of analysis.json (the whole document or one of its sections): arbitrary JSON values inside."""
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, and still readable in grey print.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -45,22 +56,25 @@ STAGE_TITLES = {
 }
 
 
-def load_analysis(path: str | Path = "analysis.json") -> dict:
+def load_analysis(path: str | Path = "analysis.json") -> Document:
     """Read analysis.json; the report only ever reads it, so a plain json.load is all that is needed."""
     with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+        document: Document = json.load(handle)
+        return document
 
 
 # --------------------------------------------------------------------------------------------- display objects
 class Chart:
     """A figure drawn on demand, so one chart can be rendered to PNG (notebook, HTML) and onto a PDF page."""
 
-    def __init__(self, title: str, draw, size: tuple[float, float] = (9.0, 5.0)):
+    def __init__(
+        self, title: str, draw: Callable[[FigureBase], None], size: tuple[float, float] = (9.0, 5.0)
+    ) -> None:
         self.title = title
         self.size = size
         self._draw = draw
 
-    def figure(self, target=None):
+    def figure(self, target: FigureBase | None = None) -> FigureBase:
         """Draw into ``target`` (a Figure or SubFigure) or into a new Figure of the chart's own size."""
         figure = target if target is not None else Figure(figsize=self.size, layout="constrained")
         figure.set_facecolor("white")
@@ -69,7 +83,9 @@ class Chart:
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
-        self.figure().savefig(buffer, format="png", dpi=PNG_DPI, facecolor="white")
+        figure = Figure(figsize=self.size, layout="constrained")
+        self.figure(figure)
+        figure.savefig(buffer, format="png", dpi=PNG_DPI, facecolor="white")
         return buffer.getvalue()
 
     def __repr__(self) -> str:
@@ -79,7 +95,7 @@ class Chart:
 class Cell:
     """One table cell: ``kind`` is "text", "value", "error" or "missing" and decides its style."""
 
-    def __init__(self, text: str, kind: str = "text"):
+    def __init__(self, text: str, kind: str = "text") -> None:
         self.text = text
         self.kind = kind
 
@@ -87,7 +103,7 @@ class Cell:
 class Table:
     """A titled table with a caption; shown as HTML in Jupyter and drawn as text on PDF pages."""
 
-    def __init__(self, title: str, columns: list[str], rows: list[list[Cell]], caption: str = ""):
+    def __init__(self, title: str, columns: list[str], rows: list[list[Cell]], caption: str = "") -> None:
         self.title = title
         self.columns = columns
         self.rows = rows
@@ -140,24 +156,13 @@ TABLE_CSS = (
 
 
 # ------------------------------------------------------------------------------------------------ value helpers
-def metric_number(value) -> float | None:
-    """A metric value as a float: analysis.json writes ±∞ as the strings "Infinity"/"-Infinity" (SPEC §8.1)."""
-    if value is None or isinstance(value, bool):
+def metric_number(value: object) -> float | None:
+    """A metric value as a float: analysis.json writes ±∞ as the strings "Infinity"/"-Infinity" (SPEC §8.1) and
+    NaN as null; read by the job contract's decoder. Anything it cannot read shows as missing."""
+    try:
+        return decode_number(value)
+    except ValueError:
         return None
-    if isinstance(value, str):
-        text = value.strip()
-        if text in ("Infinity", "+Infinity", "inf"):
-            return math.inf
-        if text in ("-Infinity", "-inf"):
-            return -math.inf
-        try:
-            return float(text)
-        except ValueError:
-            return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-        return None if math.isnan(number) else number
-    return None
 
 
 def format_number(number: float) -> str:
@@ -169,7 +174,7 @@ def format_number(number: float) -> str:
     return f"{number:.4f}"
 
 
-def metric_cell(metric: dict) -> Cell:
+def metric_cell(metric: Document) -> Cell:
     """The table cell of one metric: its error in place of the value when the metric failed (SPEC §10.2)."""
     if metric.get("error"):
         return Cell(f"Error: {metric['error']}", "error")
@@ -179,11 +184,11 @@ def metric_cell(metric: dict) -> Cell:
     return Cell(format_number(number), "value")
 
 
-def group_label(facet: str, group: dict) -> str:
+def group_label(facet: str, group: Document) -> str:
     return f"{facet} = {group.get('value_or_threshold', '?')}"
 
 
-def _style_axes(axes, grid_axis: str = "x") -> None:
+def _style_axes(axes: Axes, grid_axis: Literal["x", "y"] = "x") -> None:
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     for side in ("left", "bottom"):
@@ -199,7 +204,7 @@ def _shorten(text: str, limit: int = 28) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ distributions
-def _positive_values(analysis: dict) -> set[str]:
+def _positive_values(analysis: Document) -> set[str]:
     for stage in STAGE_TITLES:
         section = analysis.get(stage) or {}
         if "label_value_or_threshold" in section:
@@ -208,13 +213,15 @@ def _positive_values(analysis: dict) -> set[str]:
     return set()
 
 
-def _count_chart(title: str, xlabel: str, counts: dict, highlight: set[str], legend: str | None) -> Chart:
+def _count_chart(
+    title: str, xlabel: str, counts: dict[str, int], highlight: set[str], legend: str | None
+) -> Chart:
     items = [(str(key), int(value)) for key, value in counts.items()]
     total = sum(value for _, value in items) or 1
     shown = sorted(items, key=lambda item: -item[1])[:MAX_BARS] if len(items) > MAX_BARS else items
     hidden = len(items) - len(shown)
 
-    def draw(figure):
+    def draw(figure: FigureBase) -> None:
         axes = figure.subplots()
         labels = [_shorten(key) for key, _ in shown]
         values = [value for _, value in shown]
@@ -261,7 +268,7 @@ def _count_chart(title: str, xlabel: str, counts: dict, highlight: set[str], leg
     return Chart(title, draw, size=(8.0, 3.8))
 
 
-def label_distribution_chart(distributions: dict, analysis: dict | None = None) -> Chart:
+def label_distribution_chart(distributions: Document, analysis: Document | None = None) -> Chart:
     """Records per label value; the positive label value(s) of the bias analysis are highlighted."""
     counts = (distributions or {}).get("label") or {}
     highlight = _positive_values(analysis or {})
@@ -272,7 +279,7 @@ def label_distribution_chart(distributions: dict, analysis: dict | None = None) 
     return _count_chart(title, label_name or "Label value", counts, highlight, "positive label value")
 
 
-def facet_distribution_chart(distributions: dict, facet: str, analysis: dict | None = None) -> Chart:
+def facet_distribution_chart(distributions: Document, facet: str, analysis: Document | None = None) -> Chart:
     """Records per value of one facet column; the sensitive group(s) analysed for bias are highlighted."""
     counts = ((distributions or {}).get("facets") or {}).get(facet) or {}
     highlight: set[str] = set()
@@ -284,15 +291,15 @@ def facet_distribution_chart(distributions: dict, facet: str, analysis: dict | N
 
 
 # ------------------------------------------------------------------------------------------------- bias metrics
-def bias_stages(analysis: dict) -> list[str]:
+def bias_stages(analysis: Document) -> list[str]:
     return [stage for stage in STAGE_TITLES if isinstance(analysis.get(stage), dict)]
 
 
-def bias_facets(analysis: dict, stage: str) -> list[str]:
+def bias_facets(analysis: Document, stage: str) -> list[str]:
     return list(((analysis.get(stage) or {}).get("facets") or {}).keys())
 
 
-def _metric_names(groups: list[dict]) -> list[str]:
+def _metric_names(groups: list[Document]) -> list[str]:
     names: list[str] = []
     for group in groups:
         for metric in group.get("metrics", []):
@@ -301,7 +308,7 @@ def _metric_names(groups: list[dict]) -> list[str]:
     return sorted(names, key=str)
 
 
-def bias_metric_table(analysis: dict, stage: str, facet: str) -> Table:
+def bias_metric_table(analysis: Document, stage: str, facet: str) -> Table:
     """Metric name, description and one value column per facet group; a failed metric shows its error."""
     section = analysis.get(stage) or {}
     groups = (section.get("facets") or {}).get(facet, [])
@@ -328,7 +335,22 @@ def bias_metric_table(analysis: dict, stage: str, facet: str) -> Table:
     return Table(f"{STAGE_TITLES.get(stage, stage)}: facet {facet}", columns, rows, caption)
 
 
-def bias_metric_chart(analysis: dict, stage: str, facet: str, first_group: int = 0) -> Chart:
+def _metric_entries(
+    names: list[str], groups: list[Document]
+) -> list[tuple[int, int, float | None, str | None]]:
+    """(metric index, group index, value or None, error or None) for every metric a group reports."""
+    entries = []
+    for m_index, name in enumerate(names):
+        for g_index, group in enumerate(groups):
+            metric = next((m for m in group.get("metrics", []) if m.get("name") == name), None)
+            if metric is None:
+                continue
+            error = metric.get("error")
+            entries.append((m_index, g_index, None if error else metric_number(metric.get("value")), error))
+    return entries
+
+
+def bias_metric_chart(analysis: Document, stage: str, facet: str, first_group: int = 0) -> Chart:
     """Each metric's distance from parity, one bar per facet group (up to six groups per chart)."""
     section = analysis.get(stage) or {}
     all_groups = (section.get("facets") or {}).get(facet, [])
@@ -338,14 +360,7 @@ def bias_metric_chart(analysis: dict, stage: str, facet: str, first_group: int =
     if len(all_groups) > GROUPS_PER_CHART:
         title += f" (groups {first_group + 1}-{first_group + len(groups)} of {len(all_groups)})"
 
-    entries = []  # (metric index, group index, value, error)
-    for m_index, name in enumerate(names):
-        for g_index, group in enumerate(groups):
-            metric = next((m for m in group.get("metrics", []) if m.get("name") == name), None)
-            if metric is None:
-                continue
-            error = metric.get("error")
-            entries.append((m_index, g_index, None if error else metric_number(metric.get("value")), error))
+    entries = _metric_entries(names, groups)
     shifts = [v - PARITY.get(names[m], 0.0) for m, _, v, _ in entries if v is not None and math.isfinite(v)]
     limit = max([abs(x) for x in shifts] + [0.05]) * 1.35
     # Room on a side only when some bar goes there (infinite ones included), so one-sided metrics use the width.
@@ -353,40 +368,13 @@ def bias_metric_chart(analysis: dict, stage: str, facet: str, first_group: int =
     left = limit * 1.15 if any(x < 0 for x in signs) else limit * 0.12
     right = limit * 1.15 if any(x > 0 for x in signs) or not signs else limit * 0.12
 
-    def draw(figure):
+    def draw(figure: FigureBase) -> None:
         axes = figure.subplots()
         band = 0.8 / max(len(groups), 1)
         for m_index, g_index, value, error in entries:
             y = m_index - 0.4 + band * (g_index + 0.5)
             color = PALETTE[g_index % len(PALETTE)]
-            parity = PARITY.get(names[m_index], 0.0)
-            if value is None:
-                axes.text(
-                    0,
-                    y,
-                    " error" if error else " n/a",
-                    va="center",
-                    ha="left",
-                    fontsize=8,
-                    color=ERROR_COLOR if error else "#8C959F",
-                    style="italic",
-                )
-                continue
-            shown = value - parity
-            if math.isinf(shown):
-                shown = math.copysign(limit * 0.92, shown)
-                axes.barh(y, shown, height=band * 0.85, color=color, hatch="///", edgecolor="white")
-            else:
-                axes.barh(y, shown, height=band * 0.85, color=color)
-            axes.text(
-                shown + (limit * 0.015 if shown >= 0 else -limit * 0.015),
-                y,
-                format_number(value),
-                va="center",
-                ha="left" if shown >= 0 else "right",
-                fontsize=8,
-                color=TEXT_COLOR,
-            )
+            _metric_bar(axes, y, value, error, PARITY.get(names[m_index], 0.0), color, band, limit)
         axes.axvline(0, color="#57606A", linewidth=1.2, linestyle="--")
         axes.set_yticks(
             range(len(names)), [n if n not in PARITY else f"{n} (parity {PARITY[n]:g})" for n in names]
@@ -397,32 +385,77 @@ def bias_metric_chart(analysis: dict, stage: str, facet: str, first_group: int =
         axes.set_title(title, loc="left", fontsize=12, fontweight="bold", color=TEXT_COLOR)
         _style_axes(axes, grid_axis="x")
         if groups:
-            from matplotlib.lines import Line2D
-            from matplotlib.patches import Patch
-
-            handles = [
-                Patch(color=PALETTE[i % len(PALETTE)], label=_shorten(group_label(facet, g), 40))
-                for i, g in enumerate(groups)
-            ]
-            handles.append(Line2D([], [], color="#57606A", linewidth=1.2, linestyle="--", label="parity"))
-            axes.legend(handles=handles, frameon=False, fontsize=8, loc="lower right")
+            _group_legend(axes, facet, groups)
 
     height = min(2.0 + 0.42 * len(names) * max(1.0, 0.55 * len(groups)), 11.0)
     return Chart(title, draw, size=(9.0, height))
 
 
+def _metric_bar(
+    axes: Axes,
+    y: float,
+    value: float | None,
+    error: str | None,
+    parity: float,
+    color: str,
+    band: float,
+    limit: float,
+) -> None:
+    """One metric of one group: a bar from parity to the value (hatched at the edge when infinite) and the value
+    as text, or "error" / "n/a" where there is no value."""
+    if value is None:
+        axes.text(
+            0,
+            y,
+            " error" if error else " n/a",
+            va="center",
+            ha="left",
+            fontsize=8,
+            color=ERROR_COLOR if error else "#8C959F",
+            style="italic",
+        )
+        return
+    shown = value - parity
+    if math.isinf(shown):
+        shown = math.copysign(limit * 0.92, shown)
+        axes.barh(y, shown, height=band * 0.85, color=color, hatch="///", edgecolor="white")
+    else:
+        axes.barh(y, shown, height=band * 0.85, color=color)
+    axes.text(
+        shown + (limit * 0.015 if shown >= 0 else -limit * 0.015),
+        y,
+        format_number(value),
+        va="center",
+        ha="left" if shown >= 0 else "right",
+        fontsize=8,
+        color=TEXT_COLOR,
+    )
+
+
+def _group_legend(axes: Axes, facet: str, groups: list[Document]) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: list[Artist] = [
+        Patch(color=PALETTE[i % len(PALETTE)], label=_shorten(group_label(facet, g), 40))
+        for i, g in enumerate(groups)
+    ]
+    handles.append(Line2D([], [], color="#57606A", linewidth=1.2, linestyle="--", label="parity"))
+    axes.legend(handles=handles, frameon=False, fontsize=8, loc="lower right")
+
+
 # ---------------------------------------------------------------------------------------------------------- SHAP
-def shap_targets(analysis: dict) -> list[str]:
+def shap_targets(analysis: Document) -> list[str]:
     return list(((analysis.get("explanations") or {}).get("kernel_shap") or {}).keys())
 
 
-def _ranked_bar_chart(title: str, subtitle: str, values: dict, xlabel: str, kind: str) -> Chart:
+def _ranked_bar_chart(title: str, subtitle: str, values: Document, xlabel: str, kind: str) -> Chart:
     items = [(str(k), float(v)) for k, v in values.items() if metric_number(v) is not None]
     items.sort(key=lambda item: (-abs(item[1]), item[0]))
     top = items[:TOP_SHAP]
     full_title = f"{title} (top {len(top)} of {len(items)} {kind})" if len(items) > len(top) else title
 
-    def draw(figure):
+    def draw(figure: FigureBase) -> None:
         axes = figure.subplots()
         labels = [_shorten(name, 36) for name, _ in top]
         numbers = [value for _, value in top]
@@ -467,7 +500,7 @@ def _ranked_bar_chart(title: str, subtitle: str, values: dict, xlabel: str, kind
     return Chart(full_title, draw, size=(9.0, 1.6 + 0.42 * max(len(top), 2)))
 
 
-def shap_chart(analysis: dict, target: str) -> Chart:
+def shap_chart(analysis: Document, target: str) -> Chart:
     """Horizontal bars of the ten largest global SHAP values of one target (SPEC §11)."""
     entry = ((analysis.get("explanations") or {}).get("kernel_shap") or {}).get(target) or {}
     expected = metric_number(entry.get("expected_value"))
@@ -481,17 +514,17 @@ def shap_chart(analysis: dict, target: str) -> Chart:
     )
 
 
-def has_text_shap(analysis: dict, target: str) -> bool:
+def has_text_shap(analysis: Document, target: str) -> bool:
     entry = ((analysis.get("explanations") or {}).get("kernel_shap") or {}).get(target) or {}
     return bool(entry.get("global_top_shap_text"))
 
 
-def has_feature_shap(analysis: dict, target: str) -> bool:
+def has_feature_shap(analysis: Document, target: str) -> bool:
     entry = ((analysis.get("explanations") or {}).get("kernel_shap") or {}).get(target) or {}
     return bool(entry.get("global_shap_values"))
 
 
-def text_shap_chart(analysis: dict, target: str) -> Chart:
+def text_shap_chart(analysis: Document, target: str) -> Chart:
     """The text units (tokens, sentences, paragraphs) with the largest global SHAP values (SPEC §6.6)."""
     entry = ((analysis.get("explanations") or {}).get("kernel_shap") or {}).get(target) or {}
     return _ranked_bar_chart(
@@ -504,11 +537,11 @@ def text_shap_chart(analysis: dict, target: str) -> Chart:
 
 
 # ----------------------------------------------------------------------------------------------------------- PDP
-def pdp_entries(analysis: dict) -> list[dict]:
+def pdp_entries(analysis: Document) -> list[Document]:
     return list((analysis.get("explanations") or {}).get("pdp") or [])
 
 
-def pdp_chart(analysis: dict, index: int) -> Chart:
+def pdp_chart(analysis: Document, index: int) -> Chart:
     """Model output against one feature's values, one line per target, bucket shares as bars behind it."""
     entry = pdp_entries(analysis)[index]
     feature = str(entry.get("feature_name", f"feature {index}"))
@@ -524,38 +557,11 @@ def pdp_chart(analysis: dict, index: int) -> Chart:
     )
     title = f"Partial dependence: {feature}"
 
-    def draw(figure):
+    def draw(figure: FigureBase) -> None:
         axes = figure.subplots()
         xs = list(range(len(values))) if categorical else [float(v) for v in values]
         if distribution and len(distribution) == len(values):
-            share_axes = axes.twinx()
-            if categorical:
-                width = 0.6
-            else:
-                gaps = [b - a for a, b in itertools.pairwise(xs) if b > a]
-                width = 0.8 * min(gaps) if gaps else 1.0
-            shares = [float(d) for d in distribution]
-            bars = share_axes.bar(
-                xs, shares, width=width, color=MUTED_COLOR, alpha=0.55, zorder=0, label="share of records"
-            )
-            for bar, share in zip(bars, shares, strict=False):
-                share_axes.annotate(
-                    f"{100 * share:.0f}%",
-                    (bar.get_x() + bar.get_width() / 2, share),
-                    xytext=(0, 2),
-                    textcoords="offset points",
-                    ha="center",
-                    va="bottom",
-                    fontsize=7,
-                    color="#57606A",
-                )
-            # The bars only give a sense of where the data is: they use the bottom third, without an axis.
-            share_axes.set_ylim(0, max([*shares, 1e-09]) * 3.0)
-            share_axes.set_yticks([])
-            for side in ("top", "left", "right"):
-                share_axes.spines[side].set_visible(False)
-            axes.set_zorder(share_axes.get_zorder() + 1)
-            axes.patch.set_visible(False)
+            _share_bars(axes, xs, distribution, categorical)
         for t_index, series in enumerate(predictions):
             axes.plot(
                 xs[: len(series)],
@@ -578,20 +584,54 @@ def pdp_chart(analysis: dict, index: int) -> Chart:
         axes.set_title(title, loc="left", fontsize=12, fontweight="bold", color=TEXT_COLOR)
         _style_axes(axes, grid_axis="y")
         if predictions:
-            handles, labels = axes.get_legend_handles_labels()
-            if distribution and len(distribution) == len(values):
-                from matplotlib.patches import Patch
-
-                handles.append(Patch(color=MUTED_COLOR, alpha=0.55))
-                labels.append("share of records (bars)")
-            axes.legend(
-                handles, labels, frameon=False, fontsize=8, loc="best", title="target", title_fontsize=8
-            )
+            _target_legend(axes, with_shares=bool(distribution) and len(distribution) == len(values))
 
     return Chart(title, draw, size=(9.0, 4.6))
 
 
-def pdp_error_table(analysis: dict) -> Table:
+def _share_bars(axes: Axes, xs: Sequence[float], distribution: list[Any], categorical: bool) -> None:
+    """The share of records per grid value, as muted bars behind the lines (bottom third, no axis)."""
+    share_axes = axes.twinx()
+    if categorical:
+        width = 0.6
+    else:
+        gaps = [b - a for a, b in itertools.pairwise(xs) if b > a]
+        width = 0.8 * min(gaps) if gaps else 1.0
+    shares = [float(d) for d in distribution]
+    bars = share_axes.bar(
+        xs, shares, width=width, color=MUTED_COLOR, alpha=0.55, zorder=0, label="share of records"
+    )
+    for bar, share in zip(bars, shares, strict=False):
+        share_axes.annotate(
+            f"{100 * share:.0f}%",
+            (bar.get_x() + bar.get_width() / 2, share),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color="#57606A",
+        )
+    # The bars only give a sense of where the data is: they use the bottom third, without an axis.
+    share_axes.set_ylim(0, max([*shares, 1e-09]) * 3.0)
+    share_axes.set_yticks([])
+    for side in ("top", "left", "right"):
+        share_axes.spines[side].set_visible(False)
+    axes.set_zorder(share_axes.get_zorder() + 1)
+    axes.patch.set_visible(False)
+
+
+def _target_legend(axes: Axes, *, with_shares: bool) -> None:
+    handles, labels = axes.get_legend_handles_labels()
+    if with_shares:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(color=MUTED_COLOR, alpha=0.55))
+        labels.append("share of records (bars)")
+    axes.legend(handles, labels, frameon=False, fontsize=8, loc="best", title="target", title_fontsize=8)
+
+
+def pdp_error_table(analysis: Document) -> Table:
     """Features whose partial dependence could not be computed, with the reason (SPEC §10.3)."""
     rows = [
         [

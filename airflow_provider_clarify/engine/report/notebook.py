@@ -7,6 +7,7 @@ objects its cells return, so the three renderings cannot drift apart.
 from __future__ import annotations
 
 import html
+import inspect
 import pprint
 import re
 from datetime import datetime, timezone
@@ -15,15 +16,29 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from airflow_provider_clarify import contract
+from airflow_provider_clarify.contract import ANALYSIS_FILE
 from airflow_provider_clarify.engine.report import helpers
+from airflow_provider_clarify.engine.report.helpers import Document
 
 PARAMETERS_TAG = "parameters"
 HELPERS_TAG = "clarify-helpers"
 
 
+CONTRACT_IMPORT = "from airflow_provider_clarify.contract import decode_number"
+_DECODER_CONSTANTS = ("_POSITIVE_INFINITY_SPELLINGS", "_NEGATIVE_INFINITY_SPELLINGS", "_NAN_SPELLINGS")
+
+
 def helpers_source() -> str:
-    """The helper module's own source, so the notebook re-runs without this provider installed."""
-    return Path(helpers.__file__).read_text(encoding="utf-8").strip()
+    """The helper module's own source, so the notebook re-runs without this provider installed: its import of
+    the job contract's number decoder is replaced by the decoder's source (one codec, no copy to drift)."""
+    source = Path(helpers.__file__).read_text(encoding="utf-8").strip()
+    lines = source.splitlines()
+    position = next(i for i, line in enumerate(lines) if line.startswith(CONTRACT_IMPORT))
+    spellings = [f"{name} = frozenset({sorted(getattr(contract, name))!r})" for name in _DECODER_CONSTANTS]
+    decoder = inspect.getsource(contract.decode_number).rstrip()
+    lines[position : position + 1] = [*spellings, "", "", decoder]
+    return "\n".join(lines)
 
 
 def markdown_text(text: str) -> str:
@@ -32,8 +47,8 @@ def markdown_text(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", escaped)
 
 
-def _code(source: str, *tags: str, hidden: bool = False):
-    cell = new_code_cell(source)
+def _code(source: str, *tags: str, hidden: bool = False) -> nbformat.NotebookNode:
+    cell: nbformat.NotebookNode = new_code_cell(source)
     if tags:
         cell.metadata["tags"] = list(tags)
     if hidden:
@@ -43,15 +58,19 @@ def _code(source: str, *tags: str, hidden: bool = False):
     return cell
 
 
-def _markdown(text: str, section: str | None = None):
-    cell = new_markdown_cell(text)
+def _markdown(text: str, section: str | None = None) -> nbformat.NotebookNode:
+    cell: nbformat.NotebookNode = new_markdown_cell(text)
     if section:
         cell.metadata["clarify_section"] = section
     return cell
 
 
 def build_notebook(
-    analysis: dict, *, title: str, distributions: dict | None = None, analysis_file: str = "analysis.json"
+    analysis: Document,
+    *,
+    title: str,
+    distributions: Document | None = None,
+    analysis_file: str = ANALYSIS_FILE,
 ) -> nbformat.NotebookNode:
     """The report notebook for ``analysis`` (unexecuted: cells have no outputs yet)."""
     cells = [
@@ -79,14 +98,14 @@ def build_notebook(
         cells.append(_markdown("This analysis holds no bias metrics and no explanations.", section="empty"))
     for section in sections:
         cells.extend(section)
-    notebook = new_notebook(cells=cells)
+    notebook: nbformat.NotebookNode = new_notebook(cells=cells)
     notebook.metadata["title"] = title
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
     return notebook
 
 
-def _bias_cells(analysis: dict, distributions: dict) -> list:
+def _bias_cells(analysis: Document, distributions: Document) -> list[nbformat.NotebookNode]:
     stages = helpers.bias_stages(analysis)
     label_counts = distributions.get("label") or {}
     facet_counts = distributions.get("facets") or {}
@@ -117,7 +136,7 @@ def _bias_cells(analysis: dict, distributions: dict) -> list:
     return cells
 
 
-def _shap_cells(analysis: dict) -> list:
+def _shap_cells(analysis: Document) -> list[nbformat.NotebookNode]:
     targets = helpers.shap_targets(analysis)
     if not targets:
         return []
@@ -137,7 +156,7 @@ def _shap_cells(analysis: dict) -> list:
     return cells
 
 
-def _pdp_cells(analysis: dict) -> list:
+def _pdp_cells(analysis: Document) -> list[nbformat.NotebookNode]:
     entries = helpers.pdp_entries(analysis)
     if not entries:
         return []

@@ -9,16 +9,21 @@ nothing to draw still gets a page with its heading and introduction.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, FigureBase
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Rectangle
 
 from airflow_provider_clarify.engine.report.executor import ExecutionResult
 from airflow_provider_clarify.engine.report.helpers import ERROR_COLOR, Chart, Table
+
+Drawer = Callable[[FigureBase], None]
+"""Draws one page's content into the area (a subfigure) it is given."""
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
 MARGIN = 0.5
@@ -36,7 +41,7 @@ class _Page:
     section: str
     subsection: str
     intro: str
-    draw: Callable[[object], None]
+    draw: Drawer
 
 
 @dataclass
@@ -58,11 +63,11 @@ def _markdown_parts(source: str) -> tuple[int, str, str]:
 
 # The notebook's cells define their own copies of the helper classes (the helper source runs inside the
 # notebook), so objects are recognised by shape, not by isinstance against this package's classes.
-def _is_chart(value) -> bool:
+def _is_chart(value: object) -> bool:
     return callable(getattr(value, "figure", None)) and callable(getattr(value, "_repr_png_", None))
 
 
-def _is_table(value) -> bool:
+def _is_table(value: object) -> bool:
     return isinstance(getattr(value, "columns", None), list) and isinstance(
         getattr(value, "rows", None), list
     )
@@ -133,14 +138,16 @@ def _title_page(title: str, note: str, contents: list[tuple[str, int]], total: i
     return figure
 
 
-def _footer(figure, title: str, number: int, total: int) -> None:
+def _footer(figure: FigureBase, title: str, number: int, total: int) -> None:
     figure.text(MARGIN / PAGE_SIZE[0], 0.02, title, fontsize=8, color=MUTED)
     figure.text(1 - MARGIN / PAGE_SIZE[0], 0.02, f"{number} / {total}", fontsize=8, color=MUTED, ha="right")
 
 
 def _content_page(page: _Page, title: str, number: int, total: int) -> Figure:
     figure = Figure(figsize=PAGE_SIZE, layout="constrained")
-    figure.get_layout_engine().set(w_pad=MARGIN / 2, h_pad=MARGIN / 3)
+    engine = figure.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)
+    engine.set(w_pad=MARGIN / 2, h_pad=MARGIN / 3)
     _width, height = PAGE_SIZE
     content = height - MARGIN - HEADER_HEIGHT - FOOTER_HEIGHT
     grid = figure.add_gridspec(3, 1, height_ratios=[HEADER_HEIGHT, content, FOOTER_HEIGHT])
@@ -162,8 +169,8 @@ def _content_page(page: _Page, title: str, number: int, total: int) -> Figure:
     return figure
 
 
-def _chart_drawer(chart: Chart) -> Callable[[object], None]:
-    def draw(area) -> None:
+def _chart_drawer(chart: Chart) -> Drawer:
+    def draw(area: FigureBase) -> None:
         chart.figure(area)
 
     return draw
@@ -187,7 +194,7 @@ def _column_widths(table: Table, columns: list[int], capacity: int) -> list[int]
     return [max(5, int(w * scale)) for w in wanted]
 
 
-def _table_pages(table: Table) -> list[Callable[[object], None]]:
+def _table_pages(table: Table) -> list[Drawer]:
     """Split a table over pages: value columns in groups that fit the width, rows in groups that fit the height."""
     capacity, lines_per_page = _content_capacity()
     fixed = [0, 1] if len(table.columns) > 3 else []
@@ -212,13 +219,13 @@ def _table_pages(table: Table) -> list[Callable[[object], None]]:
         ]
         budget = lines_per_page - 4 - max(len(h) for h in header)
         chunk: list[int] = []
-        used = 0
+        used = 0.0
         chunks = []
         for index, wrapped in enumerate(wrapped_rows):
             height = max(len(lines) for lines in wrapped) + 0.6
             if chunk and used + height > budget:
                 chunks.append(chunk)
-                chunk, used = [], 0
+                chunk, used = [], 0.0
             chunk.append(index)
             used += height
         chunks.append(chunk)
@@ -227,8 +234,16 @@ def _table_pages(table: Table) -> list[Callable[[object], None]]:
     return drawers
 
 
-def _table_drawer(table, columns, widths, header, wrapped_rows, rows, lines_per_page):
-    def draw(area) -> None:
+def _table_drawer(
+    table: Table,
+    columns: list[int],
+    widths: Sequence[float],
+    header: list[list[str]],
+    wrapped_rows: list[list[list[str]]],
+    rows: list[int],
+    lines_per_page: int,
+) -> Drawer:
+    def draw(area: FigureBase) -> None:
         capacity, _ = _content_capacity()
         left = MARGIN / PAGE_SIZE[0]
         axes = area.add_axes((left, 0, 1 - 2 * left, 1))
@@ -242,17 +257,7 @@ def _table_drawer(table, columns, widths, header, wrapped_rows, rows, lines_per_
         x = 0.0
         for i, lines in enumerate(header):
             numeric = any(row[columns[i]].kind == "value" for row in table.rows)
-            axes.text(
-                x + widths[i] - 0.8 if numeric else x + 0.8,
-                y + 0.3,
-                "\n".join(lines),
-                fontsize=TABLE_FONT,
-                fontweight="bold",
-                va="top",
-                ha="right" if numeric else "left",
-                color=TEXT_COLOR,
-                linespacing=1.3,
-            )
+            _cell_text(axes, x, y, widths[i], lines, right=numeric, color=TEXT_COLOR, bold=True)
             x += widths[i]
         y += header_height
         axes.plot([0, sum(widths)], [y, y], color="#C9D3DD", linewidth=1.2)
@@ -267,17 +272,7 @@ def _table_drawer(table, columns, widths, header, wrapped_rows, rows, lines_per_
                     if cell.kind == "error"
                     else ("#8C959F" if cell.kind == "missing" else TEXT_COLOR)
                 )
-                right = cell.kind == "value"
-                axes.text(
-                    x + widths[i] - 0.8 if right else x + 0.8,
-                    y + 0.3,
-                    "\n".join(lines),
-                    fontsize=TABLE_FONT,
-                    va="top",
-                    ha="right" if right else "left",
-                    color=color,
-                    linespacing=1.3,
-                )
+                _cell_text(axes, x, y, widths[i], lines, right=cell.kind == "value", color=color)
                 x += widths[i]
             y += height
             axes.plot([0, sum(widths)], [y, y], color="#E4E8EC", linewidth=0.6)
@@ -286,3 +281,28 @@ def _table_drawer(table, columns, widths, header, wrapped_rows, rows, lines_per_
             axes.text(0, y + 0.6, caption, fontsize=TABLE_FONT - 0.5, color=MUTED, va="top", linespacing=1.3)
 
     return draw
+
+
+def _cell_text(
+    axes: Axes,
+    x: float,
+    y: float,
+    width: float,
+    lines: list[str],
+    *,
+    right: bool,
+    color: str,
+    bold: bool = False,
+) -> None:
+    """One table cell's wrapped text: numbers right-aligned, everything else left-aligned."""
+    axes.text(
+        x + width - 0.8 if right else x + 0.8,
+        y + 0.3,
+        "\n".join(lines),
+        fontsize=TABLE_FONT,
+        fontweight="bold" if bold else "normal",
+        va="top",
+        ha="right" if right else "left",
+        color=color,
+        linespacing=1.3,
+    )

@@ -12,18 +12,19 @@ from pathlib import Path
 
 import nbformat
 
+from airflow_provider_clarify.config.model import DEFAULT_REPORT_TITLE
+from airflow_provider_clarify.contract import ANALYSIS_FILE, DEFAULT_REPORT_NAME, REPORT_EXTENSIONS
 from airflow_provider_clarify.engine.report.executor import ReportError, execute_notebook
+from airflow_provider_clarify.engine.report.helpers import Document
 from airflow_provider_clarify.engine.report.html_export import notebook_to_html
 from airflow_provider_clarify.engine.report.notebook import build_notebook
 from airflow_provider_clarify.engine.report.pdf_export import write_pdf
 
-DEFAULT_NAME = "report"
-DEFAULT_TITLE = "SageMaker Analysis Report"
 # A file stem: anything but path separators, control characters and a leading dot (hidden or relative names).
 _NAME_PATTERN = re.compile(r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")
 
 
-def _check_inputs(output_dir: Path, analysis: dict, name: str, distributions: dict | None) -> None:
+def _check_inputs(output_dir: Path, analysis: Document, name: str, distributions: Document | None) -> None:
     if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name) or name in (".", ".."):
         raise ReportError(
             f"methods.report.name {name!r} is not a usable file name: give a plain file stem without '/', '\\', "
@@ -41,12 +42,12 @@ def _check_inputs(output_dir: Path, analysis: dict, name: str, distributions: di
 
 
 def write_report(
-    output_dir: str | os.PathLike,
-    analysis: dict,
+    output_dir: str | os.PathLike[str],
+    analysis: Document,
     *,
-    name: str = DEFAULT_NAME,
-    title: str = DEFAULT_TITLE,
-    distributions: dict | None = None,
+    name: str = DEFAULT_REPORT_NAME,
+    title: str = DEFAULT_REPORT_TITLE,
+    distributions: Document | None = None,
 ) -> list[Path]:
     """Write ``<name>.ipynb``, ``<name>.html`` and ``<name>.pdf`` into ``output_dir`` and return their paths.
 
@@ -56,8 +57,8 @@ def write_report(
     """
     output = Path(output_dir)
     _check_inputs(output, analysis, name, distributions)
-    title = str(title or DEFAULT_TITLE)
-    final = [output / f"{name}.{suffix}" for suffix in ("ipynb", "html", "pdf")]
+    title = str(title or DEFAULT_REPORT_TITLE)
+    final = [output / f"{name}.{suffix}" for suffix in REPORT_EXTENSIONS]
     token = uuid.uuid4().hex[:8]
     temporary = [path.with_name(f".{path.name}.{token}.tmp") for path in final]
     renamed: list[Path] = []
@@ -65,7 +66,7 @@ def write_report(
         with tempfile.TemporaryDirectory(prefix="clarify-report-") as scratch:
             # The cells read analysis.json; this run reads an exact copy of the dict we were given, so the
             # report never depends on whether (or when) the caller wrote analysis.json itself.
-            analysis_copy = Path(scratch) / "analysis.json"
+            analysis_copy = Path(scratch) / ANALYSIS_FILE
             analysis_copy.write_text(json.dumps(analysis, allow_nan=False), encoding="utf-8")
             notebook = build_notebook(analysis, title=title, distributions=distributions)
             result = execute_notebook(notebook, parameters={"analysis_path": str(analysis_copy)})

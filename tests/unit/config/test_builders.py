@@ -38,7 +38,7 @@ def csv_data(**extra):
 
 def built(builder) -> dict:
     """Build through the public path (validates) and return the document."""
-    return builder.build().to_dict()
+    return load_config(builder).to_dict()
 
 
 def test_csv_pre_training_bias():
@@ -398,7 +398,7 @@ def test_s3_paths_are_job_io_not_document_fields():
         label="y",
     )
     assert data.dataset_uri == "s3://b/in/" and data.output_uri == "s3://b/out/"
-    config = AnalysisConfigBuilder.pre_training_bias(data, BiasConfig([1], "sex")).build()
+    config = load_config(AnalysisConfigBuilder.pre_training_bias(data, BiasConfig([1], "sex")))
     assert "s3://" not in config.to_json()
     assert config.job_io.dataset_uri == "s3://b/in/"
     assert config.job_io.output_uri == "s3://b/out/"

@@ -1,0 +1,32 @@
+"""One rule turns a name-or-index config value into a column, failing with the field and the columns."""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_provider_clarify.engine.data.columns import column_name, generated_names
+from airflow_provider_clarify.engine.errors import AnalysisError
+
+NAMES = ["age", "sex", "label"]
+
+
+def test_names_and_indices_resolve():
+    assert column_name("sex", NAMES, "facet[0].name_or_index", "the dataset") == "sex"
+    assert column_name(2, NAMES, "label", "the dataset") == "label"
+    assert generated_names(3) == ["column_0", "column_1", "column_2"]
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("gender", "column 'gender' is not in the dataset; available columns: ['age', 'sex', 'label']"),
+        (3, "index 3 is out of range; the dataset has 3 column(s) (0..2)"),
+        (-1, "index -1 is out of range"),
+        (True, "True is neither a column name nor a 0-based index"),
+    ],
+)
+def test_bad_values_name_the_field_and_the_columns(value, fragment):
+    with pytest.raises(AnalysisError) as caught:
+        column_name(value, NAMES, "group_variable", "the dataset")
+    assert caught.value.reason.startswith("group_variable: ")
+    assert fragment in caught.value.reason

@@ -1,0 +1,58 @@
+"""Where and how run_analysis leaves its files: a new output folder is created, files get ordinary permissions."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from airflow_provider_clarify.config import load_config
+from airflow_provider_clarify.engine import AnalysisError, run_analysis
+
+CONFIG = {
+    "dataset_type": "text/csv",
+    "label": "label",
+    "label_values_or_threshold": [1],
+    "facet": [{"name_or_index": "group", "value_or_threshold": ["b"]}],
+    "methods": {
+        "pre_training_bias": {"methods": ["CI"]},
+        "report": {"name": "report", "title": "Output test"},
+    },
+}
+
+
+def _dataset(tmp_path):
+    path = tmp_path / "data.csv"
+    lines = ["group,label"] + [f"{'b' if i % 4 == 0 else 'a'},{i % 2}" for i in range(80)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_report_run_creates_a_missing_output_folder(tmp_path):
+    output = tmp_path / "not" / "yet" / "there"
+    analysis = run_analysis(load_config(CONFIG), dataset=str(_dataset(tmp_path)), output=str(output))
+    # CI = (n_a − n_d) / (n_a + n_d) with 60 rows in a and 20 in b.
+    (group,) = analysis["pre_training_bias_metrics"]["facets"]["group"]
+    assert group["metrics"][0]["value"] == (60 - 20) / 80
+    assert {"analysis.json", "report.ipynb", "report.html", "report.pdf"} <= {
+        p.name for p in output.iterdir()
+    }
+    mode = stat.S_IMODE((output / "analysis.json").stat().st_mode)
+    assert mode == 0o666 & ~_umask(), oct(mode)
+
+
+def test_failed_run_removes_the_output_folder_it_created(tmp_path):
+    output = tmp_path / "fresh"
+    bad = {**CONFIG, "facet": [{"name_or_index": "no_such_column", "value_or_threshold": ["b"]}]}
+    try:
+        run_analysis(load_config(bad), dataset=str(_dataset(tmp_path)), output=str(output))
+    except AnalysisError as error:
+        assert "no_such_column" in str(error)
+    else:
+        raise AssertionError("a facet column absent from the data must fail the run")
+    assert not output.exists()
