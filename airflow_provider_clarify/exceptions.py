@@ -6,7 +6,7 @@ A bad config, a bad gate rule, an input that is not a Clarify result or a gate t
 same way on every try, so those derive from ``AirflowFailException`` (no retries).
 
 The Airflow-free layers raise their own ``ValueError`` subclasses (``ClarifyConfigError`` in ``config``,
-``ClarifyResultError`` in ``results``, ``GateRuleError`` in ``gating``); operators translate them into these.
+``ClarifyResultError`` and ``GateRuleError`` in ``results``); operators translate them into these.
 """
 
 from __future__ import annotations

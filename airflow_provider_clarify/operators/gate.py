@@ -1,6 +1,6 @@
 """ClarifyGateOperator and ``check_clarify_result``: decide from a Clarify result whether a DAG goes on.
 
-The checks themselves live in :mod:`airflow_provider_clarify.gating` (Airflow-free); this module moves the result
+The checks themselves live in :mod:`airflow_provider_clarify.results.gating` (Airflow-free); this module moves the result
 in, writes ``constraint_violations.json`` next to the analysis output, pushes the violations to XCom, logs a table
 of every check, and turns the verdict into what Airflow should do:
 
@@ -48,17 +48,18 @@ from airflow_provider_clarify.exceptions import (
     ClarifyGateViolationError,
     ClarifyResultInputError,
 )
-from airflow_provider_clarify.gating import (
+from airflow_provider_clarify.operators import _storage
+from airflow_provider_clarify.results import (
     DEFAULT_SHAP_NDCG_THRESHOLD,
     NULL_POLICIES,
+    ClarifyResult,
+    ClarifyResultError,
     GateReport,
     GateRuleError,
     evaluate,
     load_baseline,
     parse_rules,
 )
-from airflow_provider_clarify.operators import _storage
-from airflow_provider_clarify.results import ClarifyResult, ClarifyResultError
 
 try:  # Airflow 3
     from airflow.sdk import BaseOperator
@@ -113,7 +114,7 @@ class ClarifyGateOperator(BaseOperator, BranchMixIn):
     :param result: the result to check — an ``XComArg`` (e.g. ``clarify_task.output``), the XCom dict, a
         ``ClarifyResult``, or the **task id** of the task whose return value is the result. Templated.
     :param rules: threshold rules: ``{"DI": [0.8, 1.25], "DPPL": [-0.1, 0.1]}`` or a list of dicts /
-        :class:`~airflow_provider_clarify.gating.ThresholdRule` scoped by ``stage``, ``facet``, ``facet_value``.
+        :class:`~airflow_provider_clarify.results.ThresholdRule` scoped by ``stage``, ``facet``, ``facet_value``.
         Validated when the DAG is parsed (unknown metric, min > max), unless templated. Templated.
     :param baseline: a baseline result for drift checks: XCom dict, ``ClarifyResult``, analysis.json dict,
         or a local path / ``s3://`` URI of a baseline ``analysis.json`` (or of its directory). Templated.

@@ -6,8 +6,13 @@ import math
 
 import pytest
 
-from airflow_provider_clarify.gating import GateRuleError, ThresholdRule, evaluate, parse_rules
-from airflow_provider_clarify.results import ClarifyResult
+from airflow_provider_clarify.results import (
+    ClarifyResult,
+    GateRuleError,
+    ThresholdRule,
+    evaluate,
+    parse_rules,
+)
 from tests.unit.results import analysis_samples as samples
 
 
