@@ -62,7 +62,8 @@ class GateOptions:
     bias_drift: bool = True
     shap_drift: bool = True
 
-    def __post_init__(self) -> None:
+    def check(self) -> None:
+        """Raise :class:`GateRuleError` for an unknown null policy or a threshold outside [0, 1]."""
         if self.on_null not in NULL_POLICIES:
             raise GateRuleError(f"on_null must be one of {list(NULL_POLICIES)}, got {self.on_null!r}")
         if not 0 <= self.shap_ndcg_threshold <= 1:
@@ -87,6 +88,7 @@ def evaluate(
     facet value that the result does not contain: a typo must not turn into a silently passing gate.
     """
     options = GateOptions(on_null, shap_ndcg_threshold, bias_drift, shap_drift)
+    options.check()
     threshold_rules = parse_rules(rules)
     if not threshold_rules and baseline is None:
         raise GateRuleError("the gate has nothing to check: give threshold rules, a baseline, or both")
