@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import copy
 
-from airflow_provider_clarify.hooks.job_request import build_processing_job_request, upload_mode
+import pytest
+
+from airflow_provider_clarify.hooks.job_request import (
+    ClarifyJobRequestError,
+    ProcessingJobSpec,
+    build_processing_job_request,
+    upload_mode,
+)
 from airflow_provider_clarify.operators.clarify import ClarifyOperator
 
 ROLE = "arn:aws:iam::123456789012:role/ClarifyRole"
@@ -257,3 +264,50 @@ def test_image_upload_mode_is_continuous():
     assert upload_mode("application/x-image") == "Continuous"
     assert upload_mode("text/csv") == "EndOfJob"
     assert upload_mode(None) == "EndOfJob"
+
+
+def test_spec_types_rendered_arguments_once():
+    """Template-rendered strings become numbers, tags (key, value) pairs; the request lays them out."""
+    spec = ProcessingJobSpec.checked(
+        image_uri=IMAGE_US_EAST_1,
+        role_arn=ROLE,
+        dataset_uri=DATA,
+        config_uri=OUT + "/analysis_config.json",
+        output_uri=OUT,
+        instance_count="2",
+        volume_size_in_gb=" 50 ",
+        max_runtime_in_seconds="600",
+        tags=[{"Key": "team", "Value": 7}],
+        environment={"N": 1},
+    )
+    assert (spec.instance_count, spec.volume_size_in_gb, spec.max_runtime_in_seconds) == (2, 50, 600)
+    assert spec.tags == (("team", "7"),) and spec.environment == {"N": "1"}
+    wanted = expected(
+        StoppingCondition={"MaxRuntimeInSeconds": 600},
+        Tags=[{"Key": "team", "Value": "7"}],
+        Environment={"N": "1"},
+    )
+    wanted["ProcessingResources"]["ClusterConfig"].update(InstanceCount=2, VolumeSizeInGB=50)
+    assert_same_request(build_processing_job_request(spec, "Job-1"), wanted)
+
+
+@pytest.mark.parametrize(
+    ("argument", "value", "message"),
+    [
+        ("instance_count", True, "instance_count must be a positive integer, got True"),
+        ("instance_count", "1.5", "instance_count must be a positive integer"),
+        ("config_uri", "s3://", "config_uri has no bucket name"),
+        ("dataset_uri", "/data.csv", "dataset_uri must be an S3 URI"),
+    ],
+)
+def test_spec_refuses_bad_arguments_by_name(argument, value, message):
+    arguments = {
+        "image_uri": IMAGE_US_EAST_1,
+        "role_arn": ROLE,
+        "dataset_uri": DATA,
+        "config_uri": OUT + "/analysis_config.json",
+        "output_uri": OUT,
+        argument: value,
+    }
+    with pytest.raises(ClarifyJobRequestError, match=message):
+        ProcessingJobSpec.checked(**arguments)
