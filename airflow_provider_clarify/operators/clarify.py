@@ -236,7 +236,7 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
         dataset_uri, dataset_source = _first_given(
             (self.dataset_uri, "dataset_uri"),
             (config.dataset_uri, CONFIG_DATASET_SOURCE),
-            (job_io and job_io.dataset_uri, "DataConfig.s3_data_input_path"),
+            (job_io.dataset_uri if job_io else None, "DataConfig.s3_data_input_path"),
         )
         if not dataset_uri:
             raise ClarifyJobRequestError(
@@ -244,7 +244,8 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
                 "s3_data_input_path in DataConfig (an s3:// URI or prefix of the dataset)"
             )
         output_uri, output_source = _first_given(
-            (self.output_uri, "output_uri"), (job_io and job_io.output_uri, "DataConfig.s3_output_path")
+            (self.output_uri, "output_uri"),
+            (job_io.output_uri if job_io else None, "DataConfig.s3_output_path"),
         )
         if not output_uri:
             raise ClarifyJobRequestError(
@@ -258,7 +259,7 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
         )
         check_s3_uri(dataset_uri, dataset_source)
         check_s3_uri(output_uri, output_source)
-        check_s3_uri(config_prefix, config_source)
+        config_prefix = check_s3_uri(config_prefix, config_source)
         if (
             config.dataset_uri
             and dataset_source != CONFIG_DATASET_SOURCE

@@ -42,7 +42,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from airflow_provider_clarify.compat import BaseOperator, BranchMixIn, Context, get_current_context
 from airflow_provider_clarify.config.literals import parse_structured_text
@@ -76,6 +76,12 @@ _MAX_LISTED_VIOLATIONS = 10
 log = logging.getLogger(__name__)
 
 
+class InfoLogger(Protocol):
+    """What the gate logs through: the task's logger, a ``logging.Logger``, anything with ``info``."""
+
+    def info(self, msg: str, /, *args: Any) -> Any: ...  # loggers accept and return anything here
+
+
 @dataclass(frozen=True)
 class _Recording:
     """Where and whether the gate writes ``constraint_violations.json``, and the connection to write it with."""
@@ -98,7 +104,7 @@ def check_clarify_result(
     write_violations: bool = True,
     raise_on_violation: bool = True,
     aws_conn_id: str | None = "aws_default",
-    log: logging.Logger | None = None,
+    log: InfoLogger | None = None,
 ) -> dict[str, Any]:
     """The gate as a plain function, for TaskFlow: ``@task def gate(result): return check_clarify_result(...)``.
 
@@ -286,7 +292,7 @@ def _parse_rendered(text: str) -> Any:  # the JSON value the text holds, or the 
 
 
 def _record(
-    report: GateReport, result: ClarifyResult, recording: _Recording, logger: logging.Logger | None
+    report: GateReport, result: ClarifyResult, recording: _Recording, logger: InfoLogger | None
 ) -> str | None:
     """Log the table of checks and write constraint_violations.json; return where it went."""
     emit = (logger or log).info

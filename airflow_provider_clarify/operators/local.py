@@ -167,6 +167,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
 
     def _publish(self, workdir: Path, output_uri: str, s3_client: AwsClient | None) -> list[str]:
         if is_s3_uri(output_uri):
+            assert s3_client is not None, "an S3 client is built whenever the output is on S3"
             bucket, prefix = split_s3_uri(output_uri, what="output_uri")
             marker = join_uri(prefix, ANALYSIS_FILE).lstrip("/")
             s3_client.delete_object(

@@ -65,7 +65,7 @@ class ClarifyProcessingJobSensor(AwsBaseSensor[ClarifyHook]):
         if not self.deferrable:
             return super().execute(context)
         done = self.poke(context)
-        if done:
+        if isinstance(done, PokeReturnValue):
             return done.xcom_value
         self.defer(
             trigger=ClarifyProcessingJobTrigger(
