@@ -41,7 +41,11 @@ VALID_INPUTS = (
 )
 
 
-def resolve_config(config: object, *, argument: str = "config") -> AnalysisConfig:
+ConfigArgument = Any
+"""An operator's ``config`` argument: any input listed in the module docstring (checked by the config layer)."""
+
+
+def resolve_config(config: ConfigArgument, *, argument: str = "config") -> AnalysisConfig:
     """Validate ``config`` (any accepted input, already template-rendered) and return the ``AnalysisConfig``.
 
     Raises :class:`ClarifyInvalidConfigError` naming ``argument`` and, for schema problems, listing every problem
@@ -56,7 +60,7 @@ def resolve_config(config: object, *, argument: str = "config") -> AnalysisConfi
         ) from err
 
 
-def _load_rendered(source: object) -> AnalysisConfig:
+def _load_rendered(source: ConfigArgument) -> AnalysisConfig:
     """``config.load_config(source, rendered=True)``: the config layer's one way in for Airflow-rendered input.
 
     Shim for a config layer without the ``rendered`` flag, where ``render_config`` is that same entry point;
@@ -68,7 +72,7 @@ def _load_rendered(source: object) -> AnalysisConfig:
     return config_layer.render_config(source)
 
 
-def _check_argument(config: object, argument: str) -> object:
+def _check_argument(config: ConfigArgument, argument: str) -> ConfigArgument:
     """Errors that name the operator argument: empty values and config files that do not exist."""
     if config is None or (isinstance(config, str) and not config.strip()):
         raise ClarifyInvalidConfigError(f"{argument} is empty; give {VALID_INPUTS}")
@@ -95,7 +99,7 @@ class ConfigInputMixin:
     needs the config in the same execution calls :meth:`analysis_config_for_lineage`, which reuses it.
     """
 
-    config: Any  # the operator argument: any input listed in the module docstring, template-rendered
+    config: ConfigArgument  # template-rendered by Airflow before execute()
     _resolved_config: AnalysisConfig | None = None
 
     def resolve_analysis_config(self) -> AnalysisConfig:
