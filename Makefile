@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
-LINT_PATHS := $(wildcard airflow_provider_clarify dags tests benchmarks sample_data)
+LINT_PATHS := $(wildcard airflow_provider_clarify dags scripts tests benchmarks sample_data)
 
 .PHONY: install lint typecheck test test-unit test-integration demo bench clean
 
@@ -22,6 +22,7 @@ install: $(STAMP)
 lint: install typecheck
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
 
 # Strict for the config layer, the engine and the job contract (see [tool.mypy] in pyproject.toml).
 typecheck: install
@@ -37,7 +38,7 @@ test-integration: install
 	$(BIN)/python -m pytest -m integration $(PYTEST_ARGS)
 
 demo: install
-	$(BIN)/python -m airflow_provider_clarify.demo
+	$(BIN)/python scripts/demo.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .airflow-demo

@@ -6,18 +6,18 @@ A bad config, a bad gate rule, an input that is not a Clarify result or a gate t
 same way on every try, so those derive from ``AirflowFailException`` (no retries).
 
 The Airflow-free layers raise their own ``ValueError`` subclasses (``ClarifyConfigError`` in ``config``,
-``ClarifyResultError`` in ``results``, ``GateRuleError`` in ``gating``); operators translate them into these.
+``ClarifyResultError`` and ``GateRuleError`` in ``results``); operators translate them into these.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-try:  # Airflow 3: the Task SDK owns the task-facing exceptions.
-    from airflow.sdk.exceptions import AirflowException, AirflowFailException
-except ImportError:  # pragma: no cover - Airflow 2.x
-    from airflow.exceptions import AirflowException, AirflowFailException  # type: ignore[no-redef]
+from airflow_provider_clarify.compat import AirflowException, AirflowFailException
+
+if TYPE_CHECKING:
+    from airflow_provider_clarify.config import ConfigProblem
 
 
 class ClarifyAnalysisError(AirflowException):
@@ -41,7 +41,7 @@ class ClarifyInvalidConfigError(AirflowFailException):
     layer found them, else it is empty and the message says what was wrong with the argument itself.
     """
 
-    def __init__(self, message: str, *, problems: Sequence[Any] = ()) -> None:
+    def __init__(self, message: str, *, problems: Sequence[ConfigProblem] = ()) -> None:
         self.problems = list(problems)
         super().__init__(message)
 

@@ -12,7 +12,7 @@ from airflow_provider_clarify import __version__
 
 INTEGRATION = "Amazon SageMaker Clarify"
 
-# Modules grow with the provider: list each one as it lands (tests/integration/test_provider_registration.py).
+# Modules grow with the provider: list each one as it lands (tests/unit/test_get_provider_info.py imports them).
 HOOK_MODULES: list[str] = ["airflow_provider_clarify.hooks.clarify"]
 OPERATOR_MODULES: list[str] = [
     "airflow_provider_clarify.operators.clarify",

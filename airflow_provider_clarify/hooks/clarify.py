@@ -1,9 +1,9 @@
 """ClarifyHook: the managed SageMaker Clarify processing job, on the amazon provider's AWS hook machinery.
 
 Authentication, regions, endpoints (``endpoint_url`` and per-service ``service_config``), retries and botocore
-settings all come from the Airflow connection through ``AwsBaseHook``; this hook only knows Clarify: the image
-of the region, where the config goes, the request shape (``job_request``), the job family of a task
-(``job_names``) and how to read the result back from the output prefix.
+settings all come from the Airflow connection through ``AwsBaseHook``; this hook only knows Clarify: where the
+config goes, how to read the result back from the output prefix, and what a job's states mean. The request shape
+is :mod:`.job_request`'s, the job family of a task :mod:`.job_names`'.
 """
 
 from __future__ import annotations
@@ -12,20 +12,30 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from botocore.exceptions import ClientError
 
-from airflow_provider_clarify.hooks.job_names import attempt_of
-from airflow_provider_clarify.hooks.job_request import (
-    ANALYSIS_FILE_NAME,
-    CONFIG_FILE_NAME,
+from airflow_provider_clarify.contract import (
+    ANALYSIS_FILE,
+    CONFIG_FILE,
+    JSON,
     OUTPUT_NAME,
-    clarify_image_uri,
-    join_s3_uri,
-    parse_s3_uri,
+    join_uri,
+    s3_uri,
+    split_s3_uri,
 )
+from airflow_provider_clarify.hooks.job_names import attempt_of
+from airflow_provider_clarify.results import ClarifyResult
+
+if TYPE_CHECKING:
+    import boto3
+
+    from airflow_provider_clarify.config import AnalysisConfig
+
+JobDescription = Mapping[str, Any]
+"""A DescribeProcessingJob answer (botocore's JSON: its values really are arbitrary)."""
 
 IN_PROGRESS_STATES = frozenset({"InProgress", "Stopping"})
 FAILED_STATES = frozenset({"Failed", "Stopped"})
@@ -62,21 +72,26 @@ def is_transient(error: Exception) -> bool:
     return code in _TRANSIENT_CODES or status >= 500
 
 
-def output_uri_of(description: Mapping[str, Any]) -> str | None:
+def failure_reason(description: JobDescription) -> str:
+    """Why a Failed or Stopped job did not complete, in one line (the operator, sensor and trigger all say this).
+
+    The job's own ``FailureReason`` when it has one; a stopped job says it was stopped, so a console stop is not
+    mistaken for an analysis error.
+    """
+    status = description.get("ProcessingJobStatus")
+    reason = description.get("FailureReason")
+    if not reason:
+        return f"the job ended in state {status}"
+    return f"the job was stopped ({reason})" if status == "Stopped" else str(reason)
+
+
+def output_uri_of(description: JobDescription) -> str | None:
     """The S3 URI of the ``analysis_result`` output of a described processing job."""
     for output in (description.get("ProcessingOutputConfig") or {}).get("Outputs", []):
         if output.get("OutputName") == OUTPUT_NAME:
-            return output.get("S3Output", {}).get("S3Uri")
+            uri = output.get("S3Output", {}).get("S3Uri")
+            return None if uri is None else str(uri)
     return None
-
-
-def input_uris_of(description: Mapping[str, Any]) -> dict[str, str]:
-    """Processing input name → S3 URI of a described job (``dataset``, ``analysis_config``)."""
-    return {
-        item["InputName"]: item["S3Input"]["S3Uri"]
-        for item in description.get("ProcessingInputs", [])
-        if "S3Input" in item
-    }
 
 
 class ClarifyHook(AwsBaseHook):
@@ -90,18 +105,18 @@ class ClarifyHook(AwsBaseHook):
         kwargs["client_type"] = "sagemaker"
         super().__init__(*args, **kwargs)
 
-    def get_session(self, region_name: str | None = None, deferrable: bool = False) -> Any:
+    def get_session(self, region_name: str | None = None, deferrable: bool = False) -> boto3.session.Session:
         """One boto3 session per hook and region: botocore then parses its endpoint and service data once for
         the SageMaker and the S3 client together (a fresh session per client doubles that cost per task)."""
         if deferrable:
             return super().get_session(region_name=region_name, deferrable=deferrable)
-        sessions = self.__dict__.setdefault("_clarify_sessions", {})
+        sessions: dict[str | None, boto3.session.Session] = self.__dict__.setdefault("_clarify_sessions", {})
         if region_name not in sessions:
             sessions[region_name] = super().get_session(region_name=region_name)
         return sessions[region_name]
 
     @cached_property
-    def s3_client(self) -> Any:
+    def s3_client(self) -> Any:  # botocore builds client classes at run time: there is no static type
         """S3 on the same connection: its per-service S3 endpoint (``service_config``) is honoured, as S3Hook does."""
         return self.get_session(region_name=self.region_name).client(
             "s3",
@@ -113,37 +128,36 @@ class ClarifyHook(AwsBaseHook):
     @property
     def resolved_region(self) -> str | None:
         """The connection's region without building a client; the client's resolution only as a fallback."""
-        return self.region_name or self.conn_region_name
+        region: str | None = self.region_name or self.conn_region_name
+        return region
 
-    # Image and config ------------------------------------------------------------------------------------------
-
-    def image_uri(self, explicit: str | None = None) -> str:
-        """The Clarify image of the connection's region (an explicit URI wins)."""
-        return clarify_image_uri(None if explicit else self.resolved_region, explicit)
+    # Config ----------------------------------------------------------------------------------------------------
 
     def upload_analysis_config(
-        self, config: Mapping[str, Any], config_prefix: str, *, kms_key_id: str | None = None
+        self, config: AnalysisConfig, config_prefix: str, *, kms_key_id: str | None = None
     ) -> str:
-        """Write ``analysis_config.json`` (UTF-8 JSON) under ``config_prefix``; SSE-KMS when a key is given."""
-        uri = join_s3_uri(config_prefix, CONFIG_FILE_NAME)
-        bucket, key = parse_s3_uri(uri, "config_uri")
-        extra: dict[str, Any] = {}
+        """Write ``analysis_config.json`` (the document as given, UTF-8 JSON) under ``config_prefix``; SSE-KMS
+        when a key is given. Returns the object's URI."""
+        uri = join_uri(config_prefix, CONFIG_FILE)
+        bucket, key = split_s3_uri(uri, what="config_uri")
+        extra: dict[str, str] = {}
         if kms_key_id:
             extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
-        body = json.dumps(dict(config), indent=2, ensure_ascii=False).encode("utf-8")
-        self.s3_client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json", **extra)
+        body = config.to_json(indent=2).encode("utf-8")
+        self.s3_client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=JSON, **extra)
         self.log.info("Uploaded the analysis config to %s", uri)
         return uri
 
     # Jobs ------------------------------------------------------------------------------------------------------
 
     def create_processing_job(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        response = self.conn.create_processing_job(**request)
+        response: dict[str, Any] = self.conn.create_processing_job(**request)
         self.log.info("Created processing job %s", request["ProcessingJobName"])
         return response
 
     def describe_processing_job(self, job_name: str) -> dict[str, Any]:
-        return self.conn.describe_processing_job(ProcessingJobName=job_name)
+        description: dict[str, Any] = self.conn.describe_processing_job(ProcessingJobName=job_name)
+        return description
 
     def stop_processing_job(self, job_name: str) -> bool:
         """Ask the job to stop; False (logged, not raised) when it had already finished."""
@@ -165,9 +179,11 @@ class ClarifyHook(AwsBaseHook):
                 attempt = attempt_of(family, summary["ProcessingJobName"])
                 if attempt is not None:
                     found.append({**summary, "Attempt": attempt})
-        return sorted(found, key=lambda summary: summary["Attempt"])
+        return sorted(found, key=lambda summary: int(summary["Attempt"]))
 
-    def describe_with_retry(self, job_name: str, *, retry_delay: float = 5.0, attempts: int = 5) -> dict:
+    def describe_with_retry(
+        self, job_name: str, *, retry_delay: float = 5.0, attempts: int = 5
+    ) -> dict[str, Any]:
         """Describe, polling again on throttling / 5xx answers that outlived botocore's own retries."""
         for attempt in range(1, attempts + 1):
             try:
@@ -214,24 +230,23 @@ class ClarifyHook(AwsBaseHook):
 
     def read_analysis(self, output_uri: str) -> dict[str, Any]:
         """The parsed ``analysis.json`` under the job's output prefix."""
-        bucket, key = parse_s3_uri(join_s3_uri(output_uri, ANALYSIS_FILE_NAME), "output_uri")
+        bucket, key = split_s3_uri(join_uri(output_uri, ANALYSIS_FILE), what="output_uri")
         body = self.s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
-        return json.loads(body.decode("utf-8"))
+        document: dict[str, Any] = json.loads(body.decode("utf-8"))
+        return document
 
     def list_output_files(self, output_uri: str) -> dict[str, str]:
         """Every file the job wrote (analysis.json, report.*, explanations_shap/*): relative name → S3 URI."""
-        bucket, prefix = parse_s3_uri(output_uri, "output_uri")
+        bucket, prefix = split_s3_uri(output_uri, what="output_uri")
         prefix = prefix.rstrip("/") + "/" if prefix else ""
         keys = [
             item["Key"]
             for page in self.s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
             for item in page.get("Contents", [])
         ]
-        return {key[len(prefix) :]: f"s3://{bucket}/{key}" for key in sorted(keys) if not key.endswith("/")}
+        return {key[len(prefix) :]: s3_uri(bucket, key) for key in sorted(keys) if not key.endswith("/")}
 
-    def job_result(
-        self, description: Mapping[str, Any], *, warnings: list[str] | None = None
-    ) -> dict[str, Any]:
+    def job_result(self, description: JobDescription, *, warnings: list[str] | None = None) -> dict[str, Any]:
         """The XCom summary of a Completed job: ClarifyResult built from its analysis.json and output files."""
         output_uri = output_uri_of(description)
         if not output_uri:
@@ -239,36 +254,13 @@ class ClarifyHook(AwsBaseHook):
                 f"Processing job {description.get('ProcessingJobName')} has no '{OUTPUT_NAME}' output: it was "
                 "not started as a Clarify job"
             )
-        analysis = self.read_analysis(output_uri)
-        return managed_result(
-            analysis,
+        result = ClarifyResult.from_analysis(
+            self.read_analysis(output_uri),
+            engine="managed",
             job_name=description["ProcessingJobName"],
             job_status=description["ProcessingJobStatus"],
             output_uri=output_uri,
             output_files=self.list_output_files(output_uri),
             warnings=warnings,
         )
-
-
-def managed_result(
-    analysis: Mapping[str, Any],
-    *,
-    job_name: str,
-    job_status: str,
-    output_uri: str,
-    output_files: Mapping[str, str],
-    warnings: list[str] | None = None,
-) -> dict[str, Any]:
-    """``ClarifyResult.from_analysis(..., engine="managed").to_xcom()`` — one summary shape for both engines."""
-    from airflow_provider_clarify.results import ClarifyResult
-
-    result = ClarifyResult.from_analysis(
-        dict(analysis),
-        engine="managed",
-        job_name=job_name,
-        job_status=job_status,
-        output_uri=output_uri,
-        output_files=output_files,
-        warnings=warnings,
-    )
-    return result.to_xcom()
+        return result.to_xcom()

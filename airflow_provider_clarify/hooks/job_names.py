@@ -53,6 +53,7 @@ def explicit_family(job_name: str) -> str:
 
 
 def attempt_name(family: str, attempt: int) -> str:
+    """The job name of one attempt of a family: ``<family>-<attempt>``."""
     if attempt < 1 or attempt >= 10**_MAX_ATTEMPT_DIGITS:
         raise ValueError(f"attempt must be between 1 and {10**_MAX_ATTEMPT_DIGITS - 1}, got {attempt}")
     return f"{family}-{attempt}"
@@ -62,7 +63,3 @@ def attempt_of(family: str, job_name: str) -> int | None:
     """The attempt number if ``job_name`` belongs to ``family``, else None (another task's job)."""
     match = re.fullmatch(re.escape(family) + r"-(\d{1,4})", job_name)
     return int(match.group(1)) if match else None
-
-
-def is_valid_job_name(name: str) -> bool:
-    return bool(_VALID_NAME.match(name))

@@ -2,27 +2,32 @@
 
 Why a pure module: the request is the contract with the managed container. Keeping its construction free of
 connections, clients and Airflow makes every field testable by hand-written expectations, and lets the operator
-check every argument before any upload or API call.
+check every argument before any upload or API call. :class:`ProcessingJobSpec` is that check, done once:
+:meth:`ProcessingJobSpec.checked` turns the operator's arguments into typed, valid values (or names the argument
+to fix), and :func:`build_processing_job_request` only lays the spec out as the API wants it.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
-CONTAINER_ROOT = "/opt/ml/processing"
-DATASET_INPUT_NAME = "dataset"
-CONFIG_INPUT_NAME = "analysis_config"
-OUTPUT_NAME = "analysis_result"
-DATASET_LOCAL_PATH = f"{CONTAINER_ROOT}/input/data"
-CONFIG_LOCAL_PATH = f"{CONTAINER_ROOT}/input/config"
-OUTPUT_LOCAL_PATH = f"{CONTAINER_ROOT}/output"
-CONFIG_FILE_NAME = "analysis_config.json"
-ANALYSIS_FILE_NAME = "analysis.json"
+from airflow_provider_clarify.contract import (
+    CONFIG_INPUT_NAME,
+    CONFIG_LOCAL_PATH,
+    DATASET_INPUT_NAME,
+    DATASET_LOCAL_PATH,
+    IMAGE,
+    OUTPUT_LOCAL_PATH,
+    OUTPUT_NAME,
+    InvalidS3Uri,
+    split_s3_uri,
+)
 
 DEFAULT_INSTANCE_TYPE = "ml.c5.xlarge"
 DEFAULT_INSTANCE_COUNT = 1
@@ -32,27 +37,26 @@ _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _NETWORK_KEYS = {"EnableNetworkIsolation", "EnableInterContainerTrafficEncryption", "VpcConfig"}
 _VPC_KEYS = {"SecurityGroupIds", "Subnets"}
 
+TagsInput = Mapping[str, object] | Sequence[Mapping[str, object]] | None
+"""Tags as users give them: ``{key: value}`` or the API's ``[{"Key": k, "Value": v}]``."""
+JsonObject = dict[str, Any]
+"""A JSON object of the API request (its values are arbitrary JSON)."""
+
 
 class ClarifyJobRequestError(ValueError):
     """An argument of the managed job is invalid; the message names the argument and what would be valid."""
 
 
-def parse_s3_uri(uri: Any, argument: str) -> tuple[str, str]:
-    """Split ``s3://bucket/key`` into (bucket, key), refusing anything that is not an S3 URI with a bucket."""
-    if not isinstance(uri, str) or not uri.startswith("s3://"):
+def check_s3_uri(uri: object, argument: str) -> str:
+    """``uri`` when it is an ``s3://bucket/...`` URI; otherwise an error naming ``argument``."""
+    try:
+        split_s3_uri(uri, what=argument)
+    except InvalidS3Uri as error:
         raise ClarifyJobRequestError(
-            f"{argument} must be an S3 URI like 's3://bucket/prefix', got {uri!r}: the managed Clarify job "
-            "reads its inputs from and writes its output to S3"
-        )
-    bucket, _, key = uri[len("s3://") :].partition("/")
-    if not bucket:
-        raise ClarifyJobRequestError(f"{argument} has no bucket name: {uri!r}")
-    return bucket, key
-
-
-def join_s3_uri(prefix: str, name: str) -> str:
-    """``prefix`` + ``/`` + ``name`` with exactly one slash (the SDK writes ``<output>//analysis_config.json``)."""
-    return f"{prefix.rstrip('/')}/{name.lstrip('/')}"
+            f"{error}: the managed Clarify job reads its inputs from and writes its output to S3"
+        ) from None
+    assert isinstance(uri, str)
+    return uri
 
 
 @cache
@@ -61,17 +65,13 @@ def _image_uri_table() -> dict[str, str]:
     return dict(json.loads(text)["uris"])
 
 
-def supported_regions() -> list[str]:
-    """Regions that host the Clarify processing image (SageMaker SDK 2.257.7 table, packaged with us)."""
-    return sorted(_image_uri_table())
-
-
 def clarify_image_uri(region: str | None, image_uri: str | None = None) -> str:
-    """The Clarify container image for ``region``; an explicit ``image_uri`` wins (new regions, mirrors)."""
+    """The Clarify container image for ``region`` (SageMaker SDK table, packaged with us); an explicit
+    ``image_uri`` wins (new regions, mirrors)."""
     if image_uri:
         return image_uri
     table = _image_uri_table()
-    if region not in table:
+    if region is None or region not in table:
         raise ClarifyJobRequestError(
             f"SageMaker Clarify has no processing image in region {region!r}. Supported regions: "
             f"{', '.join(sorted(table))}. Use a connection in one of them, or pass image_uri explicitly."
@@ -79,7 +79,7 @@ def clarify_image_uri(region: str | None, image_uri: str | None = None) -> str:
     return table[region]
 
 
-def check_role_arn(role_arn: Any) -> str:
+def check_role_arn(role_arn: object) -> str:
     if not role_arn or not isinstance(role_arn, str):
         raise ClarifyJobRequestError(
             "role_arn is required: the IAM role the Clarify job runs as, e.g. "
@@ -94,25 +94,10 @@ def check_role_arn(role_arn: Any) -> str:
 
 def upload_mode(dataset_type: str | None) -> str:
     """EndOfJob, except ``application/x-image`` where the SDK streams results (Continuous)."""
-    return "Continuous" if (dataset_type or "").lower() == "application/x-image" else "EndOfJob"
+    return "Continuous" if (dataset_type or "").lower() == IMAGE else "EndOfJob"
 
 
-def _s3_input(name: str, uri: str, local_path: str) -> dict[str, Any]:
-    return {
-        "InputName": name,
-        "AppManaged": False,
-        "S3Input": {
-            "S3Uri": uri,
-            "LocalPath": local_path,
-            "S3DataType": "S3Prefix",
-            "S3InputMode": "File",
-            "S3DataDistributionType": "FullyReplicated",
-            "S3CompressionType": "None",
-        },
-    }
-
-
-def normalise_tags(tags: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None) -> list[dict[str, str]]:
+def normalise_tags(tags: TagsInput) -> list[dict[str, str]]:
     """Tags as the API wants them: a ``{key: value}`` mapping or a list of ``{"Key", "Value"}`` dicts."""
     if not tags:
         return []
@@ -129,7 +114,7 @@ def normalise_tags(tags: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None)
     return normalised
 
 
-def check_network_config(network_config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def check_network_config(network_config: Mapping[str, object] | None) -> JsonObject | None:
     """The API's NetworkConfig, checked for unknown keys so a typo does not silently drop the VPC."""
     if not network_config:
         return None
@@ -153,12 +138,14 @@ def check_network_config(network_config: Mapping[str, Any] | None) -> dict[str, 
     for key in ("EnableNetworkIsolation", "EnableInterContainerTrafficEncryption"):
         if key in network_config and not isinstance(network_config[key], bool):
             raise ClarifyJobRequestError(f"network_config.{key} must be true or false")
-    return json.loads(json.dumps(dict(network_config)))
+    checked: JsonObject = json.loads(json.dumps(dict(network_config)))
+    return checked
 
 
-def _positive_int(value: Any, argument: str) -> int:
+def positive_int(value: object, argument: str) -> int:
+    """``value`` as a positive integer (``"2"`` from a template too); an error naming ``argument`` otherwise."""
     try:
-        number = int(value)
+        number = int(value)  # type: ignore[call-overload]  # anything int() takes; the rest is reported
     except (TypeError, ValueError):
         number = 0
     if isinstance(value, bool) or number < 1 or str(number) != str(value).strip():
@@ -166,86 +153,143 @@ def _positive_int(value: Any, argument: str) -> int:
     return number
 
 
-def build_processing_job_request(
-    *,
-    job_name: str,
-    image_uri: str,
-    role_arn: str,
-    dataset_uri: str,
-    config_uri: str,
-    output_uri: str,
-    dataset_type: str | None = None,
-    instance_type: str = DEFAULT_INSTANCE_TYPE,
-    instance_count: int = DEFAULT_INSTANCE_COUNT,
-    volume_size_in_gb: int = DEFAULT_VOLUME_SIZE_GB,
-    volume_kms_key: str | None = None,
-    output_kms_key: str | None = None,
-    environment: Mapping[str, str] | None = None,
-    network_config: Mapping[str, Any] | None = None,
-    max_runtime_in_seconds: int | None = None,
-    tags: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ProcessingJobSpec:
+    """Everything of a managed Clarify job but its name, checked: build it with :meth:`checked`.
+
+    ``config_uri`` is the S3 URI of the uploaded ``analysis_config.json`` itself. ``dataset_type`` (the config's)
+    only decides the output upload mode.
+    """
+
+    image_uri: str
+    role_arn: str
+    dataset_uri: str
+    config_uri: str
+    output_uri: str
+    dataset_type: str | None = None
+    instance_type: str = DEFAULT_INSTANCE_TYPE
+    instance_count: int = DEFAULT_INSTANCE_COUNT
+    volume_size_in_gb: int = DEFAULT_VOLUME_SIZE_GB
+    volume_kms_key: str | None = None
+    output_kms_key: str | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    network_config: JsonObject | None = None
+    max_runtime_in_seconds: int | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def checked(
+        cls,
+        *,
+        image_uri: str,
+        role_arn: object,
+        dataset_uri: object,
+        config_uri: object,
+        output_uri: object,
+        dataset_type: str | None = None,
+        instance_type: str = DEFAULT_INSTANCE_TYPE,
+        instance_count: object = DEFAULT_INSTANCE_COUNT,
+        volume_size_in_gb: object = DEFAULT_VOLUME_SIZE_GB,
+        volume_kms_key: str | None = None,
+        output_kms_key: str | None = None,
+        environment: Mapping[str, object] | None = None,
+        network_config: Mapping[str, object] | None = None,
+        max_runtime_in_seconds: object = None,
+        tags: TagsInput = None,
+    ) -> ProcessingJobSpec:
+        """Check every argument (raising :class:`ClarifyJobRequestError` naming the first bad one) and return
+        the spec with typed values: integers from rendered strings, tags as (key, value) pairs."""
+        return cls(
+            image_uri=image_uri,
+            dataset_uri=check_s3_uri(dataset_uri, "dataset_uri"),
+            config_uri=check_s3_uri(config_uri, "config_uri"),
+            output_uri=check_s3_uri(output_uri, "output_uri"),
+            instance_count=positive_int(instance_count, "instance_count"),
+            volume_size_in_gb=positive_int(volume_size_in_gb, "volume_size_in_gb"),
+            role_arn=check_role_arn(role_arn),
+            dataset_type=dataset_type,
+            instance_type=instance_type,
+            volume_kms_key=volume_kms_key,
+            output_kms_key=output_kms_key,
+            environment={str(key): str(value) for key, value in (environment or {}).items()},
+            network_config=check_network_config(network_config),
+            max_runtime_in_seconds=None
+            if max_runtime_in_seconds is None
+            else positive_int(max_runtime_in_seconds, "max_runtime_in_seconds"),
+            tags=tuple((tag["Key"], tag["Value"]) for tag in normalise_tags(tags)),
+        )
+
+
+def _s3_input(name: str, uri: str, local_path: str) -> JsonObject:
+    return {
+        "InputName": name,
+        "AppManaged": False,
+        "S3Input": {
+            "S3Uri": uri,
+            "LocalPath": local_path,
+            "S3DataType": "S3Prefix",
+            "S3InputMode": "File",
+            "S3DataDistributionType": "FullyReplicated",
+            "S3CompressionType": "None",
+        },
+    }
+
+
+def _output_config(spec: ProcessingJobSpec) -> JsonObject:
+    output: JsonObject = {
+        "OutputName": OUTPUT_NAME,
+        "AppManaged": False,
+        "S3Output": {
+            "S3Uri": spec.output_uri,
+            "LocalPath": OUTPUT_LOCAL_PATH,
+            "S3UploadMode": upload_mode(spec.dataset_type),
+        },
+    }
+    config: JsonObject = {"Outputs": [output]}
+    if spec.output_kms_key:
+        config["KmsKeyId"] = spec.output_kms_key
+    return config
+
+
+def build_processing_job_request(spec: ProcessingJobSpec, job_name: str) -> JsonObject:
     """The CreateProcessingJob keyword arguments, exactly as SPEC §15 shows them (optional parts only when set).
 
-    ``config_uri`` is the S3 URI of the uploaded ``analysis_config.json`` itself. No entrypoint or arguments are
-    sent: the image's own entrypoint runs; distributed mode is nothing but ``instance_count > 1``.
+    No entrypoint or arguments are sent: the image's own entrypoint runs; distributed mode is nothing but
+    ``instance_count > 1``.
     """
-    parse_s3_uri(dataset_uri, "dataset_uri")
-    parse_s3_uri(config_uri, "config_uri")
-    parse_s3_uri(output_uri, "output_uri")
-    cluster: dict[str, Any] = {
-        "InstanceType": instance_type,
-        "InstanceCount": _positive_int(instance_count, "instance_count"),
-        "VolumeSizeInGB": _positive_int(volume_size_in_gb, "volume_size_in_gb"),
+    cluster: JsonObject = {
+        "InstanceType": spec.instance_type,
+        "InstanceCount": spec.instance_count,
+        "VolumeSizeInGB": spec.volume_size_in_gb,
     }
-    if volume_kms_key:
-        cluster["VolumeKmsKeyId"] = volume_kms_key
-    output_config: dict[str, Any] = {
-        "Outputs": [
-            {
-                "OutputName": OUTPUT_NAME,
-                "AppManaged": False,
-                "S3Output": {
-                    "S3Uri": output_uri,
-                    "LocalPath": OUTPUT_LOCAL_PATH,
-                    "S3UploadMode": upload_mode(dataset_type),
-                },
-            }
-        ]
-    }
-    if output_kms_key:
-        output_config["KmsKeyId"] = output_kms_key
-    request: dict[str, Any] = {
+    if spec.volume_kms_key:
+        cluster["VolumeKmsKeyId"] = spec.volume_kms_key
+    request: JsonObject = {
         "ProcessingJobName": job_name,
         "ProcessingResources": {"ClusterConfig": cluster},
-        "AppSpecification": {"ImageUri": image_uri},
-        "RoleArn": check_role_arn(role_arn),
+        "AppSpecification": {"ImageUri": spec.image_uri},
+        "RoleArn": spec.role_arn,
         "ProcessingInputs": [
-            _s3_input(DATASET_INPUT_NAME, dataset_uri, DATASET_LOCAL_PATH),
-            _s3_input(CONFIG_INPUT_NAME, config_uri, CONFIG_LOCAL_PATH),
+            _s3_input(DATASET_INPUT_NAME, spec.dataset_uri, DATASET_LOCAL_PATH),
+            _s3_input(CONFIG_INPUT_NAME, spec.config_uri, CONFIG_LOCAL_PATH),
         ],
-        "ProcessingOutputConfig": output_config,
+        "ProcessingOutputConfig": _output_config(spec),
     }
-    if environment:
-        request["Environment"] = {str(key): str(value) for key, value in environment.items()}
-    network = check_network_config(network_config)
-    if network:
-        request["NetworkConfig"] = network
-    if max_runtime_in_seconds is not None:
-        request["StoppingCondition"] = {
-            "MaxRuntimeInSeconds": _positive_int(max_runtime_in_seconds, "max_runtime_in_seconds")
-        }
-    tag_list = normalise_tags(tags)
-    if tag_list:
-        request["Tags"] = tag_list
+    if spec.environment:
+        request["Environment"] = dict(spec.environment)
+    if spec.network_config:
+        request["NetworkConfig"] = json.loads(json.dumps(spec.network_config))
+    if spec.max_runtime_in_seconds is not None:
+        request["StoppingCondition"] = {"MaxRuntimeInSeconds": spec.max_runtime_in_seconds}
+    if spec.tags:
+        request["Tags"] = [{"Key": key, "Value": value} for key, value in spec.tags]
     return request
 
 
-def default_job_name_prefix(config: Mapping[str, Any]) -> str:
+def default_job_name_prefix(method_names: Collection[str]) -> str:
     """The SDK's prefixes, so that jobs started here read the same in the console as SDK-started ones."""
-    methods = config.get("methods") or {}
-    pre, post = "pre_training_bias" in methods, "post_training_bias" in methods
-    explain = "shap" in methods or "pdp" in methods
+    pre, post = "pre_training_bias" in method_names, "post_training_bias" in method_names
+    explain = "shap" in method_names or "pdp" in method_names
     if (pre or post) and explain:
         return "Clarify-Bias-And-Explainability"
     if explain:

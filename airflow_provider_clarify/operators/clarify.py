@@ -20,14 +20,15 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
-from airflow.providers.common.compat.sdk import AirflowException, conf
 from botocore.exceptions import ClientError
 
-from airflow_provider_clarify.config import ClarifyConfigError, check_managed_job
+from airflow_provider_clarify.compat import AirflowException, Context, conf
+from airflow_provider_clarify.config import AnalysisConfig, ClarifyConfigError, JobIO, check_managed_job
+from airflow_provider_clarify.contract import CONFIG_FILE, join_uri
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.hooks.clarify import (
     FAILED_STATES,
@@ -35,44 +36,38 @@ from airflow_provider_clarify.hooks.clarify import (
     SUCCESS_STATE,
     ClarifyHook,
     ClarifyJobTimeoutError,
+    JobDescription,
+    failure_reason,
     output_uri_of,
 )
 from airflow_provider_clarify.hooks.job_names import attempt_name, attempt_of, explicit_family, job_family
 from airflow_provider_clarify.hooks.job_request import (
-    CONFIG_FILE_NAME,
     DEFAULT_INSTANCE_COUNT,
     DEFAULT_INSTANCE_TYPE,
     DEFAULT_VOLUME_SIZE_GB,
     ClarifyJobRequestError,
+    ProcessingJobSpec,
     build_processing_job_request,
+    check_s3_uri,
     clarify_image_uri,
     default_job_name_prefix,
-    join_s3_uri,
-    parse_s3_uri,
+    positive_int,
 )
 from airflow_provider_clarify.links.clarify import ClarifyProcessingJobLink
-from airflow_provider_clarify.operators._config_input import resolve_config
-from airflow_provider_clarify.operators._lineage import ClarifyLineageMixin
+from airflow_provider_clarify.operators.lineage import ClarifyLineageMixin
 from airflow_provider_clarify.triggers.clarify import ClarifyProcessingJobTrigger
 
-if TYPE_CHECKING:
-    from airflow.sdk import Context
-
-    from airflow_provider_clarify.config.model import JobIO
-
-_PLACEHOLDER_JOB_NAME = "Clarify-validation-1"
+XComResult = dict[str, Any]
+"""The operator's XCom value: a ``ClarifyResult.to_xcom()`` dict (JSON values)."""
 
 
 @dataclass(frozen=True)
-class _JobPlan:
+class JobPlan:
     """Everything the job needs, checked before any side effect; only the job name is decided later."""
 
-    document: dict[str, Any]
-    dataset_uri: str
-    output_uri: str
+    config: AnalysisConfig
     config_prefix: str
-    config_uri: str
-    request_arguments: dict[str, Any]
+    spec: ProcessingJobSpec
 
 
 class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
@@ -197,52 +192,51 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
 
     # Validation (no side effects) ------------------------------------------------------------------------------
 
-    def plan_job(self) -> _JobPlan:
-        """Validate the config and every job argument; build the request minus its name. No AWS call is made."""
-        analysis_config = resolve_config(self.config, argument="config")
-        document = analysis_config.to_dict()
+    def plan_job(self) -> JobPlan:
+        """Validate the config and every job argument; build the job spec. No AWS call is made.
+
+        The config is validated here, once for the whole execution; the managed-job checks, the request, the
+        upload and OpenLineage all read this one ``AnalysisConfig``.
+        """
+        analysis_config = self.resolve_analysis_config()
         try:
-            dataset_uri, output_uri, config_prefix = self._locations(document, analysis_config.job_io)
-            config_uri = join_s3_uri(config_prefix, CONFIG_FILE_NAME)
-            parse_s3_uri(config_uri, "config_uri")
-            _check_managed_job(document, _as_int(self.instance_count, "instance_count"))
-            image = clarify_image_uri(None if self.image_uri else self._region(), self.image_uri)
-            arguments: dict[str, Any] = {
-                "image_uri": image,
-                "role_arn": self.role_arn,
-                "dataset_uri": dataset_uri,
-                "config_uri": config_uri,
-                "output_uri": output_uri,
-                "dataset_type": document.get("dataset_type"),
-                "instance_type": self.instance_type,
-                "instance_count": self.instance_count,
-                "volume_size_in_gb": self.volume_size_in_gb,
-                "volume_kms_key": self.volume_kms_key,
-                "output_kms_key": self.output_kms_key,
-                "environment": _json_argument(self.environment, "environment"),
-                "network_config": _json_argument(self.network_config, "network_config"),
-                "max_runtime_in_seconds": self.max_runtime_in_seconds,
-                "tags": _json_argument(self.tags, "tags"),
-            }
-            # A dry build checks every argument now, so nothing is uploaded for a request that would be refused.
-            build_processing_job_request(job_name=_PLACEHOLDER_JOB_NAME, **arguments)
+            dataset_uri, output_uri, config_prefix = self._locations(analysis_config)
+            _check_managed_job(analysis_config, positive_int(self.instance_count, "instance_count"))
+            spec = ProcessingJobSpec.checked(
+                image_uri=clarify_image_uri(None if self.image_uri else self._region(), self.image_uri),
+                role_arn=self.role_arn,
+                dataset_uri=dataset_uri,
+                config_uri=join_uri(config_prefix, CONFIG_FILE),
+                output_uri=output_uri,
+                dataset_type=analysis_config.dataset_type,
+                instance_type=self.instance_type,
+                instance_count=self.instance_count,
+                volume_size_in_gb=self.volume_size_in_gb,
+                volume_kms_key=self.volume_kms_key,
+                output_kms_key=self.output_kms_key,
+                environment=_json_argument(self.environment, "environment"),
+                network_config=_json_argument(self.network_config, "network_config"),
+                max_runtime_in_seconds=self.max_runtime_in_seconds,
+                tags=_json_argument(self.tags, "tags"),
+            )
             if self.job_name:
                 explicit_family(self.job_name)
-        except (ClarifyJobRequestError, ValueError) as error:
+        except ValueError as error:  # ClarifyJobRequestError and the job-name check
             raise ClarifyInvalidConfigError(str(error)) from error
-        return _JobPlan(document, dataset_uri, output_uri, config_prefix, config_uri, arguments)
+        return JobPlan(analysis_config, config_prefix, spec)
 
-    def _locations(self, document: Mapping[str, Any], job_io: JobIO | None) -> tuple[str, str, str]:
+    def _locations(self, config: AnalysisConfig) -> tuple[str, str, str]:
         """(dataset URI, output prefix, config prefix), checked: operator arguments, then the config, then builders.
 
         A ``DataConfig`` built like the SDK's carries the job's S3 paths beside the document (``job_io``); a DAG
         that builds its config that way should not have to repeat them to the operator. Errors name where the
         bad value came from, so a wrong ``s3_output_path`` is not reported as a wrong ``output_uri=``.
         """
+        job_io = config.job_io
         dataset_uri, dataset_source = _first_given(
             (self.dataset_uri, "dataset_uri"),
-            (document.get("dataset_uri"), "the config's dataset_uri"),
-            (job_io and job_io.dataset_uri, "DataConfig.s3_data_input_path"),
+            (config.dataset_uri, CONFIG_DATASET_SOURCE),
+            (job_io.dataset_uri if job_io else None, "DataConfig.s3_data_input_path"),
         )
         if not dataset_uri:
             raise ClarifyJobRequestError(
@@ -250,32 +244,31 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
                 "s3_data_input_path in DataConfig (an s3:// URI or prefix of the dataset)"
             )
         output_uri, output_source = _first_given(
-            (self.output_uri, "output_uri"), (job_io and job_io.output_uri, "DataConfig.s3_output_path")
+            (self.output_uri, "output_uri"),
+            (job_io.output_uri if job_io else None, "DataConfig.s3_output_path"),
         )
         if not output_uri:
             raise ClarifyJobRequestError(
                 "output_uri is missing: pass output_uri= to the operator or s3_output_path to DataConfig "
                 "(the s3:// prefix the job writes analysis.json under)"
             )
-        # JobIO fills analysis_config_uri with the output path when the builder named none: only an explicit one
-        # (one that differs) may win over an operator output_uri.
-        builder_config_uri = None
-        if job_io and job_io.analysis_config_uri and job_io.analysis_config_uri != job_io.output_uri:
-            builder_config_uri = job_io.analysis_config_uri
         config_prefix, config_source = _first_given(
             (self.config_uri, "config_uri"),
-            (builder_config_uri, "DataConfig.s3_analysis_config_output_path"),
+            (_explicit_config_uri(job_io), "DataConfig.s3_analysis_config_output_path"),
             (output_uri, output_source),
         )
-        parse_s3_uri(dataset_uri, dataset_source)
-        parse_s3_uri(output_uri, output_source)
-        parse_s3_uri(config_prefix, config_source)
-        config_dataset = document.get("dataset_uri")
-        if config_dataset and dataset_source != "the config's dataset_uri" and config_dataset != dataset_uri:
+        check_s3_uri(dataset_uri, dataset_source)
+        check_s3_uri(output_uri, output_source)
+        config_prefix = check_s3_uri(config_prefix, config_source)
+        if (
+            config.dataset_uri
+            and dataset_source != CONFIG_DATASET_SOURCE
+            and config.dataset_uri != dataset_uri
+        ):
             self.log.warning(
                 "The config's dataset_uri %s overrides the job's dataset input %s (%s) inside the Clarify "
                 "container; the input is downloaded but not read. Give the dataset in one place only.",
-                config_dataset,
+                config.dataset_uri,
                 dataset_uri,
                 dataset_source,
             )
@@ -287,11 +280,11 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
 
     # Job family ------------------------------------------------------------------------------------------------
 
-    def job_family(self, document: Mapping[str, Any], context: Context) -> str:
+    def job_family(self, config: AnalysisConfig, context: Context) -> str:
         if self.job_name:
             return explicit_family(self.job_name)
         ti = context["ti"]
-        prefix = self.job_name_prefix or default_job_name_prefix(document)
+        prefix = self.job_name_prefix or default_job_name_prefix(config.methods.names)
         return job_family(prefix, ti.dag_id, ti.task_id, ti.run_id, getattr(ti, "map_index", -1))
 
     def _resolve_job(self, family: str) -> tuple[str, str | None]:
@@ -314,19 +307,9 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
 
     # Execution -------------------------------------------------------------------------------------------------
 
-    def execute(self, context: Context) -> dict[str, Any]:
+    def execute(self, context: Context) -> XComResult:
         plan = self.plan_job()
-        family = self.job_family(plan.document, context)
-        job_name, status = self._resolve_job(family)
-        while status is None:
-            status = self._start_job(job_name, plan)
-            if status not in IN_PROGRESS_STATES | {SUCCESS_STATE}:
-                # The name was taken by an attempt that had already ended but that the (eventually
-                # consistent) job listing did not show yet: go on with the next attempt.
-                self.log.info(
-                    "Processing job %s had already ended %s; starting the next attempt", job_name, status
-                )
-                job_name, status = attempt_name(family, (attempt_of(family, job_name) or 0) + 1), None
+        job_name, status = self._started_job(self.job_family(plan.config, context), plan)
         self._running_job = job_name
         ClarifyProcessingJobLink.persist(
             context=context,
@@ -343,24 +326,13 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
                 "engine": "managed",
                 "job_name": job_name,
                 "job_status": status,
-                "output_uri": plan.output_uri,
+                "output_uri": plan.spec.output_uri,
             }
         if self.deferrable:
             description = self.hook.describe_with_retry(job_name)
             if description["ProcessingJobStatus"] in FAILED_STATES | {SUCCESS_STATE}:
                 return self._finish(description)
-            self.defer(
-                trigger=ClarifyProcessingJobTrigger(
-                    job_name,
-                    check_interval=self.check_interval,
-                    deadline=time.time() + self.max_ingestion_time if self.max_ingestion_time else None,
-                    aws_conn_id=self.aws_conn_id,
-                    region_name=self.region_name,
-                    verify=self.verify,
-                    botocore_config=self.botocore_config,
-                ),
-                method_name="execute_complete",
-            )
+            self._defer_until_done(job_name)
         try:
             description = self.hook.wait_for_job(
                 job_name, check_interval=self.check_interval, max_ingestion_time=self.max_ingestion_time
@@ -370,35 +342,60 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
             raise ClarifyAnalysisError(str(error), job_name=job_name) from error
         return self._finish(description)
 
-    def _start_job(self, job_name: str, plan: _JobPlan) -> str:
+    def _started_job(self, family: str, plan: JobPlan) -> tuple[str, str]:
+        """(job name, status): the family's running or completed job, or a newly started attempt."""
+        job_name, status = self._resolve_job(family)
+        while status is None:
+            status = self._start_job(job_name, plan)
+            if status not in IN_PROGRESS_STATES | {SUCCESS_STATE}:
+                # The name was taken by an attempt that had already ended but that the (eventually
+                # consistent) job listing did not show yet: go on with the next attempt.
+                self.log.info(
+                    "Processing job %s had already ended %s; starting the next attempt", job_name, status
+                )
+                job_name, status = attempt_name(family, (attempt_of(family, job_name) or 0) + 1), None
+        return job_name, status
+
+    def _defer_until_done(self, job_name: str) -> None:
+        """Hand the wait to the triggerer (raises ``TaskDeferred``); ``execute_complete`` resumes."""
+        self.defer(
+            trigger=ClarifyProcessingJobTrigger(
+                job_name,
+                check_interval=self.check_interval,
+                deadline=time.time() + self.max_ingestion_time if self.max_ingestion_time else None,
+                aws_conn_id=self.aws_conn_id,
+                region_name=self.region_name,
+                verify=self.verify,
+                botocore_config=self.botocore_config,
+            ),
+            method_name="execute_complete",
+        )
+
+    def _start_job(self, job_name: str, plan: JobPlan) -> str:
         """Upload the config and create the job; a name already taken (a concurrent try) is reattached."""
         self.hook.upload_analysis_config(
-            plan.document, plan.config_prefix, kms_key_id=self.config_kms_key or self.output_kms_key
+            plan.config, plan.config_prefix, kms_key_id=self.config_kms_key or self.output_kms_key
         )
-        request = build_processing_job_request(job_name=job_name, **plan.request_arguments)
         try:
-            self.hook.create_processing_job(request)
+            self.hook.create_processing_job(build_processing_job_request(plan.spec, job_name))
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ResourceInUse":
                 raise
             self.log.info("Processing job %s already exists; reattaching to it", job_name)
-            return self.hook.describe_with_retry(job_name)["ProcessingJobStatus"]
+            status: str = self.hook.describe_with_retry(job_name)["ProcessingJobStatus"]
+            return status
         return "InProgress"
 
-    def _finish(self, description: Mapping[str, Any]) -> dict[str, Any]:
+    def _finish(self, description: JobDescription) -> XComResult:
         """Completed → the result summary; Failed / Stopped → ClarifyAnalysisError with the reason."""
         self._running_job = None
         job_name = description["ProcessingJobName"]
-        status = description["ProcessingJobStatus"]
-        if status != SUCCESS_STATE:
-            reason = description.get("FailureReason") or f"the job ended in state {status}"
-            if status == "Stopped":
-                reason = f"the job was stopped ({reason})" if description.get("FailureReason") else reason
-            raise ClarifyAnalysisError(reason, job_name=job_name)
+        if description["ProcessingJobStatus"] != SUCCESS_STATE:
+            raise ClarifyAnalysisError(failure_reason(description), job_name=job_name)
         self.log.info("Processing job %s completed; reading %s", job_name, output_uri_of(description))
         return self.hook.job_result(description)
 
-    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> XComResult:
         """Resume after the trigger fired: success → read results; anything else fails the task."""
         if not event or "job_name" not in event:
             raise AirflowException(f"ClarifyOperator resumed without a trigger event: {event!r}")
@@ -421,7 +418,10 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
             self.hook.stop_processing_job(self._running_job)
 
 
-def _first_given(*candidates: tuple[Any, str]) -> tuple[Any, str]:
+CONFIG_DATASET_SOURCE = "the config's dataset_uri"
+
+
+def _first_given(*candidates: tuple[str | None, str]) -> tuple[str | None, str]:
     """The first (value, where it came from) whose value is set; (None, "") when none is."""
     for value, source in candidates:
         if value:
@@ -429,7 +429,18 @@ def _first_given(*candidates: tuple[Any, str]) -> tuple[Any, str]:
     return None, ""
 
 
-def _json_argument(value: Any, argument: str) -> Any:
+def _explicit_config_uri(job_io: JobIO | None) -> str | None:
+    """A builder's ``s3_analysis_config_output_path`` when it named one.
+
+    ``JobIO`` fills ``analysis_config_uri`` with the output path when the builder named none: only an explicit
+    one (one that differs) may win over an operator ``output_uri``.
+    """
+    if job_io and job_io.analysis_config_uri and job_io.analysis_config_uri != job_io.output_uri:
+        return job_io.analysis_config_uri
+    return None
+
+
+def _json_argument(value: Any, argument: str) -> Any:  # a dict/list argument, or its rendered JSON text
     """A dict/list argument that arrives as a rendered JSON string (``"{{ params.tags | tojson }}"``) is parsed."""
     if not isinstance(value, str):
         return value
@@ -443,21 +454,14 @@ def _json_argument(value: Any, argument: str) -> Any:
         ) from None
 
 
-def _as_int(value: Any, argument: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ClarifyJobRequestError(f"{argument} must be a positive integer, got {value!r}") from None
-
-
-def _check_managed_job(document: Mapping[str, Any], instance_count: int) -> None:
+def _check_managed_job(config: AnalysisConfig, instance_count: int) -> None:
     """What a valid config still needs to run as a managed job (config layer, SPEC §2.5, §2.6 rule 7, §15).
 
     The managed job has no worker-side model, so the document itself must provide model output where a method
     needs it; local-engine extensions must not be uploaded; several instances need the join column.
     """
     try:
-        check_managed_job(dict(document), instance_count=instance_count)
+        check_managed_job(config, instance_count=instance_count)
     except ClarifyConfigError as error:
         raise ClarifyInvalidConfigError(
             f"config is not valid for a managed Clarify job: {error}", problems=error.problems

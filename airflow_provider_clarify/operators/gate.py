@@ -1,6 +1,6 @@
 """ClarifyGateOperator and ``check_clarify_result``: decide from a Clarify result whether a DAG goes on.
 
-The checks themselves live in :mod:`airflow_provider_clarify.gating` (Airflow-free); this module moves the result
+The checks themselves live in :mod:`airflow_provider_clarify.results.gating` (Airflow-free); this module moves the result
 in, writes ``constraint_violations.json`` next to the analysis output, pushes the violations to XCom, logs a table
 of every check, and turns the verdict into what Airflow should do:
 
@@ -39,45 +39,62 @@ Example::
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
+from airflow_provider_clarify.compat import BaseOperator, BranchMixIn, Context, get_current_context
 from airflow_provider_clarify.config.literals import parse_structured_text
+from airflow_provider_clarify.contract import ANALYSIS_FILE, CONSTRAINT_VIOLATIONS_FILE, is_s3_uri
 from airflow_provider_clarify.exceptions import (
     ClarifyGateRuleError,
     ClarifyGateViolationError,
     ClarifyResultInputError,
 )
-from airflow_provider_clarify.gating import (
+from airflow_provider_clarify.operators import storage
+from airflow_provider_clarify.results import (
     DEFAULT_SHAP_NDCG_THRESHOLD,
     NULL_POLICIES,
+    ClarifyResult,
+    ClarifyResultError,
+    GateOptions,
     GateReport,
     GateRuleError,
     evaluate,
     load_baseline,
     parse_rules,
 )
-from airflow_provider_clarify.operators import _storage
-from airflow_provider_clarify.results import ClarifyResult, ClarifyResultError
-
-try:  # Airflow 3
-    from airflow.sdk import BaseOperator
-    from airflow.sdk.bases.branch import BranchMixIn
-except ImportError:  # pragma: no cover - Airflow 2.x
-    from airflow.models import BaseOperator  # type: ignore[no-redef]
-    from airflow.operators.branch import BranchMixIn  # type: ignore[no-redef]
 
 MODES = ("fail", "skip", "branch")
-VIOLATIONS_FILE = "constraint_violations.json"
+VIOLATIONS_FILE = CONSTRAINT_VIOLATIONS_FILE
 XCOM_VIOLATIONS = "violations"
 XCOM_VIOLATIONS_URI = "constraint_violations_uri"
 _RETURN_KEY = "return_value"
+_MAX_LISTED_VIOLATIONS = 10
+
+log = logging.getLogger(__name__)
+
+
+class InfoLogger(Protocol):
+    """What the gate logs through: the task's logger, a ``logging.Logger``, anything with ``info``."""
+
+    def info(self, msg: str, /, *args: Any) -> Any: ...  # loggers accept and return anything here
+
+
+@dataclass(frozen=True)
+class _Recording:
+    """Where and whether the gate writes ``constraint_violations.json``, and the connection to write it with."""
+
+    violations_uri: str | None
+    write: bool
+    aws_conn_id: str | None
 
 
 def check_clarify_result(
-    result: Any,
-    rules: Any = None,
-    baseline: Any = None,
+    result: Any,  # an XCom dict, a ClarifyResult or its rendered JSON text
+    rules: Any = None,  # see results.parse_rules
+    baseline: Any = None,  # see results.load_baseline; also an s3:// URI
     *,
     on_null: str = "violation",
     shap_ndcg_threshold: float = DEFAULT_SHAP_NDCG_THRESHOLD,
@@ -87,7 +104,7 @@ def check_clarify_result(
     write_violations: bool = True,
     raise_on_violation: bool = True,
     aws_conn_id: str | None = "aws_default",
-    log: Any = None,
+    log: InfoLogger | None = None,
 ) -> dict[str, Any]:
     """The gate as a plain function, for TaskFlow: ``@task def gate(result): return check_clarify_result(...)``.
 
@@ -95,10 +112,10 @@ def check_clarify_result(
     :class:`ClarifyGateViolationError`; inside a running task the violations are first pushed to XCom under
     ``violations`` so downstream/on-failure callbacks can read them.
     """
-    report, clarify_result = _evaluate(
-        result, rules, baseline, on_null, shap_ndcg_threshold, bias_drift, shap_drift, aws_conn_id
-    )
-    uri = _record(report, clarify_result, violations_uri, write_violations, aws_conn_id, log)
+    options = GateOptions(on_null, shap_ndcg_threshold, bias_drift, shap_drift)
+    report, clarify_result = _evaluate(result, rules, baseline, options, aws_conn_id)
+    recording = _Recording(violations_uri, write_violations, aws_conn_id)
+    uri = _record(report, clarify_result, recording, log)
     if raise_on_violation and not report.passed:
         ti = _current_ti()
         if ti is not None:
@@ -113,7 +130,7 @@ class ClarifyGateOperator(BaseOperator, BranchMixIn):
     :param result: the result to check — an ``XComArg`` (e.g. ``clarify_task.output``), the XCom dict, a
         ``ClarifyResult``, or the **task id** of the task whose return value is the result. Templated.
     :param rules: threshold rules: ``{"DI": [0.8, 1.25], "DPPL": [-0.1, 0.1]}`` or a list of dicts /
-        :class:`~airflow_provider_clarify.gating.ThresholdRule` scoped by ``stage``, ``facet``, ``facet_value``.
+        :class:`~airflow_provider_clarify.results.ThresholdRule` scoped by ``stage``, ``facet``, ``facet_value``.
         Validated when the DAG is parsed (unknown metric, min > max), unless templated. Templated.
     :param baseline: a baseline result for drift checks: XCom dict, ``ClarifyResult``, analysis.json dict,
         or a local path / ``s3://`` URI of a baseline ``analysis.json`` (or of its directory). Templated.
@@ -132,7 +149,7 @@ class ClarifyGateOperator(BaseOperator, BranchMixIn):
     def __init__(
         self,
         *,
-        result: Any,
+        result: Any,  # see check_clarify_result; also a task id
         rules: Any = None,
         baseline: Any = None,
         mode: str = "fail",
@@ -145,15 +162,10 @@ class ClarifyGateOperator(BaseOperator, BranchMixIn):
         violations_uri: str | None = None,
         write_violations: bool = True,
         aws_conn_id: str | None = "aws_default",
-        **kwargs: Any,
+        **kwargs: Any,  # BaseOperator's arguments
     ) -> None:
         super().__init__(**kwargs)
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
-        if mode == "branch" and not pass_task_ids:
-            raise ValueError("mode='branch' needs pass_task_ids (and usually fail_task_ids)")
-        if mode != "branch" and (pass_task_ids or fail_task_ids):
-            raise ValueError("pass_task_ids / fail_task_ids only apply to mode='branch'")
+        _check_mode(mode, pass_task_ids, fail_task_ids)
         if on_null not in NULL_POLICIES:
             raise ValueError(f"on_null must be one of {list(NULL_POLICIES)}, got {on_null!r}")
         if rules is None and baseline is None:
@@ -174,30 +186,14 @@ class ClarifyGateOperator(BaseOperator, BranchMixIn):
         self.write_violations = write_violations
         self.aws_conn_id = aws_conn_id
 
-    def execute(self, context: Any) -> Any:
+    def execute(self, context: Context) -> None:
         ti = context["ti"]
-        payload = self.result
-        if isinstance(payload, str) and not payload.lstrip().startswith(("{", "[")):
-            task_id = payload
-            payload = ti.xcom_pull(task_ids=task_id)
-            if payload is None:
-                raise ClarifyResultInputError(
-                    f"no Clarify result in XCom from task {task_id!r}: did it run in this DAG run and return "
-                    "its result (ClarifyOperator / LocalClarifyOperator do)?"
-                )
+        options = GateOptions(self.on_null, self.shap_ndcg_threshold, self.bias_drift, self.shap_drift)
         report, clarify_result = _evaluate(
-            payload,
-            self.rules,
-            self.baseline,
-            self.on_null,
-            self.shap_ndcg_threshold,
-            self.bias_drift,
-            self.shap_drift,
-            self.aws_conn_id,
+            self._payload(ti), self.rules, self.baseline, options, self.aws_conn_id
         )
-        uri = _record(
-            report, clarify_result, self.violations_uri, self.write_violations, self.aws_conn_id, self.log
-        )
+        recording = _Recording(self.violations_uri, self.write_violations, self.aws_conn_id)
+        uri = _record(report, clarify_result, recording, self.log)
         _push(ti, report, uri)
         if self.do_xcom_push:  # pushed here because skipping and branching raise before execute() returns
             ti.xcom_push(key=_RETURN_KEY, value=report.summary())
@@ -212,7 +208,20 @@ class ClarifyGateOperator(BaseOperator, BranchMixIn):
             self.do_branch(context, branch)
         return None  # the summary is already pushed as return_value (skipping raises before a return)
 
-    def _skip_downstream(self, context: Any) -> None:
+    def _payload(self, ti: Any) -> Any:
+        """The result input; a task id is read from that task's XCom."""
+        payload = self.result
+        if isinstance(payload, str) and not payload.lstrip().startswith(("{", "[")):
+            task_id = payload
+            payload = ti.xcom_pull(task_ids=task_id)
+            if payload is None:
+                raise ClarifyResultInputError(
+                    f"no Clarify result in XCom from task {task_id!r}: did it run in this DAG run and return "
+                    "its result (ClarifyOperator / LocalClarifyOperator do)?"
+                )
+        return payload
+
+    def _skip_downstream(self, context: Context) -> None:
         tasks = [task for task in context["task"].get_flat_relatives(upstream=False) if not task.is_teardown]
         if not tasks:
             self.log.info("Gate found violations; no downstream tasks to skip.")
@@ -224,15 +233,17 @@ class ClarifyGateOperator(BaseOperator, BranchMixIn):
 # ------------------------------------------------------------------------------------------------------------------
 
 
+def _check_mode(mode: str, pass_task_ids: object, fail_task_ids: object) -> None:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
+    if mode == "branch" and not pass_task_ids:
+        raise ValueError("mode='branch' needs pass_task_ids (and usually fail_task_ids)")
+    if mode != "branch" and (pass_task_ids or fail_task_ids):
+        raise ValueError("pass_task_ids / fail_task_ids only apply to mode='branch'")
+
+
 def _evaluate(
-    payload: Any,
-    rules: Any,
-    baseline: Any,
-    on_null: str,
-    shap_ndcg_threshold: float,
-    bias_drift: bool,
-    shap_drift: bool,
-    aws_conn_id: str | None,
+    payload: object, rules: object, baseline: object, options: GateOptions, aws_conn_id: str | None
 ) -> tuple[GateReport, ClarifyResult]:
     clarify_result = _as_result(payload)
     baseline_result = _as_baseline(baseline, aws_conn_id)
@@ -241,17 +252,17 @@ def _evaluate(
             clarify_result,
             rules,
             baseline_result,
-            on_null=on_null,
-            shap_ndcg_threshold=shap_ndcg_threshold,
-            bias_drift=bias_drift,
-            shap_drift=shap_drift,
+            on_null=options.on_null,
+            shap_ndcg_threshold=options.shap_ndcg_threshold,
+            bias_drift=options.bias_drift,
+            shap_drift=options.shap_drift,
         )
     except GateRuleError as err:
         raise ClarifyGateRuleError(str(err)) from err
     return report, clarify_result
 
 
-def _as_result(payload: Any) -> ClarifyResult:
+def _as_result(payload: object) -> ClarifyResult:
     if isinstance(payload, str) and payload.lstrip().startswith("{"):
         payload = _parse_rendered(payload)
     try:
@@ -264,49 +275,46 @@ def _as_baseline(baseline: Any, aws_conn_id: str | None) -> ClarifyResult | None
     if isinstance(baseline, str) and baseline.lstrip().startswith("{"):
         baseline = _parse_rendered(baseline)
     try:
-        if _storage.is_s3(baseline):
-            uri = baseline if baseline.endswith(".json") else _storage.join(baseline, "analysis.json")
+        if is_s3_uri(baseline):
+            uri = baseline if baseline.endswith(".json") else storage.join(baseline, ANALYSIS_FILE)
             return ClarifyResult.from_analysis(
-                _storage.read_json(uri, aws_conn_id=aws_conn_id), output_uri=uri.rsplit("/", 1)[0]
+                storage.read_json(uri, aws_conn_id=aws_conn_id), output_uri=uri.rsplit("/", 1)[0]
             )
         return load_baseline(baseline)
     except ClarifyResultError as err:
         raise ClarifyResultInputError(f"the gate's baseline is unusable: {err}") from err
 
 
-def _parse_rendered(text: str) -> Any:
+def _parse_rendered(text: str) -> Any:  # the JSON value the text holds, or the text itself
     """A JSON string, or a dict rendered by Jinja without ``| tojson`` (a Python literal; nothing runs)."""
     parsed = parse_structured_text(text)
     return text if parsed is None and text.strip() != "null" else parsed
 
 
 def _record(
-    report: GateReport,
-    result: ClarifyResult,
-    violations_uri: str | None,
-    write: bool,
-    aws_conn_id: str | None,
-    log: Any,
+    report: GateReport, result: ClarifyResult, recording: _Recording, logger: InfoLogger | None
 ) -> str | None:
     """Log the table of checks and write constraint_violations.json; return where it went."""
-    emit = log.info if log is not None else _module_log().info
+    emit = (logger or log).info
     emit(
         "Clarify gate checks on %s result %s:\n%s",
         result.engine,
         result.job_name or result.output_uri,
         report.table(),
     )
-    if not write:
+    if not recording.write:
         return None
-    uri = violations_uri or (_storage.join(result.output_uri, VIOLATIONS_FILE) if result.output_uri else None)
+    uri = recording.violations_uri or (
+        storage.join(result.output_uri, VIOLATIONS_FILE) if result.output_uri else None
+    )
     if uri is None:
         emit(
             "The result names no output location and no violations_uri was given: %s not written",
             VIOLATIONS_FILE,
         )
         return None
-    _storage.write_text(
-        uri, json.dumps(report.constraint_violations(), indent=2) + "\n", aws_conn_id=aws_conn_id
+    storage.write_text(
+        uri, json.dumps(report.constraint_violations(), indent=2) + "\n", aws_conn_id=recording.aws_conn_id
     )
     emit("Wrote %s (%d violation(s))", uri, len(report.violations))
     return uri
@@ -318,19 +326,18 @@ def _push(ti: Any, report: GateReport, uri: str | None) -> None:
 
 
 def _violation_error(report: GateReport) -> ClarifyGateViolationError:
-    lines = [
-        f"{v.metric if v.label is None else 'shap[' + v.label + ']'}"
-        f"{'' if v.facet is None else f' {v.facet}={v.facet_value}'}: {v.detail}"
-        for v in report.violations[:10]
-    ]
-    more = f"\n  ... and {len(report.violations) - 10} more" if len(report.violations) > 10 else ""
+    violations = report.violations
+    lines = [f"{check.subject}: {check.detail}" for check in violations[:_MAX_LISTED_VIOLATIONS]]
+    more = len(violations) - _MAX_LISTED_VIOLATIONS
     return ClarifyGateViolationError(
-        f"Clarify gate failed with {len(report.violations)} violation(s):\n  " + "\n  ".join(lines) + more,
+        f"Clarify gate failed with {len(violations)} violation(s):\n  "
+        + "\n  ".join(lines)
+        + (f"\n  ... and {more} more" if more > 0 else ""),
         violations=report.constraint_violations()["violations"],
     )
 
 
-def _is_templated(value: Any) -> bool:
+def _is_templated(value: object) -> bool:
     if isinstance(value, str):
         return "{{" in value or "{%" in value
     if isinstance(value, dict):
@@ -340,16 +347,8 @@ def _is_templated(value: Any) -> bool:
     return hasattr(value, "resolve")  # XComArg and other lazily resolved values
 
 
-def _current_ti() -> Any:
+def _current_ti() -> Any:  # the running task instance (Airflow's RuntimeTaskInstance), or None
     try:
-        from airflow.sdk import get_current_context
-
         return get_current_context()["ti"]
-    except Exception:  # outside a running task
+    except Exception:  # outside a running task: no context to push to
         return None
-
-
-def _module_log() -> Any:
-    import logging
-
-    return logging.getLogger(__name__)

@@ -6,8 +6,9 @@ the operator. What happens in ``execute()``:
 
 1. validate the config (schema, cross-field rules, model source) and the output location — before any side
    effect: nothing is read, uploaded or written when the config is wrong;
-2. run :func:`airflow_provider_clarify.engine.run_analysis` in a private temporary directory (its progress and
-   warnings go to the task log through the ``airflow_provider_clarify.engine`` logger);
+2. run :func:`airflow_provider_clarify.engine.run_analysis` on that validated config in a private temporary
+   directory (its progress and warnings go to the task log through the ``airflow_provider_clarify.engine``
+   logger);
 3. publish: to a local directory by moving the files in, or to an ``s3://`` prefix by uploading them; either way
    ``analysis.json`` comes LAST, so its presence marks a complete output, and a failure removes what was already
    published. A stale ``analysis.json`` at the destination is removed before publishing starts;
@@ -22,20 +23,35 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from airflow_provider_clarify.compat import BaseOperator, Context
+from airflow_provider_clarify.config import AnalysisConfig, ClarifyConfigError, check_model_source
+from airflow_provider_clarify.contract import ANALYSIS_FILE, is_s3_uri, join_uri, split_s3_uri
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
-from airflow_provider_clarify.operators import _storage
-from airflow_provider_clarify.operators._config_input import resolve_config
-from airflow_provider_clarify.operators._lineage import ClarifyLineageMixin
+from airflow_provider_clarify.operators import storage
+from airflow_provider_clarify.operators.lineage import ClarifyLineageMixin
 from airflow_provider_clarify.results import ClarifyResult
 
-try:  # Airflow 3
-    from airflow.sdk import BaseOperator
-except ImportError:  # pragma: no cover - Airflow 2.x
-    from airflow.models import BaseOperator  # type: ignore[no-redef]
+if TYPE_CHECKING:
+    from airflow_provider_clarify.engine import EngineOptions
+
+AwsClient = Any
+"""A boto3 client: botocore builds its class at run time, so there is no static type to name."""
+
+
+@dataclass(frozen=True)
+class _EngineInputs:
+    """What one engine run reads besides the config: where the data is, how to reach S3 and the model."""
+
+    dataset_uri: str | None
+    options: EngineOptions
+    s3_client: AwsClient | None
+    runtime_client: AwsClient | None
+    predictor: object
 
 
 class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
@@ -62,13 +78,13 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
     def __init__(
         self,
         *,
-        config: Any,
+        config: Any,  # any config input (see operators.config_input); templated
         output_uri: str | None = None,
         dataset_uri: str | None = None,
-        predictor: Any = None,
+        predictor: object = None,
         aws_conn_id: str | None = "aws_default",
-        engine_options: Any = None,
-        **kwargs: Any,
+        engine_options: EngineOptions | Mapping[str, Any] | None = None,
+        **kwargs: Any,  # BaseOperator's arguments
     ) -> None:
         super().__init__(**kwargs)
         self.config = config
@@ -82,66 +98,40 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
 
     # ------------------------------------------------------------------------------------------------ execute
 
-    def execute(self, context: Any) -> dict[str, Any]:
-        from airflow_provider_clarify.config import ClarifyConfigError, check_model_source
-
+    def execute(self, context: Context) -> dict[str, Any]:
         predictor = self.predictor
         if isinstance(predictor, str):  # only strings are templated: a callable model must not be called
             predictor = self.render_template(predictor, context)
-        analysis_config = resolve_config(self.config)
-        try:
-            check_model_source(analysis_config, local_model_available=predictor is not None)
-        except ClarifyConfigError as err:
-            raise ClarifyInvalidConfigError(
-                f"config is not runnable: {err}", problems=getattr(err, "problems", ())
-            ) from err
-        document = analysis_config.to_dict()
+        analysis_config = self.resolve_analysis_config()
+        _check_runnable(analysis_config, local_model_available=predictor is not None)
         job_io = analysis_config.job_io
         dataset_uri = self.dataset_uri or (job_io.dataset_uri if job_io else None)
-        output_uri = self._checked_output_uri(self.output_uri or (job_io.output_uri if job_io else None))
-        options = _engine_options(self.engine_options)
-        s3_client = self._s3_client() if _mentions_s3(document, dataset_uri, output_uri) else None
-        runtime_client = self._runtime_client() if predictor is None and _uses_endpoint(document) else None
-
-        parent = None if _storage.is_s3(output_uri) else Path(output_uri).expanduser().resolve().parent
-        if parent is not None:
-            parent.mkdir(parents=True, exist_ok=True)
-        # Same filesystem as a local destination, so publishing is a rename; hidden, so nobody mistakes it.
-        self._workdir = Path(tempfile.mkdtemp(prefix=".clarify-local-", dir=parent))
+        output_uri = checked_output_uri(self.output_uri or (job_io.output_uri if job_io else None))
+        inputs = _EngineInputs(
+            dataset_uri=dataset_uri,
+            options=engine_options(self.engine_options),
+            s3_client=self._s3_client() if _touches_s3(analysis_config, dataset_uri, output_uri) else None,
+            runtime_client=self._runtime_client()
+            if predictor is None and _uses_endpoint(analysis_config)
+            else None,
+            predictor=predictor,
+        )
         warnings: list[str] = []
+        self._workdir = _private_workdir(output_uri)
         try:
             self.log.info(
                 "Running the local Clarify engine: methods %s, dataset %s, output %s",
-                sorted(document.get("methods", {})),
-                document.get("dataset_uri") or dataset_uri,
+                sorted(analysis_config.methods.names),
+                analysis_config.dataset_uri or dataset_uri,
                 output_uri,
             )
-            analysis = self._run_engine(
-                document, dataset_uri, options, s3_client, runtime_client, predictor, warnings
-            )
+            analysis = self._run_engine(analysis_config, inputs, self._workdir, warnings)
             if self._killed:
                 raise ClarifyAnalysisError("the task was killed during the analysis; nothing was published")
-            published = self._publish(self._workdir, output_uri, s3_client)
+            published = self._publish(self._workdir, output_uri, inputs.s3_client)
         finally:
             self._cleanup()
-        files = {name: _storage.join(output_uri, name) for name in published}
-        result = ClarifyResult.from_analysis(
-            analysis,
-            engine="local",
-            job_name=_job_name(context),
-            job_status="Completed",
-            output_uri=output_uri,
-            output_files=files,
-            warnings=warnings,
-        )
-        self.log.info(
-            "Clarify analysis complete: %d bias metric(s), %d SHAP target(s), %d warning(s); analysis.json at %s",
-            len(result.rows()),
-            len(result.shap),
-            len(warnings),
-            result.analysis_uri,
-        )
-        return result.to_xcom()
+        return self._result(context, analysis, output_uri, published, warnings)
 
     def on_kill(self) -> None:
         """Stop publishing and drop the private working directory.
@@ -157,73 +147,71 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
     # ------------------------------------------------------------------------------------------------ parts
 
     def _run_engine(
-        self,
-        document: dict[str, Any],
-        dataset_uri: str | None,
-        options: Any,
-        s3_client: Any,
-        runtime_client: Any,
-        predictor: Any,
-        warnings: list[str],
+        self, config: AnalysisConfig, inputs: _EngineInputs, workdir: Path, warnings: list[str]
     ) -> dict[str, Any]:
-        from airflow_provider_clarify.engine import AnalysisError, run_analysis
+        from airflow_provider_clarify.engine import AnalysisError, run_analysis  # heavy: imported on use
 
         try:
             return run_analysis(
-                document,
-                dataset_uri,
-                self._workdir,
-                s3_client=s3_client,
-                sagemaker_runtime_client=runtime_client,
-                predictor=predictor,
-                options=options,
+                config,
+                inputs.dataset_uri,
+                workdir,
+                s3_client=inputs.s3_client,
+                sagemaker_runtime_client=inputs.runtime_client,
+                predictor=inputs.predictor,
+                options=inputs.options,
                 warnings=warnings,
             )
         except AnalysisError as err:
             raise ClarifyAnalysisError(err.reason) from err
 
-    def _publish(self, workdir: Path, output_uri: str, s3_client: Any) -> list[str]:
-        if _storage.is_s3(output_uri):
-            bucket, prefix = _storage.split_s3(output_uri)
-            marker = f"{prefix.rstrip('/')}/{_storage.COMPLETION_MARKER}".lstrip("/")
+    def _publish(self, workdir: Path, output_uri: str, s3_client: AwsClient | None) -> list[str]:
+        if is_s3_uri(output_uri):
+            assert s3_client is not None, "an S3 client is built whenever the output is on S3"
+            bucket, prefix = split_s3_uri(output_uri, what="output_uri")
+            marker = join_uri(prefix, ANALYSIS_FILE).lstrip("/")
             s3_client.delete_object(
                 Bucket=bucket, Key=marker
             )  # a stale marker would vouch for a mixed output
-            return _storage.upload_directory(
+            return storage.upload_directory(
                 workdir, output_uri, s3_client, log=self.log.info, cancelled=self._was_killed
             )
         target = Path(output_uri).expanduser()
-        (target / _storage.COMPLETION_MARKER).unlink(missing_ok=True)
-        names = _storage.publish_local_directory(workdir, target, cancelled=self._was_killed)
+        (target / ANALYSIS_FILE).unlink(missing_ok=True)
+        names = storage.publish_local_directory(workdir, target, cancelled=self._was_killed)
         self.log.info("Published %d file(s) to %s", len(names), target)
         return names
 
-    def _checked_output_uri(self, output_uri: str | None) -> str:
-        if not output_uri or not str(output_uri).strip():
-            raise ClarifyInvalidConfigError(
-                "output_uri is missing: pass output_uri= (a local directory or an s3:// prefix) or "
-                "s3_output_path to DataConfig"
-            )
-        output_uri = str(output_uri).strip()
-        if _storage.is_s3(output_uri):
-            try:
-                _storage.split_s3(output_uri)
-            except ValueError as err:
-                raise ClarifyInvalidConfigError(f"output_uri: {err}") from None
-            return output_uri.rstrip("/")
-        if "://" in output_uri:
-            raise ClarifyInvalidConfigError(
-                f"output_uri {output_uri!r}: give a local directory or an s3:// prefix"
-            )
-        path = Path(output_uri).expanduser()
-        if path.exists() and not path.is_dir():
-            raise ClarifyInvalidConfigError(f"output_uri {output_uri!r} is a file; give a directory")
-        return str(path)
+    def _result(
+        self,
+        context: Context,
+        analysis: Mapping[str, Any],
+        output_uri: str,
+        published: list[str],
+        warnings: list[str],
+    ) -> dict[str, Any]:
+        result = ClarifyResult.from_analysis(
+            analysis,
+            engine="local",
+            job_name=_job_name(context),
+            job_status="Completed",
+            output_uri=output_uri,
+            output_files={name: storage.join(output_uri, name) for name in published},
+            warnings=warnings,
+        )
+        self.log.info(
+            "Clarify analysis complete: %d bias metric(s), %d SHAP target(s), %d warning(s); analysis.json at %s",
+            len(result.rows()),
+            len(result.shap),
+            len(warnings),
+            result.analysis_uri,
+        )
+        return result.to_xcom()
 
-    def _s3_client(self) -> Any:
-        return _storage.s3_hook(self.aws_conn_id).get_conn()
+    def _s3_client(self) -> AwsClient:
+        return storage.s3_hook(self.aws_conn_id).get_conn()
 
-    def _runtime_client(self) -> Any:
+    def _runtime_client(self) -> AwsClient:
         from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
         return AwsBaseHook(aws_conn_id=self.aws_conn_id, client_type="sagemaker-runtime").get_conn()
@@ -240,14 +228,47 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def _engine_options(value: Any) -> Any:
+def _check_runnable(config: AnalysisConfig, *, local_model_available: bool) -> None:
+    """Every method that needs a model has one: in the config, or the operator's ``predictor``."""
+    try:
+        check_model_source(config, local_model_available=local_model_available)
+    except ClarifyConfigError as err:
+        raise ClarifyInvalidConfigError(f"config is not runnable: {err}", problems=err.problems) from err
+
+
+def checked_output_uri(output_uri: str | None) -> str:
+    """The output location as published to: an ``s3://`` prefix without a trailing slash, or a local directory."""
+    if not output_uri or not str(output_uri).strip():
+        raise ClarifyInvalidConfigError(
+            "output_uri is missing: pass output_uri= (a local directory or an s3:// prefix) or "
+            "s3_output_path to DataConfig"
+        )
+    output_uri = str(output_uri).strip()
+    if is_s3_uri(output_uri):
+        try:
+            split_s3_uri(output_uri, what="output_uri")
+        except ValueError as err:
+            raise ClarifyInvalidConfigError(str(err)) from None
+        return output_uri.rstrip("/")
+    if "://" in output_uri:
+        raise ClarifyInvalidConfigError(
+            f"output_uri {output_uri!r}: give a local directory or an s3:// prefix"
+        )
+    path = Path(output_uri).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ClarifyInvalidConfigError(f"output_uri {output_uri!r} is a file; give a directory")
+    return str(path)
+
+
+def engine_options(value: object) -> EngineOptions:
+    """The operator's ``engine_options`` argument as ``EngineOptions`` (a dict names its fields)."""
     from airflow_provider_clarify.engine import EngineOptions
 
     if value is None:
         return EngineOptions()
     if isinstance(value, EngineOptions):
         return value
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         try:
             return EngineOptions(**value)
         except TypeError as err:
@@ -257,24 +278,35 @@ def _engine_options(value: Any) -> Any:
     )
 
 
-def _mentions_s3(document: Any, *uris: Any) -> bool:
+def _private_workdir(output_uri: str) -> Path:
+    """A hidden temporary directory for the engine's output, on the same filesystem as a local destination
+    (publishing is then a rename)."""
+    parent = None if is_s3_uri(output_uri) else Path(output_uri).expanduser().resolve().parent
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=".clarify-local-", dir=parent))
+
+
+def _touches_s3(config: AnalysisConfig, *uris: str | None) -> bool:
     """Whether anything the run reads or writes is on S3 (only then is an S3 client built)."""
-    if any(_storage.is_s3(uri) for uri in uris):
-        return True
-    if isinstance(document, dict):
-        return any(_mentions_s3(value) for value in document.values())
-    if isinstance(document, list):
-        return any(_mentions_s3(value) for value in document)
-    return _storage.is_s3(document)
+    return any(is_s3_uri(uri) for uri in uris) or _mentions_s3(config.to_dict())
 
 
-def _uses_endpoint(document: dict[str, Any]) -> bool:
-    predictor = document.get("predictor") or {}
-    return bool(predictor.get("endpoint_name") or predictor.get("model_name"))
+def _mentions_s3(value: object) -> bool:
+    if isinstance(value, dict):
+        return any(_mentions_s3(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions_s3(item) for item in value)
+    return is_s3_uri(value)
 
 
-def _job_name(context: Any) -> str | None:
-    ti = context.get("ti") if hasattr(context, "get") else None
+def _uses_endpoint(config: AnalysisConfig) -> bool:
+    predictor = config.predictor
+    return predictor is not None and bool(predictor.endpoint_name or predictor.model_name)
+
+
+def _job_name(context: Mapping[str, Any]) -> str | None:
+    ti = context.get("ti")
     if ti is None:
         return None
     return f"local-{ti.dag_id}-{ti.task_id}-{ti.run_id}"

@@ -9,19 +9,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow.providers.amazon.aws.sensors.base_aws import AwsBaseSensor
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
-from airflow.providers.common.compat.sdk import AirflowException, AirflowSensorTimeout, PokeReturnValue, conf
 
+from airflow_provider_clarify.compat import (
+    AirflowException,
+    AirflowSensorTimeout,
+    Context,
+    PokeReturnValue,
+    conf,
+)
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError
-from airflow_provider_clarify.hooks.clarify import FAILED_STATES, SUCCESS_STATE, ClarifyHook, is_transient
+from airflow_provider_clarify.hooks.clarify import (
+    FAILED_STATES,
+    SUCCESS_STATE,
+    ClarifyHook,
+    failure_reason,
+    is_transient,
+)
 from airflow_provider_clarify.links.clarify import ClarifyProcessingJobLink
 from airflow_provider_clarify.triggers.clarify import ClarifyProcessingJobTrigger
 
-if TYPE_CHECKING:
-    from airflow.sdk import Context
+XComResult = dict[str, Any]
+"""The sensor's XCom value: a ``ClarifyResult.to_xcom()`` dict (JSON values)."""
 
 
 class ClarifyProcessingJobSensor(AwsBaseSensor[ClarifyHook]):
@@ -49,11 +61,11 @@ class ClarifyProcessingJobSensor(AwsBaseSensor[ClarifyHook]):
         self.deferrable = deferrable
         self._link_persisted = False
 
-    def execute(self, context: Context) -> Any:
+    def execute(self, context: Context) -> XComResult | None:
         if not self.deferrable:
             return super().execute(context)
         done = self.poke(context)
-        if done:
+        if isinstance(done, PokeReturnValue):
             return done.xcom_value
         self.defer(
             trigger=ClarifyProcessingJobTrigger(
@@ -90,12 +102,11 @@ class ClarifyProcessingJobSensor(AwsBaseSensor[ClarifyHook]):
         if status == SUCCESS_STATE:
             return PokeReturnValue(is_done=True, xcom_value=self.hook.job_result(description))
         if status in FAILED_STATES:
-            reason = description.get("FailureReason") or f"the job ended in state {status}"
-            raise ClarifyAnalysisError(reason, job_name=self.job_name)
+            raise ClarifyAnalysisError(failure_reason(description), job_name=self.job_name)
         self.log.info("Processing job %s is %s", self.job_name, status)
         return False
 
-    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> XComResult:
         if not event:
             raise AirflowException(f"{self.task_id} resumed without a trigger event")
         status = event.get("status")

@@ -13,12 +13,12 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
-
+from airflow_provider_clarify.compat import BaseTrigger, TriggerEvent
 from airflow_provider_clarify.hooks.clarify import (
     FAILED_STATES,
     SUCCESS_STATE,
     ClarifyHook,
+    failure_reason,
     is_transient,
 )
 
@@ -45,7 +45,7 @@ class ClarifyProcessingJobTrigger(BaseTrigger):
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
         verify: bool | str | None = None,
-        botocore_config: dict | None = None,
+        botocore_config: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.job_name = job_name
@@ -99,8 +99,7 @@ class ClarifyProcessingJobTrigger(BaseTrigger):
                     yield self._event("success", f"Processing job {self.job_name} completed")
                     return
                 if status in FAILED_STATES:
-                    reason = description.get("FailureReason") or f"the job ended in state {status}"
-                    yield self._event(status.lower(), reason)
+                    yield self._event(status.lower(), failure_reason(description))
                     return
                 self.log.info("Processing job %s is %s", self.job_name, status)
             if self.deadline is not None and time.time() > self.deadline:

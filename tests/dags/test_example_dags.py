@@ -14,7 +14,7 @@ import joblib
 import pandas as pd
 import pytest
 
-from airflow_provider_clarify import demo
+from scripts import demo
 from tests.integration.airflow_runs import run_dag
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

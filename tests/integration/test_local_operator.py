@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
-from airflow_provider_clarify.operators import _storage
+from airflow_provider_clarify.operators import storage
 from airflow_provider_clarify.operators.local import LocalClarifyOperator
 from airflow_provider_clarify.results import ClarifyResult
 from tests.integration.airflow_runs import run_dag
@@ -169,12 +169,12 @@ def test_s3_publication_is_all_or_nothing(tmp_path, s3_server, bucket, s3_client
     (tmp_path / "analysis.json").write_text("{}")
     client = boto3.client("s3", endpoint_url=s3_server.url, region_name="us-east-1")
     with pytest.raises(type(error)):
-        _storage.upload_directory(
+        storage.upload_directory(
             tmp_path, f"s3://{bucket}/out", _FailingOnMarker(client, error), log=lambda m: None
         )
     assert s3_client.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
     # Without the failure, everything lands and analysis.json is uploaded last.
-    names = _storage.upload_directory(tmp_path, f"s3://{bucket}/out", client, log=lambda m: None)
+    names = storage.upload_directory(tmp_path, f"s3://{bucket}/out", client, log=lambda m: None)
     assert names == ["explanations_shap/out.csv", "report.html", "analysis.json"]
     assert s3_client.list_objects_v2(Bucket=bucket)["KeyCount"] == 3
 
@@ -248,7 +248,7 @@ def test_kill_during_s3_publication_rolls_back(tmp_path, s3_server, bucket, s3_c
     (workdir / "analysis.json").write_text("{}")
     operator._workdir = workdir
     client = boto3.client("s3", endpoint_url=s3_server.url, region_name="us-east-1")
-    with pytest.raises(_storage.PublicationCancelled):
+    with pytest.raises(storage.PublicationCancelled):
         operator._publish(workdir, f"s3://{bucket}/out", _KilledAfterFirstUpload(client, operator))
     assert s3_client.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
     assert not workdir.exists()

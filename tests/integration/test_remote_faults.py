@@ -376,7 +376,7 @@ def test_dataset_given_twice_warns_that_the_configs_one_is_read(bucket, capsys):
     """
     config = {**CONFIG, "dataset_uri": f"s3://{bucket}/elsewhere.csv"}
     plan = operator(bucket, config=config).plan_job()
-    assert plan.dataset_uri == f"s3://{bucket}/data/sample.csv"
+    assert plan.spec.dataset_uri == f"s3://{bucket}/data/sample.csv"
     printed = capsys.readouterr()
     warning = [
         line

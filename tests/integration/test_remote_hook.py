@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.hooks.clarify import ClarifyHook
 from tests.integration.clarify_standin import ClarifyStandIn, running_standin
 
@@ -22,8 +23,14 @@ def clarify_standin(moto_server, s3_server) -> Iterator[ClarifyStandIn]:
 
 def test_config_upload_is_utf8_json_at_one_slash(bucket, s3_client):
     hook = ClarifyHook(aws_conn_id="aws_default")
-    config = {"dataset_type": "text/csv", "headers": ["âge", "sexe"], "label": "âge"}
-    uri = hook.upload_analysis_config(config, f"s3://{bucket}/runs/1/")
+    config = {
+        "dataset_type": "text/csv",
+        "headers": ["âge", "sexe"],
+        "label": "âge",
+        "methods": {"pdp": {"features": ["sexe"], "grid_resolution": 5}},
+        "predictor": {"endpoint_name": "modèle"},
+    }
+    uri = hook.upload_analysis_config(load_config(config), f"s3://{bucket}/runs/1/")
     assert uri == f"s3://{bucket}/runs/1/analysis_config.json"
     stored = s3_client.get_object(Bucket=bucket, Key="runs/1/analysis_config.json")
     assert stored["ContentType"] == "application/json"

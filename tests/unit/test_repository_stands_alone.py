@@ -11,7 +11,16 @@ import re
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ("airflow_provider_clarify", "tests", "dags", "benchmarks", "sample_data", "Makefile", ".ci")
+SCANNED = (
+    "airflow_provider_clarify",
+    "tests",
+    "dags",
+    "scripts",
+    "benchmarks",
+    "sample_data",
+    "Makefile",
+    ".ci",
+)
 # A path built to a folder named "shared" beside or above the repository.
 OUTSIDE = re.compile(r"""(\.\./shared\b|parents\[\d\]\s*/\s*["']shared["']|\.parent\s*/\s*["']shared["'])""")
 

@@ -8,7 +8,7 @@ import pytest
 
 from airflow_provider_clarify.config.builders import BiasConfig, DataConfig, ModelPredictedLabelConfig
 from airflow_provider_clarify.exceptions import ClarifyInvalidConfigError
-from airflow_provider_clarify.operators._config_input import resolve_config
+from airflow_provider_clarify.operators.config_input import resolve_config
 
 CONFIG = {
     "dataset_type": "text/csv",

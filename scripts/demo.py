@@ -1,6 +1,6 @@
 """``make demo``: run the deploy-gate example DAG end to end on the bundled sample and print what it decided.
 
-    python -m airflow_provider_clarify.demo [--conf '{"min_di": 0.8}']
+    python scripts/demo.py [--conf '{"min_di": 0.8}']
 
 What happens, and why this way:
 

@@ -84,4 +84,4 @@ def test_explicit_job_name_must_leave_room_for_the_attempt_suffix():
     ],
 )
 def test_default_prefixes_are_the_sdks(methods, prefix):
-    assert default_job_name_prefix({"methods": methods}) == prefix
+    assert default_job_name_prefix(set(methods)) == prefix

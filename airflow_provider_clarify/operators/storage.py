@@ -13,67 +13,72 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_clarify.contract import ANALYSIS_FILE, is_s3_uri, join_uri, s3_uri, split_s3_uri
 from airflow_provider_clarify.engine.output import atomic_text_file
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-COMPLETION_MARKER = "analysis.json"
-
-
-def is_s3(uri: str | os.PathLike[str] | None) -> bool:
-    return isinstance(uri, str) and uri.startswith("s3://")
-
-
-def split_s3(uri: str) -> tuple[str, str]:
-    """``s3://bucket/a/b`` → ``("bucket", "a/b")``; a clear error for a URI without a bucket."""
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    if not bucket:
-        raise ValueError(f"{uri!r} is not an s3://bucket/key URI")
-    return bucket, key
+Log = Callable[[str], None]
+Cancelled = Callable[[], bool]
 
 
 def join(base: str, name: str) -> str:
-    if is_s3(base):
-        return f"{base.rstrip('/')}/{name}"
+    """``name`` inside the output location ``base``: an S3 key under the prefix, or a local path."""
+    if is_s3_uri(base):
+        return join_uri(base, name)
     return str(Path(base) / name)
 
 
 def s3_hook(aws_conn_id: str | None) -> S3Hook:
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+    from airflow.providers.amazon.aws.hooks.s3 import (
+        S3Hook,  # the amazon provider's S3 is imported on use only
+    )
 
     return S3Hook(aws_conn_id=aws_conn_id)
 
 
 def write_text(uri: str, text: str, *, aws_conn_id: str | None = "aws_default") -> None:
     """Write one small text file; locally via a temporary name and rename, so readers never see half a file."""
-    if is_s3(uri):
-        bucket, key = split_s3(uri)
+    if is_s3_uri(uri):
+        bucket, key = split_s3_uri(uri)
         s3_hook(aws_conn_id).load_string(text, key=key, bucket_name=bucket, replace=True)
         return
     with atomic_text_file(Path(uri)) as stream:
         stream.write(text)
 
 
-def read_json(uri: str, *, aws_conn_id: str | None = "aws_default") -> Any:
-    if is_s3(uri):
-        bucket, key = split_s3(uri)
+def read_json(uri: str, *, aws_conn_id: str | None = "aws_default") -> Any:  # any JSON document
+    if is_s3_uri(uri):
+        bucket, key = split_s3_uri(uri)
         return json.loads(s3_hook(aws_conn_id).read_key(key, bucket_name=bucket))
     return json.loads(Path(uri).read_text(encoding="utf-8"))
+
+
+def publication_order(directory: Path) -> list[str]:
+    """The files under ``directory`` (relative POSIX names, hidden files left out), ``analysis.json`` last."""
+    names = sorted(
+        path.relative_to(directory).as_posix()
+        for path in directory.rglob("*")
+        if path.is_file() and not path.name.startswith(".")
+    )
+    names.sort(key=lambda name: name == ANALYSIS_FILE)  # stable: analysis.json moves to the end
+    return names
 
 
 def upload_directory(
     local_dir: Path,
     prefix: str,
-    client: Any,
+    client: Any,  # a boto3 S3 client (botocore builds its class at run time)
     *,
-    log: Callable[[str], None] = print,
-    cancelled: Callable[[], bool] = lambda: False,
+    log: Log = print,
+    cancelled: Cancelled = lambda: False,
 ) -> list[str]:
     """Upload every file under ``local_dir`` to the ``s3://`` ``prefix``, ``analysis.json`` last.
 
@@ -81,14 +86,9 @@ def upload_directory(
     ``cancelled()`` turning true because the task was killed) the objects uploaded so far are deleted before the
     error propagates, so the prefix holds all of the output or none.
     """
-    bucket, key_prefix = split_s3(prefix)
+    bucket, key_prefix = split_s3_uri(prefix, what="output_uri")
     key_prefix = key_prefix.rstrip("/")
-    names = sorted(
-        path.relative_to(local_dir).as_posix()
-        for path in local_dir.rglob("*")
-        if path.is_file() and not path.name.startswith(".")
-    )
-    names.sort(key=lambda name: name == COMPLETION_MARKER)  # stable: analysis.json moves to the end
+    names = publication_order(local_dir)
     uploaded: list[str] = []
     try:
         for name in names:
@@ -96,14 +96,14 @@ def upload_directory(
             key = f"{key_prefix}/{name}" if key_prefix else name
             client.upload_file(str(local_dir / name), bucket, key)
             uploaded.append(key)
-            log(f"uploaded s3://{bucket}/{key}")
+            log(f"uploaded {s3_uri(bucket, key)}")
     except BaseException:
         delete_keys(client, bucket, uploaded, log=log)
         raise
     return names
 
 
-def delete_keys(client: Any, bucket: str, keys: list[str], *, log: Callable[[str], None] = print) -> None:
+def delete_keys(client: Any, bucket: str, keys: list[str], *, log: Log = print) -> None:
     """Best-effort removal of partially published outputs (never masks the original error)."""
     for start in range(0, len(keys), 1000):
         batch = keys[start : start + 1000]
@@ -116,21 +116,14 @@ def delete_keys(client: Any, bucket: str, keys: list[str], *, log: Callable[[str
             log(f"could not remove partial outputs from s3://{bucket}: {err}")
 
 
-def publish_local_directory(
-    source: Path, target: Path, *, cancelled: Callable[[], bool] = lambda: False
-) -> list[str]:
+def publish_local_directory(source: Path, target: Path, *, cancelled: Cancelled = lambda: False) -> list[str]:
     """Move a finished output directory's files into ``target`` (a local directory), analysis.json last.
 
     Files are renamed within one filesystem when possible (``os.replace`` is atomic per file); the completion
     marker is moved last so a reader that waits for analysis.json never sees a partial output.
     """
     target.mkdir(parents=True, exist_ok=True)
-    names = sorted(
-        path.relative_to(source).as_posix()
-        for path in source.rglob("*")
-        if path.is_file() and not path.name.startswith(".")
-    )
-    names.sort(key=lambda name: name == COMPLETION_MARKER)
+    names = publication_order(source)
     moved: list[Path] = []
     try:
         for name in names:
@@ -150,7 +143,7 @@ class PublicationCancelled(InterruptedError):
     """The task was killed while its output was being published; what was published has been removed."""
 
 
-def _stop_if(cancelled: Callable[[], bool]) -> None:
+def _stop_if(cancelled: Cancelled) -> None:
     if cancelled():
         raise PublicationCancelled("publication cancelled: the task was killed")
 
@@ -160,8 +153,6 @@ def _move(source: Path, destination: Path) -> None:
         os.replace(source, destination)
     except OSError:
         # Across filesystems: copy to a hidden temporary name beside the destination, then rename.
-        import shutil
-
         handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
         os.close(handle)
         try:

@@ -11,9 +11,8 @@ from airflow_provider_clarify.exceptions import (
     ClarifyGateViolationError,
     ClarifyResultInputError,
 )
-from airflow_provider_clarify.gating import GateRuleError
 from airflow_provider_clarify.operators.gate import ClarifyGateOperator, check_clarify_result
-from airflow_provider_clarify.results import ClarifyResult
+from airflow_provider_clarify.results import ClarifyResult, GateRuleError
 from tests.unit.results import analysis_samples as samples
 
 

@@ -1,15 +1,12 @@
-"""Console link, OpenLineage datasets and the trigger's serialized state (no AWS calls)."""
+"""OpenLineage datasets of both operators: what was read, where it was written, with and without the provider."""
 
 from __future__ import annotations
 
-import json
 import sys
 
 import pytest
 
-from airflow_provider_clarify.links.clarify import ClarifyProcessingJobLink
 from airflow_provider_clarify.operators.clarify import ClarifyOperator
-from airflow_provider_clarify.triggers.clarify import ClarifyProcessingJobTrigger
 
 ROLE = "arn:aws:iam::123456789012:role/ClarifyRole"
 CONFIG = {
@@ -21,33 +18,6 @@ CONFIG = {
     "facet_headers": ["sex"],
     "methods": {"pre_training_bias": {"methods": "all"}},
 }
-
-
-@pytest.mark.parametrize(
-    ("partition", "region", "url"),
-    [
-        (
-            "aws",
-            "eu-west-1",
-            "https://console.aws.amazon.com/sagemaker/home?region=eu-west-1#/processing-jobs/Clarify-Bias-ab-1",
-        ),
-        (
-            "aws-cn",
-            "cn-north-1",
-            "https://console.amazonaws.cn/sagemaker/home?region=cn-north-1#/processing-jobs/Clarify-Bias-ab-1",
-        ),
-        (
-            "aws-us-gov",
-            "us-gov-west-1",
-            "https://console.amazonaws-us-gov.com/sagemaker/home?region=us-gov-west-1#/processing-jobs/"
-            "Clarify-Bias-ab-1",
-        ),
-    ],
-)
-def test_console_link_is_partition_aware(partition, region, url):
-    link = ClarifyProcessingJobLink()
-    domain = ClarifyProcessingJobLink.get_aws_domain(partition)
-    assert link.format_link(region_name=region, aws_domain=domain, job_name="Clarify-Bias-ab-1") == url
 
 
 def test_lineage_inputs_are_every_dataset_read_and_output_is_the_prefix():
@@ -101,35 +71,6 @@ def test_without_openlineage_the_operator_reports_no_lineage(monkeypatch):
     assert operator.get_openlineage_facets_on_complete(task_instance=None) is None
 
 
-def test_trigger_round_trips_through_its_serialized_state():
-    trigger = ClarifyProcessingJobTrigger(
-        "Clarify-Bias-0123456789-2",
-        check_interval=15,
-        deadline=1_900_000_000.5,
-        stop_on_kill=False,
-        aws_conn_id="aws_prod",
-        region_name="eu-west-1",
-        verify=False,
-        botocore_config={"retries": {"mode": "standard"}},
-    )
-    classpath, kwargs = trigger.serialize()
-    assert classpath == "airflow_provider_clarify.triggers.clarify.ClarifyProcessingJobTrigger"
-    assert kwargs == {
-        "job_name": "Clarify-Bias-0123456789-2",
-        "check_interval": 15,
-        "deadline": 1_900_000_000.5,
-        "stop_on_kill": False,
-        "aws_conn_id": "aws_prod",
-        "region_name": "eu-west-1",
-        "verify": False,
-        "botocore_config": {"retries": {"mode": "standard"}},
-    }
-    rebuilt = ClarifyProcessingJobTrigger(**json.loads(json.dumps(kwargs)))
-    assert rebuilt.serialize() == (classpath, kwargs)
-    hook = rebuilt.hook()
-    assert (hook.aws_conn_id, hook.region_name) == ("aws_prod", "eu-west-1")
-
-
 @pytest.mark.parametrize(
     ("uri", "expected"),
     [
@@ -142,7 +83,7 @@ def test_trigger_round_trips_through_its_serialized_state():
     ],
 )
 def test_dataset_names_follow_openlineage_naming(uri, expected):
-    from airflow_provider_clarify.operators._lineage import dataset_name
+    from airflow_provider_clarify.operators.lineage import dataset_name
 
     assert dataset_name(uri) == expected
 

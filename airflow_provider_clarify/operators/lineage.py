@@ -10,30 +10,36 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from airflow_provider_clarify.operators._config_input import resolve_config
+from airflow_provider_clarify.contract import S3_SCHEME, InvalidS3Uri, is_s3_uri, split_s3_uri
+from airflow_provider_clarify.operators.config_input import ConfigInputMixin
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
+
     from airflow_provider_clarify.config import AnalysisConfig
 
 DatasetName = tuple[str, str]
 
 
-def dataset_name(uri: Any) -> DatasetName | None:
+def dataset_name(uri: object) -> DatasetName | None:
     """(namespace, name) of an S3 URI or a local path; None for anything else (empty, templated, other schemes)."""
     if not isinstance(uri, str) or not uri.strip():
         return None
     uri = uri.strip()
-    if uri.startswith("s3://"):
-        bucket, _, key = uri[len("s3://") :].partition("/")
-        return f"s3://{bucket}", key.rstrip("/") or "/"
+    if is_s3_uri(uri):
+        try:
+            bucket, key = split_s3_uri(uri)
+        except InvalidS3Uri:
+            return None
+        return f"{S3_SCHEME}{bucket}", key.rstrip("/") or "/"
     if "://" in uri:
         return None
     return "file", os.path.abspath(os.path.expanduser(uri))
 
 
-def dataset_names(uris: Iterable[Any]) -> list[DatasetName]:
+def dataset_names(uris: Iterable[object]) -> list[DatasetName]:
     """The names of the URIs that have one, first occurrence kept (the same input named twice is one dataset)."""
     names: list[DatasetName] = []
     for uri in uris:
@@ -52,20 +58,21 @@ def analysis_datasets(
     argument or a builder's ``s3_data_input_path``; plus the separate facet and predicted-label datasets. What is
     written: the operator's output location, or a builder's ``s3_output_path``.
     """
-    document = config.to_dict() if config is not None else {}
-    job_io = config.job_io if config is not None else None
-    read = document.get("dataset_uri") or dataset_uri or (job_io.dataset_uri if job_io else None)
+    if config is None:
+        return dataset_names([dataset_uri]), dataset_names([output_uri])
+    job_io = config.job_io
+    read = config.dataset_uri or dataset_uri or (job_io.dataset_uri if job_io else None)
     written = output_uri or (job_io.output_uri if job_io else None)
-    inputs = [read, document.get("facet_dataset_uri"), document.get("predicted_label_dataset_uri")]
+    inputs = [read, config.facet_dataset_uri, config.predicted_label_dataset_uri]
     return dataset_names(inputs), dataset_names([written])
 
 
-def operator_lineage(inputs: list[DatasetName], outputs: list[DatasetName]) -> Any:
+def operator_lineage(inputs: list[DatasetName], outputs: list[DatasetName]) -> OperatorLineage | None:
     """An ``OperatorLineage`` for the OpenLineage provider, or None when that provider is not installed."""
     try:
         from airflow.providers.common.compat.openlineage.facet import Dataset
         from airflow.providers.openlineage.extractors import OperatorLineage
-    except ImportError:
+    except ImportError:  # the OpenLineage provider is an optional extra
         return None
     return OperatorLineage(
         inputs=[Dataset(namespace=namespace, name=name) for namespace, name in inputs],
@@ -73,24 +80,20 @@ def operator_lineage(inputs: list[DatasetName], outputs: list[DatasetName]) -> A
     )
 
 
-class ClarifyLineageMixin:
+class ClarifyLineageMixin(ConfigInputMixin):
     """OpenLineage for an operator with ``config``, ``dataset_uri`` and ``output_uri`` attributes (both operators).
 
-    Airflow's OpenLineage listener calls ``get_openlineage_facets_on_complete`` after the task succeeded.
+    Airflow's OpenLineage listener calls ``get_openlineage_facets_on_complete`` after the task succeeded; the
+    config the execution validated is reused, not validated again.
     """
 
-    config: Any
     dataset_uri: str | None
     output_uri: str | None
 
-    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+    def get_openlineage_facets_on_complete(self, task_instance: object) -> OperatorLineage | None:
         """Inputs: the datasets the analysis read; output: where it wrote. None without OpenLineage."""
         return operator_lineage(*self.lineage_uris())
 
     def lineage_uris(self) -> tuple[list[DatasetName], list[DatasetName]]:
         """(namespace, name) pairs of the datasets read and of the output location, in OpenLineage naming."""
-        try:
-            analysis_config = resolve_config(self.config)
-        except Exception:  # lineage is best effort: a config that failed the task already said why
-            analysis_config = None
-        return analysis_datasets(analysis_config, self.dataset_uri, self.output_uri)
+        return analysis_datasets(self.analysis_config_for_lineage(), self.dataset_uri, self.output_uri)

@@ -1,0 +1,228 @@
+"""``ClarifyResult``: one compact, engine-independent view of a Clarify ``analysis.json``.
+
+Both engines (the managed processing job and the in-worker engine) write the same ``analysis.json`` (SPEC §8), so
+downstream tasks — gates, dashboards, templates — read this one model and never care which engine ran. Building
+it is the parser's job (:mod:`.parse`) and the XCom codec's (:mod:`.xcom`); this module holds the result and the
+look-ups on it.
+
+**Numbers.** In the Python objects ±∞ are ``float("inf")``; a failed metric keeps ``value=None`` and its
+``error`` string. NaN never survives parsing: it becomes ``None`` like in the container.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from airflow_provider_clarify.config.metrics import METRIC_STAGES
+from airflow_provider_clarify.results.errors import ClarifyResultError
+from airflow_provider_clarify.results.parse import RunFacts, parse_analysis
+from airflow_provider_clarify.results.sections import (
+    STAGES,
+    BiasMetricRow,
+    BiasSection,
+    PdpSummary,
+    ShapSummary,
+    facet_value_text,
+    normalise_stage,
+    same_facet_value,
+)
+from airflow_provider_clarify.results.xcom import XComPayload, decode_result, encode_result
+
+
+@dataclass(frozen=True)
+class ClarifyResult:
+    """The summary of one Clarify analysis. Build it with :meth:`from_analysis` or :meth:`from_xcom`."""
+
+    engine: str = "local"
+    job_name: str | None = None
+    job_status: str | None = None
+    output_uri: str | None = None
+    analysis_uri: str | None = None
+    output_files: dict[str, str] = field(default_factory=dict)
+    version: str | None = None
+    bias: dict[str, BiasSection] = field(default_factory=dict)
+    shap: dict[str, ShapSummary] = field(default_factory=dict)
+    pdp: tuple[PdpSummary, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    # ---------------------------------------------------------------------------------------------- building
+
+    @classmethod
+    def from_analysis(
+        cls,
+        path_or_dict: str | Path | Mapping[str, Any],
+        *,
+        engine: str = "local",
+        job_name: str | None = None,
+        job_status: str | None = None,
+        output_uri: str | None = None,
+        output_files: Mapping[str, str] | Iterable[str] | None = None,
+        warnings: Iterable[str] | None = None,
+    ) -> ClarifyResult:
+        """Parse an ``analysis.json`` (a dict, a local file, or a local output directory holding one).
+
+        ``output_uri`` is the output location (local directory or ``s3://`` prefix); for a local path it defaults
+        to the file's directory. ``output_files`` maps file names relative to the output location to URIs, or
+        lists relative names (joined to ``output_uri``); for a local path it defaults to every file of
+        that directory (analysis.json, report, ``explanations_shap/*``; hidden files excepted).
+        """
+        run = RunFacts(engine, job_name, job_status, output_uri, output_files, warnings)
+        return cls(**parse_analysis(path_or_dict, run))
+
+    @classmethod
+    def from_xcom(cls, payload: object) -> ClarifyResult:
+        """Rebuild a result from :meth:`to_xcom` output (also accepts a ClarifyResult or its JSON string)."""
+        if isinstance(payload, ClarifyResult):
+            return payload
+        return cls(**decode_result(payload))
+
+    def to_xcom(self) -> XComPayload:
+        """A small JSON-able dict (size bound: :mod:`airflow_provider_clarify.results.xcom`); see :meth:`from_xcom`."""
+        return encode_result(self)
+
+    # ---------------------------------------------------------------------------------------------- look-ups
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return tuple(stage for stage in STAGES if stage in self.bias)
+
+    def facets(self, stage: str | None = None) -> list[str]:
+        """Facet column names, in analysis.json order, over one stage or all."""
+        names: dict[str, None] = {}
+        for section_stage, section in self.bias.items():
+            if stage in (None, section_stage):
+                names.update(dict.fromkeys(section.facets))
+        return list(names)
+
+    def facet_values(self, facet: str, stage: str | None = None) -> list[str]:
+        values: dict[str, None] = {}
+        for section_stage, section in self.bias.items():
+            if stage in (None, section_stage):
+                values.update(
+                    dict.fromkeys(group.value_or_threshold for group in section.facets.get(facet, ()))
+                )
+        return list(values)
+
+    def metric_names(self, stage: str | None = None) -> list[str]:
+        return sorted({row.metric for row in self.rows() if stage in (None, row.stage)})
+
+    def rows(self) -> list[BiasMetricRow]:
+        """Every bias metric as a flat row, stage → facet → facet value → metric order.
+
+        Key names avoid the clash of "value": ``facet_value`` is the facet group string (SPEC §4, e.g.
+        ``"Female"`` or ``"(40, 68]"``), ``value`` is the metric's number (None on error, ±inf as float).
+        """
+        rows: list[BiasMetricRow] = []
+        for stage in self.stages:
+            section = self.bias[stage]
+            for facet, groups in section.facets.items():
+                for group in groups:
+                    rows.extend(
+                        BiasMetricRow(
+                            stage=stage,
+                            label=section.label,
+                            label_value=section.label_value_or_threshold,
+                            facet=facet,
+                            facet_value=group.value_or_threshold,
+                            metric=entry.name,
+                            description=entry.description,
+                            value=entry.value,
+                            error=entry.error,
+                        )
+                        for entry in group.metrics
+                    )
+        return rows
+
+    def row_dicts(self) -> list[dict[str, Any]]:
+        """:meth:`rows` as plain dicts (JSON-able once ±inf is encoded; see ``contract.encode_number``)."""
+        return [asdict(row) for row in self.rows()]
+
+    def find_metrics(
+        self,
+        name: str | None = None,
+        facet: str | None = None,
+        value: object = None,
+        stage: str | None = None,
+    ) -> list[BiasMetricRow]:
+        """Rows matching every given filter (``value`` = facet value; numbers match their string form)."""
+        stage = normalise_stage(stage)
+        wanted_value = None if value is None else facet_value_text(value)
+        return [
+            row
+            for row in self.rows()
+            if (name is None or row.metric.upper() == name.upper())
+            and (facet is None or row.facet == facet)
+            and (wanted_value is None or same_facet_value(row.facet_value, wanted_value))
+            and (stage is None or row.stage == stage)
+        ]
+
+    def metric_entry(
+        self, name: str, facet: str | None = None, value: object = None, stage: str | None = None
+    ) -> BiasMetricRow:
+        """The one row that matches; a clear :class:`ClarifyResultError` when none or several do."""
+        matches = self.find_metrics(name, facet, value, stage)
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise ClarifyResultError(self.explain_missing(name, facet, value, stage))
+        listed = ", ".join(f"{m.stage}/{m.facet}={m.facet_value}" for m in matches[:10])
+        raise ClarifyResultError(
+            f"metric {name} matches {len(matches)} entries ({listed}); pass facet=, value= and/or stage= to "
+            "pick one"
+        )
+
+    def metric(
+        self, name: str, facet: str | None = None, value: object = None, stage: str | None = None
+    ) -> float | None:
+        """The value of one bias metric, e.g. ``result.metric("DI", facet="sex", value="Female")``.
+
+        Returns None when that metric failed (see :meth:`metric_entry` for its ``error``). Filters that are left
+        out must not be needed to single out one entry.
+        """
+        return self.metric_entry(name, facet, value, stage).value
+
+    def describe_contents(self, stage: str | None = None) -> str:
+        """What exists, for error messages: stages, facets with their values, metric names."""
+        parts = []
+        for section_stage in self.stages:
+            if stage not in (None, section_stage):
+                continue
+            section = self.bias[section_stage]
+            facets = "; ".join(
+                f"{facet}: {[group.value_or_threshold for group in groups]}"
+                for facet, groups in section.facets.items()
+            )
+            parts.append(
+                f"{section_stage} (facets {facets or 'none'}; metrics {self.metric_names(section_stage)})"
+            )
+        return ", ".join(parts) if parts else "no bias metrics"
+
+    def explain_missing(self, name: str | None, facet: str | None, value: object, stage: str | None) -> str:
+        """Why no entry matches these filters, naming what the result holds instead (for error messages)."""
+        stage = normalise_stage(stage)
+        if name is not None and not self.find_metrics(name=name):
+            known = (
+                ""
+                if name.upper() in METRIC_STAGES
+                else f" (not a Clarify bias metric; known: {sorted(METRIC_STAGES)})"
+            )
+            return (
+                f"metric {name!r} is not in this result{known}. The result holds: {self.describe_contents()}"
+            )
+        if stage is not None and stage not in self.bias:
+            return f"stage {stage!r} is not in this result. The result holds: {self.describe_contents()}"
+        # List facets and values of the stage that computes this metric, not of both stages.
+        stage = stage or (METRIC_STAGES.get(name.upper()) if name is not None else None)
+        if facet is not None and facet not in self.facets(stage):
+            return f"facet {facet!r} is not in this result; facets: {self.facets(stage)}"
+        if facet is not None and value is not None:
+            values = self.facet_values(facet, stage)
+            if not any(same_facet_value(v, facet_value_text(value)) for v in values):
+                return f"facet {facet!r} has no value {value!r} in this result; its values: {values}"
+        return (
+            f"no metric {name!r} for facet={facet!r}, value={value!r}, stage={stage!r}. "
+            f"The result holds: {self.describe_contents()}"
+        )

@@ -1,0 +1,71 @@
+"""LocalClarifyOperator's own argument checks: the output location and the engine options, refused before the
+engine runs or anything is written (the engine runs are in tests/integration/test_local_operator.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_provider_clarify.engine import EngineOptions
+from airflow_provider_clarify.exceptions import ClarifyInvalidConfigError
+from airflow_provider_clarify.operators.local import LocalClarifyOperator, checked_output_uri, engine_options
+
+CONFIG = {
+    "dataset_type": "text/csv",
+    "label": "income",
+    "label_values_or_threshold": [">50K"],
+    "facet": [{"name_or_index": "sex", "value_or_threshold": ["Female"]}],
+    "methods": {"pre_training_bias": {"methods": ["CI"]}},
+}
+
+
+def test_output_location_is_normalised(tmp_path):
+    assert checked_output_uri(" s3://bucket/run/ ") == "s3://bucket/run"
+    assert checked_output_uri(f"{tmp_path}/out/") == f"{tmp_path}/out"
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        (None, "output_uri is missing"),
+        ("  ", "output_uri is missing"),
+        ("s3:///no-bucket", "output_uri has no bucket name"),
+        ("gs://bucket/x", "give a local directory or an s3:// prefix"),
+    ],
+)
+def test_bad_output_locations_name_the_fix(uri, message):
+    with pytest.raises(ClarifyInvalidConfigError, match=message):
+        checked_output_uri(uri)
+
+
+def test_output_location_that_is_a_file_is_refused(tmp_path):
+    a_file = tmp_path / "analysis.json"
+    a_file.write_text("{}")
+    with pytest.raises(ClarifyInvalidConfigError, match="is a file; give a directory"):
+        checked_output_uri(str(a_file))
+
+
+def test_engine_options_from_a_dict_or_the_object():
+    assert engine_options(None) == EngineOptions()
+    assert engine_options({"batch_size": 7}).batch_size == 7
+    given = EngineOptions(chunk_rows=10)
+    assert engine_options(given) is given
+    with pytest.raises(
+        ClarifyInvalidConfigError, match=r"engine_options: .*unexpected keyword argument 'batch'"
+    ):
+        engine_options({"batch": 7})
+    with pytest.raises(ClarifyInvalidConfigError, match="must be an EngineOptions or a dict, got list"):
+        engine_options([7])
+
+
+def test_bad_engine_options_fail_before_any_output(tmp_path):
+    output = tmp_path / "out"
+    operator = LocalClarifyOperator(
+        task_id="bias",
+        config=CONFIG,
+        dataset_uri=str(tmp_path / "data.csv"),
+        output_uri=str(output),
+        engine_options={"no_such_option": 1},
+    )
+    with pytest.raises(ClarifyInvalidConfigError, match="no_such_option"):
+        operator.execute({})
+    assert list(tmp_path.iterdir()) == []
