@@ -35,7 +35,6 @@ from airflow_provider_clarify.config.model import (
     ShapMethod,
     TextSettings,
 )
-from airflow_provider_clarify.config.render import render_config
 from airflow_provider_clarify.config.requirements import (
     ModelRequirements,
     check_joinsource,
@@ -94,5 +93,4 @@ __all__ = [
     "managed_job_problems",
     "model_requirements",
     "model_source_problems",
-    "render_config",
 ]

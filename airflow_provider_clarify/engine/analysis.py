@@ -12,13 +12,11 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-import warnings as python_warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import AnalysisConfig, ClarifyConfigError, check_model_source, load_config
+from ..config import AnalysisConfig, ClarifyConfigError, check_model_source
 from ..contract import ANALYSIS_FILE, json_ready
 from .bias.analyze import Distributions, compute_bias_sections
 from .data.opening import open_dataset
@@ -53,7 +51,6 @@ def run_analysis(
     written). ``predictor`` overrides the model (URL, ``module:callable``, model file, estimator or callable).
     ``warnings`` collects every engine warning (SPEC §16).
     """
-    config = _typed(config)
     try:
         check_model_source(config, local_model_available=predictor is not None)
     except ClarifyConfigError as error:
@@ -91,22 +88,6 @@ def run_analysis(
         analysis
     )  # exactly as analysis.json holds it (Infinity strings, nulls)
     return result
-
-
-def _typed(config: AnalysisConfig | Mapping[str, object]) -> AnalysisConfig:
-    """Transitional: a plain document is still accepted (validated here, once) while callers move to
-    ``load_config``; passing one is deprecated."""
-    if isinstance(config, AnalysisConfig):
-        return config
-    python_warnings.warn(
-        "run_analysis(config) takes the AnalysisConfig that load_config returns; passing a document is deprecated",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-    try:
-        return load_config(config)
-    except ClarifyConfigError as error:
-        raise AnalysisError(str(error)) from error
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ rendered without ``| tojson`` arrives as a Python literal (``"{'version': '1.0',
 
 from __future__ import annotations
 
-import inspect
 import os
 from pathlib import Path
 from typing import Any
@@ -53,23 +52,11 @@ def resolve_config(config: ConfigArgument, *, argument: str = "config") -> Analy
     """
     source = _check_argument(config, argument)
     try:
-        return _load_rendered(source)
+        return config_layer.load_config(source, rendered=True)
     except ClarifyConfigError as err:
         raise ClarifyInvalidConfigError(
             f"{argument} is not a valid Clarify analysis config: {err}", problems=err.problems
         ) from err
-
-
-def _load_rendered(source: ConfigArgument) -> AnalysisConfig:
-    """``config.load_config(source, rendered=True)``: the config layer's one way in for Airflow-rendered input.
-
-    Shim for a config layer without the ``rendered`` flag, where ``render_config`` is that same entry point;
-    remove once ``load_config`` takes the flag everywhere.
-    """
-    if "rendered" in inspect.signature(config_layer.load_config).parameters:
-        loaded: AnalysisConfig = config_layer.load_config(source, rendered=True)  # type: ignore[call-arg]
-        return loaded
-    return config_layer.render_config(source)
 
 
 def _check_argument(config: ConfigArgument, argument: str) -> ConfigArgument:

@@ -26,7 +26,7 @@ class MetricValues:
 
     @property
     def defined(self) -> np.ndarray:
-        return self.failure == DEFINED
+        return np.asarray(self.failure == DEFINED)
 
     def message(self, index: int) -> str | None:
         """The error text of table ``index``, or ``None`` when the metric is defined there."""

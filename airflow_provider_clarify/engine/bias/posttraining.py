@@ -141,7 +141,7 @@ def _squared_as_python(x: np.ndarray) -> np.ndarray:
     uses yet another (vectorised) kernel, so only the C ``pow`` keeps GE bit-identical. Two values per table
     make this Python-level loop negligible next to the rest of the batch.
     """
-    return _python_power(x, 2).astype(np.float64)
+    return np.asarray(_python_power(x, 2).astype(np.float64))
 
 
 def generalized_entropy(tables: PredictionTables) -> MetricValues:

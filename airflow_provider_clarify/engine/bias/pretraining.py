@@ -89,7 +89,7 @@ class AlignedDistributions:
 
 def _relative_entropy_terms(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return p * np.log(p / q)
+        return np.asarray(p * np.log(p / q))
 
 
 def _dot_self(x: np.ndarray) -> np.ndarray:
@@ -99,7 +99,7 @@ def _dot_self(x: np.ndarray) -> np.ndarray:
     which a plain ``(x * x).sum()`` would not reproduce bit for bit. A stacked vector-vector ``matmul`` runs the
     same dot kernel per row.
     """
-    return (x[:, np.newaxis, :] @ x[:, :, np.newaxis])[:, 0, 0]
+    return np.asarray((x[:, np.newaxis, :] @ x[:, :, np.newaxis])[:, 0, 0])
 
 
 def kl_divergence(tables: LabelTables) -> MetricValues:

@@ -30,7 +30,7 @@ class LabelTables:
 
     def by_facet_label(self) -> np.ndarray:
         """``n[r, d, y]`` summed over group-variable codes."""
-        return self.n.sum(axis=1)
+        return np.asarray(self.n.sum(axis=1))
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class PredictionTables:
 
     def by_facet(self) -> np.ndarray:
         """``n[r, d, y, ŷ]`` summed over group-variable codes."""
-        return self.n.sum(axis=1)
+        return np.asarray(self.n.sum(axis=1))
 
     def predicted_label_tables(self) -> LabelTables:
         """Counts of (d, ŷ) per group, shaped like label tables: CDDPL is CDDL with ŷ in place of y."""
@@ -62,7 +62,7 @@ class LabelTable:
 
     def by_facet_label(self) -> np.ndarray:
         """``n[d, y]`` summed over group-variable codes."""
-        return self.n.sum(axis=0)
+        return np.asarray(self.n.sum(axis=0))
 
     def as_batch(self) -> LabelTables:
         """This table as a batch of one (what the metric formulas take)."""
@@ -78,7 +78,7 @@ class PredictionTable:
 
     def by_facet(self) -> np.ndarray:
         """``n[d, y, ŷ]`` summed over group-variable codes."""
-        return self.n.sum(axis=0)
+        return np.asarray(self.n.sum(axis=0))
 
     def predicted_label_table(self) -> LabelTable:
         """Counts of (d, ŷ) per group, shaped like a label table: CDDPL is CDDL with ŷ in place of y."""

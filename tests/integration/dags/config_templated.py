@@ -1,13 +1,13 @@
 """Templated analysis configs filled from DAG Params and typed back by the config layer, three ways.
 
 - ``render_dict``: a dict whose leaves are Jinja strings (Airflow renders each leaf on its own, so a Param value
-  can never change the document's structure); ``render_config`` turns the rendered strings back into numbers,
+  can never change the document's structure); ``load_config(..., rendered=True)`` turns the rendered strings back into numbers,
   booleans and lists by the schema.
 - ``render_json``: a whole config Param rendered with ``| tojson`` (JSON text, quoting handled by Jinja's filter).
 - ``render_builders``: SDK-shaped builder objects whose arguments are templates (their ``template_fields``).
 
 A second DAG, ``config_templated_native``, renders the same dict with ``render_template_as_native_obj=True``:
-Jinja then returns native values (ints, floats, lists, ``None``), which ``render_config`` keeps (dropping a
+Jinja then returns native values (ints, floats, lists, ``None``), which ``load_config(..., rendered=True)`` keeps (dropping a
 ``None`` left in an optional field).
 """
 
@@ -86,15 +86,15 @@ with DAG(
 
     @task
     def render_dict(config: dict) -> dict:
-        from airflow_provider_clarify.config import render_config
+        from airflow_provider_clarify.config import load_config
 
-        return render_config(config).to_dict()
+        return load_config(config, rendered=True).to_dict()
 
     @task
     def render_json(config: str) -> dict:
-        from airflow_provider_clarify.config import render_config
+        from airflow_provider_clarify.config import load_config
 
-        return render_config(config).to_dict()
+        return load_config(config, rendered=True).to_dict()
 
     @task
     def render_builders(items: list) -> dict:
@@ -136,8 +136,8 @@ with DAG(
 
     @task
     def render_native(config: dict) -> dict:
-        from airflow_provider_clarify.config import render_config
+        from airflow_provider_clarify.config import load_config
 
-        return {"rendered": config, "document": render_config(config).to_dict()}
+        return {"rendered": config, "document": load_config(config, rendered=True).to_dict()}
 
     render_native(config=DICT_TEMPLATE)

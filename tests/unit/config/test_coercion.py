@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from airflow_provider_clarify.config import ClarifyConfigError, coerce_rendered, load_config, render_config
+from airflow_provider_clarify.config import ClarifyConfigError, coerce_rendered, load_config
 from tests.unit.config.documents import BIAS_CSV, SHAP_CSV, variant
 
 HOSTILE = [
@@ -132,7 +132,7 @@ def test_unconvertible_text_is_left_for_validation_to_report(field, text):
     document = variant(BIAS_CSV, **{field: text})
     assert coerce_rendered(document)[field] == text
     with pytest.raises(ClarifyConfigError) as caught:
-        render_config(document)
+        load_config(document, rendered=True)
     assert field in caught.value.paths
 
 
@@ -169,21 +169,23 @@ def test_valid_documents_are_untouched():
         assert coerce_rendered(copy.deepcopy(document)) == document
 
 
-def test_render_config_accepts_json_text_python_literal_text_and_files(tmp_path):
+def test_rendered_load_accepts_json_text_python_literal_text_and_files(tmp_path):
     document = variant(BIAS_CSV, probability_threshold=0.5)
-    assert render_config(json.dumps(document)).to_dict() == document
-    assert render_config(repr(document)).to_dict() == document  # how Jinja prints a dict without | tojson
+    assert load_config(json.dumps(document, rendered=True)).to_dict() == document
+    assert (
+        load_config(repr(document, rendered=True)).to_dict() == document
+    )  # how Jinja prints a dict without | tojson
     file = tmp_path / "c.json"
     file.write_text(json.dumps(document))
-    assert render_config(str(file)).to_dict() == document
+    assert load_config(str(file, rendered=True)).to_dict() == document
     config = load_config(document)
-    assert render_config(config) is config
+    assert load_config(config, rendered=True) is config
 
 
-def test_render_config_types_then_validates_and_reports_every_problem():
+def test_rendered_load_types_then_validates_and_reports_every_problem():
     rendered = variant(SHAP_CSV, probability_threshold="high", **{"methods.shap": {"num_samples": "many"}})
     with pytest.raises(ClarifyConfigError) as caught:
-        render_config(rendered)
+        load_config(rendered, rendered=True)
     assert sorted(caught.value.paths) == ["methods.shap.num_samples", "probability_threshold"]
 
 
@@ -196,9 +198,9 @@ def test_bias_methods_all_stays_and_a_rendered_list_becomes_a_list():
     }
 
 
-def test_render_config_broken_json_text_says_where():
+def test_rendered_load_broken_json_text_says_where():
     with pytest.raises(ClarifyConfigError, match=r"not valid JSON: .* line 1 column"):
-        render_config('{"dataset_type": "text/csv" "methods": {}}')
+        load_config('{"dataset_type": "text/csv" "methods": {}}', rendered=True)
 
 
 def test_native_none_in_optional_field_is_dropped_but_null_in_baseline_rows_is_kept():
