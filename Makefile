@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 LINT_PATHS := $(wildcard airflow_provider_clarify dags tests benchmarks sample_data)
 
-.PHONY: install lint test test-unit test-integration demo bench clean
+.PHONY: install lint test test-unit test-integration test-deployment demo sandbox bench clean
 
 # The virtualenv is rebuilt only when the packaging files change, so a second `make demo` is fast.
 $(STAMP): setup.cfg pyproject.toml
@@ -32,8 +32,19 @@ test-unit: install
 test-integration: install
 	$(BIN)/python -m pytest -m integration $(PYTEST_ARGS)
 
+test-deployment: install
+	$(BIN)/python -m pytest -m deployment $(PYTEST_ARGS)
+
 demo: install
 	$(BIN)/python -m airflow_provider_clarify.demo
+
+# Loopback S3 + SageMaker API whose processing jobs run this provider's engine; Ctrl-C stops it (docs/install.md).
+# The sample goes to s3://clarify-sandbox/sample_data/adult/; the model name adult-candidate is served by the model
+# `make demo` deployed.
+sandbox: install
+	$(BIN)/python -m airflow_provider_clarify.sandbox \
+		--upload sample_data/adult=s3://clarify-sandbox/sample_data/adult \
+		--model adult-candidate=$(CURDIR)/.airflow-demo/output/clarify_deploy_gate/deployed/model.joblib
 
 clean:
 	rm -rf $(VENV) build *.egg-info .airflow-demo

@@ -40,7 +40,11 @@ import os
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import DAG, EventsTimetable, Param, conf, task
+from airflow.sdk import DAG, Param, conf, task
+
+# airflow.timetables' class, not airflow.sdk's: in Airflow 3.3 the SDK's EventsTimetable is serialized without the
+# "_summary" its deserializer reads, so the DAG would fail to serialize ("Failed to serialize DAG ...: '_summary'").
+from airflow.timetables.events import EventsTimetable
 
 from airflow_provider_clarify.operators.clarify import ClarifyOperator
 from airflow_provider_clarify.operators.gate import ClarifyGateOperator
