@@ -126,7 +126,9 @@ class AirflowStack:
 
     def trigger(self, dag_id: str, conf: Mapping[str, Any] | None = None) -> str:
         self.api("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
-        run = self.api("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": dict(conf or {})})
+        run = self.api(
+            "POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": dict(conf or {})}
+        )
         return str(run["dag_run_id"])
 
     def run_state(self, dag_id: str, run_id: str) -> str:

@@ -77,7 +77,9 @@ def ensure_debian_package(binary_glob: str, package: str) -> Path:
     if found:
         return found[-1]
     if os.geteuid() != 0:
-        raise RuntimeError(f"{package} is needed: run `apt-get update && apt-get install -y {package}` as root")
+        raise RuntimeError(
+            f"{package} is needed: run `apt-get update && apt-get install -y {package}` as root"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", package]):
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
