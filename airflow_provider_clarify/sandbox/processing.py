@@ -149,11 +149,15 @@ class ProcessingJobEmulator:
         def list_processing_jobs(handler: SageMakerResponse) -> Any:
             return stand_in._list(handler)
 
-        SageMakerResponse.create_processing_job = create_processing_job
-        SageMakerResponse.stop_processing_job = stop_processing_job
-        SageMakerResponse.describe_processing_job = describe_processing_job
-        SageMakerResponse.list_processing_jobs = list_processing_jobs
-        SageMakerResponse.call_action = call_action
+        # moto's handlers are replaced on the class: the emulator is moto plus these four actions.
+        for name, handler_function in (
+            ("create_processing_job", create_processing_job),
+            ("stop_processing_job", stop_processing_job),
+            ("describe_processing_job", describe_processing_job),
+            ("list_processing_jobs", list_processing_jobs),
+            ("call_action", call_action),
+        ):
+            setattr(SageMakerResponse, name, handler_function)
         return self
 
     def uninstall(self) -> None:
@@ -229,10 +233,14 @@ class ProcessingJobEmulator:
             response = self._originals["create_processing_job"](handler)
             job = backend.processing_jobs[name]
             job.processing_job_status = "InProgress"
-            job.processing_end_time = None
-            job.processing_start_time = None
-            job.processing_resources = request.get("ProcessingResources")
-            job.environment = request.get("Environment")
+            # Fields moto's job object lacks or fills at creation; the emulator sets them as a job runs.
+            for field, value in (
+                ("processing_end_time", None),
+                ("processing_start_time", None),
+                ("processing_resources", request.get("ProcessingResources")),
+                ("environment", request.get("Environment")),
+            ):
+                setattr(job, field, value)
             self.created.append(request)
             self._stops[name] = threading.Event()
         thread = threading.Thread(
