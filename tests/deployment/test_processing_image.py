@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 from packaging.requirements import Requirement
 
-from airflow_provider_clarify.engine.analysis import CONTAINER_CONFIG, CONTAINER_DATA, CONTAINER_OUTPUT
+from airflow_provider_clarify.engine.__main__ import CONTAINER_CONFIG, CONTAINER_DATA, CONTAINER_OUTPUT
 from airflow_provider_clarify.sandbox.container import CONTAINER_ENTRYPOINT, entrypoint_command
 from tests.deployment.conftest import LABEL, REPO_ROOT, SAMPLE
 
