@@ -154,7 +154,8 @@ def _check_bias(
         check.readings.append(
             f"only the first {check.rows_read} rows were read: a value that first appears later is reported as "
             "missing, and the categorical/continuous reading of an integer column depends on its share of "
-            "distinct values over all rows, so the full run may read it differently (read every row to be sure: --sample-rows 0, or sample_rows=None)"
+            "distinct values over all rows, so the full run may read it differently (to read every row: "
+            "--sample-rows 0, or sample_rows=None)"
         )
 
 
