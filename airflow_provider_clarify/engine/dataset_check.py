@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from ..config import AnalysisConfig
 from .bias.counting import Encoders
-from .bias.diagnostics import ValuesNotFound, no_positive_predictions, rows_matching
+from .bias.diagnostics import ValuesNotFound, no_positive_predictions, percent, rows_matching
 from .bias.encoding import UNIQUENESS_THRESHOLD, CategoricalEncoder, ContinuousEncoder
 from .bias.groups import Encoder, FacetGroup, facet_groups, group_codes, label_encoders
 from .bias.plan import MODEL_PREDICTION_COLUMN, plan_bias
@@ -84,7 +84,10 @@ def check_dataset(
         return check
     with tempfile.TemporaryDirectory(prefix="clarify-check-") as scratch:
         try:
-            data = open_dataset(config, uri, s3_client=s3_client, scratch=Path(scratch), chunk_rows=10_000)
+            chunk_rows = min(options.chunk_rows, sample_rows or options.chunk_rows)
+            data = open_dataset(
+                config, uri, s3_client=s3_client, scratch=Path(scratch), chunk_rows=chunk_rows
+            )
         except AnalysisError as error:
             check.errors.append(error.reason)
             return check
@@ -214,7 +217,9 @@ def _kind(profile: ColumnProfile) -> str:
     }
     distinct = f"{profile.distinct} distinct values" if profile.values is not None else "many distinct values"
     share = (
-        f", {profile.distinct / profile.non_null:.1%} of {profile.non_null} rows" if profile.non_null else ""
+        f", {percent(profile.distinct / profile.non_null)} of {profile.non_null} rows"
+        if profile.non_null
+        else ""
     )
     return f"{names.get(profile.kind, profile.kind)} column, {distinct}{share}"
 

@@ -106,7 +106,7 @@ def categorical_reading(
         f"{field}: {values} is read as the category {column} == {values[0]} ({chosen} of {profile.non_null} rows), "
         f"not as a threshold: {column!r} is an integer column with {profile.distinct} distinct values, and "
         f"Clarify reads such a column as categorical when fewer than {UNIQUENESS_THRESHOLD:.0%} of its values are "
-        f"distinct ({profile.distinct} of {profile.non_null} = {share:.1%}). If you meant the threshold "
+        f"distinct ({profile.distinct} of {profile.non_null} = {percent(share)}). If you meant the threshold "
         f"{column} > {values[0]} ({above_rows} rows), list the {len(above)} values above it in {field} "
         f"({shown(above, count=False)}), or "
         f"store the column as decimals (e.g. {threshold!r}), which Clarify reads as continuous"
@@ -221,6 +221,11 @@ def metric_failures(section: Mapping[str, Any]) -> Iterator[str]:
                     yield metric_failure_warning(
                         entry["name"], facet, group["value_or_threshold"], str(entry["error"])
                     )
+
+
+def percent(share: float) -> str:
+    """A share as a percentage a reader can compare with 5 %: one decimal, or two significant digits below 1 %."""
+    return f"{share:.1%}" if share >= 0.01 else f"{share * 100:.2g}%"
 
 
 def _number(value: Any) -> float | None:

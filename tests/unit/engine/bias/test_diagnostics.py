@@ -15,6 +15,7 @@ from airflow_provider_clarify.engine.bias.diagnostics import (
     ValuesNotFound,
     categorical_reading,
     metric_failures,
+    percent,
     rows_matching,
     scores_as_labels,
 )
@@ -256,3 +257,12 @@ def test_a_config_that_means_what_it_says_gives_no_warning(tmp_path):
         {k: expected[k] for k in ("CI", "DPL")}
     )
     assert warnings == []
+
+
+def test_shares_are_shown_so_they_compare_with_five_percent():
+    assert [percent(share) for share in (0.0325, 0.05, 0.001, 65 / 1_000_000)] == [
+        "3.2%",
+        "5.0%",
+        "0.1%",
+        "0.0065%",
+    ]
