@@ -266,3 +266,25 @@ def test_shares_are_shown_so_they_compare_with_five_percent():
         "0.1%",
         "0.0065%",
     ]
+
+
+def test_model_predictions_that_never_use_the_labels_values_say_how_to_map_them(tmp_path):
+    """SPEC §5.3: a single score becomes 0/1, which a word-valued label never equals."""
+    data, _ = write_compas(tmp_path, rows=100)
+    document = bias_config(
+        label="sex",
+        label_values_or_threshold=["Female"],
+        excluded_columns=["race"],
+        methods={"post_training_bias": {"methods": ["DI"]}},
+    )
+    with pytest.raises(AnalysisError) as caught:
+        run_analysis(
+            load_config(document), data, tmp_path / "out", predictor=lambda body: b"0.9\n" * len(body.splitlines())
+        )
+    reason = caught.value.reason
+    assert reason.startswith("predicted_label: No Label values are present in the predicted Label Column")
+    assert (
+        "the model's predicted labels hold [1], none of them in label_values_or_threshold ['Female']"
+        in reason
+    )
+    assert reason.endswith("set predictor.label_headers or a label output")
