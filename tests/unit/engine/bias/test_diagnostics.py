@@ -279,7 +279,10 @@ def test_model_predictions_that_never_use_the_labels_values_say_how_to_map_them(
     )
     with pytest.raises(AnalysisError) as caught:
         run_analysis(
-            load_config(document), data, tmp_path / "out", predictor=lambda body: b"0.9\n" * len(body.splitlines())
+            load_config(document),
+            data,
+            tmp_path / "out",
+            predictor=lambda body: b"0.9\n" * len(body.splitlines()),
         )
     reason = caught.value.reason
     assert reason.startswith("predicted_label: No Label values are present in the predicted Label Column")
