@@ -13,7 +13,9 @@ from pathlib import Path
 
 from tests.integration.servers import LOOPBACK, free_port
 
-STARTUP_SECONDS = 240  # the first start migrates a new SQLite store; on a busy 2-core machine that takes a while
+STARTUP_SECONDS = (
+    240  # the first start migrates a new SQLite store; on a busy 2-core machine that takes a while
+)
 
 
 class MlflowServer:

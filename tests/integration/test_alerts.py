@@ -21,11 +21,15 @@ def test_a_violation_is_published_to_the_sns_topic(test_dags_dir, moto_server):
     sqs = boto3.client("sqs", endpoint_url=moto_server.url, region_name=REGION)
     topic_arn = sns.create_topic(Name="clarify-alerts")["TopicArn"]
     queue_url = sqs.create_queue(QueueName="clarify-alerts-inbox")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
     result = ClarifyResult.from_analysis(samples.BIAS_ONLY, output_uri="/nowhere").to_xcom()
 
-    outcome = run_dag(test_dags_dir / "gate_sns.py", "gate_sns", conf={"result": result, "topic_arn": topic_arn})
+    outcome = run_dag(
+        test_dags_dir / "gate_sns.py", "gate_sns", conf={"result": result, "topic_arn": topic_arn}
+    )
 
     assert outcome.task_states() == {"gate": "failed"}
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=2)["Messages"]
