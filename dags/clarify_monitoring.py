@@ -16,6 +16,9 @@ What it does, once a day
        baseline and writes ``constraint_violations.json``. It flags, it does not fail: drift is news, not an error.
     6. ``record_history`` appends the day's key metrics and drift flags to ``<output_dir>/history.csv``.
 
+Each analysis announces its ``analysis.json`` as an Airflow Asset event through the alias ``clarify-monitoring``
+(the result summary in the event's ``extra``): ``clarify_monitoring_gate`` is scheduled on it.
+
 The bundled partitions (2024-01-01 … 2024-01-14) carry a planted drift: the share of women falls day by day, so
 class imbalance (CI) drifts away from the first day's baseline. They are history, so try them with manual runs
 (``{"partition_date": "2024-01-05"}``, or no conf for the newest day) or replay the fortnight with
@@ -48,6 +51,9 @@ PRE_TRAINING_METRICS = ["CI", "DPL", "KL", "JS", "LP", "TVD", "KS"]
 POST_TRAINING_METRICS = ["DI", "DPPL", "AD", "DAR", "DCA", "DCR", "DRR", "FT", "GE", "RD", "SD", "TE"]
 KEY_METRICS = ("CI", "DPL", "DI", "DPPL", "AD")
 PARTITION = "{{ ti.xcom_pull(task_ids='select_partition')['ds'] }}"
+# Assets: each day's analysis.json is announced through this alias (the result summary in the event's extra);
+# dags/clarify_monitoring_gate.py is scheduled on it.
+MONITORING_ASSET_ALIAS = "clarify-monitoring"
 
 ANALYSIS_CONFIG = {
     "version": "1.0",
@@ -184,6 +190,7 @@ with DAG(
         dataset_uri="{{ ti.xcom_pull(task_ids='select_partition')['dataset_uri'] }}",
         output_uri="{{ params.output_dir }}/runs/ds=" + PARTITION,
         predictor="{{ ti.xcom_pull(task_ids='prepare_model') }}",
+        asset_alias=MONITORING_ASSET_ALIAS,
     )
 
     managed_analysis = ClarifyOperator(
@@ -203,6 +210,7 @@ with DAG(
         output_uri="{{ params.managed_s3_output }}/ds=" + PARTITION,
         role_arn="{{ params.managed_role_arn }}",
         instance_type="{{ params.managed_instance_type }}",
+        asset_alias=MONITORING_ASSET_ALIAS,
     )
 
     @task(trigger_rule="none_failed_min_one_success")
