@@ -213,7 +213,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
             "Clarify analysis complete: %d bias metric(s), %d SHAP target(s), %d warning(s); analysis.json at %s",
             len(result.rows()),
             len(result.shap),
-            len(warnings),
+            len(result.warnings),
             result.analysis_uri,
         )
         return self.announce_result(result.to_xcom(), context)  # the asset event (operators/_assets.py)
