@@ -33,6 +33,7 @@ from airflow_provider_clarify.config import AnalysisConfig, ClarifyConfigError, 
 from airflow_provider_clarify.contract import ANALYSIS_FILE, is_s3_uri, join_uri, split_s3_uri
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.operators import storage
+from airflow_provider_clarify.operators._assets import AnalysisAssetMixin
 from airflow_provider_clarify.operators.lineage import ClarifyLineageMixin
 from airflow_provider_clarify.results import ClarifyResult
 
@@ -54,7 +55,7 @@ class _EngineInputs:
     predictor: object
 
 
-class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
+class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator):
     """Run a SageMaker Clarify analysis (bias, SHAP, PDP, report) in the worker with the local engine.
 
     :param config: the analysis config: dict, JSON string, path to a ``.json`` file, builder objects or an
@@ -69,6 +70,10 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
         with ``predict_proba``/``predict`` or a callable. None → the config's ``predictor`` (endpoint).
     :param aws_conn_id: Airflow connection for S3 (dataset/output) and SageMaker endpoints.
     :param engine_options: ``EngineOptions`` or a dict of its fields (chunk size, batch size, concurrency...).
+    :param asset_alias: the ``AssetAlias`` this task declares as its outlet; each run adds an event for the
+        published ``analysis.json`` Asset through it, the result summary in its ``extra`` (default
+        ``clarify/<dag_id>/<task_id>``; see docs/where-results-go.md).
+    :param emit_asset: False declares no outlet and emits no asset event.
     """
 
     template_fields: Sequence[str] = ("config", "output_uri", "dataset_uri")
@@ -84,6 +89,8 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
         predictor: object = None,
         aws_conn_id: str | None = "aws_default",
         engine_options: EngineOptions | Mapping[str, Any] | None = None,
+        asset_alias: str | None = None,
+        emit_asset: bool = True,
         **kwargs: Any,  # BaseOperator's arguments
     ) -> None:
         super().__init__(**kwargs)
@@ -93,6 +100,9 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
         self.predictor = predictor
         self.aws_conn_id = aws_conn_id
         self.engine_options = engine_options
+        self.asset_alias = asset_alias  # Assets (operators/_assets.py)
+        self.emit_asset = emit_asset
+        self.declare_analysis_asset()
         self._workdir: Path | None = None
         self._killed = False  # a plain flag: operators get deep-copied, locks cannot
 
@@ -206,7 +216,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
             len(result.warnings),
             result.analysis_uri,
         )
-        return result.to_xcom()
+        return self.announce_result(result.to_xcom(), context)  # the asset event (operators/_assets.py)
 
     def _s3_client(self) -> AwsClient:
         return storage.s3_hook(self.aws_conn_id).get_conn()

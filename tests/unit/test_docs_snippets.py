@@ -16,9 +16,11 @@ import pytest
 
 from airflow_provider_clarify.config import builders
 from airflow_provider_clarify.engine.options import EngineOptions
+from airflow_provider_clarify.operators._assets import ClarifyAssetEventResult
 from airflow_provider_clarify.operators.clarify import ClarifyOperator
 from airflow_provider_clarify.operators.gate import ClarifyGateOperator
 from airflow_provider_clarify.operators.local import LocalClarifyOperator
+from airflow_provider_clarify.operators.mlflow import ClarifyMlflowOperator
 from airflow_provider_clarify.sensors.clarify import ClarifyProcessingJobSensor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +34,8 @@ CHECKED = {
         LocalClarifyOperator,
         ClarifyGateOperator,
         ClarifyProcessingJobSensor,
+        ClarifyMlflowOperator,
+        ClarifyAssetEventResult,
         EngineOptions,
         *(
             value
