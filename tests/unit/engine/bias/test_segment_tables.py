@@ -161,3 +161,28 @@ def test_an_unknown_segment_column_fails_naming_the_field_and_leaves_nothing(tmp
             tmp_path, frame(), config(segment_config=[{"name_or_index": "agee", "segments": [["1"]]}]), "bad"
         )
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_report_shows_the_segments_with_intervals(tmp_path):
+    document = config(
+        segment_config=[AGE_SEGMENTS],
+        methods={"post_training_bias": {"methods": ["DI", "DPPL"]}, "report": {"name": "report"}},
+    )
+    output = analyse(tmp_path, frame(), document, "reported", CONFIDENCE)
+    notebook = json.loads((output / "report.ipynb").read_text())
+    sources = ["".join(cell["source"]) for cell in notebook["cells"]]
+    assert "segments = load_analysis(segments_path)" in sources
+    tables = [
+        "".join(out["data"]["text/html"])
+        for cell in notebook["cells"]
+        if "segment_metric_table" in "".join(cell["source"])
+        for out in cell["outputs"]
+    ]
+    assert len(tables) == 2  # facets sex and x1
+    segments = json.loads((output / SEGMENTS_PATH).read_text())
+    young = segments["segment_configs"][0]["segments"][0]["post_training_bias_metrics"]["facets"]["sex"][0]
+    di = next(m for m in young["metrics"] if m["name"] == "DI")
+    assert (
+        f"{di['value']:.4f} [{di['confidence_interval'][0]:.4f}, {di['confidence_interval'][1]:.4f}]"
+        in tables[0]
+    )
