@@ -30,6 +30,7 @@ import pandas as pd
 from ...contract import CONFIDENCE_SETTINGS_KEY, SHAP_INTERVALS_KEY
 from ..bias.intervals import PERCENTILE, IntervalSettings, ReplicateSummary
 from ..bias.metric_values import MetricValues
+from ..errors import AnalysisError
 from ..segment_results import SegmentResults
 from .aggregate import aggregate
 from .kernel_shap import LocalShap
@@ -63,6 +64,11 @@ class ShapExtras:
         if self.settings is not None:
             add_shap_intervals(kernel_shap, plan, local, units, targets, method, self.settings, ())
         if self.segments is not None and self.segment_frame is not None:
+            if len(self.segment_frame) != len(local.values):
+                raise AnalysisError(
+                    f"segment_config: the segment columns have {len(self.segment_frame)} record(s) but "
+                    f"{len(local.values)} were explained; the dataset changed while it was read"
+                )
             memberships = self.segments.resolve_from(self.segment_frame)
             for k, membership in enumerate(memberships):
                 codes = membership.codes(self.segment_frame[membership.column])
