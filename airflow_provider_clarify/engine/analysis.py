@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..config import AnalysisConfig, ClarifyConfigError, check_model_source
+from ..config import AnalysisConfig, ClarifyConfigError, Methods, check_model_source
 from ..contract import ANALYSIS_FILE, SEGMENTS_PATH, json_ready
 from .bias.analyze import Distributions, compute_bias_sections
 from .data.dataset import TabularDataset
@@ -35,6 +35,7 @@ from .roles import resolve_roles
 from .run import AnalysisRun, WarningSink
 from .segment_results import SegmentResults
 from .segments import SegmentConfigSpec, parse_segment_configs
+from .steps import MethodSteps
 
 log = logging.getLogger("airflow_provider_clarify.engine")
 
@@ -136,13 +137,19 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
         if context.segment_specs
         else None
     )
-    if methods.pre_training_bias is not None or methods.post_training_bias is not None:
-        sections, distributions = compute_bias_sections(run, data, model, segments)
+    bias, explanations = _present(methods, BIAS_METHODS), _present(methods, EXPLANATION_METHODS)
+    report = ["report"] if methods.report is not None and run.output_dir is not None else []
+    steps = MethodSteps([*bias, *explanations, *report])
+    if bias:
+        with steps.step(bias):
+            sections, distributions = compute_bias_sections(run, data, model, segments)
         analysis.update(sections)
-    if methods.explains:
+    if explanations:
         assert model is not None
-        extras = _shap_extras(run, data, segments)
-        analysis["explanations"] = run_explanations(run, read_explanation_data(data, roles), model, extras)
+        with steps.step(explanations):
+            extras = _shap_extras(run, data, segments)
+            explained = read_explanation_data(data, roles)
+            analysis["explanations"] = run_explanations(run, explained, model, extras)
     segments_document = segments.document() if segments is not None else None
     if segments_document is not None and run.output_dir is not None:
         write_json_atomic(run.output_dir / SEGMENTS_PATH, segments_document)  # before analysis.json
@@ -150,15 +157,25 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
         # Imported on use: nbconvert and matplotlib cost about a second, and most runs write no report.
         from .report import write_report
 
-        write_report(
-            run.output_dir,
-            json_ready(analysis),
-            name=methods.report.name,
-            title=methods.report.title,
-            distributions=distributions,
-            segments=json_ready(segments_document) if segments_document is not None else None,
-        )
+        with steps.step(["report"]):
+            write_report(
+                run.output_dir,
+                json_ready(analysis),
+                name=methods.report.name,
+                title=methods.report.title,
+                distributions=distributions,
+                segments=json_ready(segments_document) if segments_document is not None else None,
+            )
     return analysis
+
+
+BIAS_METHODS = ("pre_training_bias", "post_training_bias")
+EXPLANATION_METHODS = ("shap", "pdp")
+
+
+def _present(methods: Methods, names: tuple[str, ...]) -> list[str]:
+    """The configured ones of ``names`` (method keys of the config), in that order."""
+    return [name for name in names if getattr(methods, name) is not None]
 
 
 def _shap_extras(

@@ -16,16 +16,11 @@ from ..data.dataset import TabularDataset
 from ..models import LabelModel
 from ..run import AnalysisRun
 from .contingency import count_tables
+from .diagnostics import check_predictions, metric_failures
 from .groups import facet_groups, group_codes, label_encoders
 from .interval_entries import add_section_intervals
 from .plan import plan_bias
-from .sections import (
-    bias_section,
-    check_predictions,
-    post_training_metric,
-    pre_training_metric,
-    value_counts,
-)
+from .sections import bias_section, post_training_metric, pre_training_metric, value_counts
 from .segment_tables import SegmentTables
 from .stream import first_pass, stream_chunks
 
@@ -74,11 +69,14 @@ def compute_bias_sections(
             plan.label, label_text, groups, plan.pre_metrics, PRE_TRAINING_DESCRIPTIONS, pre_training_metric
         )
     if plan.post_metrics is not None:
-        check_predictions(groups)
+        check_predictions(groups, found.profiles, plan.label, plan.predicted, plan.label_values, encoders)
         compute = post_training_metric(found.ft_rows, encoders, options.ft_n_jobs)
         sections["post_training_bias_metrics"] = bias_section(
             plan.label, label_text, groups, plan.post_metrics, POST_TRAINING_DESCRIPTIONS, compute
         )
+    for section in sections.values():
+        for message in metric_failures(section):
+            warn(message)
     # --- confidence intervals and segment_config (interval_entries.py, segment_tables.py) ---
     settings = options.interval_settings
     if settings is not None:
