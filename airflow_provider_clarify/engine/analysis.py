@@ -12,23 +12,29 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..config import AnalysisConfig, ClarifyConfigError, Methods, check_model_source
-from ..contract import ANALYSIS_FILE, json_ready
+from ..contract import ANALYSIS_FILE, SEGMENTS_PATH, json_ready
 from .bias.analyze import Distributions, compute_bias_sections
+from .data.dataset import TabularDataset
 from .data.opening import open_dataset
 from .data.sources import S3Client
 from .errors import AnalysisError
 from .explain import read_explanation_data, run_explanations
+from .explain.shap_extras import ShapExtras
 from .models import Model
 from .options import EngineOptions
 from .output import write_json_atomic
 from .predictors import PredictorError, build_model
 from .roles import resolve_roles
 from .run import AnalysisRun, WarningSink
+from .segment_results import SegmentResults
+from .segments import SegmentConfigSpec, parse_segment_configs
 from .steps import MethodSteps
 
 log = logging.getLogger("airflow_provider_clarify.engine")
@@ -62,10 +68,7 @@ def run_analysis(
         raise AnalysisError(
             "dataset_uri: no dataset given; pass dataset=... or set dataset_uri in the config"
         )
-    if config.segment_config:
-        sink.warn(
-            "segment_config: segment-wise metrics are not computed by the local engine; the key is ignored"
-        )
+    segment_specs = parse_segment_configs(config.segment_config)  # bad segments fail before any output
     output_dir = Path(output) if output is not None else None
     created = _snapshot(output_dir)
     try:
@@ -75,7 +78,14 @@ def run_analysis(
             )  # the report and SHAP files come before analysis.json
         with tempfile.TemporaryDirectory(prefix="clarify-engine-") as scratch:
             context = _Context(
-                config, uri, output_dir, Path(scratch), options or EngineOptions(), sink, s3_client
+                config,
+                uri,
+                output_dir,
+                Path(scratch),
+                options or EngineOptions(),
+                sink,
+                s3_client,
+                segment_specs,
             )
             analysis = _analyze(context, predictor, sagemaker_runtime_client)
         if output_dir is not None:
@@ -102,6 +112,7 @@ class _Context:
     options: EngineOptions
     sink: WarningSink
     s3_client: S3Client | None
+    segment_specs: list[SegmentConfigSpec] = field(default_factory=list)
 
 
 def _analyze(context: _Context, predictor: object, runtime_client: object) -> dict[str, Any]:
@@ -121,17 +132,27 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
     model = _build_model(run, predictor, runtime_client) if needs_predictions or methods.explains else None
     analysis: dict[str, Any] = {"version": "1.0"}
     distributions: Distributions | None = None
+    segments = (
+        SegmentResults(context.segment_specs, roles.segment_columns, run.warn, options.max_distinct_values)
+        if context.segment_specs
+        else None
+    )
     bias, explanations = _present(methods, BIAS_METHODS), _present(methods, EXPLANATION_METHODS)
     report = ["report"] if methods.report is not None and run.output_dir is not None else []
     steps = MethodSteps([*bias, *explanations, *report])
     if bias:
         with steps.step(bias):
-            sections, distributions = compute_bias_sections(run, data, model)
+            sections, distributions = compute_bias_sections(run, data, model, segments)
         analysis.update(sections)
     if explanations:
         assert model is not None
         with steps.step(explanations):
-            analysis["explanations"] = run_explanations(run, read_explanation_data(data, roles), model)
+            extras = _shap_extras(run, data, segments)
+            explained = read_explanation_data(data, roles)
+            analysis["explanations"] = run_explanations(run, explained, model, extras)
+    segments_document = segments.document() if segments is not None else None
+    if segments_document is not None and run.output_dir is not None:
+        write_json_atomic(run.output_dir / SEGMENTS_PATH, segments_document)  # before analysis.json
     if methods.report is not None and run.output_dir is not None:
         # Imported on use: nbconvert and matplotlib cost about a second, and most runs write no report.
         from .report import write_report
@@ -143,6 +164,7 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
                 name=methods.report.name,
                 title=methods.report.title,
                 distributions=distributions,
+                segments=json_ready(segments_document) if segments_document is not None else None,
             )
     return analysis
 
@@ -154,6 +176,20 @@ EXPLANATION_METHODS = ("shap", "pdp")
 def _present(methods: Methods, names: tuple[str, ...]) -> list[str]:
     """The configured ones of ``names`` (method keys of the config), in that order."""
     return [name for name in names if getattr(methods, name) is not None]
+
+
+def _shap_extras(
+    run: AnalysisRun, data: TabularDataset, segments: SegmentResults | None
+) -> ShapExtras | None:
+    """Interval settings and the explained records' segment columns, when either applies."""
+    settings = run.options.interval_settings
+    if settings is None and segments is None:
+        return None
+    frame = None
+    if segments is not None:
+        columns = list(dict.fromkeys(run.roles.segment_columns))
+        frame = pd.concat(list(data.iter_frames(columns=columns)), ignore_index=True)
+    return ShapExtras(settings, segments, frame)
 
 
 def _build_model(run: AnalysisRun, predictor: object, runtime_client: object) -> Model:

@@ -7,7 +7,12 @@ the more intuitive reading of tiny datasets (SPEC §3.5).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .bias.intervals import IntervalSettings
 
 
 @dataclass
@@ -25,6 +30,10 @@ class EngineOptions:
     before the engine stops tracking them exactly and falls back to a second streaming pass.
     ``progress_interval_seconds``: how often long reads log rows read and rate at INFO.
     ``ft_n_jobs``: parallel jobs for the flip test's nearest-neighbour queries (-1 = all cores).
+    ``confidence``: bootstrap confidence intervals for the count-based bias metrics and global SHAP values
+    (``{"level", "replicates", "seed", "method"}``, docs/intervals.md); ``None`` (default) computes none and
+    leaves analysis.json exactly as without the option. A dict is validated here, so a bad setting fails when the
+    options are built, naming its key (``confidence.level``), before the run does anything.
     """
 
     strict_clarify_compat: bool = True
@@ -38,3 +47,22 @@ class EngineOptions:
     max_distinct_values: int = 1_000_000
     progress_interval_seconds: float = 10.0
     ft_n_jobs: int = -1
+    # --- confidence intervals (engine/confidence.py) ---
+    confidence: IntervalSettings | Mapping[str, object] | None = None
+
+    def __post_init__(self) -> None:
+        if self.confidence is not None:
+            from .confidence import interval_settings  # numpy only when intervals are asked for
+
+            self.confidence = interval_settings(self.confidence)
+
+    @property
+    def interval_settings(self) -> IntervalSettings | None:
+        """``confidence`` as validated settings (``__post_init__`` converted a dict), or ``None``."""
+        if self.confidence is None:
+            return None
+        from .confidence import interval_settings
+
+        return interval_settings(self.confidence)
+
+    # --- end confidence intervals ---
