@@ -18,6 +18,12 @@ from airflow_provider_clarify.config.builders import (
     SHAPConfig,
     TextConfig,
 )
+from airflow_provider_clarify.config.builders_time_series import (  # time series
+    AsymmetricShapleyValueConfig,
+    TimeSeriesDataConfig,
+    TimeSeriesJSONDatasetFormat,
+    TimeSeriesModelConfig,
+)
 from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
 from airflow_provider_clarify.config.loading import load_config, validate_config
 from airflow_provider_clarify.config.model import (
@@ -50,6 +56,10 @@ from airflow_provider_clarify.config.schema import (
     SCHEMA_VERSION,
     analysis_config_schema,
 )
+from airflow_provider_clarify.config.time_series import (  # time series
+    TimeSeriesSettings,
+    time_series_settings,
+)
 
 __all__ = [
     "POST_TRAINING_METRICS",
@@ -57,6 +67,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AnalysisConfig",
     "AnalysisConfigBuilder",
+    "AsymmetricShapleyValueConfig",
     "BiasConfig",
     "BiasMethod",
     "BiasMethods",
@@ -81,6 +92,10 @@ __all__ = [
     "ShapMethod",
     "TextConfig",
     "TextSettings",
+    "TimeSeriesDataConfig",
+    "TimeSeriesJSONDatasetFormat",
+    "TimeSeriesModelConfig",
+    "TimeSeriesSettings",
     "analysis_config_schema",
     "check_joinsource",
     "check_managed_job",
@@ -92,5 +107,6 @@ __all__ = [
     "model_requirements",
     "model_source_problems",
     "render_config",
+    "time_series_settings",
     "validate_config",
 ]

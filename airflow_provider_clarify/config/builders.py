@@ -635,10 +635,12 @@ class AnalysisConfigBuilder(_Builder):
                     ConfigProblem("methods", f"{kind} is given {kinds.count(kind)} times; give it once")
                 )
         for item in explainers:
-            if not isinstance(item, (SHAPConfig, PDPConfig)):
+            if not isinstance(item, (SHAPConfig, PDPConfig, *_time_series_explainers())):  # time series
                 problems.append(
                     ConfigProblem(
-                        "methods", f"explainability_config must be SHAPConfig or PDPConfig, got {item!r}"
+                        "methods",
+                        "explainability_config must be SHAPConfig, PDPConfig or AsymmetricShapleyValueConfig, "
+                        f"got {item!r}",
                     )
                 )
         if not (self.pre_training_methods or self.post_training_methods or explainers):
@@ -674,7 +676,7 @@ class AnalysisConfigBuilder(_Builder):
         if self.post_training_methods:
             methods["post_training_bias"] = {"methods": copy.deepcopy(self.post_training_methods)}
         for item in self._explainers():
-            if isinstance(item, (SHAPConfig, PDPConfig)):
+            if isinstance(item, (SHAPConfig, PDPConfig, *_time_series_explainers())):  # time series
                 methods.update(item.get_explainability_config())
         document["methods"] = methods
         if isinstance(self.model_config, ModelConfig):
@@ -725,7 +727,18 @@ BUILDER_TYPES = (
 
 def is_builder(value: Any) -> bool:
     """True for the builder objects ``load_config`` accepts (alone or in a list)."""
-    return isinstance(value, BUILDER_TYPES)
+    return isinstance(value, (*BUILDER_TYPES, *_time_series_explainers()))  # time series
+
+
+# --- time series (engine.timeseries): builders in config/builders_time_series.py, imported lazily because that
+# module builds on this one ---
+def _time_series_explainers() -> tuple[type, ...]:
+    from airflow_provider_clarify.config.builders_time_series import AsymmetricShapleyValueConfig
+
+    return (AsymmetricShapleyValueConfig,)
+
+
+# --- end time series ---
 
 
 def from_builders(items: Any) -> AnalysisConfigBuilder:
@@ -747,7 +760,8 @@ def from_builders(items: Any) -> AnalysisConfigBuilder:
                 ConfigProblem(
                     f"[{index}]",
                     f"{item!r} is not a builder object; give DataConfig, BiasConfig, ModelConfig, "
-                    "ModelPredictedLabelConfig, SHAPConfig, PDPConfig, ReportConfig or BiasMethods",
+                    "ModelPredictedLabelConfig, SHAPConfig, PDPConfig, AsymmetricShapleyValueConfig, ReportConfig "
+                    "or BiasMethods",
                 )
             )
             continue
@@ -768,6 +782,9 @@ def from_builders(items: Any) -> AnalysisConfigBuilder:
         one(ModelPredictedLabelConfig),
     )
     explainers = by_type.get(SHAPConfig, []) + by_type.get(PDPConfig, [])
+    explainers += [
+        item for kind in _time_series_explainers() for item in by_type.get(kind, [])
+    ]  # time series
     chosen = one(BiasMethods)
     if chosen is not None:
         pre, post = chosen.pre_training_methods, chosen.post_training_methods

@@ -16,6 +16,12 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_clarify.config.errors import ROOT_PATH, ConfigProblem, join_path
 from airflow_provider_clarify.config.schema import schema_document, schema_validator
 
+# --- time series (engine.timeseries): its cross-field rules live in their own module ---
+from airflow_provider_clarify.config.time_series import is_time_series
+from airflow_provider_clarify.config.time_series_rules import time_series_problems
+
+# --- end time series ---
+
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
@@ -308,6 +314,7 @@ def cross_field_problems(document: dict[str, Any]) -> list[ConfigProblem]:
     if predictor is not None:
         problems += _predictor_rules(document, predictor, dataset_type)
     problems += _column_name_rules(document, dataset_type, methods)
+    problems += time_series_problems(document)  # time series: rules in config/time_series_rules.py
     return problems
 
 
@@ -334,7 +341,7 @@ def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[C
     # Rule 1: JSON / JSON Lines need a features JMESPath (the engine cannot guess where features are).
     if (
         dataset_type in (JSON_CONTENT, JSONLINES_CONTENT)
-        and "time_series_data_config" not in document
+        and not is_time_series(document)  # time series: located by time_series_data_config
         and "features" not in document
     ):
         problems.append(
@@ -529,7 +536,8 @@ def _predictor_rules(
                 )
             )
         content_type = dataset_type  # the container defaults content_type to the dataset format
-    problems += _template_rules(document, predictor, content_type)
+    if not is_time_series(document):  # time series: its templates are checked by time_series_rules
+        problems += _template_rules(document, predictor, content_type)
     return problems
 
 

@@ -245,7 +245,7 @@ def default_job_name_prefix(config: Mapping[str, Any]) -> str:
     """The SDK's prefixes, so that jobs started here read the same in the console as SDK-started ones."""
     methods = config.get("methods") or {}
     pre, post = "pre_training_bias" in methods, "post_training_bias" in methods
-    explain = "shap" in methods or "pdp" in methods
+    explain = "shap" in methods or "pdp" in methods or "asymmetric_shapley_value" in methods  # + time series
     if (pre or post) and explain:
         return "Clarify-Bias-And-Explainability"
     if explain:
