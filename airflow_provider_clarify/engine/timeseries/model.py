@@ -19,6 +19,7 @@ from ..predictors.invoker import InvocationSettings, ModelInvoker
 from ..predictors.responses import ResponseParser
 from ..predictors.serializer import RequestSerializer
 from ..predictors.transports import (
+    CallableTransport,
     EstimatorTransport,
     SageMakerEndpointTransport,
     Transport,
@@ -100,6 +101,9 @@ def build_time_series_model(
 
 
 def _override_transport(override: Any, timeout: float) -> Transport:
+    if not isinstance(override, str) and callable(override):
+        # A forecaster is always called with the JSON body, even when the object also has a predict method.
+        return CallableTransport(override, f"in-process callable {type(override).__name__}")
     transport = transport_for_override(override, ["series"], timeout=timeout)
     if isinstance(transport, EstimatorTransport):
         raise PredictorConfigError(

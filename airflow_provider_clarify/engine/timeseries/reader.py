@@ -193,7 +193,7 @@ def _item_records(
             f"{path.name}: with dataset_format item_records the dataset must be a JSON array of item objects, got "
             f"{_kind(document)}"
         )
-    series_count = 2 + 1 + fields.related_count  # timestamp, target, related...
+    series_end = 3 + fields.related_count  # locations 1..series_end-1: timestamp, target, related...
     for number, item in enumerate(document):
         one = [item]
         item_id = _single(
@@ -207,7 +207,7 @@ def _item_records(
             )
         found = _RawItem(item_id)
         series = []
-        for index in range(1, series_count + 1):
+        for index in range(1, series_end):
             values = _search(str(fields.locations[index]), one)
             if not isinstance(values, list):
                 raise AnalysisError(
@@ -226,7 +226,7 @@ def _item_records(
             )
         statics = tuple(
             _single(_search(str(fields.locations[index]), one), fields, index, f"item {item_id!r}")
-            for index in range(series_count + 1, len(fields.locations))
+            for index in range(series_end, len(fields.locations))
         )
         found.timestamps = series[0]
         found.target = series[1]
