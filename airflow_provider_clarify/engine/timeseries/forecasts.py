@@ -68,7 +68,7 @@ class ForecastReader:
 
     def _search(self, document: Any) -> Any:
         found = self._compiled.search(document)
-        if found is None:
+        if found is None or found == []:  # a projection over a missing key gives []
             raise ModelInvocationError(
                 f"{FORECAST} {self.expression!r} finds nothing in the model response {_snippet(json.dumps(document))}; "
                 "point it at the forecast, e.g. 'predictions[*].mean'"
