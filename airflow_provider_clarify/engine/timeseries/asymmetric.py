@@ -32,6 +32,7 @@ forecasts ``F`` of those coalitions. Every ordering runs from the empty to the f
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -120,7 +121,34 @@ class Plan:
 def plan_item(
     players: Players, direction: str, *, num_samples: int | None, seed: int, item_id: object
 ) -> Plan:
-    """The coalitions and weights of one item's asymmetric Shapley values."""
+    """The coalitions and weights of one item's asymmetric Shapley values (exact plans depend only on the shape of
+    the item, so they are computed once per shape; sampled ones are drawn per item)."""
+    if not players.fine:
+        return _exact_plan(players, direction)
+    if direction != "chronological":
+        raise AnalysisError(
+            "methods.asymmetric_shapley_value: fine_grained explanations support only the chronological direction"
+        )
+    samples = max(int(num_samples or 1), 1)
+    if _exact_is_cheaper(players.blocks(), samples):
+        return _exact_plan(players, direction)
+    rng = np.random.default_rng(item_seed(seed, item_id))
+    orderings = [
+        np.concatenate([rng.permutation(block) for block in players.blocks()]) for _ in range(samples)
+    ]
+    return _from_orderings(players.count, orderings, exact=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _exact_plan(players: Players, direction: str) -> Plan:
+    """The exact plan of an item shape, shared by every item of that shape (its arrays are read-only)."""
+    plan = _build_exact_plan(players, direction)
+    plan.coalitions.flags.writeable = False
+    plan.weights.flags.writeable = False
+    return plan
+
+
+def _build_exact_plan(players: Players, direction: str) -> Plan:
     if not players.fine:
         steps = np.arange(players.length)
         orderings = {
@@ -131,17 +159,7 @@ def plan_item(
         if orderings is None:
             raise AnalysisError(f"methods.asymmetric_shapley_value.direction {direction!r} is not supported")
         return _from_orderings(players.count, orderings, exact=True)
-    if direction != "chronological":
-        raise AnalysisError(
-            "methods.asymmetric_shapley_value: fine_grained explanations support only the chronological direction"
-        )
-    blocks = players.blocks()
-    samples = max(int(num_samples or 1), 1)
-    if _exact_is_cheaper(blocks, samples):
-        return _exact_blocks(players.count, blocks)
-    rng = np.random.default_rng(item_seed(seed, item_id))
-    orderings = [np.concatenate([rng.permutation(block) for block in blocks]) for _ in range(samples)]
-    return _from_orderings(players.count, orderings, exact=False)
+    return _exact_blocks(players.count, players.blocks())
 
 
 def item_seed(seed: int, item_id: object) -> np.random.SeedSequence:

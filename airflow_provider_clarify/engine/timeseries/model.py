@@ -8,6 +8,7 @@ templates) and the reading of the response (the forecast JMESPath) are specific 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -49,6 +50,9 @@ class TimeSeriesModel:
         self.serializer = serializer
         self.reader = reader
         self.transport = transport
+        if not getattr(transport, "remote", False):
+            # An in-process Python model holds the GIL: parallel calls only contend, so they run one at a time.
+            settings = dataclasses.replace(settings, max_concurrency=1)
         # ModelInvoker only uses serializer.content_type/single_record/serialize and parser.accept_type.
         self._invoker = ModelInvoker(
             cast(RequestSerializer, serializer),

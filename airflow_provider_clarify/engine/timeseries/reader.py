@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,14 +77,14 @@ def read_items(settings: TimeSeriesSettings, files: Sequence[Path]) -> list[Item
     fields = _Fields.of(settings)
     raw: dict[tuple[str, ItemId], _RawItem] = {}
     for path in files:
-        document = _with_null_markers(_load(path))
+        document = _load(path)
         if settings.data.uses_indexes:
             rows = _index_rows(document, fields, path)
             _group(rows, raw, fields, path)
         elif settings.data.dataset_format == "item_records":
             _item_records(document, fields, path, raw)
         else:
-            rows = _column_rows(document, fields, path, settings.data.dataset_format or "columns")
+            rows = _column_rows(_Document(document), fields, path, settings.data.dataset_format or "columns")
             _group(rows, raw, fields, path)
     if not raw:
         raise AnalysisError(
@@ -128,8 +129,53 @@ def _unmark(value: Any) -> Any:
     return value
 
 
-def _search(expression: str, document: Any) -> Any:
-    return _unmark(jmespath.search(expression, document))
+_FIELD = r'(?:([A-Za-z_][A-Za-z0-9_]*)|"((?:[^"\\]|\\.)*)")'
+_PROJECTED_FIELD = re.compile(r"^\s*\[(\*?)\]\s*\.\s*" + _FIELD + r"\s*$")
+_TOP_FIELD = re.compile(r"^\s*" + _FIELD + r"\s*$")
+_NOT_SIMPLE = object()
+
+
+class _Document:
+    """A parsed JSON document and a JMESPath search on it that keeps nulls in place.
+
+    The common locations (``[].x``, ``[*].x``, ``x``) are read directly with JMESPath's semantics (a projection
+    skips elements without the field, ``[]`` flattens one level), except that a JSON null stays a value. Other
+    expressions run through jmespath on a copy whose nulls are marked, made once when first needed.
+    """
+
+    def __init__(self, document: Any) -> None:
+        self.document = document
+        self._marked: Any = None
+        self._has_marks = False
+
+    def search(self, expression: str) -> Any:
+        simple = _simple_search(expression, self.document)
+        if simple is not _NOT_SIMPLE:
+            return simple
+        if not self._has_marks:
+            self._marked, self._has_marks = _with_null_markers(self.document), True
+        return _unmark(jmespath.search(expression, self._marked))
+
+
+def _simple_search(expression: str, document: Any) -> Any:
+    projected = _PROJECTED_FIELD.match(expression)
+    if projected:
+        name = _field_name(projected.group(2), projected.group(3))
+        if not isinstance(document, list):
+            return None
+        elements: Iterable[Any] = document
+        if projected.group(1) == "":  # "[]" flattens one level before projecting
+            elements = [v for e in document for v in (e if isinstance(e, list) else (e,))]
+        return [element[name] for element in elements if isinstance(element, dict) and name in element]
+    top = _TOP_FIELD.match(expression)
+    if top:
+        name = _field_name(top.group(1), top.group(2))
+        return document.get(name) if isinstance(document, dict) else None
+    return _NOT_SIMPLE
+
+
+def _field_name(identifier: str | None, quoted: str | None) -> str:
+    return identifier if identifier is not None else json.loads(f'"{quoted}"')
 
 
 # ------------------------------------------------------------------------------------------------- layouts
@@ -137,11 +183,11 @@ def _search(expression: str, document: Any) -> Any:
 Row = tuple[Any, ...]  # values in `_Fields.locations` order
 
 
-def _column_rows(document: Any, fields: _Fields, path: Path, layout: str) -> list[Row]:
+def _column_rows(document: _Document, fields: _Fields, path: Path, layout: str) -> list[Row]:
     """``columns`` / ``timestamp_records``: every location gives one value per row of the whole document."""
     columns = []
     for index, location in enumerate(fields.locations):
-        values = _search(str(location), document)
+        values = document.search(str(location))
         if not isinstance(values, list):
             raise AnalysisError(
                 f"{fields.describe(index)} {location!r} gives {_kind(values)} in {path.name}; with dataset_format "
@@ -195,9 +241,9 @@ def _item_records(
         )
     series_end = 3 + fields.related_count  # locations 1..series_end-1: timestamp, target, related...
     for number, item in enumerate(document):
-        one = [item]
+        one = _Document([item])
         item_id = _single(
-            _search(str(fields.locations[0]), one), fields, 0, f"{path.name} item record {number}"
+            one.search(str(fields.locations[0])), fields, 0, f"{path.name} item record {number}"
         )
         key = _key(item_id, fields, f"{path.name} item record {number}")
         if key in raw:
@@ -208,7 +254,7 @@ def _item_records(
         found = _RawItem(item_id)
         series = []
         for index in range(1, series_end):
-            values = _search(str(fields.locations[index]), one)
+            values = one.search(str(fields.locations[index]))
             if not isinstance(values, list):
                 raise AnalysisError(
                     f"item {item_id!r}: {fields.describe(index)} {fields.locations[index]!r} gives {_kind(values)}; "
@@ -225,7 +271,7 @@ def _item_records(
                 "(write null for a target in the forecast horizon)"
             )
         statics = tuple(
-            _single(_search(str(fields.locations[index]), one), fields, index, f"item {item_id!r}")
+            _single(one.search(str(fields.locations[index])), fields, index, f"item {item_id!r}")
             for index in range(series_end, len(fields.locations))
         )
         found.timestamps = series[0]
@@ -250,10 +296,14 @@ def _single(value: Any, fields: _Fields, index: int, where: str) -> Any:
 def _group(rows: Iterable[Row], raw: dict[tuple[str, ItemId], _RawItem], fields: _Fields, path: Path) -> None:
     related_end = 3 + fields.related_count
     for number, row in enumerate(rows):
-        key = _key(row[0], fields, f"{path.name} row {number}")
+        item_id = row[0]
+        if type(item_id) is str or type(item_id) is int:  # the common case, without building a message
+            key: tuple[str, ItemId] = (type(item_id).__name__, item_id)
+        else:
+            key = _key(item_id, fields, f"{path.name} row {number}")
         item = raw.get(key)
         if item is None:
-            item = raw[key] = _RawItem(row[0])
+            item = raw[key] = _RawItem(item_id)
         if row[1] is None:
             raise AnalysisError(
                 f"item {row[0]!r}: {fields.describe(1)} is missing in {path.name} row {number}; every record needs "
@@ -327,6 +377,10 @@ def _observed_target(values: list[Any], timestamps: tuple[Any, ...], item: str, 
 def _numbers(
     values: list[Any], timestamps: tuple[Any, ...], item: str, fields: _Fields, index: int
 ) -> np.ndarray:
+    if all(type(value) is float or type(value) is int for value in values):
+        array = np.asarray(values, dtype=float)
+        if np.isfinite(array).all():
+            return array
     for position, value in enumerate(values):
         if value is None:
             raise AnalysisError(

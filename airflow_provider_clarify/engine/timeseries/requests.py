@@ -11,6 +11,7 @@ of static covariates. ``content_template`` wraps the records: ``$records`` a JSO
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -46,6 +47,29 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+@functools.lru_cache(maxsize=4096)
+def _dumps_cached(value: Any) -> str:
+    """Start times and static covariates repeat across the coalitions of an item: encode them once."""
+    return _dumps(list(value) if isinstance(value, tuple) else value)
+
+
+class _NumberText(dict[float, str]):
+    """JSON text of numbers, remembered: coalitions repeat the same values (an item's own and its baseline), so
+    each is formatted once. ``repr`` is the shortest text that reads back as the same float; the readers have
+    checked that every value is finite."""
+
+    LIMIT = 1_000_000
+
+    def __missing__(self, value: float) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        text = self[value] = repr(value)
+        return text
+
+    def array(self, values: Sequence[float]) -> str:
+        return "[" + ",".join(map(self.__getitem__, values)) + "]"
+
+
 class TimeSeriesSerializer:
     """Serializes records into one request body per batch (the ``ModelInvoker`` contract: ``content_type``,
     ``single_record``, ``serialize``)."""
@@ -71,6 +95,7 @@ class TimeSeriesSerializer:
         self._parts = _PLACEHOLDER.split(record_template)
         self._tokens = _PLACEHOLDER.findall(record_template)
         self.checked = False
+        self._numbers = _NumberText()
 
     @property
     def single_record(self) -> bool:
@@ -80,10 +105,10 @@ class TimeSeriesSerializer:
 
     def render(self, record: TimeSeriesRecord) -> str:
         values = {
-            START_TIME: _dumps(record.start),
-            TARGET_TIME_SERIES: _dumps(record.target),
-            RELATED_TIME_SERIES: _dumps(record.related),
-            STATIC_COVARIATES: _dumps(record.statics),
+            START_TIME: _dumps_cached(record.start),
+            TARGET_TIME_SERIES: self._numbers.array(record.target),
+            RELATED_TIME_SERIES: "[" + ",".join(map(self._numbers.array, record.related)) + "]",
+            STATIC_COVARIATES: _dumps_cached(tuple(record.statics)),
         }
         pieces = [self._parts[0]]
         for token, part in zip(self._tokens, self._parts[1:], strict=True):
