@@ -239,8 +239,8 @@ def _headers(document: Any, data: Mapping[str, Any]) -> list[ConfigProblem]:
     headers = document.get("headers")
     if not isinstance(headers, list):
         return []
-    related = data.get("related_time_series") if isinstance(data.get("related_time_series"), list) else []
-    static = data.get("static_covariates") if isinstance(data.get("static_covariates"), list) else []
+    related = _list(data.get("related_time_series"))
+    static = _list(data.get("static_covariates"))
     expected = 3 + len(related) + len(static)
     problems = []
     if len(headers) != expected:
@@ -364,6 +364,10 @@ def baseline_problems(
     return problems
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _folded(value: Any) -> str | None:
     return value.casefold() if isinstance(value, str) else None
 
@@ -459,9 +463,11 @@ def _record_template(template: str, data: Mapping[str, Any] | None) -> list[Conf
         problems.append(
             ConfigProblem(path, f"must contain {TARGET_TIME_SERIES}: the model forecasts from it")
         )
+    if data is None:
+        return problems
     pairs = (("related_time_series", RELATED_TIME_SERIES), ("static_covariates", STATIC_COVARIATES))
-    for key, placeholder in pairs if data is not None else ():
-        configured = bool(data.get(key)) if isinstance(data.get(key), list) else False
+    for key, placeholder in pairs:
+        configured = bool(_list(data.get(key)))
         if configured and placeholder not in template:
             problems.append(
                 ConfigProblem(

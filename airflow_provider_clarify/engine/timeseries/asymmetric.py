@@ -204,7 +204,8 @@ def _from_orderings(count: int, orderings: list[np.ndarray], *, exact: bool) -> 
 
 def _exact_blocks(count: int, blocks: list[np.ndarray]) -> Plan:
     """Shapley values of each block's game on top of the earlier blocks, from all subsets of the block."""
-    rows, coefficients = [], []  # coefficients: (player, row number, weight)
+    rows: list[np.ndarray] = []
+    coefficients: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (players, row numbers, weights)
     prefix = np.zeros(count, dtype=bool)
     for block in blocks:
         size = len(block)
@@ -212,7 +213,7 @@ def _exact_blocks(count: int, blocks: list[np.ndarray]) -> Plan:
         members = ((masks[:, None] >> np.arange(size)[None, :]) & 1).astype(bool)  # (2^n, n)
         block_rows = np.repeat(prefix[None, :], len(masks), axis=0)
         block_rows[:, block] = members
-        start = sum(len(r) for r in rows)
+        start = int(sum(len(r) for r in rows))
         rows.append(block_rows)
         sizes = members.sum(axis=1)
         factorial = [math.factorial(k) for k in range(size + 1)]

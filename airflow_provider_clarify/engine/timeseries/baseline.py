@@ -96,6 +96,10 @@ def item_baseline(item: ItemSeries, baseline: TimeSeriesBaseline, fine_grained: 
         related = np.zeros_like(item.related)
     statics = None
     if fine_grained and item.static_count:
-        assert baseline.static_covariates is not None  # check_static_baselines ran first
-        statics = tuple(baseline.static_covariates[str(item.item_id)])
+        given = baseline.static_covariates or {}
+        if str(item.item_id) not in given:  # check_static_baselines reports every missing item first
+            raise AnalysisError(
+                f"{BASELINE_PATH}.static_covariates has no entry for item id {str(item.item_id)!r}"
+            )
+        statics = tuple(given[str(item.item_id)])
     return ItemBaseline(target, related, statics)
