@@ -50,11 +50,14 @@ def run_analysis(
     predictor: Any = None,
     options: EngineOptions | None = None,
     warnings: list[str] | None = None,
+    published_uri: str | None = None,  # time series: where `output` gets published
 ) -> dict[str, Any]:
     """Run an analysis and return the parsed ``analysis.json`` (also written to ``<output>/analysis.json``).
 
     ``dataset`` (local file/dir or ``s3://``) is overridden by the config's ``dataset_uri`` (SPEC §1); ``output``
     is a local directory (None: nothing is written). ``warnings`` collects every engine warning (SPEC §16).
+    ``published_uri``: where the caller publishes ``output`` (e.g. an ``s3://`` prefix), so that time-series
+    results name the published file in ``explanation_results_path``.
     """
     options = options or EngineOptions()
     document = validate(config, local_model_available=predictor is not None)
@@ -89,6 +92,7 @@ def run_analysis(
                 s3_client=s3_client,
                 sagemaker_runtime_client=sagemaker_runtime_client,
                 predictor=predictor,
+                published_uri=published_uri,  # time series
             )
         if output_dir is not None:
             write_json_atomic(output_dir / ANALYSIS_FILE, analysis)
@@ -113,8 +117,21 @@ def _analyze(
     s3_client: Any,
     sagemaker_runtime_client: Any,
     predictor: Any,
+    published_uri: str | None = None,  # time series
 ) -> dict[str, Any]:
     methods = document.get("methods") or {}
+    # --- time series (engine.timeseries): its own reader, model calls and output; no report (docs) ---
+    if "asymmetric_shapley_value" in methods:
+        from .timeseries import explain_time_series
+
+        if output_dir is None:
+            raise AnalysisError("time-series explanations are written to files: give an output directory")
+        explanations = explain_time_series(
+            document, uri, output_dir, predictor=predictor, sagemaker_runtime_client=sagemaker_runtime_client,
+            s3_client=s3_client, options=options, warn=warn, output_uri=published_uri,
+        )  # fmt: skip
+        return {"version": "1.0", "explanations": explanations}
+    # --- end time series ---
     data = open_dataset(
         document,
         uri,

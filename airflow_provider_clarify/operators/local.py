@@ -117,7 +117,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
                 output_uri,
             )
             analysis = self._run_engine(
-                document, dataset_uri, options, s3_client, runtime_client, predictor, warnings
+                document, dataset_uri, options, s3_client, runtime_client, predictor, warnings, output_uri
             )
             if self._killed:
                 raise ClarifyAnalysisError("the task was killed during the analysis; nothing was published")
@@ -165,6 +165,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
         runtime_client: Any,
         predictor: Any,
         warnings: list[str],
+        output_uri: str | None = None,
     ) -> dict[str, Any]:
         from airflow_provider_clarify.engine import AnalysisError, run_analysis
 
@@ -178,6 +179,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
                 predictor=predictor,
                 options=options,
                 warnings=warnings,
+                published_uri=output_uri,  # time series: explanation_results_path names the published file
             )
         except AnalysisError as err:
             raise ClarifyAnalysisError(err.reason) from err

@@ -114,3 +114,39 @@ def test_invoke_endpoint_protocol_with_a_throttle_retried(tmp_path):
         nonlinear(np.array(full), np.array(item.related), np.array(item.statics, float)),
         atol=1e-9,
     )
+
+
+def test_local_operator_in_a_dag_run_on_s3(test_dags_dir, s3_client, bucket, tmp_path):
+    from tests.integration.airflow_runs import run_dag
+    from tests.integration.dags.local_time_series import CONFIG, forecaster
+
+    s3_client.put_object(
+        Bucket=bucket, Key="input/sales.json", Body=json.dumps(timestamp_records_document(ITEMS)).encode()
+    )
+    conf = {"dataset": f"s3://{bucket}/input/sales.json", "output": f"s3://{bucket}/clarify/run-1"}
+    outcome = run_dag(test_dags_dir / "local_time_series.py", "local_time_series", conf=conf)
+    assert outcome.task_states() == {"explain_forecasts": "success"}
+
+    keys = sorted(o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket, Prefix="clarify/")["Contents"])
+    results_key = "clarify/run-1/asymmetric_shapley_value/timewise_bidirectional/out.jsonl"
+    assert results_key in keys and "clarify/run-1/analysis.json" in keys
+    assert not [key for key in keys if "/report." in key]  # no report for time series (docs)
+    analysis = json.loads(
+        s3_client.get_object(Bucket=bucket, Key="clarify/run-1/analysis.json")["Body"].read()
+    )
+    assert analysis == {
+        "version": "1.0",
+        "explanations": {
+            "asymmetric_shapley_value": {
+                "direction": "bidirectional",
+                "granularity": "timewise",
+                "explanation_results_path": f"s3://{bucket}/{results_key}",
+            }
+        },
+    }
+    published = s3_client.get_object(Bucket=bucket, Key=results_key)["Body"].read().decode().splitlines()
+    dataset = write_dataset(tmp_path, "timestamp_records")
+    entry = explain_time_series(CONFIG, dataset, tmp_path / "direct", predictor=forecaster)
+    assert [json.loads(line) for line in published] == lines_of(entry)
+    result = outcome.xcom("explain_forecasts")
+    assert any("no report is written for time-series explanations" in w for w in result["warnings"])
