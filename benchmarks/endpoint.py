@@ -23,7 +23,7 @@ from airflow_provider_clarify.engine import EngineOptions  # noqa: E402
 from airflow_provider_clarify.engine.predictors import build_model  # noqa: E402
 from tests.integration.model_servers import ModelServer  # noqa: E402
 
-DEFAULT_ADULT = REPO.parent / "shared" / "datasets" / "adult.csv"
+DEFAULT_ADULT = REPO / "sample_data" / "uci-adult" / "adult.csv.gz"
 NUMERIC = ["age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
 
 

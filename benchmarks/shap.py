@@ -31,7 +31,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 from airflow_provider_clarify.engine.explain import run_explanations  # noqa: E402
 from airflow_provider_clarify.engine.predictors import build_model  # noqa: E402
 
-DEFAULT_ADULT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "adult.csv"
+DEFAULT_ADULT = Path(__file__).resolve().parents[1] / "sample_data" / "uci-adult" / "adult.csv.gz"
 NUM_SAMPLES = 100
 BASELINE_ROWS = 10
 

@@ -1,12 +1,13 @@
 """Build the bundled UCI Adult sample the example DAGs and ``make demo`` run on.
 
-Run from the repository root (it needs shared/datasets/adult.csv beside the repository, or ``--source``)::
+Run from the repository root (the source is the full data set shipped as ``sample_data/uci-adult/adult.csv.gz``,
+or ``--source``)::
 
     .venv/bin/python sample_data/make_sample.py
 
-The output is committed, so a fresh clone runs the examples without shared/. The script is deterministic (fixed
-seed, sorted output, ``\\n`` line endings): running it again reproduces the committed files byte for byte, which
-``tests/unit/test_sample_data.py`` checks when the source file is present.
+The output is committed, so the examples need nothing else. The script is deterministic (fixed seed, sorted
+output, ``\\n`` line endings): running it again reproduces the committed files byte for byte, which
+``tests/unit/test_sample_data.py`` checks.
 
 Why the data looks the way it does:
 
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SOURCE = HERE.parent.parent / "shared" / "datasets" / "adult.csv"
+DEFAULT_SOURCE = HERE / "uci-adult" / "adult.csv.gz"
 OUTPUT_DIR = HERE / "adult"
 
 SEED = 20240101

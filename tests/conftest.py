@@ -8,14 +8,16 @@ import Airflow. Unit tests never touch the DB; integration tests migrate it once
 
 from __future__ import annotations
 
+import gzip
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DIR = REPO_ROOT.parent / "shared"
+ADULT_GZ = REPO_ROOT / "sample_data" / "uci-adult" / "adult.csv.gz"
 
 
 def _isolate_environment() -> None:
@@ -61,9 +63,10 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def adult_csv() -> Path:
-    """UCI Adult (CC BY 4.0) as shipped beside the repository in shared/datasets."""
-    path = SHARED_DIR / "datasets" / "adult.csv"
-    if not path.exists():
-        pytest.fail(f"{path} is missing: the repository expects shared/ beside it (as in CI)")
+def adult_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """UCI Adult (CC BY 4.0), the full 48,842 rows, decompressed from the copy the repository ships
+    (``sample_data/uci-adult/adult.csv.gz``, attribution in sample_data/README.md) into a session folder."""
+    path = tmp_path_factory.mktemp("uci-adult") / "adult.csv"
+    with gzip.open(ADULT_GZ, "rb") as source, path.open("wb") as target:
+        shutil.copyfileobj(source, target)
     return path
