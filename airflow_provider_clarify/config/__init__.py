@@ -19,6 +19,12 @@ from airflow_provider_clarify.config.builders import (
     SHAPConfig,
     TextConfig,
 )
+from airflow_provider_clarify.config.builders_time_series import (  # time series
+    AsymmetricShapleyValueConfig,
+    TimeSeriesDataConfig,
+    TimeSeriesJSONDatasetFormat,
+    TimeSeriesModelConfig,
+)
 from airflow_provider_clarify.config.coercion import coerce_rendered
 from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
 from airflow_provider_clarify.config.loading import ConfigSource, load_config
@@ -51,6 +57,10 @@ from airflow_provider_clarify.config.schema import (
     SCHEMA_VERSION,
     analysis_config_schema,
 )
+from airflow_provider_clarify.config.time_series import (  # time series
+    TimeSeriesSettings,
+    time_series_settings,
+)
 
 __all__ = [
     "POST_TRAINING_METRICS",
@@ -58,6 +68,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AnalysisConfig",
     "AnalysisConfigBuilder",
+    "AsymmetricShapleyValueConfig",
     "BiasConfig",
     "BiasMethod",
     "BiasMethods",
@@ -83,6 +94,10 @@ __all__ = [
     "ShapMethod",
     "TextConfig",
     "TextSettings",
+    "TimeSeriesDataConfig",
+    "TimeSeriesJSONDatasetFormat",
+    "TimeSeriesModelConfig",
+    "TimeSeriesSettings",
     "analysis_config_schema",
     "check_joinsource",
     "check_managed_job",
@@ -93,4 +108,5 @@ __all__ = [
     "managed_job_problems",
     "model_requirements",
     "model_source_problems",
+    "time_series_settings",
 ]

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
 from airflow_provider_clarify.config.model import DEFAULT_GRID_RESOLUTION, DEFAULT_TOP_K_FEATURES, JobIO
 from airflow_provider_clarify.contract import CSV, DEFAULT_REPORT_NAME
+
+if TYPE_CHECKING:
+    from airflow_provider_clarify.config.builders_time_series import AsymmetricShapleyValueConfig
 
 SDK_REPORT_TITLE = "Analysis Report"
 """The title the SDK always writes into ``methods.report`` (the container's own default differs)."""
@@ -643,10 +646,12 @@ class AnalysisConfigBuilder(Builder):
                     ConfigProblem("methods", f"{kind} is given {kinds.count(kind)} times; give it once")
                 )
         for item in explainers:
-            if not isinstance(item, (SHAPConfig, PDPConfig)):
+            if not isinstance(item, (SHAPConfig, PDPConfig, *_time_series_explainers())):  # time series
                 problems.append(
                     ConfigProblem(
-                        "methods", f"explainability_config must be SHAPConfig or PDPConfig, got {item!r}"
+                        "methods",
+                        "explainability_config must be SHAPConfig, PDPConfig or AsymmetricShapleyValueConfig, "
+                        f"got {item!r}",
                     )
                 )
         if not (self.pre_training_methods or self.post_training_methods or explainers):
@@ -682,7 +687,7 @@ class AnalysisConfigBuilder(Builder):
         if self.post_training_methods:
             methods["post_training_bias"] = {"methods": copy.deepcopy(self.post_training_methods)}
         for item in self._explainers():
-            if isinstance(item, (SHAPConfig, PDPConfig)):
+            if isinstance(item, (SHAPConfig, PDPConfig, *_time_series_explainers())):  # time series
                 methods.update(item.get_explainability_config())
         document["methods"] = methods
         if isinstance(self.model_config, ModelConfig):
@@ -718,7 +723,18 @@ BUILDER_TYPES = (
 
 def is_builder(value: Any) -> bool:
     """True for the builder objects ``load_config`` accepts (alone or in a list)."""
-    return isinstance(value, BUILDER_TYPES)
+    return isinstance(value, (*BUILDER_TYPES, *_time_series_explainers()))  # time series
+
+
+# --- time series (engine.timeseries): builders in config/builders_time_series.py, imported lazily because that
+# module builds on this one ---
+def _time_series_explainers() -> tuple[type[AsymmetricShapleyValueConfig]]:
+    from airflow_provider_clarify.config.builders_time_series import AsymmetricShapleyValueConfig
+
+    return (AsymmetricShapleyValueConfig,)
+
+
+# --- end time series ---
 
 
 def _by_type(items: list[Any]) -> dict[type, list[Any]]:
@@ -731,7 +747,8 @@ def _by_type(items: list[Any]) -> dict[type, list[Any]]:
                 ConfigProblem(
                     f"[{index}]",
                     f"{item!r} is not a builder object; give DataConfig, BiasConfig, ModelConfig, "
-                    "ModelPredictedLabelConfig, SHAPConfig, PDPConfig, ReportConfig or BiasMethods",
+                    "ModelPredictedLabelConfig, SHAPConfig, PDPConfig, AsymmetricShapleyValueConfig, ReportConfig "
+                    "or BiasMethods",
                 )
             )
             continue
@@ -766,6 +783,9 @@ def from_builders(items: Any) -> AnalysisConfigBuilder:
         one(ModelPredictedLabelConfig),
     )
     explainers = by_type.get(SHAPConfig, []) + by_type.get(PDPConfig, [])
+    explainers += [
+        item for kind in _time_series_explainers() for item in by_type.get(kind, [])
+    ]  # time series
     chosen = one(BiasMethods)
     if chosen is not None:
         pre, post = chosen.pre_training_methods, chosen.post_training_methods

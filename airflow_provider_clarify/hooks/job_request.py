@@ -289,7 +289,9 @@ def build_processing_job_request(spec: ProcessingJobSpec, job_name: str) -> Json
 def default_job_name_prefix(method_names: Collection[str]) -> str:
     """The SDK's prefixes, so that jobs started here read the same in the console as SDK-started ones."""
     pre, post = "pre_training_bias" in method_names, "post_training_bias" in method_names
-    explain = "shap" in method_names or "pdp" in method_names
+    explain = any(
+        name in method_names for name in ("shap", "pdp", "asymmetric_shapley_value")
+    )  # + time series
     if (pre or post) and explain:
         return "Clarify-Bias-And-Explainability"
     if explain:

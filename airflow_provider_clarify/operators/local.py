@@ -125,7 +125,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
                 analysis_config.dataset_uri or dataset_uri,
                 output_uri,
             )
-            analysis = self._run_engine(analysis_config, inputs, self._workdir, warnings)
+            analysis = self._run_engine(analysis_config, inputs, self._workdir, warnings, output_uri)
             if self._killed:
                 raise ClarifyAnalysisError("the task was killed during the analysis; nothing was published")
             published = self._publish(self._workdir, output_uri, inputs.s3_client)
@@ -147,7 +147,12 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
     # ------------------------------------------------------------------------------------------------ parts
 
     def _run_engine(
-        self, config: AnalysisConfig, inputs: _EngineInputs, workdir: Path, warnings: list[str]
+        self,
+        config: AnalysisConfig,
+        inputs: _EngineInputs,
+        workdir: Path,
+        warnings: list[str],
+        output_uri: str | None = None,
     ) -> dict[str, Any]:
         from airflow_provider_clarify.engine import AnalysisError, run_analysis  # heavy: imported on use
 
@@ -161,6 +166,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
                 predictor=inputs.predictor,
                 options=inputs.options,
                 warnings=warnings,
+                published_uri=output_uri,  # time series: explanation_results_path names the published file
             )
         except AnalysisError as err:
             raise ClarifyAnalysisError(err.reason) from err
