@@ -23,7 +23,7 @@ import copy
 from enum import Enum
 from typing import Any
 
-from airflow_provider_clarify.config.builders import Builder, _set
+from airflow_provider_clarify.config.builders import Builder, ExplainabilityConfig, _set
 
 
 class TimeSeriesJSONDatasetFormat(Enum):
@@ -96,7 +96,7 @@ class TimeSeriesModelConfig(Builder):
         return config
 
 
-class AsymmetricShapleyValueConfig(Builder):
+class AsymmetricShapleyValueConfig(ExplainabilityConfig):
     """``methods.asymmetric_shapley_value`` (SDK ``AsymmetricShapleyValueConfig``).
 
     Frye, Rowat & Feige (2020), "Asymmetric Shapley values: incorporating causal knowledge into model-agnostic
