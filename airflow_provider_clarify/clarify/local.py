@@ -150,6 +150,7 @@ class LocalClarifyProcessor(ClarifyProcessorBase):
         config = load_config(builder)
         self._last_analysis_config = config.to_dict()
         check_model_source(config, local_model_available=self.predictor is not None)
+        self._check_no_shadow_endpoint(config)
         data = builder.data_config
         dataset_uri = data.s3_data_input_path
         if not dataset_uri and not config.dataset_uri:
@@ -190,6 +191,23 @@ class LocalClarifyProcessor(ClarifyProcessorBase):
         )
 
     # ---------------------------------------------------------------------------------------------- parts
+    def _check_no_shadow_endpoint(self, config: AnalysisConfig) -> None:
+        """A ``ModelConfig(model_name=...)`` asks for a shadow endpoint, which only the managed job deploys; say
+        so before anything is read or written (unless an in-process model replaces it)."""
+        predictor = config.predictor
+        if (
+            self.predictor is None
+            and predictor is not None
+            and predictor.model_name
+            and not predictor.endpoint_name
+        ):
+            raise ClarifyConfigError(
+                "ModelConfig(model_name=...) deploys a shadow endpoint, which only the managed Clarify job does; "
+                "give ModelConfig(endpoint_name=...) (an existing endpoint), an in-process model with "
+                "LocalClarifyProcessor(predictor=...), or run with SageMakerClarifyProcessor",
+                path="predictor.model_name",
+            )
+
     def _analyze(
         self,
         config: AnalysisConfig,

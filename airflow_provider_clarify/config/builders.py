@@ -331,7 +331,6 @@ class ModelConfig(Builder):
             instance_count=self.instance_count,
             instance_type=self.instance_type,
             endpoint_name=self.endpoint_name,
-            endpoint_name_prefix=self.endpoint_name_prefix,
         )
         predictor = ("$defs", "predictor", "properties")
         for name, sdk_values in (

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 
 from airflow_provider_clarify.config.errors import ConfigProblem
 from airflow_provider_clarify.config.schema import enum_values
-from airflow_provider_clarify.config.validation import closest
 
 SDK_DATASET_TYPES = (
     "text/csv",
@@ -46,7 +45,8 @@ SDK_TEXT_GRANULARITIES = ("token", "sentence", "paragraph")
 SDK_IMAGE_MODEL_TYPES = ("OBJECT_DETECTION", "IMAGE_CLASSIFICATION")
 SDK_COMPRESSION_TYPES = ("None", "Gzip")
 ENDPOINT_NAME_PREFIX = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])")
-"""The SDK's check of ``ModelConfig(endpoint_name_prefix=...)`` (a search: only the start must match)."""
+"""The SDK's check of ``ModelConfig(endpoint_name_prefix=...)`` (a search: only the start must match); the
+document rules check the prefix more strictly (the endpoint name pattern, at most 23 characters)."""
 
 _SHAP = ("$defs", "shap", "properties")
 
@@ -68,12 +68,18 @@ def exact_choice(
         return []
     if value.casefold() not in {choice.casefold() for choice in document_values}:
         return []  # the schema reports it, with its own "did you mean"
-    suggestion = closest(value, sdk_values, ignore_case=True)
-    fix = f"write {suggestion!r}" if suggestion else f"use one of {', '.join(map(repr, sdk_values))}"
+    by_case = {choice.casefold(): choice for choice in sdk_values}
+    if value.casefold() in by_case:
+        fix = f"write {by_case[value.casefold()]!r}"
+    else:
+        fix = (
+            f"use one of {', '.join(map(repr, sdk_values))}, or write the analysis config as a document (a dict "
+            f"or JSON), which accepts {value!r}"
+        )
     return [
         ConfigProblem(
             path,
-            f"{call}={value!r} is refused by the SageMaker SDK's class, which takes exactly "
+            f"{call}={value!r}) is refused by the SageMaker SDK's class, which takes exactly "
             f"{', '.join(map(repr, sdk_values))}; {fix}",
         )
     ]
@@ -102,16 +108,13 @@ def compression_problems(value: object) -> list[ConfigProblem]:
 
 
 def model_choice_problems(
-    *,
-    model_name: object,
-    instance_count: object,
-    instance_type: object,
-    endpoint_name: object,
-    endpoint_name_prefix: object,
+    *, model_name: object, instance_count: object, instance_type: object, endpoint_name: object
 ) -> list[ConfigProblem]:
     """``ModelConfig``: an existing endpoint, or a model with instance type and count to deploy — exactly one.
 
-    The SDK asserts this without a message; here the problem names the missing or conflicting arguments.
+    The SDK asserts this without a message; here the problem names the missing or conflicting arguments. What the
+    document rules report anyway (a ``model_name`` without its instance type or count, ``endpoint_name_prefix``
+    beside ``endpoint_name`` or not matching the endpoint name pattern) is left to them.
     """
     shadow = {"model_name": model_name, "instance_type": instance_type, "instance_count": instance_count}
     given = [name for name, value in shadow.items() if value]
@@ -123,52 +126,24 @@ def model_choice_problems(
                 "instance_count (a shadow endpoint the job deploys), not both; remove one of the two",
             )
         ]
-    problems = []
-    if endpoint_name and endpoint_name_prefix:
-        problems.append(
-            ConfigProblem(
-                "predictor.endpoint_name_prefix",
-                "ModelConfig(endpoint_name_prefix=...) names the shadow endpoint deployed from model_name; with "
-                "endpoint_name (an existing endpoint) remove it",
-            )
-        )
-    if isinstance(endpoint_name_prefix, str) and not ENDPOINT_NAME_PREFIX.search(endpoint_name_prefix):
-        problems.append(
-            ConfigProblem(
-                "predictor.endpoint_name_prefix",
-                f"{endpoint_name_prefix!r} is not a valid endpoint name prefix: start with a letter or digit "
-                "(letters, digits and hyphens), e.g. 'sm-clarify'",
-            )
-        )
-    if endpoint_name:
-        return problems
+    if endpoint_name or model_name:
+        return []
     if not given:
         return [
-            *problems,
             ConfigProblem(
                 "predictor",
                 "ModelConfig() names no model: give endpoint_name='<existing endpoint>', or model_name, "
                 "instance_type and instance_count to deploy a shadow endpoint (e.g. model_name='my-model', "
                 "instance_type='ml.m5.xlarge', instance_count=1)",
-            ),
-        ]
-    examples = {"model_name": "'my-model'", "instance_type": "'ml.m5.xlarge'", "instance_count": "1"}
-    paths = {
-        "model_name": "model_name",
-        "instance_type": "instance_type",
-        "instance_count": "initial_instance_count",
-    }
-    for name in shadow:
-        if name not in given:
-            problems.append(
-                ConfigProblem(
-                    f"predictor.{paths[name]}",
-                    f"ModelConfig({', '.join(f'{g}=...' for g in given)}) also needs {name} (e.g. "
-                    f"{name}={examples[name]}) to deploy a shadow endpoint; or give endpoint_name to use an "
-                    "existing endpoint instead",
-                )
             )
-    return problems
+        ]
+    return [
+        ConfigProblem(
+            "predictor.model_name",
+            f"ModelConfig({', '.join(f'{name}=...' for name in given)}) names no model: add model_name (the "
+            "SageMaker model to deploy on a shadow endpoint), or give endpoint_name to use an existing endpoint",
+        )
+    ]
 
 
 def segmentation_problems(
