@@ -100,7 +100,7 @@ def compression_problems(value: object) -> list[ConfigProblem]:
                 path,
                 "'Gzip' cannot run: Clarify reads its dataset as a File-mode processing input, and SageMaker "
                 "accepts Gzip only in Pipe mode (the SageMaker SDK refuses it too). Leave s3_compression_type at "
-                "'None': gzip-compressed files (.gz) are read as they are by the local engine; for a managed job "
+                "'None': the local engine reads gzip-compressed CSV files (.gz) as they are; for a managed job "
                 "store them uncompressed",
             )
         ]
