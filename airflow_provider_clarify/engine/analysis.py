@@ -123,11 +123,11 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
 
         if context.output_dir is None:
             raise AnalysisError("time-series explanations are written to files: give an output directory")
-        explanations = explain_time_series(
+        series_explanations = explain_time_series(
             config, context.uri, context.output_dir, predictor=predictor, sagemaker_runtime_client=runtime_client,
             s3_client=context.s3_client, options=options, warn=context.sink.warn, output_uri=context.published_uri,
         )  # fmt: skip
-        return {"version": "1.0", "explanations": explanations}
+        return {"version": "1.0", "explanations": series_explanations}
     # --- end time series ---
     data = open_dataset(
         config,
