@@ -10,6 +10,7 @@ from airflow_provider_clarify.config.builders import (
     BiasConfig,
     BiasMethods,
     DataConfig,
+    ExplainabilityConfig,
     ImageConfig,
     ModelConfig,
     ModelPredictedLabelConfig,
@@ -18,6 +19,12 @@ from airflow_provider_clarify.config.builders import (
     SegmentationConfig,
     SHAPConfig,
     TextConfig,
+)
+from airflow_provider_clarify.config.builders_time_series import (  # time series
+    AsymmetricShapleyValueConfig,
+    TimeSeriesDataConfig,
+    TimeSeriesJSONDatasetFormat,
+    TimeSeriesModelConfig,
 )
 from airflow_provider_clarify.config.coercion import coerce_rendered
 from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
@@ -51,6 +58,10 @@ from airflow_provider_clarify.config.schema import (
     SCHEMA_VERSION,
     analysis_config_schema,
 )
+from airflow_provider_clarify.config.time_series import (  # time series
+    TimeSeriesSettings,
+    time_series_settings,
+)
 
 __all__ = [
     "POST_TRAINING_METRICS",
@@ -58,6 +69,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AnalysisConfig",
     "AnalysisConfigBuilder",
+    "AsymmetricShapleyValueConfig",
     "BiasConfig",
     "BiasMethod",
     "BiasMethods",
@@ -65,6 +77,7 @@ __all__ = [
     "ConfigProblem",
     "ConfigSource",
     "DataConfig",
+    "ExplainabilityConfig",
     "Facet",
     "ImageConfig",
     "ImageSettings",
@@ -83,6 +96,10 @@ __all__ = [
     "ShapMethod",
     "TextConfig",
     "TextSettings",
+    "TimeSeriesDataConfig",
+    "TimeSeriesJSONDatasetFormat",
+    "TimeSeriesModelConfig",
+    "TimeSeriesSettings",
     "analysis_config_schema",
     "check_joinsource",
     "check_managed_job",
@@ -93,4 +110,5 @@ __all__ = [
     "managed_job_problems",
     "model_requirements",
     "model_source_problems",
+    "time_series_settings",
 ]

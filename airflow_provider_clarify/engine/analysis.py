@@ -50,13 +50,16 @@ def run_analysis(
     predictor: object = None,
     options: EngineOptions | None = None,
     warnings: list[str] | None = None,
+    published_uri: str | None = None,  # time series: where `output` gets published
 ) -> dict[str, Any]:
     """Run an analysis and return the parsed ``analysis.json`` (also written to ``<output>/analysis.json``).
 
     ``config`` comes from ``load_config`` (it is not validated again). ``dataset`` (local file/dir or ``s3://``)
     is overridden by the config's ``dataset_uri`` (SPEC §1); ``output`` is a local directory (None: nothing is
     written). ``predictor`` overrides the model (URL, ``module:callable``, model file, estimator or callable).
-    ``warnings`` collects every engine warning (SPEC §16).
+    ``warnings`` collects every engine warning (SPEC §16). ``published_uri``: where the caller publishes
+    ``output`` (e.g. an ``s3://`` prefix), so that time-series results name the published file in
+    ``explanation_results_path``.
     """
     try:
         check_model_source(config, local_model_available=predictor is not None)
@@ -86,6 +89,7 @@ def run_analysis(
                 sink,
                 s3_client,
                 segment_specs,
+                published_uri,
             )
             analysis = _analyze(context, predictor, sagemaker_runtime_client)
         if output_dir is not None:
@@ -113,10 +117,23 @@ class _Context:
     sink: WarningSink
     s3_client: S3Client | None
     segment_specs: list[SegmentConfigSpec] = field(default_factory=list)
+    published_uri: str | None = None  # time series: where output_dir gets published
 
 
 def _analyze(context: _Context, predictor: object, runtime_client: object) -> dict[str, Any]:
     config, options = context.config, context.options
+    # --- time series (engine.timeseries): its own reader, model calls and output; no report (docs) ---
+    if config.methods.asymmetric_shapley_value is not None:
+        from .timeseries import explain_time_series
+
+        if context.output_dir is None:
+            raise AnalysisError("time-series explanations are written to files: give an output directory")
+        series_explanations = explain_time_series(
+            config, context.uri, context.output_dir, predictor=predictor, sagemaker_runtime_client=runtime_client,
+            s3_client=context.s3_client, options=options, warn=context.sink.warn, output_uri=context.published_uri,
+        )  # fmt: skip
+        return {"version": "1.0", "explanations": series_explanations}
+    # --- end time series ---
     data = open_dataset(
         config,
         context.uri,

@@ -143,7 +143,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
                 analysis_config.dataset_uri or dataset_uri,
                 output_uri,
             )
-            analysis = self._run_engine(analysis_config, inputs, self._workdir, warnings)
+            analysis = self._run_engine(analysis_config, inputs, self._workdir, warnings, output_uri)
             if self._killed:
                 raise ClarifyAnalysisError("the task was killed during the analysis; nothing was published")
             segments = read_segments(self._workdir)  # segment_config: the per-segment file, for the result
@@ -166,7 +166,12 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
     # ------------------------------------------------------------------------------------------------ parts
 
     def _run_engine(
-        self, config: AnalysisConfig, inputs: _EngineInputs, workdir: Path, warnings: list[str]
+        self,
+        config: AnalysisConfig,
+        inputs: _EngineInputs,
+        workdir: Path,
+        warnings: list[str],
+        output_uri: str | None = None,
     ) -> dict[str, Any]:
         from airflow_provider_clarify.engine import AnalysisError, run_analysis  # heavy: imported on use
 
@@ -180,6 +185,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
                 predictor=inputs.predictor,
                 options=inputs.options,
                 warnings=warnings,
+                published_uri=output_uri,  # time series: explanation_results_path names the published file
             )
         except AnalysisError as err:
             raise ClarifyAnalysisError(err.reason) from err

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_clarify import clarify
 from airflow_provider_clarify.config import builders
 from airflow_provider_clarify.engine.options import EngineOptions
 from airflow_provider_clarify.operators._assets import ClarifyAssetEventResult
@@ -37,6 +38,8 @@ CHECKED = {
         ClarifyMlflowOperator,
         ClarifyAssetEventResult,
         EngineOptions,
+        clarify.LocalClarifyProcessor,
+        clarify.SageMakerClarifyProcessor,
         *(
             value
             for name, value in vars(builders).items()

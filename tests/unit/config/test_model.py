@@ -209,8 +209,9 @@ def test_time_series_and_asymmetric_shapley_value_pass_through():
         "predictor": {
             "endpoint_name": "e",
             "content_type": "application/json",
-            "content_template": {"instances": "$records"},
-            "record_template": "$features",
+            "content_template": '{"instances": $records}',
+            "record_template": '{"start": $start_time, "target": $target_time_series, '
+            '"dynamic_feat": $related_time_series, "cat": $static_covariates}',
             "time_series_predictor_config": {"forecast": "predictions[*].mean"},
         },
     }
