@@ -31,6 +31,7 @@ from .models import Model
 from .options import EngineOptions
 from .output import write_json_atomic
 from .predictors import PredictorError, build_model
+from .report_data import tabular_report_inputs
 from .roles import resolve_roles
 from .run import AnalysisRun, WarningSink
 from .segment_results import SegmentResults
@@ -132,7 +133,17 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
             config, context.uri, context.output_dir, predictor=predictor, sagemaker_runtime_client=runtime_client,
             s3_client=context.s3_client, options=options, warn=context.sink.warn, output_uri=context.published_uri,
         )  # fmt: skip
-        return {"version": "1.0", "explanations": series_explanations}
+        analysis = {"version": "1.0", "explanations": series_explanations}
+        if config.methods.report is not None:  # a local-engine report (report_data.py, docs/time-series.md)
+            from .report import write_report
+            from .report_data import series_report_data
+
+            with MethodSteps(["report"]).step(["report"]):
+                write_report(
+                    context.output_dir, analysis, name=config.methods.report.name, title=config.methods.report.title,
+                    report_data=series_report_data(config, context.uri, context.output_dir, series_explanations),
+                )  # fmt: skip
+        return analysis
     # --- end time series ---
     data = open_dataset(
         config,
@@ -156,6 +167,7 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
     )
     bias, explanations = _present(methods, BIAS_METHODS), _present(methods, EXPLANATION_METHODS)
     report = ["report"] if methods.report is not None and run.output_dir is not None else []
+    explained_rows = None  # records read for explanations: the run context's rows when no bias pass ran
     steps = MethodSteps([*bias, *explanations, *report])
     if bias:
         with steps.step(bias):
@@ -166,6 +178,7 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
         with steps.step(explanations):
             extras = _shap_extras(run, data, segments)
             explained = read_explanation_data(data, roles)
+            explained_rows = len(explained.features)
             analysis["explanations"] = run_explanations(run, explained, model, extras)
     segments_document = segments.document() if segments is not None else None
     if segments_document is not None and run.output_dir is not None:
@@ -174,14 +187,18 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
         # Imported on use: nbconvert and matplotlib cost about a second, and most runs write no report.
         from .report import write_report
 
+        charts, report_data = tabular_report_inputs(
+            config, context.uri, roles, distributions, predictor=predictor, explained_rows=explained_rows
+        )
         with steps.step(["report"]):
             write_report(
                 run.output_dir,
                 json_ready(analysis),
                 name=methods.report.name,
                 title=methods.report.title,
-                distributions=distributions,
+                distributions=charts,
                 segments=json_ready(segments_document) if segments_document is not None else None,
+                report_data=report_data,
             )
     return analysis
 

@@ -256,7 +256,7 @@ def _table_drawer(
         axes.add_patch(Rectangle((0, y), sum(widths), header_height, color="#F3F6F9", linewidth=0))
         x = 0.0
         for i, lines in enumerate(header):
-            numeric = any(row[columns[i]].kind == "value" for row in table.rows)
+            numeric = any(row[columns[i]].kind in ("value", "violation") for row in table.rows)
             _cell_text(axes, x, y, widths[i], lines, right=numeric, color=TEXT_COLOR, bold=True)
             x += widths[i]
         y += header_height
@@ -269,10 +269,13 @@ def _table_drawer(
                 cell = table.rows[index][columns[i]]
                 color = (
                     ERROR_COLOR
-                    if cell.kind == "error"
+                    if cell.kind in ("error", "violation")
                     else ("#8C959F" if cell.kind == "missing" else TEXT_COLOR)
                 )
-                _cell_text(axes, x, y, widths[i], lines, right=cell.kind == "value", color=color)
+                right = cell.kind in ("value", "violation")
+                _cell_text(
+                    axes, x, y, widths[i], lines, right=right, color=color, bold=cell.kind == "violation"
+                )
                 x += widths[i]
             y += height
             axes.plot([0, sum(widths)], [y, y], color="#E4E8EC", linewidth=0.6)

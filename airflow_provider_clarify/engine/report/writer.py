@@ -22,7 +22,7 @@ from airflow_provider_clarify.contract import (
 from airflow_provider_clarify.engine.report.executor import ReportError, execute_notebook
 from airflow_provider_clarify.engine.report.helpers import Document
 from airflow_provider_clarify.engine.report.html_export import notebook_to_html
-from airflow_provider_clarify.engine.report.notebook import build_notebook
+from airflow_provider_clarify.engine.report.notebook import VIOLATIONS_FILE, build_notebook
 from airflow_provider_clarify.engine.report.pdf_export import write_pdf
 
 # A file stem: anything but path separators, control characters and a leading dot (hidden or relative names).
@@ -54,17 +54,25 @@ def write_report(
     title: str = DEFAULT_REPORT_TITLE,
     distributions: Document | None = None,
     segments: Document | None = None,
+    report_data: Document | None = None,
+    violations: Document | None = None,
 ) -> list[Path]:
     """Write ``<name>.ipynb``, ``<name>.html`` and ``<name>.pdf`` into ``output_dir`` and return their paths.
 
     ``segments`` (the ``segments/analysis_segments.json`` document, when ``segment_config`` was set) adds a
-    segments section that reads that file. The notebook's cells load ``analysis.json`` from their own folder, so
-    it re-runs next to the job output. All
+    segments section that reads that file. ``report_data`` is what the engine knows beside analysis.json (run
+    context, model-performance counts, time-series items; docs/results.md), embedded in the notebook.
+    ``violations`` (a gate's ``constraint_violations.json``) adds the gate-verdict section and marks the values
+    outside the gate's bands; the cells read that file beside analysis.json. The notebook's cells load
+    ``analysis.json`` from their own folder, so it re-runs next to the job output. All
     three files are rendered under temporary names first and renamed only once every one of them succeeded: a
     failure raises :class:`ReportError` (TypeError for arguments of the wrong type) and leaves no report file.
     """
     output = Path(output_dir)
     _check_inputs(output, analysis, name, distributions)
+    for argument, value in (("report_data", report_data), ("violations", violations)):
+        if value is not None and not isinstance(value, dict):
+            raise TypeError(f"{argument} must be a JSON object (dict) or None, got {type(value).__name__}")
     title = str(title or DEFAULT_REPORT_TITLE)
     final = [output / f"{name}.{suffix}" for suffix in REPORT_EXTENSIONS]
     token = uuid.uuid4().hex[:8]
@@ -76,8 +84,19 @@ def write_report(
             # report never depends on whether (or when) the caller wrote analysis.json itself.
             analysis_copy = Path(scratch) / ANALYSIS_FILE
             analysis_copy.write_text(json.dumps(analysis, allow_nan=False), encoding="utf-8")
-            notebook = build_notebook(analysis, title=title, distributions=distributions, segments=segments)
-            parameters = {"analysis_path": str(analysis_copy)}
+            notebook = build_notebook(
+                analysis,
+                title=title,
+                distributions=distributions,
+                segments=segments,
+                report_data=report_data,
+                violations=violations,
+            )
+            # Never the worker's current folder: only the document given here counts as a gate's verdict.
+            violations_copy = Path(scratch) / VIOLATIONS_FILE
+            if violations is not None:
+                violations_copy.write_text(json.dumps(violations, allow_nan=False), encoding="utf-8")
+            parameters = {"analysis_path": str(analysis_copy), "violations_path": str(violations_copy)}
             if segments:  # segment_config: its own file, read by the notebook's segments section
                 segments_copy = Path(scratch) / SEGMENTS_FILE
                 segments_copy.write_text(json.dumps(segments, allow_nan=False), encoding="utf-8")

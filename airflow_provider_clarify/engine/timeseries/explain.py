@@ -34,11 +34,6 @@ from .series import ItemSeries
 
 log = logging.getLogger("airflow_provider_clarify.engine.timeseries")
 
-REPORT_WARNING = (
-    "methods.report: no report is written for time-series explanations (the Clarify documentation: the report "
-    "is not supported for time series; the SDK adds it to every config); read the explanations from "
-    "explanation_results_path"
-)
 CHUNK_BATCHES = 4
 """Records per chunk = batch_size × max_concurrency × CHUNK_BATCHES (at least one item)."""
 
@@ -104,8 +99,6 @@ def explain_time_series(
         items = read_items(settings, files)
         baseline = resolve_baseline(settings, s3_client=s3_client, scratch=Path(scratch))
     check_static_baselines(items, baseline, fine)
-    if settings.report_requested:
-        report(REPORT_WARNING)
     if not fine and baseline.static_covariates:
         report(
             "methods.asymmetric_shapley_value.baseline.static_covariates: not used by timewise explanations, "
