@@ -18,13 +18,13 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from airflow_provider_clarify import contract
-from airflow_provider_clarify.contract import ANALYSIS_FILE, SEGMENTS_PATH
+from airflow_provider_clarify.contract import ANALYSIS_FILE, CONSTRAINT_VIOLATIONS_FILE, SEGMENTS_PATH
 from airflow_provider_clarify.engine.report import context, helpers, performance, series, verdict
 from airflow_provider_clarify.engine.report.helpers import Document
 
 PARAMETERS_TAG = "parameters"
 HELPERS_TAG = "clarify-helpers"
-VIOLATIONS_FILE = "constraint_violations.json"
+VIOLATIONS_FILE = CONSTRAINT_VIOLATIONS_FILE
 
 PACKAGE = "airflow_provider_clarify"
 CONTRACT_MODULE = "airflow_provider_clarify.contract"
