@@ -133,17 +133,17 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
             config, context.uri, context.output_dir, predictor=predictor, sagemaker_runtime_client=runtime_client,
             s3_client=context.s3_client, options=options, warn=context.sink.warn, output_uri=context.published_uri,
         )  # fmt: skip
-        analysis = {"version": "1.0", "explanations": series_explanations}
+        series: dict[str, Any] = {"version": "1.0", "explanations": series_explanations}
         if config.methods.report is not None:  # a local-engine report (report_data.py, docs/time-series.md)
             from .report import write_report
             from .report_data import series_report_data
 
             with MethodSteps(["report"]).step(["report"]):
                 write_report(
-                    context.output_dir, analysis, name=config.methods.report.name, title=config.methods.report.title,
+                    context.output_dir, series, name=config.methods.report.name, title=config.methods.report.title,
                     report_data=series_report_data(config, context.uri, context.output_dir, series_explanations),
                 )  # fmt: skip
-        return analysis
+        return series
     # --- end time series ---
     data = open_dataset(
         config,

@@ -157,7 +157,7 @@ def series_report_data(
     entry = explanations["asymmetric_shapley_value"]
     relative = results_relative_path(entry["granularity"], entry["direction"])
     path = output_dir / relative
-    items = []
+    items: list[dict[str, Any]] = []
     for line in explanation_lines(path):
         if len(items) == SERIES_ITEMS_SHOWN:
             break

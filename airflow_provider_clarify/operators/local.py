@@ -147,10 +147,11 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
             if self._killed:
                 raise ClarifyAnalysisError("the task was killed during the analysis; nothing was published")
             segments = read_segments(self._workdir)  # segment_config: the per-segment file, for the result
+            summaries = _explanation_summaries(self._workdir, analysis)  # time series: out.jsonl in brief
             published = self._publish(self._workdir, output_uri, inputs.s3_client)
         finally:
             self._cleanup()
-        return self._result(context, analysis, output_uri, published, warnings, segments)
+        return self._result(context, analysis, output_uri, published, warnings, segments, summaries)
 
     def on_kill(self) -> None:
         """Stop publishing and drop the private working directory.
@@ -215,7 +216,9 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
         published: list[str],
         warnings: list[str],
         segments: Mapping[str, Any] | None = None,
+        summaries: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
+        # output_files: image heatmaps and segment maps are folded into patterns (results/files.py)
         result = ClarifyResult.from_analysis(
             analysis,
             engine="local",
@@ -225,6 +228,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
             output_files={name: storage.join(output_uri, name) for name in published},
             warnings=warnings,
             segments=segments,
+            explanation_summaries=summaries,
         )
         self.log.info(
             "Clarify analysis complete: %d bias metric(s), %d SHAP target(s), %d warning(s); analysis.json at %s",
@@ -324,6 +328,12 @@ def with_confidence(options: EngineOptions, confidence: object) -> EngineOptions
             "confidence: " + "; ".join(str(problem) for problem in err.problems), problems=err.problems
         ) from None
     return dataclasses.replace(options, confidence=settings)
+
+
+def _explanation_summaries(workdir: Path, analysis: Mapping[str, Any]) -> dict[str, Any]:
+    from airflow_provider_clarify.engine.summaries import explanation_summaries  # engine: imported on use
+
+    return explanation_summaries(workdir, analysis)
 
 
 def read_segments(workdir: Path) -> dict[str, Any] | None:

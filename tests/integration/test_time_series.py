@@ -153,5 +153,13 @@ def test_local_operator_in_a_dag_run_on_s3(test_dags_dir, s3_client, bucket, tmp
     assert [json.loads(line) for line in published] == lines_of(entry)
     result = outcome.xcom("explain_forecasts")
     assert not any("report" in w for w in result["warnings"])
+    # the XCom result summarises out.jsonl: items, horizon, top time steps (results/kinds.py)
+    series = result["time_series"]
+    assert (series["items"], series["direction"], series["granularity"]) == (
+        len(ITEMS),
+        "bidirectional",
+        "timewise",
+    )
+    assert series["results_path"] == f"s3://{bucket}/{results_key}" and series["top_time_steps"]
     page = s3_client.get_object(Bucket=bucket, Key="clarify/run-1/report.html")["Body"].read().decode()
     assert "Time-series explanations" in page and "Attributions over time" in page

@@ -496,21 +496,16 @@ def _panel_bar(
             color=ERROR_COLOR if error else "#8C959F", style="italic",
         )  # fmt: skip
         return
-    outline = {"edgecolor": ERROR_COLOR, "linewidth": 2.0} if flagged else {}
+    edge, width = (ERROR_COLOR, 2.0) if flagged else (None, 0.0)
     if math.isinf(value):
         end = low + 0.04 * span if value < 0 else high - 0.04 * span
         axes.barh(
-            y,
-            end - parity,
-            left=parity,
-            height=0.7,
-            color=color,
-            hatch="///",
-            **(outline or {"edgecolor": "white"}),
-        )
+            y, end - parity, left=parity, height=0.7, color=color, hatch="///",
+            edgecolor=edge or "white", linewidth=width,
+        )  # fmt: skip
     else:
         end = value
-        axes.barh(y, value - parity, left=parity, height=0.7, color=color, **outline)
+        axes.barh(y, value - parity, left=parity, height=0.7, color=color, edgecolor=edge, linewidth=width)
     label = format_number(value) + (f" {VIOLATION_MARK}" if flagged else "")
     right = end >= parity
     axes.text(

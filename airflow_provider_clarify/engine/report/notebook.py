@@ -38,7 +38,7 @@ def helpers_source() -> str:
     imports from the package are dropped (the cell defines everything in one namespace), and the job contract's
     number decoder is inlined (one codec, no copy to drift)."""
     return "\n\n\n".join(
-        _standalone(Path(module.__file__).read_text(encoding="utf-8"), first=index == 0)
+        _standalone(Path(str(module.__file__)).read_text(encoding="utf-8"), first=index == 0)
         for index, module in enumerate(HELPER_MODULES)
     )
 
