@@ -172,3 +172,44 @@ def series_report_data(
         "run": run,
         "time_series": {"results_path": relative, "summary": summary, "items": items},
     }
+
+
+IMAGES_SHOWN = 6
+"""Heatmaps the report's grid shows (the first ones, in dataset order)."""
+IMAGE_SUMMARY_KEYS = (
+    "model_type",
+    "label_headers",
+    "num_images",
+    "num_explanations",
+    "explanations_per_label",
+    "num_segments",
+    "segment_compactness",
+    "num_samples",
+    "baseline",
+    "local_explanations",
+)
+
+
+def image_report_data(
+    config: AnalysisConfig,
+    dataset_uri: str | Path,
+    explanations: Mapping[str, Any],
+    *,
+    predictor: object = None,
+) -> dict[str, Any]:
+    """The report data of a computer-vision run: the run context, the summary of ``explanations.computer_vision``
+    and the names (never the pixels) of the first :data:`IMAGES_SHOWN` heatmaps with their image and label."""
+    section = explanations["computer_vision"]
+    shown: list[dict[str, Any]] = []
+    for entry in section.get("images") or []:
+        labels = list(entry.get("labels") or [])
+        for position, heatmap in enumerate(entry.get("heatmaps") or []):
+            if len(shown) == IMAGES_SHOWN:
+                break
+            label = labels[position] if position < len(labels) else ", ".join(map(str, labels))
+            shown.append({"image": entry.get("image"), "label": label, "heatmap": heatmap})
+    run = run_context(config, dataset_uri, predictor=predictor)
+    run.pop("positive_outcome", None)
+    run.update({"images": section.get("num_images"), "model": model_text(config, predictor)})
+    summary = {key: section[key] for key in IMAGE_SUMMARY_KEYS if key in section}
+    return {"run": run, "images": {"summary": summary, "shown": shown}}

@@ -19,7 +19,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from airflow_provider_clarify import contract
 from airflow_provider_clarify.contract import ANALYSIS_FILE, CONSTRAINT_VIOLATIONS_FILE, SEGMENTS_PATH
-from airflow_provider_clarify.engine.report import context, helpers, performance, series, verdict
+from airflow_provider_clarify.engine.report import context, helpers, images, performance, series, verdict
 from airflow_provider_clarify.engine.report.helpers import Document
 
 PARAMETERS_TAG = "parameters"
@@ -29,7 +29,7 @@ VIOLATIONS_FILE = CONSTRAINT_VIOLATIONS_FILE
 PACKAGE = "airflow_provider_clarify"
 CONTRACT_MODULE = "airflow_provider_clarify.contract"
 _DECODER_CONSTANTS = ("_POSITIVE_INFINITY_SPELLINGS", "_NEGATIVE_INFINITY_SPELLINGS", "_NAN_SPELLINGS")
-HELPER_MODULES = (helpers, context, verdict, performance, series)
+HELPER_MODULES = (helpers, context, verdict, performance, series, images)
 """The modules whose source makes up the notebook's helper cell, in order (each imports only the ones before)."""
 
 
@@ -119,7 +119,8 @@ def build_notebook(
             f"violations_path = {VIOLATIONS_FILE!r}\n"
             f"distributions = {pprint.pformat(distributions or {}, sort_dicts=False)}\n"
             f"report_data = {pprint.pformat(data, sort_dicts=False)}"
-            + (f"\nsegments_path = {SEGMENTS_PATH!r}" if segments else ""),
+            + (f"\nsegments_path = {SEGMENTS_PATH!r}" if segments else "")
+            + (f"\noutput_folder = {'.'!r}  # where the heatmaps are" if images.image_section(data) else ""),
             PARAMETERS_TAG,
         ),
         _code("analysis = load_analysis(analysis_path)\nviolations = load_violations(violations_path)"),
@@ -132,6 +133,7 @@ def build_notebook(
         _shap_cells(analysis),
         _pdp_cells(analysis),
         _series_cells(data),
+        _image_cells(data),
         segment_cells(segments or {}),
     ]
     if not any(sections[2:]):
@@ -226,6 +228,24 @@ def _performance_cells(report_data: Document) -> list[nbformat.NotebookNode]:
         _code("group_rates_chart(report_data)"),
         _code("group_performance_table(report_data)"),
     ]
+
+
+def _image_cells(report_data: Document) -> list[nbformat.NotebookNode]:
+    section = images.image_section(report_data)
+    if not section:
+        return []
+    cells = [
+        _markdown(
+            "## Computer vision\n\n"
+            "Kernel SHAP over superpixels. In each heatmap the left half is the input with its superpixels, the "
+            "right half the SHAP values over a grey copy: blue raises the explained score, red lowers it.",
+            section="Computer vision",
+        ),
+        _code("image_summary_table(report_data)"),
+    ]
+    if section.get("shown"):
+        cells.append(_code("image_grid_chart(report_data, output_folder)"))
+    return cells
 
 
 def _series_cells(report_data: Document) -> list[nbformat.NotebookNode]:

@@ -185,7 +185,8 @@ def _content_capacity() -> tuple[int, int]:
 
 
 def _column_widths(table: Table, columns: list[int], capacity: int) -> list[int]:
-    caps = {0: 14, 1: 46}
+    # metric tables: a short name then a description; two-column tables (run context...): a label then a value
+    caps = {0: 14, 1: 46} if len(table.columns) > 2 else {0: 46, 1: 90}
     wanted = []
     for column in columns:
         longest = max([len(table.columns[column])] + [len(row[column].text) for row in table.rows])

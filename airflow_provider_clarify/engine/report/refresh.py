@@ -110,6 +110,27 @@ def refresh_local_report(folder: str | os.PathLike[str], *, name: str = DEFAULT_
     )
 
 
+def _download(
+    s3_client: ReportStore,
+    bucket: str,
+    prefix: str,
+    relative: str,
+    folder: Path,
+    *,
+    required: bool,
+    where: str,
+) -> None:
+    """``relative`` under the ``s3://`` output into ``folder``; a missing optional file is left out."""
+    target = folder / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        s3_client.download_file(bucket, join_uri(prefix, relative).lstrip("/"), str(target))
+    except Exception as error:  # botocore's ClientError (404) and friends; boto3 is not imported here
+        target.unlink(missing_ok=True)
+        if required:
+            raise ReportError(f"{join_uri(where, relative)}: could not download it: {error}") from error
+
+
 def refresh_report(
     output: str | os.PathLike[str], *, name: str = DEFAULT_REPORT_NAME, s3_client: ReportStore | None = None
 ) -> list[str]:
@@ -130,16 +151,11 @@ def refresh_report(
         wanted = [(ANALYSIS_FILE, True), (f"{name}.ipynb", True), (SEGMENTS_PATH, False)]
         wanted.append((CONSTRAINT_VIOLATIONS_FILE, False))
         for relative, required in wanted:
-            target = folder / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                s3_client.download_file(bucket, join_uri(prefix, relative).lstrip("/"), str(target))
-            except Exception as error:  # botocore's ClientError (404) and friends; boto3 is not imported here
-                target.unlink(missing_ok=True)
-                if required:
-                    raise ReportError(
-                        f"{join_uri(text, relative)}: could not download it: {error}"
-                    ) from error
+            _download(s3_client, bucket, prefix, relative, folder, required=required, where=text)
+        # an image analysis's report shows its first heatmaps: they are read from the report's folder
+        inputs = notebook_inputs(nbformat.read(folder / f"{name}.ipynb", as_version=4))
+        for shown in ((inputs.get("report_data") or {}).get("images") or {}).get("shown") or []:
+            _download(s3_client, bucket, prefix, str(shown["heatmap"]), folder, required=False, where=text)
         refreshed = refresh_local_report(folder, name=name)
         locations = []
         for path in refreshed:

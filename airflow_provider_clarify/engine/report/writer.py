@@ -96,7 +96,11 @@ def write_report(
             violations_copy = Path(scratch) / VIOLATIONS_FILE
             if violations is not None:
                 violations_copy.write_text(json.dumps(violations, allow_nan=False), encoding="utf-8")
-            parameters = {"analysis_path": str(analysis_copy), "violations_path": str(violations_copy)}
+            parameters = {
+                "analysis_path": str(analysis_copy),
+                "violations_path": str(violations_copy),
+                "output_folder": str(output),  # heatmaps of an image analysis, beside the report
+            }
             if segments:  # segment_config: its own file, read by the notebook's segments section
                 segments_copy = Path(scratch) / SEGMENTS_FILE
                 segments_copy.write_text(json.dumps(segments, allow_nan=False), encoding="utf-8")
