@@ -31,7 +31,7 @@ from .models import Model
 from .options import EngineOptions
 from .output import write_json_atomic
 from .predictors import PredictorError, build_model
-from .report_data import tabular_report_inputs
+from .report_data import tabular_report_inputs, write_explanations_report
 from .roles import resolve_roles
 from .run import AnalysisRun, WarningSink
 from .segment_results import SegmentResults
@@ -123,7 +123,7 @@ class _Context:
 
 def _analyze(context: _Context, predictor: object, runtime_client: object) -> dict[str, Any]:
     config, options = context.config, context.options
-    # --- time series (engine.timeseries): its own reader, model calls and output; no report (docs) ---
+    # --- time series (engine.timeseries): its own reader, model calls and output; the report beside it ---
     if config.methods.asymmetric_shapley_value is not None:
         from .timeseries import explain_time_series
 
@@ -133,17 +133,10 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
             config, context.uri, context.output_dir, predictor=predictor, sagemaker_runtime_client=runtime_client,
             s3_client=context.s3_client, options=options, warn=context.sink.warn, output_uri=context.published_uri,
         )  # fmt: skip
-        series: dict[str, Any] = {"version": "1.0", "explanations": series_explanations}
-        if config.methods.report is not None:  # a local-engine report (report_data.py, docs/time-series.md)
-            from .report import write_report
-            from .report_data import series_report_data
-
-            with MethodSteps(["report"]).step(["report"]):
-                write_report(
-                    context.output_dir, series, name=config.methods.report.name, title=config.methods.report.title,
-                    report_data=series_report_data(config, context.uri, context.output_dir, series_explanations),
-                )  # fmt: skip
-        return series
+        write_explanations_report(
+            config, context.uri, context.output_dir, series_explanations, predictor=predictor
+        )
+        return {"version": "1.0", "explanations": series_explanations}
     # --- end time series ---
     data = open_dataset(
         config,

@@ -213,3 +213,35 @@ def image_report_data(
     run.update({"images": section.get("num_images"), "model": model_text(config, predictor)})
     summary = {key: section[key] for key in IMAGE_SUMMARY_KEYS if key in section}
     return {"run": run, "images": {"summary": summary, "shown": shown}}
+
+
+def write_explanations_report(
+    config: AnalysisConfig,
+    dataset_uri: str | Path,
+    output_dir: Path | None,
+    explanations: Mapping[str, Any],
+    *,
+    predictor: object = None,
+) -> None:
+    """Write the report of a time-series or computer-vision run when ``methods.report`` is set: the analysis kinds
+    whose explanations live in files beside analysis.json (``explanations`` is their analysis.json entry, already
+    published under ``output_dir``). The report is one step of the run (logged like the others)."""
+    if config.methods.report is None or output_dir is None:
+        return
+    from .report import write_report  # nbconvert and matplotlib: imported on use
+    from .steps import MethodSteps
+
+    if "asymmetric_shapley_value" in explanations:
+        data = series_report_data(config, dataset_uri, output_dir, explanations)
+    elif "computer_vision" in explanations:
+        data = image_report_data(config, dataset_uri, explanations, predictor=predictor)
+    else:
+        return
+    with MethodSteps(["report"]).step(["report"]):
+        write_report(
+            output_dir,
+            {"version": "1.0", "explanations": dict(explanations)},
+            name=config.methods.report.name,
+            title=config.methods.report.title,
+            report_data=data,
+        )
