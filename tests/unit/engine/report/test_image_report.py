@@ -136,3 +136,17 @@ def test_few_images(tmp_path, count):
     assert len(data["images"]["shown"]) == count
     figure = image_grid_chart(data, str(tmp_path)).figure()
     assert len([a for a in figure.axes if a.get_title()]) == count
+
+
+def test_the_engine_hook_writes_the_image_report_only_when_asked(tmp_path):
+    from airflow_provider_clarify.engine.report_data import write_explanations_report
+
+    write_heatmaps(tmp_path, 2)
+    write_explanations_report(image_config(), "d", tmp_path, explanations(2))
+    assert "Computer vision" in (tmp_path / "report.html").read_text()
+    config = image_config()
+    document = config.to_dict()
+    del document["methods"]["report"]
+    (tmp_path / "plain").mkdir()
+    write_explanations_report(load_config(document), "d", tmp_path / "plain", explanations(2))
+    assert list((tmp_path / "plain").iterdir()) == []
