@@ -22,7 +22,9 @@ How the work is organised, and why:
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,37 +169,50 @@ def explain_per_record(
     if len(baseline) == 0:
         raise ExplanationError("methods.shap.baseline holds no rows; give at least one row or leave it out")
     own = score(data) if len(data) else np.zeros((0, 1))  # g(f(x)) of every record, one batched call
+    targets = own.shape[1]
     sources = _ColumnSources(data, baseline)
     values: list[np.ndarray] = []
     errors: list[np.ndarray] = []
-    expected = np.zeros((len(data), own.shape[1]))
-    block: list[_RecordWork] = []
-    pending_rows = 0
+    expected = np.zeros((len(data), targets))
+    # Blocks are built here while earlier ones are being scored (one scoring lane, two for a remote model with
+    # concurrency, so its next requests queue behind the previous block's last ones); finished in order.
+    lanes = max(1, int(getattr(score.model, "overlapping_calls", 1)))
+    scoring = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="clarify-shap")
+    in_flight: deque[tuple[list[_RecordWork], _PreparedBlock, Future[np.ndarray]]] = deque()
 
-    def flush() -> None:
-        nonlocal pending_rows
-        if not block:
-            return
-        scores = _score_block(block, sources, score, own.shape[1])
-        for work, record_scores in zip(block, scores, strict=True):
+    def finish() -> None:
+        works, prepared, future = in_flight.popleft()
+        for work, record_scores in zip(works, prepared.values(future.result(), targets), strict=True):
             phi, se, null = work.solve(record_scores, own[work.index], with_standard_errors)
             values.append(phi)
             if with_standard_errors:
                 errors.append(se)
             expected[work.index] = null
-        progress.advance(len(block))
-        block.clear()
-        pending_rows = 0
+        progress.advance(len(works))
 
-    for i in range(len(data)):
-        players = players_of(i)
-        work = _RecordWork.plan(i, players, sources, num_samples, record_rng(seed, ids[i]), data)
-        block.append(work)
-        pending_rows += work.row_count * len(baseline)
-        if pending_rows >= block_rows:
-            flush()
-    flush()
-    prediction = expected + np.array([v.sum(axis=0) for v in values]).reshape(len(data), own.shape[1])
+    def submit(works: list[_RecordWork]) -> None:
+        prepared = _prepare_block(works, sources)
+        in_flight.append((works, prepared, scoring.submit(prepared.score, score, targets)))
+        while len(in_flight) > lanes:
+            finish()
+
+    try:
+        block: list[_RecordWork] = []
+        pending_rows = 0
+        for i in range(len(data)):
+            work = _RecordWork.plan(i, players_of(i), sources, num_samples, record_rng(seed, ids[i]), data)
+            block.append(work)
+            pending_rows += work.row_count * len(baseline)
+            if pending_rows >= block_rows:
+                submit(block)
+                block, pending_rows = [], 0
+        if block:
+            submit(block)
+        while in_flight:
+            finish()
+    finally:
+        scoring.shutdown(wait=True, cancel_futures=True)
+    prediction = expected + np.array([v.sum(axis=0) for v in values]).reshape(len(data), targets)
     return LocalShap(
         values=values,
         expected=expected,
@@ -304,18 +319,39 @@ class _RecordWork:
         return phi, se, null
 
 
-def _score_block(
-    block: list[_RecordWork], sources: _ColumnSources, score: ScoreFunction, targets: int
-) -> list[np.ndarray]:
-    """v(z) (rows of ``present``, T) for every record of the block: build the synthetic rows as indices, score
-    each distinct row once, average over the baseline rows."""
+@dataclass
+class _PreparedBlock:
+    """The distinct synthetic rows of a block (``frame``), and for every synthetic row its distinct row."""
+
+    frame: pd.DataFrame
+    row_codes: np.ndarray
+    counts: np.ndarray  # coalitions (rows per baseline row) of each record
+    baseline_rows: int
+
+    def score(self, score: ScoreFunction, targets: int) -> np.ndarray:
+        scores = score(self.frame) if len(self.frame) else np.zeros((0, targets))
+        if scores.shape[1] != targets:
+            raise ExplanationError(
+                f"the model returned {scores.shape[1]} scores per synthetic record but {targets} for the records "
+                "themselves; every call must return the same number of scores"
+            )
+        return scores
+
+    def values(self, scores: np.ndarray, targets: int) -> list[np.ndarray]:
+        """v(z) (coalitions, T) per record: the scores of its synthetic rows averaged over the baseline rows."""
+        per_row = scores[self.row_codes].reshape(-1, self.baseline_rows, targets).mean(axis=1)
+        return np.split(per_row, np.cumsum(self.counts)[:-1])
+
+
+def _prepare_block(block: list[_RecordWork], sources: _ColumnSources) -> _PreparedBlock:
+    """Build the synthetic rows of a block as indices, and gather each distinct row once into a frame."""
     k = sources.baseline_rows
     columns = len(sources.columns)
     counts = np.array([w.row_count for w in block])
     total = int(counts.sum()) * k
     # rows ordered (record, coalition, baseline row); a feature takes the record's value (index K + record)
     # unless it is an absent player of the row's coalition: then the baseline row's (index k)
-    own_index = sources.baseline_rows + np.repeat(np.array([w.index for w in block]), counts * k)
+    own_index = k + np.repeat(np.array([w.index for w in block]), counts * k)
     baseline_of_row = np.tile(np.arange(k), int(counts.sum()))
     absent = np.concatenate([np.repeat(w.absent_features(columns), k, axis=0) for w in block])
 
@@ -349,14 +385,7 @@ def _score_block(
         },
         columns=sources.columns,
     )
-    scores = score(frame) if len(frame) else np.zeros((0, targets))
-    if scores.shape[1] != targets:
-        raise ExplanationError(
-            f"the model returned {scores.shape[1]} scores per synthetic record but {targets} for the records "
-            "themselves; every call must return the same number of scores"
-        )
-    values = scores[row_codes].reshape(-1, k, targets).mean(axis=1)  # (Σ rows, T): mean over baseline rows
-    return np.split(values, np.cumsum(counts)[:-1])
+    return _PreparedBlock(frame, row_codes, counts, k)
 
 
 def _text_column(block: list[_RecordWork], sources: _ColumnSources, j: int, k: int, total: int) -> np.ndarray:

@@ -160,24 +160,38 @@ def _margin_bound(explainer: Any, estimator: Any, data: pd.DataFrame, baseline: 
 def _reachable_range(tree: Any, record: np.ndarray, background: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(low, high) (N, K): the extreme leaf values of one scikit-learn tree that a row mixing record i and
     baseline row k can reach. At a split on feature f such a row holds x_f or b_f: it goes where they both go, or
-    either way when they part (a superset of the reachable leaves, so a valid bound)."""
+    either way when they part (a superset of the reachable leaves, so a valid bound). Records that take the same
+    direction at every split share one answer, so the walk runs once per distinct pattern of directions."""
     left, right, feature = tree.children_left, tree.children_right, tree.feature
     threshold, count = tree.threshold, tree.node_count
     values = tree.value.reshape(count, -1)[:, 0]
-    low: list[np.ndarray] = [np.empty(0)] * count
-    high: list[np.ndarray] = [np.empty(0)] * count
+    internal = np.nonzero(left >= 0)[0]
+    directions = record[:, feature[internal]] <= threshold[internal]  # (N, internal nodes)
+    packed = np.packbits(directions, axis=1)
+    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    patterns = directions[first]
+    goes_left = np.zeros((len(patterns), count), dtype=bool)
+    goes_left[:, internal] = patterns
+    background_left = np.zeros((len(background), count), dtype=bool)
+    background_left[:, internal] = background[:, feature[internal]] <= threshold[internal]
+    low: dict[int, np.ndarray] = {}
+    high: dict[int, np.ndarray] = {}
     for node in range(count - 1, -1, -1):  # children are numbered after their parent
         if left[node] < 0:
-            low[node] = high[node] = np.full((len(record), len(background)), values[node])
+            low[node] = high[node] = np.full((len(patterns), len(background)), values[node])
             continue
-        x_left = (record[:, feature[node]] <= threshold[node])[:, None]
-        b_left = (background[:, feature[node]] <= threshold[node])[None, :]
-        together = x_left == b_left
-        lo_l, lo_r, hi_l, hi_r = low[left[node]], low[right[node]], high[left[node]], high[right[node]]
+        x_left = goes_left[:, node][:, None]
+        together = x_left == background_left[:, node][None, :]
+        lo_l, lo_r, hi_l, hi_r = (
+            low.pop(left[node]),
+            low.pop(right[node]),
+            high.pop(left[node]),
+            high.pop(right[node]),
+        )
         low[node] = np.where(together, np.where(x_left, lo_l, lo_r), np.minimum(lo_l, lo_r))
         high[node] = np.where(together, np.where(x_left, hi_l, hi_r), np.maximum(hi_l, hi_r))
-        low[left[node]] = high[left[node]] = low[right[node]] = high[right[node]] = np.empty(0)
-    return low[0], high[0]
+    return low[0][inverse.ravel()], high[0][inverse.ravel()]
 
 
 def _gradient_boosting_bound(estimator: Any, data: pd.DataFrame, baseline: pd.DataFrame) -> float:

@@ -81,6 +81,14 @@ class ClarifyModel:
         return self._target_names
 
     @property
+    def overlapping_calls(self) -> int:
+        """How many calls Kernel SHAP may have in flight at once: 2 for a remote model with concurrency (the next
+        block's requests queue behind the last ones of the previous block, under the same concurrency bound),
+        else 1."""
+        remote = any(invoker.remote for invoker in self._invokers.values())
+        return 2 if remote and self.settings.max_concurrency > 1 else 1
+
+    @property
     def requests_sent(self) -> int:
         return sum(invoker.requests_sent for invoker in self._invokers.values())
 
@@ -191,15 +199,17 @@ class ClarifyModel:
             return None
         invoker = self._invoker(list(features.columns))
         typed = self._typed_outputs(invoker, features)
+        parts: list[np.ndarray | None]
         if typed is not None:
             parts = [typed.astype(float)]
         else:
             if isinstance(invoker.transport, EstimatorTransport):
                 invoker.transport.dtypes = self._string_dtypes(features)
             parts = invoker.invoke_batches(records_of(features), invoker.parser.parse_numeric_csv)
-        if any(part is None for part in parts) or len({part.shape[1] for part in parts}) > 1:
+        arrays = [part for part in parts if part is not None]
+        if len(arrays) < len(parts) or len({part.shape[1] for part in arrays}) > 1:
             return None
-        matrix = np.concatenate(parts) if parts else np.zeros((0, 1))
+        matrix = np.concatenate(arrays) if arrays else np.zeros((0, 1))
         if column is not None:
             if not -matrix.shape[1] <= column < matrix.shape[1]:
                 raise ModelInvocationError(
