@@ -11,7 +11,7 @@ distinct synthetic records it sent divided by the run time (everything included:
 serializing, parsing, solving). A first run at concurrency 1 on a few records (which also warms up imports and
 connections) checks that the values do not depend on the concurrency.
 
-    python benchmarks/endpoint.py [--records 2000] [--latency-ms 20] [--concurrency 8] [--batch-size 100]
+    python benchmarks/endpoint.py [--records 1500] [--latency-ms 20] [--concurrency 8] [--batch-size 100]
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def measured_capacity(url: str, body: bytes, concurrency: int, seconds: float) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--records", type=int, default=2000)
+    parser.add_argument("--records", type=int, default=1500)
     parser.add_argument(
         "--check-records", type=int, default=20, help="records explained at concurrency 1 too"
     )

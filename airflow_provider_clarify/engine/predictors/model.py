@@ -16,6 +16,7 @@ from .errors import ModelInvocationError, PredictorConfigError
 from .invoker import InvocationSettings, ModelInvoker
 from .outputs import OutputInterpreter
 from .responses import RecordOutput, ResponseParser
+from .responses import _number as csv_field_value  # how a text/csv response field is read
 from .serializer import CSV, RequestSerializer, normalize_mime
 from .transports import (
     EstimatorTransport,
@@ -126,9 +127,9 @@ class ClarifyModel:
     def predict_outputs(self, features: pd.DataFrame) -> list[RecordOutput]:
         """Parsed outputs, one per row of ``features`` (columns = model features in model order)."""
         invoker = self._invoker(list(features.columns))
-        typed = self._typed_outputs(invoker, features)
+        typed = self._typed_array(invoker, features)
         if typed is not None:
-            return [self._record_output(row) for row in typed.tolist()]
+            return [self._record_output(_output_fields(row)) for row in typed.tolist()]
         if isinstance(invoker.transport, EstimatorTransport):
             invoker.transport.dtypes = self._string_dtypes(features)
         return invoker.invoke(records_of(features))
@@ -155,21 +156,11 @@ class ClarifyModel:
         return True, None
 
     # --- in-process models with typed input (no serialization): the outputs as an array, read like CSV fields
-    def _typed_outputs(self, invoker: ModelInvoker, features: pd.DataFrame) -> np.ndarray | None:
-        """The outputs of a typed in-process model as an N × fields array of numbers, or None (not such a model,
-        or outputs that are not plain numbers: the text/csv rules then apply, as for any other model)."""
+    @staticmethod
+    def _typed_array(invoker: ModelInvoker, features: pd.DataFrame) -> np.ndarray | None:
+        """The outputs (N × fields) of an in-process model that takes typed records; None for other models."""
         predict_array = getattr(invoker.transport, "predict_array", None)
-        if predict_array is None:
-            return None
-        outputs = predict_array(features)
-        if outputs.dtype.kind in "iu" or outputs.dtype.kind == "f":
-            return outputs
-        if isinstance(invoker.transport, TypedCallableTransport):
-            raise ModelInvocationError(
-                f"{invoker.transport.description} returned {outputs.dtype} outputs; return numbers (scores, or "
-                "numeric labels) per record"
-            )
-        return None
+        return None if predict_array is None else predict_array(features)
 
     def _record_output(self, fields: Any) -> RecordOutput:
         """One output row read the way a text/csv response line is read (SPEC §5.2)."""
@@ -198,9 +189,11 @@ class ClarifyModel:
         if not usable:
             return None
         invoker = self._invoker(list(features.columns))
-        typed = self._typed_outputs(invoker, features)
+        typed = self._typed_array(invoker, features)
         parts: list[np.ndarray | None]
         if typed is not None:
+            if typed.dtype.kind not in "iuf":
+                return None
             parts = [typed.astype(float)]
         else:
             if isinstance(invoker.transport, EstimatorTransport):
@@ -246,6 +239,20 @@ class ClarifyModel:
         if self._target_names is None or len(self._target_names) != width:
             self._target_names = self.interpreter.target_names(width, self.dataset_label)
         return np.asarray(vectors, dtype=float).reshape(len(vectors), width)
+
+
+def _output_fields(row: Any) -> list[Any]:
+    """One output row of an in-process model as the fields a text/csv response line would give: numbers stay
+    numbers; anything else reads as its CSV text would (SPEC §5.2: "1" → 1, "yes" → "yes", missing → "")."""
+    fields = row if isinstance(row, list) else [row]
+    return [
+        value
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        else csv_field_value(
+            "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        )
+        for value in fields
+    ]
 
 
 def _label_name(document: dict[str, Any]) -> str | None:

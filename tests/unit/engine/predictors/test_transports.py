@@ -169,3 +169,25 @@ def test_overlapping_calls_stay_within_max_concurrency():
     assert transport.peak == 3  # 3 calls × up to 3 workers each, but never more than 3 requests at once
     for slot in range(3):
         assert [o.raw for o in results[slot]] == [slot * 100 + i for i in range(40)]
+
+
+class _Labeller:
+    """An estimator whose predict returns strings (some of them look like numbers)."""
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        return np.where(frame["age"] > 40, "yes", np.where(frame["age"] > 30, "1", "no")).astype(object)
+
+
+def test_non_numeric_outputs_are_read_as_their_csv_text_would_be():
+    names = list(RECORDS.columns)
+    transport = EstimatorTransport(_Labeller(), names, "labeller")
+    parser = ResponseParser("text/csv", label=0)
+    body = RequestSerializer("text/csv", names).serialize(
+        RECORDS.astype(object).where(RECORDS.notna(), None).to_numpy().tolist()
+    )
+    text = [
+        output.label for output in parser.parse(transport.invoke(body, "text/csv", "text/csv"), len(RECORDS))
+    ]
+    model = build_model({"dataset_type": "text/csv", "predictor": {"label": 0}}, predictor=_Labeller())
+    typed = model.predict_labels(RECORDS).tolist()
+    assert typed == text == ["no", 1, "yes", "yes", "no", "yes", 1, "yes"]  # "1" reads as the number 1
