@@ -174,10 +174,12 @@ def explain_per_record(
     values: list[np.ndarray] = []
     errors: list[np.ndarray] = []
     expected = np.zeros((len(data), targets))
-    # Blocks are built here while earlier ones are being scored (one scoring lane, two for a remote model with
-    # concurrency, so its next requests queue behind the previous block's last ones); finished in order.
+    # A remote model with concurrency gets two scoring lanes: the next block is built here, and its requests
+    # queue behind the previous block's last ones, while earlier blocks are being scored. Any other model is
+    # called on this thread, one block after the other (an in-process model need not be thread-safe). Blocks
+    # are finished in order either way.
     lanes = max(1, int(getattr(score.model, "overlapping_calls", 1)))
-    scoring = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="clarify-shap")
+    scoring = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="clarify-shap") if lanes > 1 else None
     in_flight: deque[tuple[list[_RecordWork], _PreparedBlock, Future[np.ndarray]]] = deque()
 
     def finish() -> None:
@@ -192,8 +194,13 @@ def explain_per_record(
 
     def submit(works: list[_RecordWork]) -> None:
         prepared = _prepare_block(works, sources)
-        in_flight.append((works, prepared, scoring.submit(prepared.score, score, targets)))
-        while len(in_flight) > lanes:
+        if scoring is None:
+            future: Future[np.ndarray] = Future()
+            future.set_result(prepared.score(score, targets))
+        else:
+            future = scoring.submit(prepared.score, score, targets)
+        in_flight.append((works, prepared, future))
+        while len(in_flight) > (lanes if scoring is not None else 0):
             finish()
 
     try:
@@ -211,7 +218,8 @@ def explain_per_record(
         while in_flight:
             finish()
     finally:
-        scoring.shutdown(wait=True, cancel_futures=True)
+        if scoring is not None:
+            scoring.shutdown(wait=True, cancel_futures=True)
     prediction = expected + np.array([v.sum(axis=0) for v in values]).reshape(len(data), targets)
     return LocalShap(
         values=values,

@@ -175,7 +175,7 @@ def _shap(
     players = len(plan.explained)
     typical = players + (max((sum(len(u) for u in r.values()) for r in units.values()), default=0))
     synthetic = len(frame) * len(baseline) * sample_count(num_samples, max(typical, 1))
-    if synthetic > SYNTHETIC_ROWS_WARNING:
+    if synthetic > SYNTHETIC_ROWS_WARNING and getattr(options, "shap_algorithm", "kernel") != "tree":
         _warn(
             warnings,
             f"Kernel SHAP will score about {synthetic:,} synthetic records ({len(frame)} records × {len(baseline)} "

@@ -1,8 +1,8 @@
 """Batching, bounded concurrency and retries around one transport.
 
 Batches are bounded by a record count and by the 6 MB InvokeEndpoint payload limit; a batch that serializes too
-large is halved until it fits. Batches run on a small thread pool (I/O bound: the model is elsewhere) and come
-back in request order. Each worker serializes its own batch right before sending it and parses the answer right
+large is halved until it fits. For a remote model (endpoint, URL) batches run on a small thread pool (I/O bound:
+the model is elsewhere) and come back in request order; an in-process model is called on the caller's thread. Each worker serializes its own batch right before sending it and parses the answer right
 after, so with ``max_concurrency`` workers that many requests stay in flight while the others are being prepared:
 a large call (Kernel SHAP sends the synthetic rows of many records at once) keeps the endpoint busy from its first
 request to its last. Throttling / 5xx / timeouts are retried with exponential backoff; anything else, or the last
@@ -133,7 +133,9 @@ class ModelInvoker:
         if not rows:
             return []
         batches = self._batches(rows)
-        if len(batches) == 1 or self.settings.max_concurrency == 1:
+        if len(batches) == 1 or self.settings.max_concurrency == 1 or not self.remote:
+            # an in-process model runs on the caller's thread (it need not be thread-safe, and threads would not
+            # make Python code faster)
             return [result for batch in batches for result in self._send_rows(batch, parse)]
         workers = min(self.settings.max_concurrency, len(batches))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clarify-model")

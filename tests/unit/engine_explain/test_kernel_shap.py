@@ -465,3 +465,19 @@ def test_agrees_with_kernel_explainer_on_adult_within_the_sampling_error(tmp_pat
     assert sampling_error.max() > 0
     # both estimates carry sampling error of this size: their difference is within 4·√2 of it
     np.testing.assert_array_less(difference, 4 * np.sqrt(2) * sampling_error + 1e-12)
+
+
+def test_an_in_process_model_is_called_on_the_calling_thread(tmp_path):
+    """In-process models need not be thread-safe: every block is scored on the thread that runs the analysis."""
+    threads: set[str] = set()
+
+    class Recording(CsvFunctionModel):
+        def __call__(self, body: bytes) -> str:
+            threads.add(threading.current_thread().name)
+            return super().__call__(body)
+
+    config = _config({"baseline": [[1, 0.0, 0, 0.5]], "num_samples": 6, "seed": 2})
+    model = build_model(config, predictor=Recording(_sigmoid_model), options=EngineOptions(batch_size=5))
+    options = EngineOptions(shap_block_rows=30, batch_size=5, max_concurrency=4)
+    run_explanations(config, DATA, model, tmp_path, options)
+    assert threads == {threading.current_thread().name}

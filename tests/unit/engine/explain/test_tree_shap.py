@@ -287,3 +287,21 @@ def test_cli_flag_runs_trees_end_to_end(tmp_path):
 def test_engine_options_reject_an_unknown_algorithm():
     with pytest.raises(ValueError, match=r"shap_algorithm 'fast' is not one of 'kernel', 'tree', 'auto'"):
         EngineOptions(shap_algorithm="fast")
+
+
+def test_lightgbm_when_installed(tmp_path):
+    """LightGBM is not a dependency; when it is installed its scikit-learn classes take the tree path too."""
+    lightgbm = pytest.importorskip("lightgbm")
+    classifier = lightgbm.LGBMClassifier(n_estimators=20, num_leaves=7, verbose=-1).fit(FEATURES, LABEL)
+    regressor = lightgbm.LGBMRegressor(n_estimators=20, num_leaves=7, verbose=-1).fit(
+        FEATURES, FEATURES["a"] + 3 * FEATURES["b"]
+    )
+    for model, use_logit, score, scale, predictor in [
+        (classifier, True, lambda f: classifier.predict(f, raw_score=True), 1.0, {"probability": 1}),
+        (regressor, False, regressor.predict, 50.0, {}),
+    ]:
+        (tmp_path / str(use_logit)).mkdir()
+        analysis, local = _end_to_end(tmp_path / str(use_logit), model, use_logit, "auto", **predictor)
+        assert analysis["explanations"]["kernel_shap"]["y"]["shap_algorithm"] == "tree"
+        exact = _exact(score, EXPLAINED.to_numpy(float)[4], BASELINE.to_numpy(float))
+        np.testing.assert_allclose(local.to_numpy()[4, :4], exact, atol=1e-6 * scale)
