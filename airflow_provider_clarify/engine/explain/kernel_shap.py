@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ExplanationError
-from .estimator import coalition_design, record_rng, solve_shapley, standard_errors
+from .estimator import CoalitionDesign, coalition_design, record_rng, solve_shapley, standard_errors
 from .estimator import sample_count as _sample_count
 from .progress import Progress
 
@@ -260,11 +260,10 @@ class _ColumnSources:
             self.codes.append(codes.astype(np.int64))
             self.cardinality.append(max(len(uniques), 1))
         self.baseline_text = baseline.to_numpy(dtype=object)
+        # varying[i, j]: some baseline row's value differs from record i's in column j (else j is a dummy player)
         k = self.baseline_rows
         self.varying = np.zeros((len(data), len(self.columns)), dtype=bool)
-        for j, codes in enumerate(
-            self.codes
-        ):  # (N, F): some baseline row differs from the record in column j
+        for j, codes in enumerate(self.codes):
             self.varying[:, j] = (codes[None, :k] != codes[k:, None]).any(axis=1)
 
 
@@ -278,7 +277,7 @@ class _RecordWork:
     active_positions: np.ndarray  # their player indices, then the units' (text units always vary)
     text_units: dict[int, list[Unit]]
     present: np.ndarray  # (S + 1, active players) bool
-    design: Any
+    design: CoalitionDesign
     original_text: dict[int, str]
 
     @classmethod
@@ -297,9 +296,7 @@ class _RecordWork:
         positions = np.array([p for p, _ in varying] + unit_positions, dtype=np.intp)
         design = coalition_design(len(positions), num_samples, rng)
         present = np.vstack([np.zeros((1, len(positions)), dtype=bool), design.masks])
-        texts = {
-            j: _text(data.iat[index, j]) for j, units in players.units.items()
-        }  # the record's own strings
+        texts = {j: _text(data.iat[index, j]) for j in players.units}  # the record's own strings
         return cls(index, players.count, active, positions, dict(players.units), present, design, texts)
 
     @property
