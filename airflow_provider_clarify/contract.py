@@ -28,6 +28,8 @@ FAILURE_FILE: Final = "failure"
 SHAP_DIR: Final = "explanations_shap"
 LOCAL_SHAP_CSV: Final = "out.csv"
 LOCAL_SHAP_JSONL: Final = "out.jsonl"
+LOCAL_SHAP_ERRORS_CSV: Final = "out_standard_errors.csv"
+"""Sampling errors of the local Kernel SHAP values, laid out like out.csv (an engine option, not the container's)."""
 BASELINE_CSV: Final = "baseline.csv"
 REPORT_EXTENSIONS: Final = ("ipynb", "html", "pdf")
 DEFAULT_REPORT_NAME: Final = "report"

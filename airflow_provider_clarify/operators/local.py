@@ -271,7 +271,7 @@ def engine_options(value: object) -> EngineOptions:
     if isinstance(value, Mapping):
         try:
             return EngineOptions(**value)
-        except TypeError as err:
+        except (TypeError, ValueError) as err:  # an unknown field, or a value EngineOptions refuses
             raise ClarifyInvalidConfigError(f"engine_options: {err}") from None
     raise ClarifyInvalidConfigError(
         f"engine_options must be an EngineOptions or a dict, got {type(value).__name__}"

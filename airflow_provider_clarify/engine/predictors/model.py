@@ -18,12 +18,14 @@ from ...contract import CSV
 from .errors import ModelInvocationError, PredictorConfigError
 from .invoker import InvocationSettings, ModelInvoker
 from .outputs import OutputInterpreter
-from .responses import RecordOutput, ResponseParser
+from .responses import RecordOutput, ResponseParser, csv_field_value
 from .serializer import RequestSerializer
 from .transports import (
     EstimatorTransport,
     SageMakerEndpointTransport,
     Transport,
+    TypedCallableTransport,
+    TypedTransport,
     transport_for_override,
 )
 
@@ -63,12 +65,22 @@ class ClarifyModel:
             [str(h) for h in interpreter.label_headers] if interpreter.label_headers else None
         )
         self.description = ""
+        self.in_process_estimator: object | None = None
+        """The estimator object of an in-process model (what the TreeSHAP path reads), else None."""
 
     @property
     def target_names(self) -> list[str]:
         if self._target_names is None:
             raise ModelInvocationError("target names are known once the model has returned scores")
         return self._target_names
+
+    @property
+    def overlapping_calls(self) -> int:
+        """How many calls Kernel SHAP may have in flight at once: 2 for a remote model with concurrency (the next
+        block's requests queue behind the last ones of the previous block, under the same concurrency bound),
+        else 1."""
+        remote = any(invoker.remote for invoker in self._invokers.values())
+        return 2 if remote and self.settings.max_concurrency > 1 else 1
 
     @property
     def requests_sent(self) -> int:
@@ -109,6 +121,9 @@ class ClarifyModel:
     def predict_outputs(self, features: pd.DataFrame) -> list[RecordOutput]:
         """Parsed outputs, one per row of ``features`` (columns = model features in model order)."""
         invoker = self._invoker(list(features.columns))
+        typed = _typed_array(invoker, features)
+        if typed is not None:
+            return [self._record_output(_output_fields(row)) for row in typed.tolist()]
         if isinstance(invoker.transport, EstimatorTransport):
             invoker.transport.dtypes = self._string_dtypes(features)
         return invoker.invoke(records_of(features))
@@ -118,6 +133,10 @@ class ClarifyModel:
         outputs = self.predict_outputs(features)
         labels = [self.interpreter.predicted_label(output) for output in outputs]
         return pd.Series(labels, index=features.index, name="predicted_label")
+
+    def score_column(self) -> int | None:
+        """The output column the scores are read from (``probability``, else ``label``), None = all (SPEC §5.4)."""
+        return self._numeric_csv_column()[1]
 
     def _numeric_csv_column(self) -> tuple[bool, int | None]:
         """Whether scores can be read straight from a numeric CSV response, and which column (None = all)."""
@@ -130,6 +149,14 @@ class ClarifyModel:
             return isinstance(label, int), label
         return True, None
 
+    def _record_output(self, fields: list[Any]) -> RecordOutput:
+        """One output row of an in-process model read the way a text/csv response line is read (SPEC §5.2)."""
+        return RecordOutput(
+            label=_pick(fields, self._selector("label"), "label"),
+            probability=_pick(fields, self._selector("probability"), "probability"),
+            raw=fields[0] if len(fields) == 1 else fields,
+        )
+
     def _fast_scores(self, features: pd.DataFrame) -> np.ndarray | None:
         """Scores from all-numeric CSV responses without per-record objects (Kernel SHAP sends many records);
         None when a response is not plain numbers, so the general rules apply."""
@@ -137,9 +164,16 @@ class ClarifyModel:
         if not usable:
             return None
         invoker = self._invoker(list(features.columns))
-        if isinstance(invoker.transport, EstimatorTransport):
-            invoker.transport.dtypes = self._string_dtypes(features)
-        answers = invoker.invoke_batches(records_of(features), invoker.parser.parse_numeric_csv)
+        typed = _typed_array(invoker, features)
+        answers: list[np.ndarray | None]
+        if typed is not None:
+            if typed.dtype.kind not in "iuf":
+                return None
+            answers = [typed.astype(float)]
+        else:
+            if isinstance(invoker.transport, EstimatorTransport):
+                invoker.transport.dtypes = self._string_dtypes(features)
+            answers = invoker.invoke_batches(records_of(features), invoker.parser.parse_numeric_csv)
         parts = [part for part in answers if part is not None]
         if len(parts) < len(answers) or len({part.shape[1] for part in parts}) > 1:
             return None
@@ -182,6 +216,37 @@ class ClarifyModel:
         return np.asarray(vectors, dtype=float).reshape(len(vectors), width)
 
 
+def _typed_array(invoker: ModelInvoker, features: pd.DataFrame) -> np.ndarray | None:
+    """The outputs (N × fields) of an in-process model that takes typed records; None for other models."""
+    transport = invoker.transport
+    return transport.predict_array(features) if isinstance(transport, TypedTransport) else None
+
+
+def _pick(fields: list[Any], selector: object, name: str) -> Any:
+    """The field an integer ``predictor.label`` / ``probability`` selects (None when none is configured)."""
+    if not isinstance(selector, int):
+        return None
+    if not -len(fields) <= selector < len(fields):
+        raise ModelInvocationError(
+            f"predictor.{name} is column {selector}, but a model output has only {len(fields)} fields"
+        )
+    return fields[selector]
+
+
+def _output_fields(row: object) -> list[Any]:
+    """One output row of an in-process model as the fields a text/csv response line would give: numbers stay
+    numbers; anything else reads as its CSV text would (SPEC §5.2: "1" → 1, "yes" → "yes", missing → "")."""
+    fields = row if isinstance(row, list) else [row]
+    return [
+        value
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        else csv_field_value(
+            "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        )
+        for value in fields
+    ]
+
+
 def build_model(
     config: AnalysisConfig,
     *,
@@ -204,8 +269,8 @@ def build_model(
 
     if predictor is not None:
         probe = transport_for_override(predictor, ["probe"], timeout=settings.timeout_seconds)
-        if isinstance(probe, EstimatorTransport):
-            return _estimator_model(
+        if isinstance(probe, (EstimatorTransport, TypedCallableTransport)):
+            return _in_process_model(
                 predictor,
                 settings_view,
                 probe,
@@ -276,31 +341,32 @@ def _endpoint_factory(predictor_config: Predictor, client: Any) -> Any:
     return factory
 
 
-def _estimator_model(
+def _in_process_model(
     predictor: Any,
     predictor_config: Predictor,
-    probe: EstimatorTransport,
+    probe: EstimatorTransport | TypedCallableTransport,
     settings: InvocationSettings,
     dataset_label: str | None,
     label_headers: list[Any] | None,
     threshold: float,
     content_type: str,
 ) -> ClarifyModel:
-    """An estimator speaks CSV both ways (it has no wire format of its own); an integer ``probability`` / ``label``
-    still picks a column of its output row (e.g. probability 1 = P(class 1)); JMESPath selectors do not apply."""
+    """An estimator (or a callable taking typed records) has no wire format of its own: its output rows are read
+    like text/csv lines; an integer ``probability`` / ``label`` still picks a column of its output row (e.g.
+    probability 1 = P(class 1)); JMESPath selectors do not apply."""
     if content_type != CSV:
         LOG.info(
-            "in-process estimator: requests use text/csv instead of %s (an estimator reads CSV)", content_type
+            "in-process model: records go to it as a typed frame (text/csv where serialized) instead of %s",
+            content_type,
         )
     label = predictor_config.label if isinstance(predictor_config.label, int) else None
     probability = predictor_config.probability if isinstance(predictor_config.probability, int) else None
     no_selector = label is None and probability is None
     if no_selector and not label_headers and probe.classes is not None and len(probe.classes) > 1:
         label_headers = probe.classes
-    estimator = probe.estimator
 
     def factory(names: list[str]) -> Transport:
-        return EstimatorTransport(estimator, names, probe.description)
+        return probe.for_features(names)
 
     csv_config = Predictor(
         label=label,
@@ -313,7 +379,7 @@ def _estimator_model(
         has_label=label is not None,
         has_probability=probability is not None,
     )
-    return ClarifyModel(
+    model = ClarifyModel(
         csv_config,
         factory,
         interpreter,
@@ -322,3 +388,6 @@ def _estimator_model(
         content_type=CSV,
         accept_type=CSV,
     )
+    if isinstance(probe, EstimatorTransport):
+        model.in_process_estimator = probe.estimator
+    return model

@@ -27,7 +27,7 @@ class RecordOutput:
     raw: Any = None
 
 
-def _number(text: str) -> Any:
+def csv_field_value(text: str) -> Any:
     """A CSV field as a number when it is one; a bracketed list as a vector; otherwise the string."""
     stripped = text.strip()
     if stripped.startswith("[") and stripped.endswith("]"):
@@ -52,7 +52,7 @@ def _csv_fields(line: str) -> list[Any]:
             return [json.loads(stripped)]
         except json.JSONDecodeError:
             pass
-    return [_number(cell) for cell in next(csv.reader(io.StringIO(stripped)))]
+    return [csv_field_value(cell) for cell in next(csv.reader(io.StringIO(stripped)))]
 
 
 @dataclass
