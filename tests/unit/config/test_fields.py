@@ -167,7 +167,7 @@ def test_image_config_fields():
     document = {
         "dataset_type": "application/x-image",
         "methods": {"shap": {"image_config": image_config}},
-        "predictor": {"endpoint_name": "e", "content_type": "image/jpeg"},
+        "predictor": {"endpoint_name": "e", "content_type": "image/jpeg", "label_headers": ["a", "b"]},
     }
     config = load_config(document)
     assert config.to_dict() == document and not config.is_tabular
