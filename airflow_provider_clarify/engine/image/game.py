@@ -1,0 +1,127 @@
+"""The coalition games of an image: which picture a coalition of superpixels makes, and what it is worth.
+
+A coalition keeps its superpixels and takes the baseline's pixels everywhere else (reference: "features
+(segments)" are masked out with the baseline image). For object detection, ``context`` decides what happens
+around the explained box: 1 keeps the image around it, 0 masks everything outside the box with the baseline in
+every coalition. Values in between (the SDK allows [0, 1]; the reference names only 0 and 1) keep the box grown
+towards the image borders by that fraction of the distance, so 0 and 1 are the two documented cases and the
+rest interpolates between them; the superpixels that lie wholly outside that region cannot change the value and
+are not players.
+
+Values: image classification explains a class's score; object detection the score of the detection that matches
+the explained one (same class, IoU >= ``iou_threshold``), 0 when none does. Under ``use_logit`` each value is the
+log-odds of the score, clipped to [1e-7, 1 - 1e-7] as in the tabular engine.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .detection import Detection, match_score
+from .errors import ImageExplanationError
+from .model import ImageModel
+
+LOGIT_EPSILON = 1e-7
+
+
+def compose(
+    image: np.ndarray,
+    baseline: np.ndarray,
+    segments: np.ndarray,
+    players: np.ndarray,
+    masks: np.ndarray,
+    region: np.ndarray | None = None,
+) -> np.ndarray:
+    """The pictures of coalitions ``masks`` (C × M bool over ``players``, segment ids): C × H × W × 3 ``uint8``.
+
+    A pixel shows ``image`` when its segment is a present player (and it lies in ``region``), else ``baseline``.
+    """
+    segment_count = int(segments.max()) + 1 if segments.size else 0
+    kept = np.zeros((len(masks), segment_count), dtype=bool)
+    if segment_count and len(players):
+        kept[:, players] = masks
+    keep = kept[:, segments]
+    if region is not None:
+        keep &= region
+    return np.where(keep[..., None], image, baseline)
+
+
+def context_region(box: Detection, height: int, width: int, context: float) -> np.ndarray:
+    """H × W bool: the explained box grown towards the borders by ``context`` (0 = the box, 1 = the image)."""
+    x0, y0, x1, y1 = box.pixel_box(height, width)
+    left, top = x0 * (1 - context), y0 * (1 - context)
+    right, bottom = x1 + (width - x1) * context, y1 + (height - y1) * context
+    columns = np.arange(width) + 0.5  # pixel centres
+    rows = np.arange(height) + 0.5
+    inside_columns = (columns >= math.floor(left)) & (columns <= math.ceil(right))
+    inside_rows = (rows >= math.floor(top)) & (rows <= math.ceil(bottom))
+    return inside_rows[:, None] & inside_columns[None, :]
+
+
+def transform(scores: np.ndarray, use_logit: bool) -> np.ndarray:
+    """Scores as explained: unchanged, or log-odds under ``use_logit`` (scores must then be in [0, 1])."""
+    if not use_logit:
+        return scores
+    outside = scores[(scores < 0) | (scores > 1) | np.isnan(scores)]
+    if outside.size:
+        raise ImageExplanationError(
+            f"methods.shap.use_logit is true but the model returned the score {outside[0]!r}, outside [0, 1]; "
+            "use_logit needs probabilities (set use_logit to false for other scores)"
+        )
+    clipped = np.clip(scores, LOGIT_EPSILON, 1 - LOGIT_EPSILON)
+    return np.log(clipped / (1 - clipped))
+
+
+@dataclass
+class ClassificationGame:
+    """Players: every superpixel. Value: the scores of the ``classes`` explained (columns)."""
+
+    model: ImageModel
+    image: np.ndarray
+    baseline: np.ndarray
+    segments: np.ndarray
+    players: np.ndarray
+    classes: list[int]
+    use_logit: bool
+
+    def values(self, masks: np.ndarray) -> np.ndarray:
+        pictures = compose(self.image, self.baseline, self.segments, self.players, masks)
+        scores = self.model.scores(pictures)
+        return transform(scores[:, self.classes], self.use_logit)
+
+
+@dataclass
+class DetectionGame:
+    """Players: the superpixels touching ``region``. Value of target k: its best match in the masked picture."""
+
+    model: ImageModel
+    image: np.ndarray
+    baseline: np.ndarray
+    segments: np.ndarray
+    players: np.ndarray
+    region: np.ndarray | None
+    targets: list[Detection]
+    iou_threshold: float
+    use_logit: bool
+
+    def values(self, masks: np.ndarray) -> np.ndarray:
+        pictures = compose(self.image, self.baseline, self.segments, self.players, masks, self.region)
+        found = self.model.detections(pictures)
+        scores = np.array(
+            [
+                [match_score(target, detections, self.iou_threshold) for target in self.targets]
+                for detections in found
+            ],
+            dtype=float,
+        ).reshape(len(masks), len(self.targets))
+        return transform(scores, self.use_logit)
+
+
+def players_in(segments: np.ndarray, region: np.ndarray | None) -> np.ndarray:
+    """Segment ids with at least one pixel in ``region`` (all segments when there is none), ascending."""
+    if region is None:
+        return np.unique(segments)
+    return np.unique(segments[region])
