@@ -46,7 +46,19 @@ def compose(
     keep = kept[:, segments]
     if region is not None:
         keep &= region
-    return np.where(keep[..., None], image, baseline)
+    # One 32-bit word per pixel (RGB + a pad byte) makes the selection a single pass over C × H × W words
+    # instead of C × H × W × 3 broadcast bytes: about twice as fast, and this is the engine's hottest loop.
+    chosen = np.where(keep, _packed(image), _packed(baseline))
+    height, width = segments.shape
+    return np.ascontiguousarray(chosen.reshape(-1).view(np.uint8).reshape(len(masks), height, width, 4)[..., :3])
+
+
+def _packed(picture: np.ndarray) -> np.ndarray:
+    """An H × W × 3 ``uint8`` picture as H × W ``uint32`` words (RGB plus a zero byte)."""
+    height, width = picture.shape[:2]
+    padded = np.zeros((height, width, 4), dtype=np.uint8)
+    padded[..., :3] = picture
+    return padded.reshape(-1).view(np.uint32).reshape(height, width)
 
 
 def context_region(box: Detection, height: int, width: int, context: float) -> np.ndarray:
