@@ -115,6 +115,16 @@ def _analyze(
     predictor: Any,
 ) -> dict[str, Any]:
     methods = document.get("methods") or {}
+    # --- computer vision (engine/image): an image dataset is no table; explain_images reads, explains, publishes
+    if str(document.get("dataset_type", "")).casefold() == "application/x-image":
+        from .image import explain_images
+
+        explanations = explain_images(
+            document, uri, output_dir, model=predictor, sagemaker_runtime_client=sagemaker_runtime_client,
+            s3_client=s3_client, options=options, warn=warn,
+        )  # fmt: skip
+        return {"version": "1.0", "explanations": explanations}
+    # --- end computer vision
     data = open_dataset(
         document,
         uri,
