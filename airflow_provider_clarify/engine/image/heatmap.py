@@ -35,7 +35,7 @@ def _colours(values: np.ndarray, scale: float) -> np.ndarray:
 def heatmap_picture(
     image: np.ndarray,
     segments: np.ndarray,
-    shap_values: Sequence[float],
+    shap_values: Sequence[float] | np.ndarray,
     *,
     box: Detection | None = None,
     caption: str = "",

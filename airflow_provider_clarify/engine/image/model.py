@@ -58,7 +58,10 @@ class ImageModel(Protocol):
     """What an image explanation needs from a model."""
 
     description: str
-    model_seconds: float
+
+    @property
+    def model_seconds(self) -> float:
+        """Seconds spent inside the model (summed over concurrent requests)."""
 
     def scores(self, images: np.ndarray) -> np.ndarray: ...
 
