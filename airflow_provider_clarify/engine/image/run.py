@@ -161,6 +161,11 @@ def _warn_unused(
             "methods.shap.agg_method does not apply to images (each image has its own segments, so there is no "
             "global value per feature); it is ignored"
         )
+    if "report" in (document.get("methods") or {}):
+        warn(
+            "methods.report: the local engine writes no report for image datasets; the heatmap JPEGs and "
+            "explanations_shap/image_explanations.jsonl in the output folder hold the results"
+        )
     if not settings.is_object_detection:
         for key in ("max_objects", "iou_threshold", "context"):
             if key in image_config:
