@@ -109,7 +109,7 @@ def explain_images(
     shap = (document.get("methods") or {}).get("shap") or {}
     say = warn or (lambda message: LOG.warning(message))
     _warn_unused(document, settings, say)
-    sources = _selected(list_images(dataset_uri, s3_client=s3_client), settings)
+    sources = _selected(list(enumerate(list_images(dataset_uri, s3_client=s3_client))), settings)
     masking = MaskingImages(shap.get("baseline"), seed=shap.get("seed"), s3_client=s3_client)
     image_model = build_image_model(
         document,
@@ -126,7 +126,7 @@ def explain_images(
         "Image SHAP", len(sources), getattr(options, "progress_interval_seconds", 10.0) or 10.0
     )
     try:
-        for index, source in enumerate(sources):
+        for index, source in sources:  # index: the image's position in the whole dataset (noise, sampling)
             explainer.explain(index, source, read(source), publisher)
             progress.advance(1)
         publisher.jsonl(EXPLANATIONS_PATH, explainer.records)
@@ -174,13 +174,16 @@ def _warn_unused(
                 )
 
 
-def _selected(sources: list[ImageSource], settings: ImageExplanationSettings) -> list[ImageSource]:
+def _selected(
+    sources: list[tuple[int, ImageSource]], settings: ImageExplanationSettings
+) -> list[tuple[int, ImageSource]]:
     """``image_config.debug``: only the images named in ``image_names`` (relative path or file name), then the
-    index range [``sample_from``, ``sample_to``) of what is left."""
+    index range [``sample_from``, ``sample_to``) of what is left. Each image keeps its index in the dataset, so
+    its noise and coalitions do not depend on the selection."""
     debug = settings.debug
     if debug.image_names is not None:
         wanted = set(debug.image_names)
-        sources = [s for s in sources if s.name in wanted or s.name.rsplit("/", 1)[-1] in wanted]
+        sources = [(i, s) for i, s in sources if s.name in wanted or s.name.rsplit("/", 1)[-1] in wanted]
         if not sources:
             raise ImageExplanationError(
                 "methods.shap.image_config.debug.image_names: none of the listed images is in the dataset"

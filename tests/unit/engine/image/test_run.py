@@ -228,6 +228,9 @@ def test_debug_selection_of_images_and_classes(tmp_path):
     document = config(image_config={"debug": {"sample_from": 1, "sample_to": 2}})
     explain_images(document, tmp_path / "images", tmp_path / "range", model=linear_classifier())
     assert [r["image"] for r in lines(tmp_path / "range")] == ["grey/camera.png"]
+    # an image keeps its noise and its coalitions whatever else is selected (white-noise baseline, seed 3)
+    explain_images(config(), tmp_path / "images", tmp_path / "all", model=linear_classifier())
+    assert lines(tmp_path / "range")[0] == lines(tmp_path / "all")[1]
 
 
 # ---------------------------------------------------------------------------------------- a real classifier
