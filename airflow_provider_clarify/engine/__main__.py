@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .analysis import CONTAINER_CONFIG, CONTAINER_DATA, CONTAINER_OUTPUT, run_analysis
 from .errors import AnalysisError
-from .options import EngineOptions
+from .options import SHAP_ALGORITHMS, EngineOptions
 
 FAILURE_FILE = "failure"
 
@@ -39,6 +39,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-concurrency", type=int, default=EngineOptions.max_concurrency)
     parser.add_argument("--timeout-seconds", type=float, default=EngineOptions.timeout_seconds)
     parser.add_argument("--max-retries", type=int, default=EngineOptions.max_retries)
+    parser.add_argument(
+        "--shap-algorithm",
+        choices=SHAP_ALGORITHMS,
+        default=EngineOptions.shap_algorithm,
+        help="kernel (default), tree (exact TreeSHAP, in-process tree ensembles) or auto",
+    )
+    parser.add_argument(
+        "--shap-standard-errors",
+        action="store_true",
+        help="estimate the sampling error of Kernel SHAP values",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     dataset = args.dataset
@@ -51,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         max_concurrency=args.max_concurrency,
         timeout_seconds=args.timeout_seconds,
         max_retries=args.max_retries,
+        shap_algorithm=args.shap_algorithm,
+        shap_standard_errors=args.shap_standard_errors,
     )
     s3_client = None
     if str(dataset or "").startswith("s3://"):

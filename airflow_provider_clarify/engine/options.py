@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SHAP_ALGORITHMS = ("kernel", "tree", "auto")
+
 
 @dataclass
 class EngineOptions:
@@ -25,6 +27,13 @@ class EngineOptions:
     before the engine stops tracking them exactly and falls back to a second streaming pass.
     ``progress_interval_seconds``: how often long reads log rows read and rate at INFO.
     ``ft_n_jobs``: parallel jobs for the flip test's nearest-neighbour queries (-1 = all cores).
+    ``shap_algorithm``: "kernel" (default: Kernel SHAP, as the managed job computes it), "tree" (exact
+    interventional TreeSHAP with the baseline as background; only for in-process tree ensembles, an error
+    otherwise) or "auto" (tree where it computes exactly what Kernel SHAP estimates, else kernel).
+    ``shap_standard_errors``: also estimate each Kernel SHAP value's sampling error (explanations_shap/
+    out_standard_errors.csv beside out.csv, and ``global_shap_standard_errors`` in analysis.json).
+    ``shap_block_rows``: synthetic rows Kernel SHAP builds and sends to the model at once (memory bound); an
+    in-process model gets each block in one call, a remote one in requests of ``batch_size`` records.
     """
 
     strict_clarify_compat: bool = True
@@ -38,3 +47,17 @@ class EngineOptions:
     max_distinct_values: int = 1_000_000
     progress_interval_seconds: float = 10.0
     ft_n_jobs: int = -1
+    shap_algorithm: str = "kernel"
+    shap_standard_errors: bool = False
+    shap_block_rows: int = 100_000
+
+    def __post_init__(self) -> None:
+        if self.shap_algorithm not in SHAP_ALGORITHMS:
+            raise ValueError(
+                f"EngineOptions.shap_algorithm {self.shap_algorithm!r} is not one of "
+                f"{', '.join(repr(a) for a in SHAP_ALGORITHMS)}"
+            )
+        if int(self.shap_block_rows) < 1:
+            raise ValueError(
+                f"EngineOptions.shap_block_rows must be at least 1, got {self.shap_block_rows!r}"
+            )

@@ -24,6 +24,7 @@ from .features import (
 )
 from .files import SHAP_DIR, write_csv, write_jsonl
 from .kernel_shap import (
+    DEFAULT_BLOCK_ROWS,
     LocalShap,
     RecordPlayers,
     ScoreFunction,
@@ -33,7 +34,9 @@ from .kernel_shap import (
 )
 from .pdp import partial_dependence, resolve_pdp_features
 from .progress import Progress
+from .shap_outputs import add_algorithm, add_standard_errors
 from .text import segment
+from .tree_shap import explain_with_trees
 
 LOG = logging.getLogger("airflow_provider_clarify.engine.explain")
 
@@ -127,7 +130,7 @@ def run_explanations(
     global_first_target: dict[str, float] | None = None
     if plan.shap is not None:
         kernel_shap, global_first_target, files = _shap(
-            plan, frame, explanation_data, model, warnings, s3_client
+            plan, frame, explanation_data, model, warnings, s3_client, options
         )
         result["kernel_shap"] = kernel_shap
     if plan.pdp is not None:
@@ -145,6 +148,7 @@ def _shap(
     model: Any,
     warnings: Any,
     s3_client: Any,
+    options: Any = None,
 ) -> tuple[dict[str, Any], dict[str, float], list[tuple[str, Any]]]:
     shap_config = plan.shap or {}
     seed = shap_config.get("seed")
@@ -177,18 +181,51 @@ def _shap(
             f"Kernel SHAP will score about {synthetic:,} synthetic records ({len(frame)} records × {len(baseline)} "
             "baseline rows × samples); lower methods.shap.num_samples or the baseline size to go faster",
         )
-    if not plan.text_columns and len(plan.explained) == len(plan.names):
-        local = explain_all_features(
-            frame, baseline, score, num_samples=num_samples, seed=seed, progress=progress
+    # --- algorithm choice and engine options (EngineOptions.shap_*): tree path, block size, standard errors
+    algorithm = getattr(options, "shap_algorithm", "kernel") or "kernel"
+    with_errors = bool(getattr(options, "shap_standard_errors", False))
+    block_rows = int(getattr(options, "shap_block_rows", 0) or DEFAULT_BLOCK_ROWS)
+    all_features = not plan.text_columns and len(plan.explained) == len(plan.names)
+    local: LocalShap | None = None
+    if algorithm != "kernel":
+        local = explain_with_trees(
+            algorithm,
+            model,
+            frame,
+            baseline,
+            score,
+            all_features=all_features,
+            text=bool(plan.text_columns),
+            progress=progress,
+            warn=lambda message: _warn(warnings, message),
         )
-    else:
+    if local is None and all_features:
+        local = explain_all_features(
+            frame,
+            baseline,
+            score,
+            num_samples=num_samples,
+            seed=seed,
+            progress=progress,
+            block_rows=block_rows,
+            with_standard_errors=with_errors,
+        )
+    elif local is None:
         non_text = [j for j in plan.explained if j not in plan.text_columns]
 
         def players_of(i: int) -> RecordPlayers:
             return RecordPlayers(features=non_text, units=units.get(i, {}))
 
         local = explain_per_record(
-            frame, baseline, score, players_of, num_samples=num_samples, seed=seed, progress=progress
+            frame,
+            baseline,
+            score,
+            players_of,
+            num_samples=num_samples,
+            seed=seed,
+            progress=progress,
+            block_rows=block_rows,
+            with_standard_errors=with_errors,
         )
     targets = list(model.target_names)
     kernel_shap, first = _summaries(plan, local, units, targets, shap_config)
@@ -199,6 +236,14 @@ def _shap(
         else:
             table = _local_table(plan, local, targets, data.join_key)
             files.append((f"{SHAP_DIR}/out.csv", lambda path: write_csv(path, table)))
+    add_algorithm(kernel_shap, local.algorithm)
+    if with_errors:
+        tabular = [plan.names[j] for j in plan.explained if j not in plan.text_columns]
+        local_file = bool(shap_config.get("save_local_shap_values", False)) and not plan.text_columns
+        method = shap_config.get("agg_method", "mean_abs")
+        files.extend(
+            add_standard_errors(kernel_shap, tabular, local, targets, method, local_file, data.join_key)
+        )
     return kernel_shap, first, files
 
 

@@ -21,6 +21,7 @@ from .transports import (
     EstimatorTransport,
     SageMakerEndpointTransport,
     Transport,
+    TypedCallableTransport,
     transport_for_override,
 )
 
@@ -71,6 +72,7 @@ class ClarifyModel:
             [str(h) for h in interpreter.label_headers] if interpreter.label_headers else None
         )
         self.description = ""
+        self.in_process_estimator: Any = None  # the estimator object of an in-process model (the tree path)
 
     @property
     def target_names(self) -> list[str]:
@@ -116,6 +118,9 @@ class ClarifyModel:
     def predict_outputs(self, features: pd.DataFrame) -> list[RecordOutput]:
         """Parsed outputs, one per row of ``features`` (columns = model features in model order)."""
         invoker = self._invoker(list(features.columns))
+        typed = self._typed_outputs(invoker, features)
+        if typed is not None:
+            return [self._record_output(row) for row in typed.tolist()]
         if isinstance(invoker.transport, EstimatorTransport):
             invoker.transport.dtypes = self._string_dtypes(features)
         return invoker.invoke(records_of(features))
@@ -125,6 +130,10 @@ class ClarifyModel:
         outputs = self.predict_outputs(features)
         labels = [self.interpreter.predicted_label(output) for output in outputs]
         return pd.Series(labels, index=features.index, name="predicted_label")
+
+    def score_column(self) -> int | None:
+        """The output column the scores are read from (``probability``, else ``label``), None = all (SPEC §5.4)."""
+        return self._numeric_csv_column()[1]
 
     def _numeric_csv_column(self) -> tuple[bool, int | None]:
         """Whether scores can be read straight from a numeric CSV response, and which column (None = all)."""
@@ -137,6 +146,43 @@ class ClarifyModel:
             return isinstance(label, int), label
         return True, None
 
+    # --- in-process models with typed input (no serialization): the outputs as an array, read like CSV fields
+    def _typed_outputs(self, invoker: ModelInvoker, features: pd.DataFrame) -> np.ndarray | None:
+        """The outputs of a typed in-process model as an N × fields array of numbers, or None (not such a model,
+        or outputs that are not plain numbers: the text/csv rules then apply, as for any other model)."""
+        predict_array = getattr(invoker.transport, "predict_array", None)
+        if predict_array is None:
+            return None
+        outputs = predict_array(features)
+        if outputs.dtype.kind in "iu" or outputs.dtype.kind == "f":
+            return outputs
+        if isinstance(invoker.transport, TypedCallableTransport):
+            raise ModelInvocationError(
+                f"{invoker.transport.description} returned {outputs.dtype} outputs; return numbers (scores, or "
+                "numeric labels) per record"
+            )
+        return None
+
+    def _record_output(self, fields: Any) -> RecordOutput:
+        """One output row read the way a text/csv response line is read (SPEC §5.2)."""
+        fields = fields if isinstance(fields, list) else [fields]
+        pick = self._typed_selector
+        return RecordOutput(
+            label=pick(fields, self._selector("label"), "label"),
+            probability=pick(fields, self._selector("probability"), "probability"),
+            raw=fields[0] if len(fields) == 1 else fields,
+        )
+
+    @staticmethod
+    def _typed_selector(fields: list[Any], selector: Any, name: str) -> Any:
+        if selector is None:
+            return None
+        if not -len(fields) <= selector < len(fields):
+            raise ModelInvocationError(
+                f"predictor.{name} is column {selector}, but a model output has only {len(fields)} fields"
+            )
+        return fields[selector]
+
     def _fast_scores(self, features: pd.DataFrame) -> np.ndarray | None:
         """Scores from all-numeric CSV responses without per-record objects (Kernel SHAP sends many records);
         None when a response is not plain numbers, so the general rules apply."""
@@ -144,9 +190,13 @@ class ClarifyModel:
         if not usable:
             return None
         invoker = self._invoker(list(features.columns))
-        if isinstance(invoker.transport, EstimatorTransport):
-            invoker.transport.dtypes = self._string_dtypes(features)
-        parts = invoker.invoke_batches(records_of(features), invoker.parser.parse_numeric_csv)
+        typed = self._typed_outputs(invoker, features)
+        if typed is not None:
+            parts = [typed.astype(float)]
+        else:
+            if isinstance(invoker.transport, EstimatorTransport):
+                invoker.transport.dtypes = self._string_dtypes(features)
+            parts = invoker.invoke_batches(records_of(features), invoker.parser.parse_numeric_csv)
         if any(part is None for part in parts) or len({part.shape[1] for part in parts}) > 1:
             return None
         matrix = np.concatenate(parts) if parts else np.zeros((0, 1))
@@ -226,7 +276,7 @@ def build_model(
 
     if predictor is not None:
         probe = transport_for_override(predictor, ["probe"], timeout=settings.timeout_seconds)
-        if isinstance(probe, EstimatorTransport):
+        if isinstance(probe, (EstimatorTransport, TypedCallableTransport)):
             return _estimator_model(
                 predictor, predictor_config, probe, settings, document, label_headers, threshold, content_type
             )
@@ -288,18 +338,20 @@ def _endpoint_factory(predictor_config: dict[str, Any], client: Any) -> Any:
 def _estimator_model(
     predictor: Any,
     predictor_config: dict[str, Any],
-    probe: EstimatorTransport,
+    probe: EstimatorTransport | TypedCallableTransport,
     settings: InvocationSettings,
     document: dict[str, Any],
     label_headers: Any,
     threshold: Any,
     content_type: str,
 ) -> ClarifyModel:
-    """An estimator speaks CSV both ways (it has no wire format of its own); an integer ``probability`` / ``label``
-    still picks a column of its output row (e.g. probability 1 = P(class 1)); JMESPath selectors do not apply."""
+    """An estimator (or a callable taking typed records) has no wire format of its own: its output rows are read
+    like text/csv lines; an integer ``probability`` / ``label`` still picks a column of its output row (e.g.
+    probability 1 = P(class 1)); JMESPath selectors do not apply."""
     if content_type != CSV:
         LOG.info(
-            "in-process estimator: requests use text/csv instead of %s (an estimator reads CSV)", content_type
+            "in-process model: records go to it as a typed frame (text/csv where serialized) instead of %s",
+            content_type,
         )
     selectors = {
         name: predictor_config.get(name)
@@ -308,10 +360,9 @@ def _estimator_model(
     }
     if not selectors and not label_headers and probe.classes is not None and len(probe.classes) > 1:
         label_headers = probe.classes
-    estimator = probe.estimator
 
     def factory(names: list[str]) -> Transport:
-        return EstimatorTransport(estimator, names, probe.description)
+        return probe.for_features(names)
 
     csv_config = {**selectors, "label_headers": label_headers}
     interpreter = OutputInterpreter(
@@ -320,7 +371,7 @@ def _estimator_model(
         has_label="label" in selectors,
         has_probability="probability" in selectors,
     )
-    return ClarifyModel(
+    model = ClarifyModel(
         csv_config,
         factory,
         interpreter,
@@ -329,3 +380,6 @@ def _estimator_model(
         content_type=CSV,
         accept_type=CSV,
     )
+    if isinstance(probe, EstimatorTransport):
+        model.in_process_estimator = probe.estimator
+    return model

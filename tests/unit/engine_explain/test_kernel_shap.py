@@ -242,10 +242,25 @@ def test_progress_is_logged_with_rate_and_eta(tmp_path, caplog):
     assert "records/s, ETA 0 s)" in messages[-1]
 
 
-def test_each_record_is_sent_once_for_its_own_prediction(tmp_path):
-    """f(x) for all records goes in one batched call; shap's per-record f(x) queries are answered from it."""
-    model_function = CsvFunctionModel(_sigmoid_model)
-    config = _config({"baseline": [[1, 0.0, 0, 0.5], [2, 1.0, 1, 0.1]], "num_samples": 10})
+def test_each_distinct_synthetic_row_is_scored_once(tmp_path):
+    """f(x) of all records goes in one call; then every synthetic row the model sees is distinct (the empty
+    coalition h(∅, b_k) = b_k, shared by all records, among them), and no more rows than Kernel SHAP needs."""
+    sent: list[list[str]] = []
+
+    class Recording(CsvFunctionModel):
+        def __call__(self, body: bytes) -> str:
+            sent.append(body.decode().splitlines())
+            return super().__call__(body)
+
+    model_function = Recording(_sigmoid_model)
+    baseline = [[1, 0.0, 0, 0.5], [2, 1.0, 1, 0.1]]
+    config = _config({"baseline": baseline, "num_samples": 10, "seed": 1})
     run_explanations(config, DATA, build_model(config, predictor=model_function), tmp_path)
-    # own predictions (12) + background (2) + 12 records × 10 coalitions × 2 baseline rows
-    assert model_function.records == 12 + 2 + 12 * 10 * 2
+    own, *synthetic = sent
+    assert len(own) == len(DATA)
+    rows = [line for call in synthetic for line in call]
+    assert len(rows) == len(set(rows))
+    assert {",".join(repr(float(v)) for v in b) for b in baseline} <= {
+        ",".join(repr(float(v)) for v in line.split(",")) for line in rows
+    }
+    assert len(rows) <= len(DATA) * (10 + 1) * len(baseline)
