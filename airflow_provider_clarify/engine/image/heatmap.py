@@ -11,8 +11,9 @@ heatmap costs a few milliseconds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -92,3 +93,22 @@ def save_jpeg(picture: np.ndarray, path: Path) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(picture).save(path, format="JPEG", quality=90)
+
+
+def contact_sheet(
+    output_dir: Path, section: Mapping[str, Any], limit: int = 6, width: int = 448
+) -> np.ndarray | None:
+    """The first ``limit`` heatmaps of an ``explanations.computer_vision`` section stacked into one picture, each
+    scaled to ``width`` pixels (every heatmap already pairs the input with its values): what a report shows for
+    an image analysis. ``None`` when there is no heatmap to show."""
+    from PIL import Image
+
+    names = [name for entry in section.get("images", []) for name in entry.get("heatmaps", [])][:limit]
+    rows = []
+    for name in names:
+        with Image.open(Path(output_dir) / name) as heatmap:
+            scaled = heatmap.convert("RGB").resize(
+                (width, max(1, round(heatmap.height * width / heatmap.width))), Image.Resampling.BILINEAR
+            )
+        rows.append(np.asarray(scaled))
+    return np.concatenate(rows, axis=0) if rows else None

@@ -335,3 +335,15 @@ def test_a_tabular_config_is_refused(tmp_path):
     document = {"dataset_type": "text/csv", "methods": {"shap": {}}, "predictor": {"endpoint_name": "e"}}
     with pytest.raises(ImageExplanationError, match="need dataset_type application/x-image"):
         explain_images(document, tmp_path, tmp_path / "out")
+
+
+def test_contact_sheet_stacks_the_first_heatmaps(tmp_path):
+    from airflow_provider_clarify.engine.image.heatmap import contact_sheet
+
+    dataset(tmp_path / "images")
+    section = explain_images(config(), tmp_path / "images", tmp_path / "out", model=linear_classifier())
+    sheet = contact_sheet(tmp_path / "out", section["computer_vision"], limit=2, width=200)
+    first = Image.open(tmp_path / "out" / section["computer_vision"]["images"][0]["heatmaps"][0])
+    row_height = round(first.height * 200 / first.width)
+    assert sheet is not None and sheet.shape == (2 * row_height, 200, 3)
+    assert contact_sheet(tmp_path / "out", {"images": []}) is None
