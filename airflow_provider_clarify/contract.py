@@ -55,6 +55,9 @@ JPEG: Final = "image/jpeg"
 PNG: Final = "image/png"
 NPY: Final = "application/x-npy"
 
+IMAGE_CONTENT_TYPES: Final = (JPEG, PNG, NPY)
+"""Request bodies a computer-vision model can receive (``predictor.content_type`` for image datasets)."""
+
 TABULAR_DATASET_TYPES: Final = (CSV, JSON_LINES, JSON, PARQUET)
 """Dataset types whose records are rows of columns (everything but images)."""
 JSON_DATASET_TYPES: Final = (JSON_LINES, JSON)

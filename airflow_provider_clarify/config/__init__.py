@@ -24,8 +24,10 @@ from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigPro
 from airflow_provider_clarify.config.loading import ConfigSource, load_config
 from airflow_provider_clarify.config.model import (
     AnalysisConfig,
+    AnalysisKind,
     BiasMethod,
     Facet,
+    ImageDebug,
     ImageSettings,
     JobIO,
     Methods,
@@ -58,6 +60,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AnalysisConfig",
     "AnalysisConfigBuilder",
+    "AnalysisKind",
     "BiasConfig",
     "BiasMethod",
     "BiasMethods",
@@ -67,6 +70,7 @@ __all__ = [
     "DataConfig",
     "Facet",
     "ImageConfig",
+    "ImageDebug",
     "ImageSettings",
     "JobIO",
     "Methods",

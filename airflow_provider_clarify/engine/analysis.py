@@ -1,10 +1,14 @@
 """``run_analysis``: one Clarify analysis in this process, from a validated config to ``analysis.json``.
 
 Order of work: check that a model source exists for the configured methods (the config itself was validated by
-``load_config``); open the dataset(s) and resolve column roles once; build the run state; compute the requested
-bias sections; compute explanations (SHAP/PDP) when asked; write the report when asked; then write
-``analysis.json`` atomically. Any failure raises :class:`AnalysisError` and removes every file this run created,
-so an output directory either holds a complete result or nothing new.
+``load_config``); build the run context; run the analysis of the config's kind; then write ``analysis.json``
+atomically. Any failure raises :class:`AnalysisError` and removes every file this run created, so an output
+directory either holds a complete result or nothing new.
+
+Analysis kinds plug in here and nowhere else: the config says which kind it describes
+(``AnalysisConfig.analysis_kind``), and :data:`ANALYSES` names the one entry point of each kind's module — tabular
+data (bias, SHAP, PDP, report: :mod:`.tabular`), images (:mod:`.image`) and time series (:mod:`.timeseries`). Each
+takes the :class:`RunContext` and returns the sections it adds to ``analysis.json``.
 """
 
 from __future__ import annotations
@@ -12,25 +16,29 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from ..config import AnalysisConfig, ClarifyConfigError, check_model_source
+from ..config import AnalysisConfig, AnalysisKind, ClarifyConfigError, check_model_source
 from ..contract import ANALYSIS_FILE, json_ready
-from .bias.analyze import Distributions, compute_bias_sections
-from .data.opening import open_dataset
 from .data.sources import S3Client
 from .errors import AnalysisError
-from .explain import read_explanation_data, run_explanations
-from .models import Model
+from .image import explain_images
 from .options import EngineOptions
 from .output import write_json_atomic
-from .predictors import PredictorError, build_model
-from .roles import resolve_roles
-from .run import AnalysisRun, WarningSink
+from .run import RunContext, WarningSink
+from .tabular import analyze_tables
 
 log = logging.getLogger("airflow_provider_clarify.engine")
+
+Analysis = Callable[[RunContext], dict[str, Any]]
+"""One kind's entry point: the run context in, the sections of ``analysis.json`` it computed out."""
+
+ANALYSES: Final[Mapping[AnalysisKind, Analysis]] = {
+    "tabular": analyze_tables,
+    "image": lambda context: {"explanations": explain_images(context)},
+}
 
 
 def run_analysis(
@@ -43,40 +51,37 @@ def run_analysis(
     predictor: object = None,
     options: EngineOptions | None = None,
     warnings: list[str] | None = None,
+    published_uri: str | None = None,
 ) -> dict[str, Any]:
     """Run an analysis and return the parsed ``analysis.json`` (also written to ``<output>/analysis.json``).
 
     ``config`` comes from ``load_config`` (it is not validated again). ``dataset`` (local file/dir or ``s3://``)
     is overridden by the config's ``dataset_uri`` (SPEC §1); ``output`` is a local directory (None: nothing is
     written). ``predictor`` overrides the model (URL, ``module:callable``, model file, estimator or callable).
-    ``warnings`` collects every engine warning (SPEC §16).
+    ``warnings`` collects every engine warning (SPEC §16). ``published_uri``: where the caller publishes
+    ``output`` (e.g. an ``s3://`` prefix), for results that name their published files.
     """
-    try:
-        check_model_source(config, local_model_available=predictor is not None)
-    except ClarifyConfigError as error:
-        raise AnalysisError(str(error)) from error
     sink = WarningSink(warnings)
-    uri = config.dataset_uri or dataset
-    if uri is None:
-        raise AnalysisError(
-            "dataset_uri: no dataset given; pass dataset=... or set dataset_uri in the config"
-        )
-    if config.segment_config:
-        sink.warn(
-            "segment_config: segment-wise metrics are not computed by the local engine; the key is ignored"
-        )
+    uri = _checked_start(config, dataset, predictor is not None, sink)
     output_dir = Path(output) if output is not None else None
     created = _snapshot(output_dir)
     try:
         if output_dir is not None:
-            output_dir.mkdir(
-                parents=True, exist_ok=True
-            )  # the report and SHAP files come before analysis.json
+            output_dir.mkdir(parents=True, exist_ok=True)  # reports and explanation files come first
         with tempfile.TemporaryDirectory(prefix="clarify-engine-") as scratch:
-            context = _Context(
-                config, uri, output_dir, Path(scratch), options or EngineOptions(), sink, s3_client
+            context = RunContext(
+                config,
+                uri,
+                Path(scratch),
+                output_dir,
+                options or EngineOptions(),
+                sink.warn,
+                s3_client,
+                predictor,
+                sagemaker_runtime_client,
+                published_uri,
             )
-            analysis = _analyze(context, predictor, sagemaker_runtime_client)
+            analysis = {"version": "1.0", **ANALYSES[config.analysis_kind](context)}
         if output_dir is not None:
             write_json_atomic(output_dir / ANALYSIS_FILE, analysis)
     except BaseException as error:
@@ -90,67 +95,24 @@ def run_analysis(
     return result
 
 
-@dataclass(frozen=True)
-class _Context:
-    """The inputs of one run before the dataset is opened (then :class:`AnalysisRun` takes over)."""
-
-    config: AnalysisConfig
-    uri: str | Path
-    output_dir: Path | None
-    scratch: Path
-    options: EngineOptions
-    sink: WarningSink
-    s3_client: S3Client | None
-
-
-def _analyze(context: _Context, predictor: object, runtime_client: object) -> dict[str, Any]:
-    config, options = context.config, context.options
-    data = open_dataset(
-        config,
-        context.uri,
-        s3_client=context.s3_client,
-        scratch=context.scratch,
-        chunk_rows=options.chunk_rows,
-        progress_interval=options.progress_interval_seconds,
-    )
-    roles = resolve_roles(config, data)
-    run = AnalysisRun(config, roles, options, context.sink.warn, context.s3_client, context.output_dir)
-    methods = config.methods
-    needs_predictions = methods.post_training_bias is not None and roles.predicted_label is None
-    model = _build_model(run, predictor, runtime_client) if needs_predictions or methods.explains else None
-    analysis: dict[str, Any] = {"version": "1.0"}
-    distributions: Distributions | None = None
-    if methods.pre_training_bias is not None or methods.post_training_bias is not None:
-        sections, distributions = compute_bias_sections(run, data, model)
-        analysis.update(sections)
-    if methods.explains:
-        assert model is not None
-        analysis["explanations"] = run_explanations(run, read_explanation_data(data, roles), model)
-    if methods.report is not None and run.output_dir is not None:
-        # Imported on use: nbconvert and matplotlib cost about a second, and most runs write no report.
-        from .report import write_report
-
-        write_report(
-            run.output_dir,
-            json_ready(analysis),
-            name=methods.report.name,
-            title=methods.report.title,
-            distributions=distributions,
-        )
-    return analysis
-
-
-def _build_model(run: AnalysisRun, predictor: object, runtime_client: object) -> Model:
+def _checked_start(
+    config: AnalysisConfig, dataset: str | Path | None, local_model: bool, sink: WarningSink
+) -> str | Path:
+    """The dataset to read, once the config has a model for its methods (before any file is touched)."""
     try:
-        return build_model(
-            run.config,
-            predictor=predictor,
-            sagemaker_runtime_client=runtime_client,
-            options=run.options,
-            feature_names=list(run.roles.features),
-        )
-    except PredictorError as error:
+        check_model_source(config, local_model_available=local_model)
+    except ClarifyConfigError as error:
         raise AnalysisError(str(error)) from error
+    uri = config.dataset_uri or dataset
+    if uri is None:
+        raise AnalysisError(
+            "dataset_uri: no dataset given; pass dataset=... or set dataset_uri in the config"
+        )
+    if config.segment_config:
+        sink.warn(
+            "segment_config: segment-wise metrics are not computed by the local engine; the key is ignored"
+        )
+    return uri
 
 
 def _snapshot(output_dir: Path | None) -> set[Path] | None:

@@ -82,16 +82,21 @@ class ScoreFunction:
         self.records_scored += len(frame)
         if scores.ndim == 1:
             scores = scores.reshape(-1, 1)
-        if self.use_logit:
-            outside = scores[(scores < 0) | (scores > 1) | np.isnan(scores)]
-            if outside.size:
-                raise ExplanationError(
-                    f"methods.shap.use_logit is true but the model returned the score {outside[0]!r}, outside "
-                    "[0, 1]; use_logit needs probabilities (set use_logit to false for other scores)"
-                )
-            clipped = np.clip(scores, LOGIT_EPSILON, 1 - LOGIT_EPSILON)
-            scores = np.log(clipped / (1 - clipped))
-        return scores
+        return log_odds(scores) if self.use_logit else scores
+
+
+def log_odds(scores: np.ndarray) -> np.ndarray:
+    """Scores explained under ``use_logit``: probabilities as log-odds, clipped to [ε, 1 − ε] first (SPEC §6.1);
+    a score outside [0, 1] is refused. Every explanation kind (tables, text, images) reads use_logit here."""
+    outside = scores[(scores < 0) | (scores > 1) | np.isnan(scores)]
+    if outside.size:
+        raise ExplanationError(
+            f"methods.shap.use_logit is true but the model returned the score {outside[0]!r}, outside "
+            "[0, 1]; use_logit needs probabilities (set use_logit to false for other scores)"
+        )
+    clipped = np.clip(scores, LOGIT_EPSILON, 1 - LOGIT_EPSILON)
+    odds: np.ndarray = np.log(clipped / (1 - clipped))
+    return odds
 
 
 @dataclass

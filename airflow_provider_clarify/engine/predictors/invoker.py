@@ -17,11 +17,10 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from .errors import ModelInvocationError
 from .responses import RecordOutput, ResponseParser
-from .serializer import RequestSerializer
 from .transports import RetryableModelError, Transport
 
 LOG = logging.getLogger("airflow_provider_clarify.engine.predictors")
@@ -29,6 +28,39 @@ LOG = logging.getLogger("airflow_provider_clarify.engine.predictors")
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 
 T = TypeVar("T")
+Record = TypeVar("Record")
+RecordIn = TypeVar("RecordIn", contravariant=True)
+
+
+class BodySerializer(Protocol[RecordIn]):
+    """Writes the request body of a batch of records (tabular rows, images, time series)."""
+
+    @property
+    def content_type(self) -> str: ...
+
+    @property
+    def single_record(self) -> bool:
+        """Whether a body holds exactly one record (then every request carries one)."""
+
+    def serialize(self, records: Sequence[RecordIn]) -> bytes: ...
+
+
+class Accepts(Protocol):
+    """What the invoker needs of a response reader: the ``Accept`` header to send."""
+
+    @property
+    def accept_type(self) -> str: ...
+
+
+Reader = TypeVar("Reader", bound=Accepts)
+
+
+@dataclass(frozen=True)
+class AcceptHeader:
+    """An ``Accepts`` for callers that read responses themselves (``invoke_batches`` with their own parser)."""
+
+    accept_type: str
+
 
 MIN_SPLIT_RECORDS = 50
 
@@ -57,13 +89,13 @@ class InvocationSettings:
         return settings
 
 
-class ModelInvoker:
+class ModelInvoker(Generic[Record, Reader]):
     """Sends records to a model and returns one parsed output per record, in order."""
 
     def __init__(
         self,
-        serializer: RequestSerializer,
-        parser: ResponseParser,
+        serializer: BodySerializer[Record],
+        parser: Reader,
         transport: Transport,
         settings: InvocationSettings,
     ) -> None:
@@ -82,7 +114,7 @@ class ModelInvoker:
         """Whether the model is elsewhere (an endpoint, a URL): then overlapping calls keep it busy."""
         return bool(getattr(self.transport, "remote", False))
 
-    def _batches(self, rows: Sequence[Sequence[Any]]) -> list[Sequence[Sequence[Any]]]:
+    def _batches(self, rows: Sequence[Record]) -> list[Sequence[Record]]:
         """The rows of each request, by record count (the payload limit is checked when a batch is sent)."""
         size = 1 if self.serializer.single_record else self.settings.batch_size
         if getattr(self.transport, "remote", False) and self.settings.max_concurrency > 1:
@@ -92,7 +124,7 @@ class ModelInvoker:
             size = min(size, max(spread, MIN_SPLIT_RECORDS))
         return [rows[start : start + size] for start in range(0, len(rows), size)]
 
-    def _send_rows(self, batch: Sequence[Sequence[Any]], parse: Callable[[bytes, int], T]) -> list[T]:
+    def _send_rows(self, batch: Sequence[Record], parse: Callable[[bytes, int], T]) -> list[T]:
         """Serialize and send one batch; a body over the payload limit is halved (and each half sent) until it
         fits."""
         body = self.serializer.serialize(batch)
@@ -127,7 +159,7 @@ class ModelInvoker:
                 time.sleep(delay)
                 attempt += 1
 
-    def invoke_batches(self, rows: Sequence[Sequence[Any]], parse: Callable[[bytes, int], T]) -> list[T]:
+    def invoke_batches(self, rows: Sequence[Record], parse: Callable[[bytes, int], T]) -> list[T]:
         """``parse(response, record_count)`` of every request, in request order. The first failure cancels the
         batches not yet sent and propagates: no partial result."""
         if not rows:
@@ -145,7 +177,9 @@ class ModelInvoker:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def invoke(self, rows: Sequence[Sequence[Any]]) -> list[RecordOutput]:
-        """One parsed output per record, in order."""
+    def invoke(
+        self: ModelInvoker[Sequence[Any], ResponseParser], rows: Sequence[Sequence[Any]]
+    ) -> list[RecordOutput]:
+        """One parsed output per record, in order (tabular records read by a ``ResponseParser``)."""
         batches = self.invoke_batches(rows, self.parser.parse)
         return [output for batch in batches for output in batch]

@@ -7,6 +7,7 @@ It glues the serializer (request bodies), a transport (endpoint, URL, in-process
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,7 @@ class ClarifyModel:
     def __init__(
         self,
         predictor_config: Predictor,
-        transport_factory: Any,
+        transport_factory: Callable[[list[str]], Transport],
         interpreter: OutputInterpreter,
         settings: InvocationSettings,
         dataset_label: str | None,
@@ -60,7 +61,7 @@ class ClarifyModel:
         self.dataset_label = dataset_label
         self.content_type = content_type
         self.accept_type = accept_type
-        self._invokers: dict[tuple[str, ...], ModelInvoker] = {}
+        self._invokers: dict[tuple[str, ...], ModelInvoker[Sequence[Any], ResponseParser]] = {}
         self._target_names: list[str] | None = (
             [str(h) for h in interpreter.label_headers] if interpreter.label_headers else None
         )
@@ -90,7 +91,7 @@ class ClarifyModel:
         """Validate the templates against the model features before any request (fail before side effects)."""
         self._invoker(feature_names)
 
-    def _invoker(self, feature_names: list[str]) -> ModelInvoker:
+    def _invoker(self, feature_names: list[str]) -> ModelInvoker[Sequence[Any], ResponseParser]:
         key = tuple(str(name) for name in feature_names)
         invoker = self._invokers.get(key)
         if invoker is None:
@@ -216,7 +217,9 @@ class ClarifyModel:
         return np.asarray(vectors, dtype=float).reshape(len(vectors), width)
 
 
-def _typed_array(invoker: ModelInvoker, features: pd.DataFrame) -> np.ndarray | None:
+def _typed_array(
+    invoker: ModelInvoker[Sequence[Any], ResponseParser], features: pd.DataFrame
+) -> np.ndarray | None:
     """The outputs (N × fields) of an in-process model that takes typed records; None for other models."""
     transport = invoker.transport
     return transport.predict_array(features) if isinstance(transport, TypedTransport) else None
@@ -267,6 +270,7 @@ def build_model(
     threshold = config.probability_threshold
     dataset_label = config.column_name(config.label)
 
+    factory: Callable[[list[str]], Transport]
     if predictor is not None:
         probe = transport_for_override(predictor, ["probe"], timeout=settings.timeout_seconds)
         if isinstance(probe, (EstimatorTransport, TypedCallableTransport)):
@@ -281,9 +285,10 @@ def build_model(
                 content_type,
             )
 
-        def factory(names: list[str]) -> Transport:
+        def override(names: list[str]) -> Transport:
             return transport_for_override(predictor, names, timeout=settings.timeout_seconds)
 
+        factory = override
     else:
         factory = _endpoint_factory(settings_view, sagemaker_runtime_client)
 
@@ -313,7 +318,9 @@ def _content_type(predictor_config: Predictor) -> str:
     return predictor_config.content_type
 
 
-def _endpoint_factory(predictor_config: Predictor, client: Any) -> Any:
+def endpoint_transport(predictor_config: Predictor, client: object) -> SageMakerEndpointTransport:
+    """InvokeEndpoint of ``predictor.endpoint_name`` through ``client`` (a sagemaker-runtime client; None: boto3's
+    default). Every analysis kind calls an endpoint through this transport."""
     endpoint_name = predictor_config.endpoint_name
     if not endpoint_name:
         if predictor_config.model_name:
@@ -329,14 +336,19 @@ def _endpoint_factory(predictor_config: Predictor, client: Any) -> Any:
         import boto3
 
         client = boto3.client("sagemaker-runtime")
+    return SageMakerEndpointTransport(
+        client,
+        endpoint_name,
+        target_model=predictor_config.target_model,
+        custom_attributes=predictor_config.custom_attributes,
+    )
+
+
+def _endpoint_factory(predictor_config: Predictor, client: object) -> Callable[[list[str]], Transport]:
+    transport = endpoint_transport(predictor_config, client)
 
     def factory(names: list[str]) -> Transport:
-        return SageMakerEndpointTransport(
-            client,
-            endpoint_name,
-            target_model=predictor_config.target_model,
-            custom_attributes=predictor_config.custom_attributes,
-        )
+        return transport
 
     return factory
 

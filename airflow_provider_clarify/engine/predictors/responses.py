@@ -45,6 +45,17 @@ def csv_field_value(text: str) -> Any:
         return stripped
 
 
+def check_selector(selector: str, name: str) -> None:
+    """``predictor.<name>`` must be a valid JMESPath expression (checked before any request), whatever the
+    analysis kind reads with it."""
+    try:
+        jmespath.compile(selector)
+    except jmespath.exceptions.JMESPathError as error:
+        raise PredictorConfigError(
+            f"predictor.{name} {selector!r} is not a valid JMESPath expression: {error}"
+        ) from error
+
+
 def _csv_fields(line: str) -> list[Any]:
     stripped = line.strip()
     if stripped.startswith("[") and stripped.endswith("]"):
@@ -79,12 +90,7 @@ class ResponseParser:
                     f"predictor.{name} must be a column index (int) for text/csv responses, got {selector!r}"
                 )
             if isinstance(selector, str):
-                try:
-                    jmespath.compile(selector)
-                except jmespath.exceptions.JMESPathError as error:
-                    raise PredictorConfigError(
-                        f"predictor.{name} {selector!r} is not a valid JMESPath expression: {error}"
-                    ) from error
+                check_selector(selector, name)
 
     def parse(self, body: bytes | str, expected: int) -> list[RecordOutput]:
         """``expected`` outputs from ``body``, or a ModelInvocationError saying why not."""

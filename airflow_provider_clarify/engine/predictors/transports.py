@@ -20,6 +20,7 @@ import pickle
 import threading
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -315,7 +316,11 @@ def typed_input_kind(function: Callable[..., Any]) -> TypedInput | None:
     return None
 
 
+MODEL_FILE_SUFFIXES = (".joblib", ".jl", ".pkl", ".pickle")
+
+
 def load_model_file(path: Path) -> Any:
+    """The model object a user saved (joblib for ``.joblib``/``.jl``, else pickle): an arbitrary Python object."""
     if path.suffix in (".joblib", ".jl"):
         import joblib
 
@@ -325,6 +330,7 @@ def load_model_file(path: Path) -> Any:
 
 
 def import_target(spec: str) -> Any:
+    """The object ``module:attribute`` names (the attribute may be dotted): an arbitrary Python object."""
     module_name, _, attribute = spec.partition(":")
     try:
         target: Any = importlib.import_module(module_name)
@@ -341,22 +347,44 @@ def import_target(spec: str) -> Any:
     return target
 
 
-def transport_for_override(predictor: Any, feature_names: list[str], *, timeout: float) -> Transport:
-    """The transport named by the ``--predictor`` override / ``run_analysis(predictor=...)``."""
-    if isinstance(predictor, str):
-        if predictor.startswith(("http://", "https://")):
-            return HttpTransport(predictor, timeout=timeout)
-        path = Path(predictor)
-        if path.suffix in (".joblib", ".jl", ".pkl", ".pickle") or path.is_file():
-            if not path.is_file():
-                raise PredictorConfigError(f"predictor model file {predictor!r} does not exist")
-            return EstimatorTransport(load_model_file(path), feature_names, f"model file {path.name}")
-        if ":" in predictor:
-            return _object_transport(import_target(predictor), feature_names, predictor)
-        raise PredictorConfigError(
-            f"predictor {predictor!r} is neither an http(s):// URL, a module:callable nor a joblib/pickle file"
-        )
-    return _object_transport(predictor, feature_names, type(predictor).__name__)
+@dataclass(frozen=True)
+class InProcessTarget:
+    """A model override that runs in this process: the object (``Any``: whatever the user's model is), its name
+    for messages, and whether it was loaded from a model file (then it must be an estimator)."""
+
+    target: Any
+    name: str
+    from_file: bool = False
+
+
+def resolve_override(predictor: object, *, timeout: float) -> HttpTransport | InProcessTarget:
+    """What a model override names (``--predictor``, ``run_analysis(predictor=...)``, ``local_predictor``): an
+    HTTP model for an ``http(s)://`` URL, else the in-process object of a model file, a ``module:callable`` or
+    the object itself. Every analysis kind resolves overrides here; each then wraps the object its own way."""
+    if not isinstance(predictor, str):
+        return InProcessTarget(predictor, type(predictor).__name__)
+    if predictor.startswith(("http://", "https://")):
+        return HttpTransport(predictor, timeout=timeout)
+    path = Path(predictor)
+    if path.suffix in MODEL_FILE_SUFFIXES or path.is_file():
+        if not path.is_file():
+            raise PredictorConfigError(f"predictor model file {predictor!r} does not exist")
+        return InProcessTarget(load_model_file(path), f"model file {path.name}", from_file=True)
+    if ":" in predictor:
+        return InProcessTarget(import_target(predictor), predictor)
+    raise PredictorConfigError(
+        f"predictor {predictor!r} is neither an http(s):// URL, a module:callable nor a joblib/pickle file"
+    )
+
+
+def transport_for_override(predictor: object, feature_names: list[str], *, timeout: float) -> Transport:
+    """The transport of a tabular model override (see :func:`resolve_override`)."""
+    resolved = resolve_override(predictor, timeout=timeout)
+    if isinstance(resolved, HttpTransport):
+        return resolved
+    if resolved.from_file:
+        return EstimatorTransport(resolved.target, feature_names, resolved.name)
+    return _object_transport(resolved.target, feature_names, resolved.name)
 
 
 def _object_transport(target: Any, feature_names: list[str], name: str) -> Transport:

@@ -16,6 +16,7 @@ from tests.unit.results import analysis_samples as samples
 def engine_output(adult_csv, tmp_path_factory):
     from sklearn.linear_model import LogisticRegression
 
+    from airflow_provider_clarify.config import load_config
     from airflow_provider_clarify.engine import EngineOptions, run_analysis
 
     frame = pd.read_csv(adult_csv, nrows=200)
@@ -50,7 +51,11 @@ def engine_output(adult_csv, tmp_path_factory):
     output = root / "out"
     output.mkdir()
     analysis = run_analysis(
-        config, root / "data.csv", output, predictor=model, options=EngineOptions(pdp_max_records=50)
+        load_config(config),
+        root / "data.csv",
+        output,
+        predictor=model,
+        options=EngineOptions(pdp_max_records=50),
     )
     return output, analysis
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_clarify.engine.data.sources import _select_keys, list_files
+from airflow_provider_clarify.engine.data.sources import list_files, select_s3_keys
 from airflow_provider_clarify.engine.errors import AnalysisError
 
 
@@ -45,4 +45,4 @@ KEYS = ["data/part-0.csv", "data/part-1.csv", "data/", "data-old/x.csv", "other/
 )
 def test_s3_key_selection(key, selected):
     listed = [k for k in KEYS if k.startswith(key)]  # what list_objects_v2 returns for Prefix=key
-    assert _select_keys(listed, key) == selected
+    assert select_s3_keys(listed, key) == selected

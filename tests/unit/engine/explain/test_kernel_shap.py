@@ -237,14 +237,6 @@ def test_mixed_data_uses_kprototypes_with_modes(tmp_path):
     assert sorted(map(tuple, rows.to_numpy().tolist())) == [(1, "u"), (91, "w")]
 
 
-def test_image_data_is_refused_by_the_local_engine(tmp_path):
-    config = {**_config({}), "dataset_type": "application/x-image"}
-    with pytest.raises(ExplanationError, match="not supported by the local engine yet"):
-        explain(
-            config, DATA, build_model(load_config(_config({})), predictor=CsvFunctionModel(sum)), tmp_path
-        )
-
-
 def test_progress_is_logged_with_rate_and_eta(tmp_path, caplog):
     caplog.set_level("INFO", logger="airflow_provider_clarify.engine.explain")
     _run(tmp_path, _sigmoid_model, {"baseline": [[1, 0.0, 0, 0.5]], "num_samples": 10})
