@@ -19,6 +19,12 @@ from airflow_provider_clarify.config.builders import (
     SHAPConfig,
     TextConfig,
 )
+from airflow_provider_clarify.config.builders_time_series import (
+    AsymmetricShapleyValueConfig,
+    TimeSeriesDataConfig,
+    TimeSeriesJSONDatasetFormat,
+    TimeSeriesModelConfig,
+)
 from airflow_provider_clarify.config.coercion import coerce_rendered
 from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
 from airflow_provider_clarify.config.loading import ConfigSource, load_config
@@ -53,6 +59,13 @@ from airflow_provider_clarify.config.schema import (
     SCHEMA_VERSION,
     analysis_config_schema,
 )
+from airflow_provider_clarify.config.time_series import (
+    AsymmetricShapleyValueMethod,
+    TimeSeriesBaseline,
+    TimeSeriesData,
+    TimeSeriesForecast,
+    TimeSeriesSettings,
+)
 
 __all__ = [
     "POST_TRAINING_METRICS",
@@ -61,6 +74,8 @@ __all__ = [
     "AnalysisConfig",
     "AnalysisConfigBuilder",
     "AnalysisKind",
+    "AsymmetricShapleyValueConfig",
+    "AsymmetricShapleyValueMethod",
     "BiasConfig",
     "BiasMethod",
     "BiasMethods",
@@ -87,6 +102,13 @@ __all__ = [
     "ShapMethod",
     "TextConfig",
     "TextSettings",
+    "TimeSeriesBaseline",
+    "TimeSeriesData",
+    "TimeSeriesDataConfig",
+    "TimeSeriesForecast",
+    "TimeSeriesJSONDatasetFormat",
+    "TimeSeriesModelConfig",
+    "TimeSeriesSettings",
     "analysis_config_schema",
     "check_joinsource",
     "check_managed_job",

@@ -23,40 +23,14 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from airflow_provider_clarify.config.builder_base import Builder, set_if_given
+from airflow_provider_clarify.config.builders_time_series import AsymmetricShapleyValueConfig
 from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
 from airflow_provider_clarify.config.model import DEFAULT_GRID_RESOLUTION, DEFAULT_TOP_K_FEATURES, JobIO
 from airflow_provider_clarify.contract import CSV, DEFAULT_REPORT_NAME
 
 SDK_REPORT_TITLE = "Analysis Report"
 """The title the SDK always writes into ``methods.report`` (the container's own default differs)."""
-
-
-def _set(value: Any, key: str, target: dict[str, Any]) -> None:
-    """Write ``key`` only when a value was given: the SDK never writes ``null``s into the document."""
-    if value is not None:
-        target[key] = copy.deepcopy(value)
-
-
-class Builder:
-    """Common behaviour of the builders: arguments kept as attributes (so Airflow can render them), a readable
-    repr. Builders only describe a document; ``load_config`` validates it."""
-
-    template_fields: tuple[str, ...] = ()
-
-    def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{name}={getattr(self, name)!r}"
-            for name in self.template_fields
-            if getattr(self, name) is not None
-        )
-        return f"{type(self).__name__}({shown})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and all(
-            getattr(self, name) == getattr(other, name) for name in self.template_fields
-        )
-
-    __hash__ = None  # type: ignore[assignment]  # mutable (Airflow renders attributes in place)
 
 
 class SegmentationConfig(Builder):
@@ -163,16 +137,16 @@ class DataConfig(Builder):
     def get_config(self) -> dict[str, Any]:
         """The document fragment, key for key as the SDK writes it."""
         config: dict[str, Any] = {"dataset_type": self.dataset_type}
-        _set(self.features, "features", config)
-        _set(self.headers, "headers", config)
-        _set(self.label, "label", config)
-        _set(self.joinsource, "joinsource_name_or_index", config)
-        _set(self.facet_dataset_uri, "facet_dataset_uri", config)
-        _set(self.facet_headers, "facet_headers", config)
-        _set(self.predicted_label_dataset_uri, "predicted_label_dataset_uri", config)
-        _set(self.predicted_label_headers, "predicted_label_headers", config)
-        _set(self.predicted_label, "predicted_label", config)
-        _set(self.excluded_columns, "excluded_columns", config)
+        set_if_given(self.features, "features", config)
+        set_if_given(self.headers, "headers", config)
+        set_if_given(self.label, "label", config)
+        set_if_given(self.joinsource, "joinsource_name_or_index", config)
+        set_if_given(self.facet_dataset_uri, "facet_dataset_uri", config)
+        set_if_given(self.facet_headers, "facet_headers", config)
+        set_if_given(self.predicted_label_dataset_uri, "predicted_label_dataset_uri", config)
+        set_if_given(self.predicted_label_headers, "predicted_label_headers", config)
+        set_if_given(self.predicted_label, "predicted_label", config)
+        set_if_given(self.excluded_columns, "excluded_columns", config)
         if self.segmentation_config:
             config["segment_config"] = [
                 item.to_dict() if isinstance(item, SegmentationConfig) else copy.deepcopy(item)
@@ -228,14 +202,14 @@ class BiasConfig(Builder):
             for index, name in enumerate(self.facet_name):
                 facet: dict[str, Any] = {"name_or_index": name}
                 if isinstance(values, list) and index < len(values):
-                    _set(values[index], "value_or_threshold", facet)
+                    set_if_given(values[index], "value_or_threshold", facet)
                 facets.append(facet)
         else:
             facet = {"name_or_index": self.facet_name}
-            _set(self.facet_values_or_threshold, "value_or_threshold", facet)
+            set_if_given(self.facet_values_or_threshold, "value_or_threshold", facet)
             facets = [facet]
         config = {"label_values_or_threshold": copy.deepcopy(self.label_values_or_threshold), "facet": facets}
-        _set(self.group_name, "group_variable", config)
+        set_if_given(self.group_name, "group_variable", config)
         return config
 
 
@@ -291,19 +265,19 @@ class ModelConfig(Builder):
     def get_predictor_config(self) -> dict[str, Any]:
         """The ``predictor`` object. Conflicting arguments are all written so validation can name each one."""
         config: dict[str, Any] = {}
-        _set(self.endpoint_name, "endpoint_name", config)
-        _set(self.model_name, "model_name", config)
-        _set(self.instance_type, "instance_type", config)
-        _set(self.instance_count, "initial_instance_count", config)
+        set_if_given(self.endpoint_name, "endpoint_name", config)
+        set_if_given(self.model_name, "model_name", config)
+        set_if_given(self.instance_type, "instance_type", config)
+        set_if_given(self.instance_count, "initial_instance_count", config)
         if self.endpoint_name_prefix:
             config["endpoint_name_prefix"] = self.endpoint_name_prefix
-        _set(self.accept_type, "accept_type", config)
-        _set(self.content_type, "content_type", config)
-        _set(self.content_template, "content_template", config)
-        _set(self.record_template, "record_template", config)
-        _set(self.custom_attributes, "custom_attributes", config)
-        _set(self.accelerator_type, "accelerator_type", config)
-        _set(self.target_model, "target_model", config)
+        set_if_given(self.accept_type, "accept_type", config)
+        set_if_given(self.content_type, "content_type", config)
+        set_if_given(self.content_template, "content_template", config)
+        set_if_given(self.record_template, "record_template", config)
+        set_if_given(self.custom_attributes, "custom_attributes", config)
+        set_if_given(self.accelerator_type, "accelerator_type", config)
+        set_if_given(self.target_model, "target_model", config)
         if self.time_series_model_config:
             series = self.time_series_model_config
             getter = getattr(series, "get_time_series_model_config", None)
@@ -335,9 +309,9 @@ class ModelPredictedLabelConfig(Builder):
     def get_predictor_config(self) -> tuple[Any, dict[str, Any]]:
         """``(probability_threshold, predictor fragment)`` like the SDK method of the same name."""
         config: dict[str, Any] = {}
-        _set(self.label, "label", config)
-        _set(self.probability, "probability", config)
-        _set(self.label_headers, "label_headers", config)
+        set_if_given(self.label, "label", config)
+        set_if_given(self.probability, "probability", config)
+        set_if_given(self.label_headers, "label_headers", config)
         return self.probability_threshold, config
 
 
@@ -353,7 +327,7 @@ class TextConfig(Builder):
 
     def get_text_config(self) -> dict[str, Any]:
         config = {"granularity": self.granularity, "language": self.language}
-        _set(self.max_top_tokens, "max_top_tokens", config)
+        set_if_given(self.max_top_tokens, "max_top_tokens", config)
         return config
 
 
@@ -391,7 +365,7 @@ class ImageConfig(Builder):
     def get_image_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"model_type": self.model_type}
         for name in self.template_fields[1:]:
-            _set(getattr(self, name), name, config)
+            set_if_given(getattr(self, name), name, config)
         return config
 
 
@@ -440,16 +414,16 @@ class SHAPConfig(Builder):
             "use_logit": self.use_logit,
             "save_local_shap_values": self.save_local_shap_values,
         }
-        _set(self.baseline, "baseline", shap)
-        _set(self.num_samples, "num_samples", shap)
-        _set(self.agg_method, "agg_method", shap)
-        _set(self.seed, "seed", shap)
-        _set(self.num_clusters, "num_clusters", shap)
+        set_if_given(self.baseline, "baseline", shap)
+        set_if_given(self.num_samples, "num_samples", shap)
+        set_if_given(self.agg_method, "agg_method", shap)
+        set_if_given(self.seed, "seed", shap)
+        set_if_given(self.num_clusters, "num_clusters", shap)
         if self.text_config:
             shap["text_config"] = _fragment(self.text_config, "get_text_config")
         if self.image_config:
             shap["image_config"] = _fragment(self.image_config, "get_image_config")
-        _set(self.features_to_explain, "features_to_explain", shap)
+        set_if_given(self.features_to_explain, "features_to_explain", shap)
         return {"shap": shap}
 
 
@@ -470,7 +444,7 @@ class PDPConfig(Builder):
 
     def get_explainability_config(self) -> dict[str, Any]:
         pdp: dict[str, Any] = {"grid_resolution": self.grid_resolution, "top_k_features": self.top_k_features}
-        _set(self.features, "features", pdp)
+        set_if_given(self.features, "features", pdp)
         return {"pdp": pdp}
 
 
@@ -485,7 +459,7 @@ class ReportConfig(Builder):
 
     def to_dict(self) -> dict[str, Any]:
         report = {"name": self.name}
-        _set(self.title, "title", report)
+        set_if_given(self.title, "title", report)
         return report
 
 
@@ -643,10 +617,12 @@ class AnalysisConfigBuilder(Builder):
                     ConfigProblem("methods", f"{kind} is given {kinds.count(kind)} times; give it once")
                 )
         for item in explainers:
-            if not isinstance(item, (SHAPConfig, PDPConfig)):
+            if not isinstance(item, EXPLAINER_TYPES):
                 problems.append(
                     ConfigProblem(
-                        "methods", f"explainability_config must be SHAPConfig or PDPConfig, got {item!r}"
+                        "methods",
+                        "explainability_config must be SHAPConfig, PDPConfig or AsymmetricShapleyValueConfig, "
+                        f"got {item!r}",
                     )
                 )
         if not (self.pre_training_methods or self.post_training_methods or explainers):
@@ -682,7 +658,7 @@ class AnalysisConfigBuilder(Builder):
         if self.post_training_methods:
             methods["post_training_bias"] = {"methods": copy.deepcopy(self.post_training_methods)}
         for item in self._explainers():
-            if isinstance(item, (SHAPConfig, PDPConfig)):
+            if isinstance(item, EXPLAINER_TYPES):
                 methods.update(item.get_explainability_config())
         document["methods"] = methods
         if isinstance(self.model_config, ModelConfig):
@@ -694,7 +670,7 @@ class AnalysisConfigBuilder(Builder):
             threshold, predictor_part = labels.get_predictor_config()
             if predictor_part:
                 document.setdefault("predictor", {}).update(predictor_part)
-            _set(threshold, "probability_threshold", document)
+            set_if_given(threshold, "probability_threshold", document)
         elif labels is not None:
             document.setdefault("predictor", {})["label"] = labels
         return document
@@ -710,10 +686,13 @@ BUILDER_TYPES = (
     ModelPredictedLabelConfig,
     SHAPConfig,
     PDPConfig,
+    AsymmetricShapleyValueConfig,
     ReportConfig,
     BiasMethods,
     AnalysisConfigBuilder,
 )
+EXPLAINER_TYPES = (SHAPConfig, PDPConfig, AsymmetricShapleyValueConfig)
+"""The ``explainability_config`` builders (the SDK's name for them); more than one may be given."""
 
 
 def is_builder(value: Any) -> bool:
@@ -731,13 +710,14 @@ def _by_type(items: list[Any]) -> dict[type, list[Any]]:
                 ConfigProblem(
                     f"[{index}]",
                     f"{item!r} is not a builder object; give DataConfig, BiasConfig, ModelConfig, "
-                    "ModelPredictedLabelConfig, SHAPConfig, PDPConfig, ReportConfig or BiasMethods",
+                    "ModelPredictedLabelConfig, SHAPConfig, PDPConfig, AsymmetricShapleyValueConfig, ReportConfig "
+                    "or BiasMethods",
                 )
             )
             continue
         by_type.setdefault(type(item), []).append(item)
     for kind, found in by_type.items():
-        if kind not in (SHAPConfig, PDPConfig) and len(found) > 1:
+        if kind not in EXPLAINER_TYPES and len(found) > 1:
             problems.append(ConfigProblem("$", f"{kind.__name__} is given {len(found)} times; give it once"))
     if problems:
         raise ClarifyConfigError(problems)
@@ -765,7 +745,7 @@ def from_builders(items: Any) -> AnalysisConfigBuilder:
         one(ModelConfig),
         one(ModelPredictedLabelConfig),
     )
-    explainers = by_type.get(SHAPConfig, []) + by_type.get(PDPConfig, [])
+    explainers = [item for kind in EXPLAINER_TYPES for item in by_type.get(kind, [])]
     chosen = one(BiasMethods)
     if chosen is not None:
         pre, post = chosen.pre_training_methods, chosen.post_training_methods

@@ -18,11 +18,17 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal, Protocol, TypeVar
 
 from airflow_provider_clarify.config.errors import ClarifyConfigError
 from airflow_provider_clarify.config.metrics import POST_TRAINING_METRICS, PRE_TRAINING_METRICS
 from airflow_provider_clarify.config.schema import canonical_enum, enum_values
+from airflow_provider_clarify.config.time_series import (
+    AsymmetricShapleyValueMethod,
+    TimeSeriesData,
+    TimeSeriesForecast,
+    TimeSeriesSettings,
+)
 from airflow_provider_clarify.contract import (
     DEFAULT_REPORT_NAME,
     IMAGE,
@@ -134,8 +140,23 @@ def _texts(value: JSONValue) -> tuple[str, ...] | None:
     return tuple(str(item) for item in value) if isinstance(value, list) else None
 
 
+View = TypeVar("View")
+
+
+def _view(value: JSONValue, view: _FromDict[View]) -> View | None:
+    """The typed view of an object-valued field, ``None`` when the document does not give the object."""
+    return view.from_dict(value) if isinstance(value, dict) else None
+
+
 def _copy_object(value: JSONValue) -> JSONObject | None:
     return copy.deepcopy(value) if isinstance(value, dict) else None
+
+
+ViewOut = TypeVar("ViewOut", covariant=True)
+
+
+class _FromDict(Protocol[ViewOut]):
+    def from_dict(self, data: JSONObject, /) -> ViewOut: ...
 
 
 class _Given:
@@ -350,6 +371,9 @@ METHOD_ORDER: Final = (
     "report",
 )
 """Keys of ``methods`` in a fixed order (bias, explanations, report)."""
+EXPLANATION_METHODS: Final = ("shap", "pdp", "asymmetric_shapley_value")
+"""The methods that explain a model (each scores it): tabular and image SHAP, PDP, time-series asymmetric Shapley
+values."""
 
 
 @dataclass(frozen=True)
@@ -361,7 +385,7 @@ class Methods:
     shap: ShapMethod | None = None
     pdp: PdpMethod | None = None
     report: ReportMethod | None = None
-    asymmetric_shapley_value: JSONObject | None = None
+    asymmetric_shapley_value: AsymmetricShapleyValueMethod | None = None
 
     @classmethod
     def from_dict(cls, data: JSONObject) -> Methods:
@@ -372,7 +396,9 @@ class Methods:
             shap=ShapMethod.from_dict(shap) if isinstance(shap, dict) else None,
             pdp=PdpMethod.from_dict(pdp) if isinstance(pdp, dict) else None,
             report=ReportMethod.from_dict(report) if isinstance(report, dict) else None,
-            asymmetric_shapley_value=_copy_object(data.get("asymmetric_shapley_value")),
+            asymmetric_shapley_value=_view(
+                data.get("asymmetric_shapley_value"), AsymmetricShapleyValueMethod
+            ),
         )
 
     @property
@@ -419,7 +445,7 @@ class Predictor(_Given):
     probability: NameOrIndex | None = None
     label_headers: tuple[NameOrIndex, ...] | None = None
     custom_attributes: str | None = None
-    time_series_predictor_config: JSONObject | None = None
+    time_series_predictor_config: TimeSeriesForecast | None = None
     local_predictor: str | None = None  # local-engine extension, never valid for the managed job
     given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
@@ -441,7 +467,7 @@ class Predictor(_Given):
             label=_name_or_index(data.get("label")),
             probability=_name_or_index(data.get("probability")),
             label_headers=_names_or_indices(data.get("label_headers")),
-            time_series_predictor_config=_copy_object(data.get("time_series_predictor_config")),
+            time_series_predictor_config=_view(data.get("time_series_predictor_config"), TimeSeriesForecast),
             given=frozenset(data),
         )
 
@@ -652,9 +678,20 @@ class AnalysisConfig:
         return copy.deepcopy(value) if isinstance(value, list) else None
 
     @property
-    def time_series_data_config(self) -> JSONObject | None:
-        """Time-series explainability settings, passed through untouched."""
-        return _copy_object(self._document.get("time_series_data_config"))
+    def time_series_data_config(self) -> TimeSeriesData | None:
+        """Where item id, timestamp and series are in a time-series dataset (``None`` for other analyses)."""
+        return _view(self._document.get("time_series_data_config"), TimeSeriesData)
+
+    @property
+    def time_series(self) -> TimeSeriesSettings | None:
+        """The time-series parts together (data locations, method, forecast path, headers); ``None`` unless the
+        document describes a time-series analysis (validation then guarantees every part)."""
+        data, method = self.time_series_data_config, self.methods.asymmetric_shapley_value
+        if data is None or method is None:
+            return None
+        return TimeSeriesSettings(
+            data, method, self.predictor_settings.time_series_predictor_config, self.headers
+        )
 
     @property
     def methods(self) -> Methods:

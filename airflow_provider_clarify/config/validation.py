@@ -18,6 +18,7 @@ from airflow_provider_clarify.config.errors import ROOT_PATH, ConfigProblem, joi
 from airflow_provider_clarify.config.image_rules import image_config_problems
 from airflow_provider_clarify.config.model import PARQUET_CONTENT_TYPE_RULE, default_content_type
 from airflow_provider_clarify.config.schema import schema_document, schema_validator
+from airflow_provider_clarify.config.time_series_rules import is_time_series, time_series_problems
 from airflow_provider_clarify.contract import CSV, JSON, JSON_LINES, PARQUET, TABULAR_DATASET_TYPES
 
 if TYPE_CHECKING:
@@ -305,6 +306,7 @@ def cross_field_problems(document: dict[str, Any]) -> list[ConfigProblem]:
         problems += _predictor_rules(document, predictor, dataset_type)
     problems += _column_name_rules(document, dataset_type, methods)
     problems += image_config_problems(document)  # computer vision: config/image_rules.py
+    problems += time_series_problems(document)  # time series: config/time_series_rules.py
     return problems
 
 
@@ -331,7 +333,7 @@ def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[C
     # Rule 1: JSON / JSON Lines need a features JMESPath (the engine cannot guess where features are).
     if (
         dataset_type in (JSON, JSON_LINES)
-        and "time_series_data_config" not in document
+        and not is_time_series(document)  # time series: located by time_series_data_config
         and "features" not in document
     ):
         problems.append(
@@ -515,7 +517,8 @@ def _predictor_rules(
         content_type = default_content_type(dataset_type)  # the container defaults it to the dataset format
         if content_type is None:
             problems.append(ConfigProblem("predictor.content_type", PARQUET_CONTENT_TYPE_RULE))
-    problems += _template_rules(document, predictor, content_type)
+    if not is_time_series(document):  # time series: its templates are checked by time_series_rules
+        problems += _template_rules(document, predictor, content_type)
     return problems
 
 

@@ -29,6 +29,7 @@ from .options import EngineOptions
 from .output import write_json_atomic
 from .run import RunContext, WarningSink
 from .tabular import analyze_tables
+from .timeseries import explain_time_series
 
 log = logging.getLogger("airflow_provider_clarify.engine")
 
@@ -38,6 +39,7 @@ Analysis = Callable[[RunContext], dict[str, Any]]
 ANALYSES: Final[Mapping[AnalysisKind, Analysis]] = {
     "tabular": analyze_tables,
     "image": lambda context: {"explanations": explain_images(context)},
+    "time_series": lambda context: {"explanations": explain_time_series(context)},
 }
 
 

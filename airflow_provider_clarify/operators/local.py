@@ -52,6 +52,7 @@ class _EngineInputs:
     s3_client: AwsClient | None
     runtime_client: AwsClient | None
     predictor: object
+    published_uri: str  # where the output is published (results that name their files use it)
 
 
 class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
@@ -115,6 +116,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
             if predictor is None and _uses_endpoint(analysis_config)
             else None,
             predictor=predictor,
+            published_uri=output_uri,
         )
         warnings: list[str] = []
         self._workdir = _private_workdir(output_uri)
@@ -161,6 +163,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
                 predictor=inputs.predictor,
                 options=inputs.options,
                 warnings=warnings,
+                published_uri=inputs.published_uri,
             )
         except AnalysisError as err:
             raise ClarifyAnalysisError(err.reason) from err

@@ -32,7 +32,7 @@ import numpy as np
 from ...contract import JPEG, JSON, NPY
 from ..predictors.errors import PredictorConfigError
 from ..predictors.invoker import AcceptHeader, InvocationSettings, ModelInvoker
-from ..predictors.model import endpoint_transport
+from ..predictors.model import endpoint_transport, wire_types
 from ..predictors.outputs import OutputInterpreter
 from ..predictors.responses import ResponseParser
 from ..predictors.transports import HttpTransport, Transport, resolve_override
@@ -270,9 +270,7 @@ def build_image_model(context: RunContext) -> ImageModel:
     if isinstance(override, ImageModel):
         return override
 
-    content_type, accept_type = predictor.content_type, predictor.accept_type
-    if content_type is None or accept_type is None:  # only Parquet data leaves them open, never images
-        raise PredictorConfigError("predictor.content_type: give image/jpeg, image/png or application/x-npy")
+    content_type, accept_type = wire_types(predictor)
 
     def remote(transport: Transport) -> RemoteImageModel:
         return RemoteImageModel(

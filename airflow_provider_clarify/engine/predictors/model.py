@@ -264,8 +264,7 @@ def build_model(
     settings_view = config.predictor_settings
     settings = InvocationSettings.from_options(options)
     predictor = settings_view.local_predictor if predictor is None else predictor
-    content_type = _content_type(settings_view)
-    accept_type = settings_view.accept_type or content_type
+    content_type, accept_type = wire_types(settings_view)
     label_headers = list(settings_view.label_headers) if settings_view.label_headers else None
     threshold = config.probability_threshold
     dataset_label = config.column_name(config.label)
@@ -312,10 +311,13 @@ def build_model(
     return model
 
 
-def _content_type(predictor_config: Predictor) -> str:
-    if predictor_config.content_type is None:
+def wire_types(predictor_config: Predictor) -> tuple[str, str]:
+    """The request and response MIME types of a model (the view's defaults applied); only Parquet data leaves
+    the content type open, and then the config must give it."""
+    content_type = predictor_config.content_type
+    if content_type is None:
         raise PredictorConfigError(f"predictor.content_type is {PARQUET_CONTENT_TYPE_RULE}")
-    return predictor_config.content_type
+    return content_type, predictor_config.accept_type or content_type
 
 
 def endpoint_transport(predictor_config: Predictor, client: object) -> SageMakerEndpointTransport:

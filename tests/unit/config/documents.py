@@ -28,6 +28,33 @@ SHAP_IMAGES: dict[str, Any] = {
     "predictor": {"endpoint_name": "my-endpoint", "label_headers": ["cat", "dog"]},
 }
 
+# A forecasting explanation as the SDK writes it (timestamp records, one related series, one static covariate).
+TIME_SERIES_JSON: dict[str, Any] = {
+    "dataset_type": "application/json",
+    "headers": ["item_id", "timestamp", "sales", "price", "store_size"],
+    "time_series_data_config": {
+        "target_time_series": "[].sales",
+        "item_id": "[].item_id",
+        "timestamp": "[].timestamp",
+        "related_time_series": ["[].price"],
+        "static_covariates": ["[].store_size"],
+        "dataset_format": "timestamp_records",
+    },
+    "methods": {
+        "report": {"name": "report", "title": "Analysis Report"},
+        "asymmetric_shapley_value": {"direction": "chronological", "granularity": "timewise"},
+    },
+    "predictor": {
+        "endpoint_name": "forecaster",
+        "content_type": "application/json",
+        "accept_type": "application/json",
+        "content_template": '{"instances": $records}',
+        "record_template": '{"start": $start_time, "target": $target_time_series, '
+        '"dynamic_feat": $related_time_series, "cat": $static_covariates}',
+        "time_series_predictor_config": {"forecast": "predictions[*].mean"},
+    },
+}
+
 
 def variant(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """A deep copy of ``base`` with dotted-path changes; a value of ``DELETE`` removes the key.

@@ -7,10 +7,14 @@ import pytest
 from airflow_provider_clarify.config import (
     POST_TRAINING_METRICS,
     PRE_TRAINING_METRICS,
+    AsymmetricShapleyValueMethod,
     Facet,
     ImageDebug,
     ImageSettings,
     TextSettings,
+    TimeSeriesBaseline,
+    TimeSeriesData,
+    TimeSeriesForecast,
     analysis_config_schema,
     load_config,
 )
@@ -235,7 +239,7 @@ def test_baseline_forms():
         assert load_config(document).methods.shap.baseline == baseline
 
 
-def test_time_series_and_asymmetric_shapley_value_pass_through():
+def test_time_series_and_asymmetric_shapley_value_views():
     document = {
         "dataset_type": "application/json",
         "time_series_data_config": {
@@ -257,15 +261,21 @@ def test_time_series_and_asymmetric_shapley_value_pass_through():
         "predictor": {
             "endpoint_name": "e",
             "content_type": "application/json",
-            "content_template": {"instances": "$records"},
-            "record_template": "$features",
+            "content_template": '{"instances": $records}',
+            "record_template": '{"start": $start_time, "target": $target_time_series, '
+            '"dynamic_feat": $related_time_series, "cat": $static_covariates}',
             "time_series_predictor_config": {"forecast": "predictions[*].mean"},
         },
     }
     config = load_config(document)
     assert config.to_dict() == document
-    assert config.time_series_data_config == document["time_series_data_config"]
-    assert config.methods.asymmetric_shapley_value == document["methods"]["asymmetric_shapley_value"]
+    assert config.time_series_data_config == TimeSeriesData(
+        "[].target", "[].id", "[].ts", ("[].r1",), ("[].s1",), "item_records"
+    )
+    assert config.methods.asymmetric_shapley_value == AsymmetricShapleyValueMethod(
+        "chronological", "fine_grained", 5, TimeSeriesBaseline("zero", "zero", {"item1": (1,)})
+    )
+    assert config.predictor_settings.time_series_predictor_config == TimeSeriesForecast("predictions[*].mean")
 
 
 @pytest.mark.parametrize(

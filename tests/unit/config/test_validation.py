@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_clarify.config import ClarifyConfigError, load_config
-from tests.unit.config.documents import BIAS_CSV, DELETE, SHAP_CSV, SHAP_IMAGES, variant
+from tests.unit.config.documents import BIAS_CSV, DELETE, SHAP_CSV, SHAP_IMAGES, TIME_SERIES_JSON, variant
 
 JSONL_SHAP = {
     "dataset_type": "application/jsonlines",
@@ -668,9 +668,7 @@ CASES = [
     ),
     (
         "time-series-on-csv",
-        variant(
-            SHAP_CSV, time_series_data_config={"target_time_series": "y", "item_id": "id", "timestamp": "t"}
-        ),
+        variant(TIME_SERIES_JSON, dataset_type="text/csv"),
         ["time_series_data_config"],
         "application/json",
     ),

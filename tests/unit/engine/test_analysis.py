@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import os
 import stat
+from typing import get_args
 
 import numpy as np
 
-from airflow_provider_clarify.config import load_config
+from airflow_provider_clarify.config import AnalysisKind, load_config
 from airflow_provider_clarify.engine import AnalysisError, run_analysis
 
 CONFIG = {
@@ -95,3 +96,34 @@ def test_an_image_config_runs_the_image_analysis(tmp_path):
     assert json.loads((output / "analysis.json").read_text()) == analysis
     assert (output / "explanations_shap" / "image_explanations.jsonl").is_file()
     assert "pre_training_bias_metrics" not in analysis
+
+
+def test_every_analysis_kind_has_an_entry_point():
+    from airflow_provider_clarify.engine.analysis import ANALYSES
+
+    assert set(ANALYSES) == set(get_args(AnalysisKind))
+
+
+def test_a_time_series_config_runs_the_time_series_analysis(tmp_path):
+    """time_series_data_config goes to the time-series module: its entry, its out.jsonl, no report."""
+    from tests.unit.engine.timeseries.forecasting import Forecaster, analysis_config, nonlinear, write_dataset
+
+    document = analysis_config()
+    document["methods"]["report"] = {"name": "report"}
+    dataset = write_dataset(tmp_path, "timestamp_records")
+    output = tmp_path / "out"
+    warnings: list[str] = []
+    analysis = run_analysis(
+        load_config(document),
+        dataset=str(dataset),
+        output=str(output),
+        predictor=Forecaster(nonlinear),
+        warnings=warnings,
+        published_uri="s3://bucket/run",
+    )
+    entry = analysis["explanations"]["asymmetric_shapley_value"]
+    relative = "asymmetric_shapley_value/timewise_chronological/out.jsonl"
+    assert entry["explanation_results_path"] == f"s3://bucket/run/{relative}"
+    assert (output / relative).is_file() and not list(output.glob("report.*"))
+    assert json.loads((output / "analysis.json").read_text()) == analysis
+    assert any("no report is written for time-series" in warning for warning in warnings)

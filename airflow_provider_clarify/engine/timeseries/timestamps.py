@@ -1,0 +1,83 @@
+"""Reading the timestamps of one item: one kind per item, parseable, unique; the order they sort in.
+
+Clarify's examples use both ISO dates (``"2019-09-11"``, ``"2024-01-01 01:00:00"``) and plain integers (the
+documentation's ``t = [0, 1, 2]``), so both are accepted; an item mixing them, or holding anything else, is an
+error that names the item and the value. The timestamps themselves are kept as written (the output echoes them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import AnalysisError
+
+FIELD = "time_series_data_config.timestamp"
+VALID = 'ISO 8601 strings such as "2019-09-11" or "2019-09-11 00:00:00", or integers'
+
+
+def sort_order(values: Sequence[Any], item: str, name: str) -> np.ndarray:
+    """The permutation that sorts ``values`` by time; raises on unparseable, mixed or repeated timestamps."""
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        keys: np.ndarray = np.asarray(values, dtype=np.int64)
+    elif all(isinstance(v, str) for v in values):
+        keys = _datetime_keys(values, item, name)
+    else:
+        bad = next((v for v in values if isinstance(v, bool) or not isinstance(v, (str, int))), None)
+        if bad is not None:
+            raise AnalysisError(f"item {item}: {FIELD} ({name}) {bad!r} is not a timestamp; use {VALID}")
+        text = next(v for v in values if isinstance(v, str))
+        number = next(v for v in values if isinstance(v, int))
+        raise AnalysisError(
+            f"item {item}: {FIELD} ({name}) mixes strings and integers ({text!r}, {number!r}); use one kind per "
+            f"item: {VALID}"
+        )
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    repeated = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if repeated.size:
+        value = values[int(order[repeated[0] + 1])]
+        raise AnalysisError(
+            f"item {item}: {FIELD} ({name}) {value!r} appears more than once; an item has one record per timestamp"
+        )
+    return order
+
+
+def _datetime_keys(values: Sequence[str], item: str, name: str) -> np.ndarray:
+    try:
+        parsed = pd.to_datetime(pd.Series(list(values), dtype=object), format="ISO8601", utc=False)
+    except (ValueError, TypeError, OverflowError) as error:
+        bad = _first_unparseable(values)
+        raise AnalysisError(
+            f"item {item}: {FIELD} ({name}) {bad!r} is not a timestamp ({_reason(error)}); use {VALID}"
+        ) from None
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    return parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+
+
+def _first_unparseable(values: Sequence[str]) -> str:
+    for value in values:
+        try:
+            pd.to_datetime(value, format="ISO8601")
+        except (ValueError, TypeError, OverflowError):
+            return value
+    # Every value parses on its own: the list mixes time-zone-aware and naive timestamps.
+    return next((v for v in values if _has_zone(v)), values[0])
+
+
+def _has_zone(value: str) -> bool:
+    try:
+        return pd.Timestamp(value).tzinfo is not None
+    except (ValueError, TypeError):
+        return False
+
+
+def _reason(error: Exception) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if "tz" in text.lower() or "offset" in text.lower():
+        return "time-zone-aware and naive timestamps are mixed"
+    return text[:120]
