@@ -371,6 +371,8 @@ METHOD_ORDER: Final = (
     "report",
 )
 """Keys of ``methods`` in a fixed order (bias, explanations, report)."""
+BIAS_METHODS: Final = ("pre_training_bias", "post_training_bias")
+"""The methods that measure bias (they count the dataset's labels, facets and predictions)."""
 EXPLANATION_METHODS: Final = ("shap", "pdp", "asymmetric_shapley_value")
 """The methods that explain a model (each scores it): tabular and image SHAP, PDP, time-series asymmetric Shapley
 values."""

@@ -1,13 +1,16 @@
 """``analyze_tables``: the analyses of tabular data (CSV, JSON Lines, JSON, Parquet) — bias, SHAP, PDP, report.
 
 Order of work: open the dataset(s) and resolve column roles once; build the run state; compute the requested
-bias sections; compute explanations (SHAP/PDP) when asked; write the report when asked.
+bias sections; compute explanations (SHAP/PDP) when asked; write the report when asked. Each step is recorded
+(:class:`~.steps.MethodSteps`), so a failed step logs which methods had completed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..config import Methods
+from ..config.model import BIAS_METHODS, EXPLANATION_METHODS
 from ..contract import json_ready
 from .bias.analyze import Distributions, compute_bias_sections
 from .data.opening import open_dataset
@@ -17,6 +20,7 @@ from .models import Model
 from .predictors import PredictorError, build_model
 from .roles import resolve_roles
 from .run import AnalysisRun, RunContext
+from .steps import MethodSteps
 
 
 def analyze_tables(context: RunContext) -> dict[str, Any]:
@@ -37,24 +41,35 @@ def analyze_tables(context: RunContext) -> dict[str, Any]:
     model = _build_model(run, context) if needs_predictions or methods.explains else None
     analysis: dict[str, Any] = {}
     distributions: Distributions | None = None
-    if methods.pre_training_bias is not None or methods.post_training_bias is not None:
-        sections, distributions = compute_bias_sections(run, data, model)
+    bias, explanations = _present(methods, BIAS_METHODS), _present(methods, EXPLANATION_METHODS)
+    report = ["report"] if methods.report is not None and run.output_dir is not None else []
+    steps = MethodSteps([*bias, *explanations, *report])
+    if bias:
+        with steps.step(bias):
+            sections, distributions = compute_bias_sections(run, data, model)
         analysis.update(sections)
-    if methods.explains:
+    if explanations:
         assert model is not None
-        analysis["explanations"] = run_explanations(run, read_explanation_data(data, roles), model)
+        with steps.step(explanations):
+            analysis["explanations"] = run_explanations(run, read_explanation_data(data, roles), model)
     if methods.report is not None and run.output_dir is not None:
         # Imported on use: nbconvert and matplotlib cost about a second, and most runs write no report.
         from .report import write_report
 
-        write_report(
-            run.output_dir,
-            json_ready({"version": "1.0", **analysis}),
-            name=methods.report.name,
-            title=methods.report.title,
-            distributions=distributions,
-        )
+        with steps.step(["report"]):
+            write_report(
+                run.output_dir,
+                json_ready({"version": "1.0", **analysis}),
+                name=methods.report.name,
+                title=methods.report.title,
+                distributions=distributions,
+            )
     return analysis
+
+
+def _present(methods: Methods, names: tuple[str, ...]) -> list[str]:
+    """The configured ones of ``names`` (method keys of the config), in that order."""
+    return [name for name in names if getattr(methods, name) is not None]
 
 
 def _build_model(run: AnalysisRun, context: RunContext) -> Model:

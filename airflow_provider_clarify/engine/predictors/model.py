@@ -260,55 +260,54 @@ def build_model(
 ) -> ClarifyModel:
     """The model of an analysis config. ``predictor`` overrides the transport (URL, ``module:callable``, model
     file, estimator or callable) while the config's serialization settings stay; without it, ``endpoint_name``
-    goes through InvokeEndpoint (``sagemaker_runtime_client``, else a default boto3 client)."""
+    goes through InvokeEndpoint (``sagemaker_runtime_client``, else a default boto3 client). With
+    ``feature_names`` the templates and an estimator's declared column order are checked before any request."""
     settings_view = config.predictor_settings
     settings = InvocationSettings.from_options(options)
     predictor = settings_view.local_predictor if predictor is None else predictor
-    content_type, accept_type = wire_types(settings_view)
-    label_headers = list(settings_view.label_headers) if settings_view.label_headers else None
-    threshold = config.probability_threshold
-    dataset_label = config.column_name(config.label)
-
-    factory: Callable[[list[str]], Transport]
-    if predictor is not None:
+    content_type, _ = wire_types(
+        settings_view
+    )  # a missing content type fails here, whatever serves the model
+    model: ClarifyModel
+    if predictor is None:
+        model = _wire_model(config, _endpoint_factory(settings_view, sagemaker_runtime_client), settings)
+    else:
         probe = transport_for_override(predictor, ["probe"], timeout=settings.timeout_seconds)
         if isinstance(probe, (EstimatorTransport, TypedCallableTransport)):
-            return _in_process_model(
-                predictor,
-                settings_view,
-                probe,
-                settings,
-                dataset_label,
-                label_headers,
-                threshold,
-                content_type,
-            )
+            model = _in_process_model(config, probe, settings, content_type)
+        else:
 
-        def override(names: list[str]) -> Transport:
-            return transport_for_override(predictor, names, timeout=settings.timeout_seconds)
+            def override(names: list[str]) -> Transport:
+                return transport_for_override(predictor, names, timeout=settings.timeout_seconds)
 
-        factory = override
-    else:
-        factory = _endpoint_factory(settings_view, sagemaker_runtime_client)
+            model = _wire_model(config, override, settings)
+    if feature_names is not None:
+        model.check_features(feature_names)
+    return model
 
+
+def _wire_model(
+    config: AnalysisConfig, factory: Callable[[list[str]], Transport], settings: InvocationSettings
+) -> ClarifyModel:
+    """A model behind a wire (endpoint, URL, a callable taking the request body), read by the predictor's rules."""
+    settings_view = config.predictor_settings
+    content_type, accept_type = wire_types(settings_view)
+    label_headers = list(settings_view.label_headers) if settings_view.label_headers else None
     interpreter = OutputInterpreter(
         label_headers=label_headers,
-        probability_threshold=float(threshold),
+        probability_threshold=float(config.probability_threshold),
         has_label=settings_view.label is not None,
         has_probability=settings_view.probability is not None,
     )
-    model = ClarifyModel(
+    return ClarifyModel(
         settings_view,
         factory,
         interpreter,
         settings,
-        dataset_label,
+        config.column_name(config.label),
         content_type=content_type,
         accept_type=accept_type,
     )
-    if feature_names is not None:
-        model.check_features(feature_names)
-    return model
 
 
 def wire_types(predictor_config: Predictor) -> tuple[str, str]:
@@ -356,13 +355,9 @@ def _endpoint_factory(predictor_config: Predictor, client: object) -> Callable[[
 
 
 def _in_process_model(
-    predictor: Any,
-    predictor_config: Predictor,
+    config: AnalysisConfig,
     probe: EstimatorTransport | TypedCallableTransport,
     settings: InvocationSettings,
-    dataset_label: str | None,
-    label_headers: list[Any] | None,
-    threshold: float,
     content_type: str,
 ) -> ClarifyModel:
     """An estimator (or a callable taking typed records) has no wire format of its own: its output rows are read
@@ -373,6 +368,8 @@ def _in_process_model(
             "in-process model: records go to it as a typed frame (text/csv where serialized) instead of %s",
             content_type,
         )
+    predictor_config = config.predictor_settings
+    label_headers = list(predictor_config.label_headers) if predictor_config.label_headers else None
     label = predictor_config.label if isinstance(predictor_config.label, int) else None
     probability = predictor_config.probability if isinstance(predictor_config.probability, int) else None
     no_selector = label is None and probability is None
@@ -380,7 +377,15 @@ def _in_process_model(
         label_headers = probe.classes
 
     def factory(names: list[str]) -> Transport:
-        return probe.for_features(names)
+        transport = probe.for_features(names)
+        if isinstance(transport, EstimatorTransport):
+            transport.follow_declared_order()
+            if transport.model_order is not None:
+                LOG.info(
+                    "%s declares its input order (feature_names_in_): records are given to it in that order",
+                    probe.description,
+                )
+        return transport
 
     csv_config = Predictor(
         label=label,
@@ -389,7 +394,7 @@ def _in_process_model(
     )
     interpreter = OutputInterpreter(
         label_headers=label_headers,
-        probability_threshold=float(threshold),
+        probability_threshold=float(config.probability_threshold),
         has_label=label is not None,
         has_probability=probability is not None,
     )
@@ -398,7 +403,7 @@ def _in_process_model(
         factory,
         interpreter,
         settings,
-        dataset_label,
+        config.column_name(config.label),
         content_type=CSV,
         accept_type=CSV,
     )
