@@ -35,6 +35,24 @@ REPORT_EXTENSIONS: Final = ("ipynb", "html", "pdf")
 DEFAULT_REPORT_NAME: Final = "report"
 CONSTRAINT_VIOLATIONS_FILE: Final = "constraint_violations.json"
 
+# ------------------------------------------------------------------- confidence intervals and segments (provider)
+# Keys this provider adds to analysis.json only when confidence intervals are asked for (docs/intervals.md), and
+# the per-segment file it writes beside analysis.json when ``segment_config`` is set (docs/segments.md). Without
+# either, analysis.json is exactly the managed job's.
+CONFIDENCE_INTERVAL_KEY: Final = "confidence_interval"
+"""On each bias metric object: ``[low, high]`` (±∞ as the infinity strings; ``[null, null]`` without interval)."""
+CONFIDENCE_NOTES_KEY: Final = "confidence_interval_notes"
+"""On a bias metric object, only when there is something to say: ±∞ / undefined replicates, fallbacks, why none."""
+CONFIDENCE_SETTINGS_KEY: Final = "confidence_interval_settings"
+"""Once per bias section and SHAP target: ``{"level", "replicates", "method", "seed"}``."""
+SHAP_INTERVALS_KEY: Final = "global_shap_confidence_intervals"
+"""Beside ``global_shap_values``: feature → ``[low, high]`` of its global SHAP value."""
+SEGMENTS_DIR: Final = "segments"
+SEGMENTS_FILE: Final = "analysis_segments.json"
+"""Per-segment metrics of ``segment_config``, at ``segments/analysis_segments.json`` beside analysis.json."""
+SEGMENTS_PATH: Final = f"{SEGMENTS_DIR}/{SEGMENTS_FILE}"
+# ------------------------------------------------------------------------------- end of intervals and segments
+
 # ----------------------------------------------------------------------------------------- container layout
 CONTAINER_ROOT: Final = "/opt/ml/processing"
 DATASET_INPUT_NAME: Final = "dataset"

@@ -18,6 +18,7 @@ OPERATOR_MODULES: list[str] = [
     "airflow_provider_clarify.operators.clarify",
     "airflow_provider_clarify.operators.gate",
     "airflow_provider_clarify.operators.local",
+    "airflow_provider_clarify.operators.mlflow",
 ]
 SENSOR_MODULES: list[str] = ["airflow_provider_clarify.sensors.clarify"]
 TRIGGER_MODULES: list[str] = ["airflow_provider_clarify.triggers.clarify"]

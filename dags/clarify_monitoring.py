@@ -16,6 +16,9 @@ What it does, once per day of data
        baseline and writes ``constraint_violations.json``. It flags, it does not fail: drift is news, not an error.
     6. ``record_history`` appends the day's key metrics and drift flags to ``<output_dir>/history.csv``.
 
+Each analysis announces its ``analysis.json`` as an Airflow Asset event through the alias ``clarify-monitoring``
+(the result summary in the event's ``extra``): ``clarify_monitoring_gate`` is scheduled on it.
+
 The bundled partitions (2024-01-01 … 2024-01-14) carry a planted drift: the share of women falls day by day, so
 class imbalance (CI) drifts away from the first day's baseline.
 
@@ -61,6 +64,10 @@ PRE_TRAINING_METRICS = ["CI", "DPL", "KL", "JS", "LP", "TVD", "KS"]
 POST_TRAINING_METRICS = ["DI", "DPPL", "AD", "DAR", "DCA", "DCR", "DRR", "FT", "GE", "RD", "SD", "TE"]
 KEY_METRICS = ("CI", "DPL", "DI", "DPPL", "AD")
 PARTITION = "{{ ti.xcom_pull(task_ids='select_partition')['ds'] }}"
+# Assets: each day's analysis.json is announced through this alias (the result summary in the event's extra);
+# dags/clarify_monitoring_gate.py is scheduled on it.
+MONITORING_ASSET_ALIAS = "clarify-monitoring"
+
 # The days of the bundled partitions (sample_data/adult/partitions/ds=…), named here so parsing reads no folder.
 SAMPLE_DAYS = [pendulum.datetime(2024, 1, day, tz="UTC") for day in range(1, 15)]
 
@@ -235,6 +242,7 @@ with DAG(
         dataset_uri="{{ ti.xcom_pull(task_ids='select_partition')['dataset_uri'] }}",
         output_uri="{{ params.output_dir }}/runs/ds=" + PARTITION,
         predictor="{{ ti.xcom_pull(task_ids='prepare_model') }}",
+        asset_alias=MONITORING_ASSET_ALIAS,
     )
 
     managed_analysis = ClarifyOperator(
@@ -254,6 +262,7 @@ with DAG(
         output_uri="{{ params.managed_s3_output }}/ds=" + PARTITION,
         role_arn="{{ params.managed_role_arn }}",
         instance_type="{{ params.managed_instance_type }}",
+        asset_alias=MONITORING_ASSET_ALIAS,
         pre_execute=wait_as_the_run_asks,
     )
 

@@ -1,36 +1,81 @@
 """SDK-shaped builders: the SageMaker SDK's ``sagemaker.clarify`` config classes, producing the same JSON.
 
 Users who know ``DataConfig``, ``BiasConfig``, ``ModelConfig``, ``ModelPredictedLabelConfig``, ``SHAPConfig``,
-``PDPConfig``, ``TextConfig`` and ``ImageConfig`` can keep writing them: the argument names, the JSON fragments
-they produce and the way the SDK combines them (``methods.report`` always, ``"all"`` metrics as a string, SHAP's
-``use_logit``/``save_local_shap_values``, PDP's ``grid_resolution`` 15 / ``top_k_features`` 10) are the SDK's.
+``PDPConfig``, ``TextConfig``, ``ImageConfig`` and ``SegmentationConfig`` can keep writing them: the argument
+names, order and defaults, the JSON fragments they produce and the way the SDK's ``run_*`` methods combine them
+(``methods.report`` always, ``"all"`` metrics as a string, SHAP's ``use_logit``/``save_local_shap_values``, PDP's
+``grid_resolution`` 15 / ``top_k_features`` 10, the predictor before the methods for an explanation-only run) are
+the SDK's. What the SDK's classes refuse is refused too (:mod:`.sdk_rules`), with our errors.
 
-Two deliberate differences:
+Deliberate differences:
 
-- Validation is deferred to ``load_config(builders)``, which reports *every* problem
-  with its JSON path instead of the SDK's first ``ValueError`` (or bare ``AssertionError``). That also lets every
-  argument be an Airflow template (``SHAPConfig(num_samples="{{ params.samples }}")``): each builder lists its
-  arguments in ``template_fields``, Airflow renders them in place, and the rendered strings are turned back into
-  the schema's types by :mod:`~airflow_provider_clarify.config.coercion`.
+- Checks are deferred to ``load_config(builders)``, which reports *every* problem with its JSON path and a fix
+  instead of the SDK's first ``ValueError`` (or bare ``AssertionError``). That also lets every argument be an
+  Airflow template (``SHAPConfig(num_samples="{{ params.samples }}")``): each builder lists its arguments in
+  ``template_fields``, Airflow renders them in place, and the rendered strings are turned back into the schema's
+  types by :mod:`~airflow_provider_clarify.config.coercion`. Nothing runs before that check, so no upload, job
+  or output happens for a refused builder.
 - The S3 locations of ``DataConfig`` (``s3_data_input_path``, ``s3_output_path``,
   ``s3_analysis_config_output_path``) are processing-job inputs/outputs, not config fields, exactly as in the SDK;
-  they are exposed as ``DataConfig.dataset_uri`` / ``.output_uri`` and as ``AnalysisConfig.job_io``.
+  they are exposed as ``DataConfig.dataset_uri`` / ``.output_uri`` and as ``AnalysisConfig.job_io``. The SDK
+  requires the first two; here they may be left out when an operator is given ``dataset_uri=`` / ``output_uri=``.
+- Without a ``ModelConfig``, a ``ModelPredictedLabelConfig`` is kept in a ``predictor`` object (the SDK drops it
+  silently): the local engine reads it for an in-process model, so nothing the user wrote is lost.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
-from typing import Any
+import functools
+import logging
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
-from airflow_provider_clarify.config.builder_base import Builder, set_if_given
-from airflow_provider_clarify.config.builders_time_series import AsymmetricShapleyValueConfig
+from airflow_provider_clarify.config import sdk_rules
 from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
 from airflow_provider_clarify.config.model import DEFAULT_GRID_RESOLUTION, DEFAULT_TOP_K_FEATURES, JobIO
+from airflow_provider_clarify.config.schema import enum_values
 from airflow_provider_clarify.contract import CSV, DEFAULT_REPORT_NAME
+
+log = logging.getLogger(__name__)
 
 SDK_REPORT_TITLE = "Analysis Report"
 """The title the SDK always writes into ``methods.report`` (the container's own default differs)."""
+
+
+def set_if_given(value: Any, key: str, target: dict[str, Any]) -> None:
+    """Write ``key`` only when a value was given: the SDK never writes ``null``s into the document."""
+    if value is not None:
+        target[key] = copy.deepcopy(value)
+
+
+class Builder:
+    """Common behaviour of the builders: arguments kept as attributes (so Airflow can render them), a readable
+    repr. Builders only describe a document; ``load_config`` validates it."""
+
+    template_fields: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}"
+            for name in self.template_fields
+            if getattr(self, name) is not None
+        )
+        return f"{type(self).__name__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and all(
+            getattr(self, name) == getattr(other, name) for name in self.template_fields
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable (Airflow renders attributes in place)
+
+    def problems(self) -> list[ConfigProblem]:
+        """What the SDK's class of the same name refuses in these arguments (:mod:`.sdk_rules`); the document's
+        own rules are validation's."""
+        return []
 
 
 class SegmentationConfig(Builder):
@@ -45,6 +90,10 @@ class SegmentationConfig(Builder):
         self.segments = segments
         self.config_name = config_name
         self.display_aliases = display_aliases
+
+    def problems_at(self, index: int) -> list[ConfigProblem]:
+        """The SDK's checks, for the ``index``-th entry of ``DataConfig(segmentation_config=[...])``."""
+        return sdk_rules.segmentation_problems(index, self.name_or_index, self.segments, self.display_aliases)
 
     def to_dict(self) -> dict[str, Any]:
         result = {"name_or_index": self.name_or_index, "segments": copy.deepcopy(self.segments)}
@@ -125,6 +174,20 @@ class DataConfig(Builder):
     def output_uri(self) -> str | None:
         """The ``analysis_result`` processing output (SDK ``s3_output_path``); not written into the document."""
         return self.s3_output_path
+
+    def problems(self) -> list[ConfigProblem]:
+        problems = sdk_rules.exact_choice(
+            self.dataset_type,
+            sdk_rules.SDK_DATASET_TYPES,
+            enum_values("properties", "dataset_type"),
+            path="dataset_type",
+            call="DataConfig(dataset_type",
+        )
+        problems += sdk_rules.compression_problems(self.s3_compression_type)
+        for index, item in enumerate(self.segmentation_config or []):
+            if isinstance(item, SegmentationConfig):
+                problems += item.problems_at(index)
+        return problems
 
     def job_io(self) -> JobIO:
         return JobIO(
@@ -262,13 +325,56 @@ class ModelConfig(Builder):
         self.endpoint_name = endpoint_name
         self.time_series_model_config = time_series_model_config
 
+    def problems(self) -> list[ConfigProblem]:
+        problems = sdk_rules.model_choice_problems(
+            model_name=self.model_name,
+            instance_count=self.instance_count,
+            instance_type=self.instance_type,
+            endpoint_name=self.endpoint_name,
+        )
+        predictor = ("$defs", "predictor", "properties")
+        for name, sdk_values in (
+            ("accept_type", sdk_rules.SDK_ACCEPT_TYPES),
+            ("content_type", sdk_rules.SDK_CONTENT_TYPES),
+        ):
+            problems += sdk_rules.exact_choice(
+                getattr(self, name),
+                sdk_values,
+                enum_values(*predictor, name),
+                path=f"predictor.{name}",
+                call=f"ModelConfig({name}",
+            )
+        return problems
+
     def get_predictor_config(self) -> dict[str, Any]:
-        """The ``predictor`` object. Conflicting arguments are all written so validation can name each one."""
-        config: dict[str, Any] = {}
-        set_if_given(self.endpoint_name, "endpoint_name", config)
-        set_if_given(self.model_name, "model_name", config)
-        set_if_given(self.instance_type, "instance_type", config)
-        set_if_given(self.instance_count, "initial_instance_count", config)
+        """The ``predictor`` object, key for key as the SDK writes it.
+
+        With ``endpoint_name`` only the endpoint is written: the SDK leaves out a ``model_name`` /
+        ``instance_type`` / ``instance_count`` given beside it (they only describe a shadow endpoint), and so does
+        this — with a warning instead of silently. ``accelerator_type`` belongs to a shadow endpoint too and is
+        left out with the same warning (the document rules refuse it beside an existing endpoint).
+        """
+        config: dict[str, Any]
+        if self.endpoint_name:
+            config = {"endpoint_name": self.endpoint_name}
+            ignored = [
+                name
+                for name in ("model_name", "instance_type", "instance_count", "accelerator_type")
+                if getattr(self, name) is not None
+            ]
+            if ignored:
+                log.warning(
+                    "ModelConfig(endpoint_name=%r): %s only describe(s) a shadow endpoint deployed from a model "
+                    "and is left out of the analysis config (the SageMaker SDK drops it too)",
+                    self.endpoint_name,
+                    ", ".join(ignored),
+                )
+        else:
+            config = {
+                "model_name": self.model_name,
+                "instance_type": self.instance_type,
+                "initial_instance_count": self.instance_count,
+            }
         if self.endpoint_name_prefix:
             config["endpoint_name_prefix"] = self.endpoint_name_prefix
         set_if_given(self.accept_type, "accept_type", config)
@@ -276,7 +382,8 @@ class ModelConfig(Builder):
         set_if_given(self.content_template, "content_template", config)
         set_if_given(self.record_template, "record_template", config)
         set_if_given(self.custom_attributes, "custom_attributes", config)
-        set_if_given(self.accelerator_type, "accelerator_type", config)
+        if not self.endpoint_name:
+            set_if_given(self.accelerator_type, "accelerator_type", config)
         set_if_given(self.target_model, "target_model", config)
         if self.time_series_model_config:
             series = self.time_series_model_config
@@ -315,15 +422,37 @@ class ModelPredictedLabelConfig(Builder):
         return self.probability_threshold, config
 
 
+_TEXT = ("$defs", "shap", "properties", "text_config", "properties")
+
+
 class TextConfig(Builder):
-    """NLP settings of SHAP (SDK ``TextConfig``); ``max_top_tokens`` is the container's field, written if given."""
+    """NLP settings of SHAP (SDK ``TextConfig``).
+
+    ``max_top_tokens`` is the container's field, which the SDK class does not take: keyword-only here, written only
+    when given.
+    """
 
     template_fields = ("granularity", "language", "max_top_tokens")
 
-    def __init__(self, granularity: str, language: str, max_top_tokens: int | None = None) -> None:
+    def __init__(self, granularity: str, language: str, *, max_top_tokens: int | None = None) -> None:
         self.granularity = granularity
         self.language = language
         self.max_top_tokens = max_top_tokens
+
+    def problems(self) -> list[ConfigProblem]:
+        return sdk_rules.exact_choice(
+            self.granularity,
+            sdk_rules.SDK_TEXT_GRANULARITIES,
+            enum_values(*_TEXT, "granularity"),
+            path="methods.shap.text_config.granularity",
+            call="TextConfig(granularity",
+        ) + sdk_rules.exact_choice(
+            self.language,
+            sdk_rules.text_languages(),
+            sdk_rules.text_languages(),
+            path="methods.shap.text_config.language",
+            call="TextConfig(language",
+        )
 
     def get_text_config(self) -> dict[str, Any]:
         config = {"granularity": self.granularity, "language": self.language}
@@ -362,6 +491,15 @@ class ImageConfig(Builder):
         self.iou_threshold = iou_threshold
         self.context = context
 
+    def problems(self) -> list[ConfigProblem]:
+        return sdk_rules.exact_choice(
+            self.model_type,
+            sdk_rules.SDK_IMAGE_MODEL_TYPES,
+            enum_values("$defs", "shap", "properties", "image_config", "properties", "model_type"),
+            path="methods.shap.image_config.model_type",
+            call="ImageConfig(model_type",
+        )
+
     def get_image_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"model_type": self.model_type}
         for name in self.template_fields[1:]:
@@ -369,7 +507,16 @@ class ImageConfig(Builder):
         return config
 
 
-class SHAPConfig(Builder):
+class ExplainabilityConfig(Builder, ABC):
+    """An explainability method (the SDK's abstract ``ExplainabilityConfig``): ``SHAPConfig``, ``PDPConfig`` and,
+    for time series, ``AsymmetricShapleyValueConfig``. Its one duty: the ``methods`` entry it contributes."""
+
+    @abstractmethod
+    def get_explainability_config(self) -> dict[str, Any]:
+        """``{method name: settings}`` for the document's ``methods``."""
+
+
+class SHAPConfig(ExplainabilityConfig):
     """Kernel SHAP settings (SDK ``SHAPConfig``): always writes ``use_logit`` and ``save_local_shap_values``."""
 
     template_fields = (
@@ -409,7 +556,25 @@ class SHAPConfig(Builder):
         self.image_config = image_config
         self.features_to_explain = features_to_explain
 
+    def problems(self) -> list[ConfigProblem]:
+        problems = sdk_rules.exact_choice(
+            self.agg_method,
+            sdk_rules.SDK_AGG_METHODS,
+            enum_values("$defs", "shap", "properties", "agg_method"),
+            path="methods.shap.agg_method",
+            call="SHAPConfig(agg_method",
+        )
+        for part in (self.text_config, self.image_config):
+            if isinstance(part, Builder):
+                problems += part.problems()
+        return problems
+
     def get_explainability_config(self) -> dict[str, Any]:
+        if self.text_config and self.save_local_shap_values in (False, "False", "false"):
+            log.warning(
+                "SHAPConfig(text_config=..., save_local_shap_values=False): global aggregation is limited for "
+                "text features; consider save_local_shap_values=True to inspect local text explanations"
+            )
         shap: dict[str, Any] = {
             "use_logit": self.use_logit,
             "save_local_shap_values": self.save_local_shap_values,
@@ -427,7 +592,7 @@ class SHAPConfig(Builder):
         return {"shap": shap}
 
 
-class PDPConfig(Builder):
+class PDPConfig(ExplainabilityConfig):
     """Partial dependence plots (SDK ``PDPConfig``): always writes ``grid_resolution`` and ``top_k_features``."""
 
     template_fields = ("features", "grid_resolution", "top_k_features")
@@ -478,15 +643,83 @@ def _fragment(value: Any, getter: str) -> Any:
     return method() if callable(method) else copy.deepcopy(value)
 
 
-ExplainabilityConfig = SHAPConfig | PDPConfig
+Explainers = ExplainabilityConfig | Sequence[ExplainabilityConfig]
+"""``explainability_config``: one explainability method or a list of them (the SDK's ``Union[..., List]``)."""
+ModelScores = ModelPredictedLabelConfig | str | int
+"""Where the model's scores/label are: a ``ModelPredictedLabelConfig``, or an index / JMESPath (``label``)."""
+BiasMetrics = str | list[str]
+"""``"all"`` or a list of metric names."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _renamed_keyword(old: str, new: str) -> Callable[[F], F]:
+    """Accept the keyword ``old`` as a deprecated name of ``new`` (earlier releases of these builders used it);
+    the signature stays the SDK's."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if old in kwargs:
+                if new in kwargs:
+                    raise TypeError(f"{function.__qualname__}() got {old}= and {new}=; give {new}= only")
+                warnings.warn(
+                    f"{function.__qualname__}({old}=...) is deprecated; write {new}=... (the SageMaker SDK's name)",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                kwargs[new] = kwargs.pop(old)
+            return function(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
+
+
+def _is_explainer(value: object) -> bool:
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(isinstance(item, ExplainabilityConfig) for item in value)
+    return isinstance(value, ExplainabilityConfig)
+
+
+def _legacy_argument_order(function: F) -> F:
+    """Earlier releases took ``bias_and_explainability(data, model, labels, explainer, bias, pre, post)`` (the
+    order of the SDK's private generator). A positional call in that order is recognised by its types — an
+    explainability config where the SDK's order has ``bias_config`` and a ``BiasConfig`` after it — reordered, and
+    reported as deprecated; every other call is the SDK's order."""
+
+    @functools.wraps(function)
+    def wrapper(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        if len(args) >= 5 and _is_explainer(args[3]) and isinstance(args[4], BiasConfig):
+            if "model_predicted_label_config" in kwargs:
+                raise TypeError(
+                    "bias_and_explainability() got model_predicted_label_config twice (positionally, in the "
+                    "earlier argument order, and by keyword)"
+                )
+            warnings.warn(
+                "bias_and_explainability(data_config, model_config, model_predicted_label_config, "
+                "explainability_config, bias_config, ...) is the earlier argument order and is deprecated; use "
+                "the SageMaker SDK's: (data_config, model_config, explainability_config, bias_config, "
+                "pre_training_methods, post_training_methods, model_predicted_label_config)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            data, model, labels, explainer, bias, *methods = args
+            args = (data, model, explainer, bias, *methods)
+            kwargs["model_predicted_label_config"] = labels
+        return function(cls, *args, **kwargs)
+
+    return cast(F, wrapper)
 
 
 class AnalysisConfigBuilder(Builder):
     """Combine builder objects into one document the way the SDK's ``SageMakerClarifyProcessor.run_*`` do.
 
     The class methods mirror the SDK's run methods (``pre_training_bias`` ↔ ``run_pre_training_bias`` and so on)
-    with the same defaults; the constructor takes everything explicitly. ``load_config(builder)`` validates and
-    returns the ``AnalysisConfig``; ``to_dict()`` returns the document without validating it.
+    with the same parameter names, order and defaults, up to the configs (the run-only arguments ``wait``,
+    ``logs``, ``job_name``... belong to the processors of :mod:`airflow_provider_clarify.clarify`). The
+    constructor takes everything explicitly. ``load_config(builder)`` validates and returns the
+    ``AnalysisConfig``; ``to_dict()`` returns the document without validating it.
     """
 
     template_fields = (
@@ -505,10 +738,10 @@ class AnalysisConfigBuilder(Builder):
         data_config: DataConfig,
         bias_config: BiasConfig | None = None,
         model_config: ModelConfig | None = None,
-        model_predicted_label_config: ModelPredictedLabelConfig | str | int | None = None,
-        explainability_config: ExplainabilityConfig | Sequence[ExplainabilityConfig] | None = None,
-        pre_training_methods: str | list[str] | None = None,
-        post_training_methods: str | list[str] | None = None,
+        model_predicted_label_config: ModelScores | None = None,
+        explainability_config: Explainers | None = None,
+        pre_training_methods: BiasMetrics | None = None,
+        post_training_methods: BiasMetrics | None = None,
         report: ReportConfig | bool | None = True,
     ) -> None:
         self.data_config = data_config
@@ -522,25 +755,27 @@ class AnalysisConfigBuilder(Builder):
 
     # ------------------------------------------------------------------------- the SDK's run_* combinations
     @classmethod
+    @_renamed_keyword("bias_config", "data_bias_config")
     def pre_training_bias(
-        cls, data_config: DataConfig, bias_config: BiasConfig, methods: Any = "all"
+        cls, data_config: DataConfig, data_bias_config: BiasConfig, methods: BiasMetrics = "all"
     ) -> AnalysisConfigBuilder:
         """As ``run_pre_training_bias``: data + bias, ``methods.pre_training_bias``, report; no predictor."""
-        return cls(data_config, bias_config, pre_training_methods=methods)
+        return cls(data_config, data_bias_config, pre_training_methods=methods)
 
     @classmethod
+    @_renamed_keyword("bias_config", "data_bias_config")
     def post_training_bias(
         cls,
         data_config: DataConfig,
-        bias_config: BiasConfig,
+        data_bias_config: BiasConfig,
         model_config: ModelConfig | None = None,
-        model_predicted_label_config: Any = None,
-        methods: Any = "all",
+        model_predicted_label_config: ModelScores | None = None,
+        methods: BiasMetrics = "all",
     ) -> AnalysisConfigBuilder:
         """As ``run_post_training_bias``."""
         return cls(
             data_config,
-            bias_config,
+            data_bias_config,
             model_config,
             model_predicted_label_config,
             post_training_methods=methods,
@@ -552,9 +787,9 @@ class AnalysisConfigBuilder(Builder):
         data_config: DataConfig,
         bias_config: BiasConfig,
         model_config: ModelConfig | None = None,
-        model_predicted_label_config: Any = None,
-        pre_training_methods: Any = "all",
-        post_training_methods: Any = "all",
+        model_predicted_label_config: ModelScores | None = None,
+        pre_training_methods: BiasMetrics = "all",
+        post_training_methods: BiasMetrics = "all",
     ) -> AnalysisConfigBuilder:
         """As ``run_bias``: both bias stages."""
         return cls(
@@ -571,24 +806,25 @@ class AnalysisConfigBuilder(Builder):
         cls,
         data_config: DataConfig,
         model_config: ModelConfig | None,
-        explainability_config: Any,
-        model_scores: ModelPredictedLabelConfig | str | int | None = None,
+        explainability_config: Explainers,
+        model_scores: ModelScores | None = None,
     ) -> AnalysisConfigBuilder:
         """As ``run_explainability``: ``model_scores`` locates the scores in the model output."""
         return cls(data_config, None, model_config, model_scores, explainability_config=explainability_config)
 
     @classmethod
+    @_legacy_argument_order
     def bias_and_explainability(
         cls,
         data_config: DataConfig,
         model_config: ModelConfig | None,
-        model_predicted_label_config: Any,
-        explainability_config: Any,
+        explainability_config: Explainers,
         bias_config: BiasConfig,
-        pre_training_methods: Any = "all",
-        post_training_methods: Any = "all",
+        pre_training_methods: BiasMetrics = "all",
+        post_training_methods: BiasMetrics = "all",
+        model_predicted_label_config: ModelScores | None = None,
     ) -> AnalysisConfigBuilder:
-        """As ``run_bias_and_explainability``."""
+        """As ``run_bias_and_explainability`` (the SDK's public argument order)."""
         return cls(
             data_config,
             bias_config,
@@ -601,15 +837,17 @@ class AnalysisConfigBuilder(Builder):
 
     # ------------------------------------------------------------------------------------------- building
     def problems(self) -> list[ConfigProblem]:
-        """Mistakes in how the builders were combined (the document's own rules are checked by validation)."""
+        """What the SDK refuses in these builders and in how they are combined (the document's own rules are
+        checked by validation)."""
         problems: list[ConfigProblem] = []
         if not isinstance(self.data_config, DataConfig):
             problems.append(
                 ConfigProblem("dataset_type", "a DataConfig is required to build an analysis config")
             )
-        if isinstance(self.bias_config, BiasConfig):
-            problems += self.bias_config.problems()
         explainers = self._explainers()
+        for part in (self.data_config, self.bias_config, self.model_config, *explainers):
+            if isinstance(part, Builder):
+                problems += part.problems()
         kinds = [type(item).__name__ for item in explainers]
         for kind in sorted(set(kinds)):
             if kinds.count(kind) > 1:
@@ -617,12 +855,12 @@ class AnalysisConfigBuilder(Builder):
                     ConfigProblem("methods", f"{kind} is given {kinds.count(kind)} times; give it once")
                 )
         for item in explainers:
-            if not isinstance(item, EXPLAINER_TYPES):
+            if not isinstance(item, ExplainabilityConfig):
                 problems.append(
                     ConfigProblem(
                         "methods",
-                        "explainability_config must be SHAPConfig, PDPConfig or AsymmetricShapleyValueConfig, "
-                        f"got {item!r}",
+                        "explainability_config must be SHAPConfig, PDPConfig or AsymmetricShapleyValueConfig "
+                        f"(or a list of them), got {item!r}",
                     )
                 )
         if not (self.pre_training_methods or self.post_training_methods or explainers):
@@ -642,12 +880,23 @@ class AnalysisConfigBuilder(Builder):
         return list(config) if isinstance(config, (list, tuple)) else [config]
 
     def to_dict(self) -> dict[str, Any]:
-        """The combined document (not validated), in the SDK's key order."""
+        """The combined document (not validated), in the SDK's key order: the data (and bias) fields, then the
+        methods and the predictor — the predictor first when no bias stage is asked for, as the SDK's
+        ``run_explainability`` writes it."""
         document: dict[str, Any] = {}
         if isinstance(self.data_config, DataConfig):
             document.update(self.data_config.get_config())
         if isinstance(self.bias_config, BiasConfig):
             document.update(self.bias_config.get_config())
+        if self.pre_training_methods or self.post_training_methods:
+            document["methods"] = self._methods()
+            self._add_predictor(document)
+        else:
+            self._add_predictor(document)
+            document["methods"] = self._methods()
+        return document
+
+    def _methods(self) -> dict[str, Any]:
         methods: dict[str, Any] = {}
         if self.report:
             methods["report"] = (
@@ -658,9 +907,11 @@ class AnalysisConfigBuilder(Builder):
         if self.post_training_methods:
             methods["post_training_bias"] = {"methods": copy.deepcopy(self.post_training_methods)}
         for item in self._explainers():
-            if isinstance(item, EXPLAINER_TYPES):
+            if isinstance(item, ExplainabilityConfig):
                 methods.update(item.get_explainability_config())
-        document["methods"] = methods
+        return methods
+
+    def _add_predictor(self, document: dict[str, Any]) -> None:
         if isinstance(self.model_config, ModelConfig):
             document["predictor"] = self.model_config.get_predictor_config()
         labels = self.model_predicted_label_config
@@ -673,7 +924,6 @@ class AnalysisConfigBuilder(Builder):
             set_if_given(threshold, "probability_threshold", document)
         elif labels is not None:
             document.setdefault("predictor", {})["label"] = labels
-        return document
 
     def job_io(self) -> JobIO | None:
         return self.data_config.job_io() if isinstance(self.data_config, DataConfig) else None
@@ -684,15 +934,13 @@ BUILDER_TYPES = (
     BiasConfig,
     ModelConfig,
     ModelPredictedLabelConfig,
-    SHAPConfig,
-    PDPConfig,
-    AsymmetricShapleyValueConfig,
+    ExplainabilityConfig,
     ReportConfig,
     BiasMethods,
     AnalysisConfigBuilder,
 )
-EXPLAINER_TYPES = (SHAPConfig, PDPConfig, AsymmetricShapleyValueConfig)
-"""The ``explainability_config`` builders (the SDK's name for them); more than one may be given."""
+"""What ``load_config`` accepts as builder objects (``ExplainabilityConfig``: SHAP, PDP and, for time series,
+asymmetric Shapley values)."""
 
 
 def is_builder(value: Any) -> bool:
@@ -717,7 +965,7 @@ def _by_type(items: list[Any]) -> dict[type, list[Any]]:
             continue
         by_type.setdefault(type(item), []).append(item)
     for kind, found in by_type.items():
-        if kind not in EXPLAINER_TYPES and len(found) > 1:
+        if not issubclass(kind, ExplainabilityConfig) and len(found) > 1:
             problems.append(ConfigProblem("$", f"{kind.__name__} is given {len(found)} times; give it once"))
     if problems:
         raise ClarifyConfigError(problems)
@@ -734,7 +982,8 @@ def from_builders(items: Any) -> AnalysisConfigBuilder:
     """
     if isinstance(items, AnalysisConfigBuilder):
         return items
-    by_type = _by_type(list(items) if isinstance(items, (list, tuple)) else [items])
+    items_list = list(items) if isinstance(items, (list, tuple)) else [items]
+    by_type = _by_type(items_list)
 
     def one(kind: type) -> Any:
         return by_type.get(kind, [None])[0]
@@ -745,7 +994,7 @@ def from_builders(items: Any) -> AnalysisConfigBuilder:
         one(ModelConfig),
         one(ModelPredictedLabelConfig),
     )
-    explainers = [item for kind in EXPLAINER_TYPES for item in by_type.get(kind, [])]
+    explainers = [item for item in items_list if isinstance(item, ExplainabilityConfig)]  # in the given order
     chosen = one(BiasMethods)
     if chosen is not None:
         pre, post = chosen.pre_training_methods, chosen.post_training_methods

@@ -23,7 +23,7 @@ import copy
 from enum import Enum
 from typing import Any
 
-from airflow_provider_clarify.config.builder_base import Builder, set_if_given
+from airflow_provider_clarify.config.builders import Builder, ExplainabilityConfig, set_if_given
 
 
 class TimeSeriesJSONDatasetFormat(Enum):
@@ -98,7 +98,7 @@ class TimeSeriesModelConfig(Builder):
         return config
 
 
-class AsymmetricShapleyValueConfig(Builder):
+class AsymmetricShapleyValueConfig(ExplainabilityConfig):
     """``methods.asymmetric_shapley_value`` (SDK ``AsymmetricShapleyValueConfig``).
 
     Frye, Rowat & Feige (2020), "Asymmetric Shapley values: incorporating causal knowledge into model-agnostic

@@ -20,8 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from airflow_provider_clarify.config import validation
-from airflow_provider_clarify.config.builder_base import Builder
-from airflow_provider_clarify.config.builders import AnalysisConfigBuilder, from_builders, is_builder
+from airflow_provider_clarify.config.builders import AnalysisConfigBuilder, Builder, from_builders, is_builder
 from airflow_provider_clarify.config.coercion import coerce_rendered, plain
 from airflow_provider_clarify.config.errors import ROOT_PATH, ClarifyConfigError, ConfigProblem
 from airflow_provider_clarify.config.literals import parse_python_literal

@@ -675,7 +675,7 @@ class AnalysisConfig:
 
     @property
     def segment_config(self) -> list[JSONValue] | None:
-        """SDK extension, passed through untouched (the local engine ignores it with a warning)."""
+        """SDK extension, passed through; the local engine computes every metric per segment (engine/segments.py)."""
         value = self._document.get("segment_config")
         return copy.deepcopy(value) if isinstance(value, list) else None
 

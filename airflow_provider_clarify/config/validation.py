@@ -341,7 +341,8 @@ def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[C
             ConfigProblem(
                 "features",
                 f"required for dataset_type {dataset_type}: a JMESPath locating the feature values "
-                '(e.g. "features")',
+                '(e.g. "features"); the Clarify job requires it for JSON and JSON Lines alike, although the '
+                "SDK's DataConfig only checks it for JSON",
             )
         )
     # Rule 2: separate facet / predicted-label datasets exist only for CSV.

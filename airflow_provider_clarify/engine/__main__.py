@@ -1,4 +1,5 @@
-"""Command line: ``python -m airflow_provider_clarify.engine --config C --dataset D --output O [--predictor P]``.
+"""Command line: ``python -m airflow_provider_clarify.engine --config C --dataset D --output O [--predictor P]
+[--confidence '{"level": 0.95, "replicates": 2000}']``.
 
 With no arguments the processing-container layout is used (config at
 ``/opt/ml/processing/input/config/analysis_config.json``, data under ``/opt/ml/processing/input/data``, output to
@@ -27,6 +28,8 @@ from ..contract import (
     is_s3_uri,
 )
 from .analysis import run_analysis
+from .bias.intervals import IntervalSettings
+from .confidence import interval_settings
 from .errors import AnalysisError
 from .options import SHAP_ALGORITHMS, EngineOptions
 
@@ -64,7 +67,22 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="estimate the sampling error of Kernel SHAP values",
     )
+    parser.add_argument(
+        "--confidence",
+        type=_confidence,
+        default=None,
+        metavar="JSON",
+        help='confidence intervals, e.g. \'{"level": 0.95, "replicates": 2000, "seed": 7, "method": "percentile"}\'',
+    )
     return parser
+
+
+def _confidence(text: str) -> IntervalSettings:
+    """``--confidence`` JSON → validated settings; a bad one is a usage error (exit 2) naming the key."""
+    try:
+        return interval_settings(text)
+    except ClarifyConfigError as error:
+        raise argparse.ArgumentTypeError("; ".join(str(problem) for problem in error.problems)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         max_retries=args.max_retries,
         shap_algorithm=args.shap_algorithm,
         shap_standard_errors=args.shap_standard_errors,
+        confidence=args.confidence,
     )
     s3_client = None
     if is_s3_uri(dataset):

@@ -28,6 +28,7 @@ from .image import explain_images
 from .options import EngineOptions
 from .output import write_json_atomic
 from .run import RunContext, WarningSink
+from .segments import parse_segment_configs
 from .tabular import analyze_tables
 from .timeseries import explain_time_series
 
@@ -64,7 +65,8 @@ def run_analysis(
     ``output`` (e.g. an ``s3://`` prefix), for results that name their published files.
     """
     sink = WarningSink(warnings)
-    uri = _checked_start(config, dataset, predictor is not None, sink)
+    uri = _checked_start(config, dataset, predictor is not None)
+    segments = parse_segment_configs(config.segment_config)  # bad segments fail before any output
     output_dir = Path(output) if output is not None else None
     created = _snapshot(output_dir)
     try:
@@ -82,6 +84,7 @@ def run_analysis(
                 predictor,
                 sagemaker_runtime_client,
                 published_uri,
+                segments,
             )
             analysis = {"version": "1.0", **ANALYSES[config.analysis_kind](context)}
         if output_dir is not None:
@@ -97,9 +100,7 @@ def run_analysis(
     return result
 
 
-def _checked_start(
-    config: AnalysisConfig, dataset: str | Path | None, local_model: bool, sink: WarningSink
-) -> str | Path:
+def _checked_start(config: AnalysisConfig, dataset: str | Path | None, local_model: bool) -> str | Path:
     """The dataset to read, once the config has a model for its methods (before any file is touched)."""
     try:
         check_model_source(config, local_model_available=local_model)
@@ -109,10 +110,6 @@ def _checked_start(
     if uri is None:
         raise AnalysisError(
             "dataset_uri: no dataset given; pass dataset=... or set dataset_uri in the config"
-        )
-    if config.segment_config:
-        sink.warn(
-            "segment_config: segment-wise metrics are not computed by the local engine; the key is ignored"
         )
     return uri
 

@@ -7,8 +7,12 @@ the more intuitive reading of tiny datasets (SPEC §3.5).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
+
+if TYPE_CHECKING:
+    from .bias.intervals import IntervalSettings
 
 ShapAlgorithm = Literal["kernel", "tree", "auto"]
 SHAP_ALGORITHMS: tuple[ShapAlgorithm, ...] = get_args(ShapAlgorithm)
@@ -36,6 +40,10 @@ class EngineOptions:
     out_standard_errors.csv beside out.csv, and ``global_shap_standard_errors`` in analysis.json).
     ``shap_block_rows``: synthetic rows Kernel SHAP builds and sends to the model at once (memory bound); an
     in-process model gets each block in one call, a remote one in requests of ``batch_size`` records.
+    ``confidence``: bootstrap confidence intervals for the count-based bias metrics and global SHAP values
+    (``{"level", "replicates", "seed", "method"}``, docs/intervals.md); ``None`` (default) computes none and
+    leaves analysis.json exactly as without the option. A dict is validated here, so a bad setting fails when the
+    options are built, naming its key (``confidence.level``), before the run does anything.
     """
 
     strict_clarify_compat: bool = True
@@ -52,6 +60,8 @@ class EngineOptions:
     shap_algorithm: ShapAlgorithm = "kernel"
     shap_standard_errors: bool = False
     shap_block_rows: int = 100_000
+    # --- confidence intervals (engine/confidence.py) ---
+    confidence: IntervalSettings | Mapping[str, object] | None = None
 
     def __post_init__(self) -> None:
         if self.shap_algorithm not in SHAP_ALGORITHMS:
@@ -63,3 +73,18 @@ class EngineOptions:
             raise ValueError(
                 f"EngineOptions.shap_block_rows must be at least 1, got {self.shap_block_rows!r}"
             )
+        if self.confidence is not None:
+            from .confidence import interval_settings  # numpy only when intervals are asked for
+
+            self.confidence = interval_settings(self.confidence)
+
+    @property
+    def interval_settings(self) -> IntervalSettings | None:
+        """``confidence`` as validated settings (``__post_init__`` converted a dict), or ``None``."""
+        if self.confidence is None:
+            return None
+        from .confidence import interval_settings
+
+        return interval_settings(self.confidence)
+
+    # --- end confidence intervals ---

@@ -18,6 +18,7 @@ from .data.columns import DEFAULT_PREDICTED_LABEL_NAME, column_name
 from .data.dataset import TabularDataset
 from .data.file_source import FACET_DATASET, PREDICTED_LABEL_DATASET
 from .errors import AnalysisError
+from .segments import parse_segment_configs
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class ColumnRoles:
     excluded: list[str]
     features: list[str]
     facet_dataset_columns: list[str] = field(default_factory=list)
+    segment_columns: list[str] = field(default_factory=list)
+    """The column of each ``segment_config`` entry, in config order (engine/segments.py)."""
 
     @classmethod
     def of_features(cls, features: list[str]) -> ColumnRoles:
@@ -70,7 +73,21 @@ def resolve_roles(config: AnalysisConfig, dataset: TabularDataset) -> ColumnRole
     removed = {label, predicted, dataset.join_key, *excluded}
     features = [c for c in main if c not in removed]
     facet_columns = dataset.auxiliary_columns(FACET_DATASET)
-    return ColumnRoles(label, predicted, facets, group, dataset.join_key, excluded, features, facet_columns)
+    segments = _segment_columns(config, dataset)
+    return ColumnRoles(
+        label, predicted, facets, group, dataset.join_key, excluded, features, facet_columns, segments
+    )
+
+
+def _segment_columns(config: AnalysisConfig, dataset: TabularDataset) -> list[str]:
+    """The column of each ``segment_config`` entry, by name or index like the group variable."""
+    columns = []
+    for spec in parse_segment_configs(config.segment_config):
+        field_name = f"{spec.field}.name_or_index"
+        column = _role(config, field_name, spec.name_or_index, dataset.columns, by_path=False)
+        assert column is not None  # a parsed entry always names a column
+        columns.append(column)
+    return columns
 
 
 def role_problems(config: AnalysisConfig, dataset: TabularDataset) -> list[str]:

@@ -18,6 +18,7 @@ from ..config import AnalysisConfig
 from .data.sources import S3Client
 from .options import EngineOptions
 from .roles import ColumnRoles
+from .segments import SegmentConfigSpec
 
 log = logging.getLogger("airflow_provider_clarify.engine")
 
@@ -44,7 +45,8 @@ class RunContext:
     (S3 downloads), the engine options, the warnings sink, the S3 client, the model override (``predictor``: a
     URL, ``module:callable``, model file, estimator or callable; None: the config's predictor) with the
     sagemaker-runtime client for endpoints, and where the caller publishes the output folder (``published_uri``,
-    e.g. an ``s3://`` prefix; None: the output folder itself)."""
+    e.g. an ``s3://`` prefix; None: the output folder itself), and the parsed ``segment_config`` (tabular
+    analyses also compute their results per segment)."""
 
     config: AnalysisConfig
     dataset_uri: str | Path
@@ -56,6 +58,7 @@ class RunContext:
     predictor: object = None
     sagemaker_runtime_client: object = None
     published_uri: str | None = None
+    segments: list[SegmentConfigSpec] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

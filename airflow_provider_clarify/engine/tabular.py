@@ -9,22 +9,29 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from ..config import Methods
 from ..config.model import BIAS_METHODS, EXPLANATION_METHODS
-from ..contract import json_ready
+from ..contract import SEGMENTS_PATH, json_ready
 from .bias.analyze import Distributions, compute_bias_sections
+from .data.dataset import TabularDataset
 from .data.opening import open_dataset
 from .errors import AnalysisError
 from .explain import read_explanation_data, run_explanations
+from .explain.shap_extras import ShapExtras
 from .models import Model
+from .output import write_json_atomic
 from .predictors import PredictorError, build_model
 from .roles import resolve_roles
 from .run import AnalysisRun, RunContext
+from .segment_results import SegmentResults
 from .steps import MethodSteps
 
 
 def analyze_tables(context: RunContext) -> dict[str, Any]:
-    """The bias and explanation sections of ``analysis.json`` for a tabular dataset (the report beside it)."""
+    """The bias and explanation sections of ``analysis.json`` for a tabular dataset (the report and the segment
+    results beside it)."""
     config, options = context.config, context.options
     data = open_dataset(
         config,
@@ -41,30 +48,66 @@ def analyze_tables(context: RunContext) -> dict[str, Any]:
     model = _build_model(run, context) if needs_predictions or methods.explains else None
     analysis: dict[str, Any] = {}
     distributions: Distributions | None = None
+    segments = (
+        SegmentResults(context.segments, roles.segment_columns, run.warn, options.max_distinct_values)
+        if context.segments
+        else None
+    )
     bias, explanations = _present(methods, BIAS_METHODS), _present(methods, EXPLANATION_METHODS)
     report = ["report"] if methods.report is not None and run.output_dir is not None else []
     steps = MethodSteps([*bias, *explanations, *report])
     if bias:
         with steps.step(bias):
-            sections, distributions = compute_bias_sections(run, data, model)
+            sections, distributions = compute_bias_sections(run, data, model, segments)
         analysis.update(sections)
     if explanations:
         assert model is not None
         with steps.step(explanations):
-            analysis["explanations"] = run_explanations(run, read_explanation_data(data, roles), model)
-    if methods.report is not None and run.output_dir is not None:
-        # Imported on use: nbconvert and matplotlib cost about a second, and most runs write no report.
-        from .report import write_report
-
-        with steps.step(["report"]):
-            write_report(
-                run.output_dir,
-                json_ready({"version": "1.0", **analysis}),
-                name=methods.report.name,
-                title=methods.report.title,
-                distributions=distributions,
-            )
+            extras = _shap_extras(run, data, segments)
+            explained = read_explanation_data(data, roles)
+            analysis["explanations"] = run_explanations(run, explained, model, extras)
+    segments_document = segments.document() if segments is not None else None
+    if segments_document is not None and run.output_dir is not None:
+        write_json_atomic(run.output_dir / SEGMENTS_PATH, segments_document)  # before analysis.json
+    if report:
+        with steps.step(report):
+            _write_report(run, analysis, distributions, segments_document)
     return analysis
+
+
+def _write_report(
+    run: AnalysisRun,
+    analysis: dict[str, Any],
+    distributions: Distributions | None,
+    segments: dict[str, Any] | None,
+) -> None:
+    # Imported on use: nbconvert and matplotlib cost about a second, and most runs write no report.
+    from .report import write_report
+
+    report = run.config.methods.report
+    assert report is not None and run.output_dir is not None
+    write_report(
+        run.output_dir,
+        json_ready({"version": "1.0", **analysis}),
+        name=report.name,
+        title=report.title,
+        distributions=distributions,
+        segments=json_ready(segments) if segments is not None else None,
+    )
+
+
+def _shap_extras(
+    run: AnalysisRun, data: TabularDataset, segments: SegmentResults | None
+) -> ShapExtras | None:
+    """Interval settings and the explained records' segment columns, when either applies."""
+    settings = run.options.interval_settings
+    if settings is None and segments is None:
+        return None
+    frame = None
+    if segments is not None:
+        columns = list(dict.fromkeys(run.roles.segment_columns))
+        frame = pd.concat(list(data.iter_frames(columns=columns)), ignore_index=True)
+    return ShapExtras(settings, segments, frame)
 
 
 def _present(methods: Methods, names: tuple[str, ...]) -> list[str]:

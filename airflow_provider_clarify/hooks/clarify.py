@@ -19,13 +19,12 @@ from botocore.exceptions import ClientError
 
 from airflow_provider_clarify.contract import (
     ANALYSIS_FILE,
-    CONFIG_FILE,
-    JSON,
     OUTPUT_NAME,
     join_uri,
     s3_uri,
     split_s3_uri,
 )
+from airflow_provider_clarify.hooks.config_upload import upload_analysis_config
 from airflow_provider_clarify.hooks.job_names import attempt_of
 from airflow_provider_clarify.results import ClarifyResult
 
@@ -138,13 +137,7 @@ class ClarifyHook(AwsBaseHook):
     ) -> str:
         """Write ``analysis_config.json`` (the document as given, UTF-8 JSON) under ``config_prefix``; SSE-KMS
         when a key is given. Returns the object's URI."""
-        uri = join_uri(config_prefix, CONFIG_FILE)
-        bucket, key = split_s3_uri(uri, what="config_uri")
-        extra: dict[str, str] = {}
-        if kms_key_id:
-            extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
-        body = config.to_json(indent=2).encode("utf-8")
-        self.s3_client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=JSON, **extra)
+        uri = upload_analysis_config(self.s3_client, config, config_prefix, kms_key_id=kms_key_id)
         self.log.info("Uploaded the analysis config to %s", uri)
         return uri
 

@@ -37,6 +37,7 @@ DEFAULT_VOLUME_SIZE_GB = 30
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _NETWORK_KEYS = {"EnableNetworkIsolation", "EnableInterContainerTrafficEncryption", "VpcConfig"}
 _VPC_KEYS = {"SecurityGroupIds", "Subnets"}
+_EXPERIMENT_KEYS = ("ExperimentName", "TrialName", "TrialComponentDisplayName", "RunName")
 
 TagsInput = Mapping[str, object] | Sequence[Mapping[str, object]] | None
 """Tags as users give them: ``{key: value}`` or the API's ``[{"Key": k, "Value": v}]``."""
@@ -143,6 +144,21 @@ def check_network_config(network_config: Mapping[str, object] | None) -> JsonObj
     return checked
 
 
+def check_experiment_config(experiment_config: Mapping[str, object] | None) -> dict[str, str] | None:
+    """The API's ``ExperimentConfig`` (SageMaker Experiments): string values under its four keys only."""
+    if not experiment_config:
+        return None
+    unknown = sorted(set(experiment_config) - set(_EXPERIMENT_KEYS))
+    if unknown:
+        raise ClarifyJobRequestError(
+            f"experiment_config has unknown keys {unknown}; valid keys: {', '.join(_EXPERIMENT_KEYS)}"
+        )
+    for key, value in experiment_config.items():
+        if not isinstance(value, str) or not value:
+            raise ClarifyJobRequestError(f"experiment_config.{key} must be a non-empty string, got {value!r}")
+    return {key: str(experiment_config[key]) for key in _EXPERIMENT_KEYS if key in experiment_config}
+
+
 def positive_int(value: object, argument: str) -> int:
     """``value`` as a positive integer (``"2"`` from a template too); an error naming ``argument`` otherwise."""
     try:
@@ -177,6 +193,7 @@ class ProcessingJobSpec:
     network_config: JsonObject | None = None
     max_runtime_in_seconds: int | None = None
     tags: tuple[tuple[str, str], ...] = ()
+    experiment_config: dict[str, str] | None = None
 
     @classmethod
     def checked(
@@ -197,6 +214,7 @@ class ProcessingJobSpec:
         network_config: Mapping[str, object] | None = None,
         max_runtime_in_seconds: object = None,
         tags: TagsInput = None,
+        experiment_config: Mapping[str, object] | None = None,
     ) -> ProcessingJobSpec:
         """Check every argument (raising :class:`ClarifyJobRequestError` naming the first bad one) and return
         the spec with typed values: integers from rendered strings, tags as (key, value) pairs."""
@@ -218,6 +236,7 @@ class ProcessingJobSpec:
             if max_runtime_in_seconds is None
             else positive_int(max_runtime_in_seconds, "max_runtime_in_seconds"),
             tags=tuple((tag["Key"], tag["Value"]) for tag in normalise_tags(tags)),
+            experiment_config=check_experiment_config(experiment_config),
         )
 
 
@@ -284,6 +303,8 @@ def build_processing_job_request(spec: ProcessingJobSpec, job_name: str) -> Json
         request["StoppingCondition"] = {"MaxRuntimeInSeconds": spec.max_runtime_in_seconds}
     if spec.tags:
         request["Tags"] = [{"Key": key, "Value": value} for key, value in spec.tags]
+    if spec.experiment_config:
+        request["ExperimentConfig"] = dict(spec.experiment_config)
     return request
 
 

@@ -54,6 +54,7 @@ from airflow_provider_clarify.hooks.job_request import (
     positive_int,
 )
 from airflow_provider_clarify.links.clarify import ClarifyProcessingJobLink
+from airflow_provider_clarify.operators._assets import AnalysisAssetMixin
 from airflow_provider_clarify.operators.lineage import ClarifyLineageMixin
 from airflow_provider_clarify.triggers.clarify import ClarifyProcessingJobTrigger
 
@@ -70,7 +71,7 @@ class JobPlan:
     spec: ProcessingJobSpec
 
 
-class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
+class ClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, AwsBaseOperator[ClarifyHook]):
     """Run a SageMaker Clarify analysis as a managed processing job and push its result summary to XCom.
 
     :param config: the analysis config (templated): a dict, a JSON string, a path to a .json file, builder
@@ -104,6 +105,10 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
     :param check_interval: seconds between two status checks.
     :param max_ingestion_time: stop the job and fail when it runs longer than this (seconds) while waited for.
     :param deferrable: wait in the triggerer instead of the worker.
+    :param asset_alias: the ``AssetAlias`` this task declares as its outlet; each completed job adds an event for
+        the published ``analysis.json`` Asset through it, the result summary in its ``extra`` (default
+        ``clarify/<dag_id>/<task_id>``; none with ``wait_for_completion=False``).
+    :param emit_asset: False declares no outlet and emits no asset event.
     :return: ``ClarifyResult.to_xcom()`` of the finished job; with ``wait_for_completion=False`` a small dict
         ``{"engine": "managed", "job_name", "job_status", "output_uri"}`` (the sensor pushes the full result).
     """
@@ -163,6 +168,8 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
         check_interval: float = 30,
         max_ingestion_time: float | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        asset_alias: str | None = None,
+        emit_asset: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -189,6 +196,9 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
         self.max_ingestion_time = max_ingestion_time
         self.deferrable = deferrable
         self._running_job: str | None = None
+        self.asset_alias = asset_alias  # Assets (operators/_assets.py); no result, no event without waiting
+        self.emit_asset = emit_asset and wait_for_completion
+        self.declare_analysis_asset()
 
     # Validation (no side effects) ------------------------------------------------------------------------------
 
@@ -393,7 +403,9 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
         if description["ProcessingJobStatus"] != SUCCESS_STATE:
             raise ClarifyAnalysisError(failure_reason(description), job_name=job_name)
         self.log.info("Processing job %s completed; reading %s", job_name, output_uri_of(description))
-        return self.hook.job_result(description)
+        return self.announce_result(
+            self.hook.job_result(description)
+        )  # the asset event (operators/_assets.py)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> XComResult:
         """Resume after the trigger fired: success → read results; anything else fails the task."""

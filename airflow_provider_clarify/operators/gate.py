@@ -53,6 +53,7 @@ from airflow_provider_clarify.exceptions import (
     ClarifyResultInputError,
 )
 from airflow_provider_clarify.operators import storage
+from airflow_provider_clarify.operators._alerts import checked_notifiers, notify_violations
 from airflow_provider_clarify.results import (
     DEFAULT_SHAP_NDCG_THRESHOLD,
     NULL_POLICIES,
@@ -74,6 +75,7 @@ _RETURN_KEY = "return_value"
 _MAX_LISTED_VIOLATIONS = 10
 
 log = logging.getLogger(__name__)
+_ALERT_LOG = log  # check_clarify_result's ``log`` argument shadows the module logger
 
 
 class InfoLogger(Protocol):
@@ -105,17 +107,22 @@ def check_clarify_result(
     raise_on_violation: bool = True,
     aws_conn_id: str | None = "aws_default",
     log: InfoLogger | None = None,
+    notifiers: Any = None,  # BaseNotifier(s); see operators/_alerts.py
 ) -> dict[str, Any]:
     """The gate as a plain function, for TaskFlow: ``@task def gate(result): return check_clarify_result(...)``.
 
     Returns the summary dict. With ``raise_on_violation`` (default) violations raise
     :class:`ClarifyGateViolationError`; inside a running task the violations are first pushed to XCom under
-    ``violations`` so downstream/on-failure callbacks can read them.
+    ``violations`` so downstream/on-failure callbacks can read them. ``notifiers`` are called on violations
+    with the running task's context (see :class:`ClarifyGateOperator`).
     """
     options = GateOptions(on_null, shap_ndcg_threshold, bias_drift, shap_drift)
+    alerts = checked_notifiers(notifiers)
     report, clarify_result = _evaluate(result, rules, baseline, options, aws_conn_id)
     recording = _Recording(violations_uri, write_violations, aws_conn_id)
     uri = _record(report, clarify_result, recording, log)
+    if alerts and not report.passed:
+        notify_violations(alerts, _current_context(), report, clarify_result, uri, _ALERT_LOG)
     if raise_on_violation and not report.passed:
         ti = _current_ti()
         if ti is not None:
@@ -140,6 +147,9 @@ class ClarifyGateOperator(BaseOperator, BranchMixIn):
     :param shap_ndcg_threshold: minimum nDCG of current vs baseline global SHAP (default 0.9).
     :param violations_uri: where to write ``constraint_violations.json`` (default: beside analysis.json).
     :param aws_conn_id: connection for S3 reads/writes.
+    :param notifiers: one or more Airflow notifiers (``BaseNotifier``: the amazon provider's ``SnsNotifier``,
+        or any other) called when the gate finds violations, in every mode; their templates see
+        ``clarify_gate.message`` (the violations as text). See ``sns_violation_notifier``.
     """
 
     template_fields: Sequence[str] = ("result", "rules", "baseline", "violations_uri")
@@ -162,6 +172,7 @@ class ClarifyGateOperator(BaseOperator, BranchMixIn):
         violations_uri: str | None = None,
         write_violations: bool = True,
         aws_conn_id: str | None = "aws_default",
+        notifiers: Any = None,  # BaseNotifier(s); see operators/_alerts.py
         **kwargs: Any,  # BaseOperator's arguments
     ) -> None:
         super().__init__(**kwargs)
@@ -185,6 +196,7 @@ class ClarifyGateOperator(BaseOperator, BranchMixIn):
         self.violations_uri = violations_uri
         self.write_violations = write_violations
         self.aws_conn_id = aws_conn_id
+        self.notifiers = checked_notifiers(notifiers)  # alerts on violations (operators/_alerts.py)
 
     def execute(self, context: Context) -> None:
         ti = context["ti"]
@@ -195,6 +207,7 @@ class ClarifyGateOperator(BaseOperator, BranchMixIn):
         recording = _Recording(self.violations_uri, self.write_violations, self.aws_conn_id)
         uri = _record(report, clarify_result, recording, self.log)
         _push(ti, report, uri)
+        notify_violations(self.notifiers, context, report, clarify_result, uri, self.log)  # alerts
         if self.do_xcom_push:  # pushed here because skipping and branching raise before execute() returns
             ti.xcom_push(key=_RETURN_KEY, value=report.summary())
         if self.mode == "fail":
@@ -352,3 +365,11 @@ def _current_ti() -> Any:  # the running task instance (Airflow's RuntimeTaskIns
         return get_current_context()["ti"]
     except Exception:  # outside a running task: no context to push to
         return None
+
+
+def _current_context() -> dict[str, Any]:
+    """The running task's context for notifiers; empty outside a task (a notifier then renders without it)."""
+    try:
+        return dict(get_current_context())
+    except Exception:  # outside a running task
+        return {}

@@ -12,7 +12,14 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from airflow_provider_clarify.contract import S3_SCHEME, InvalidS3Uri, is_s3_uri, split_s3_uri
+from airflow_provider_clarify.contract import (
+    ANALYSIS_FILE,
+    S3_SCHEME,
+    InvalidS3Uri,
+    is_s3_uri,
+    join_uri,
+    split_s3_uri,
+)
 from airflow_provider_clarify.operators.config_input import ConfigInputMixin
 
 if TYPE_CHECKING:
@@ -56,15 +63,23 @@ def analysis_datasets(
 
     What is read: the config's ``dataset_uri`` overrides the dataset input (SPEC §2), which is the operator's
     argument or a builder's ``s3_data_input_path``; plus the separate facet and predicted-label datasets. What is
-    written: the operator's output location, or a builder's ``s3_output_path``.
+    written: the operator's output location, or a builder's ``s3_output_path``, and the ``analysis.json`` in it
+    (the Airflow Asset the operators announce, see ``_assets.py``: the same object in both lineages).
     """
     if config is None:
-        return dataset_names([dataset_uri]), dataset_names([output_uri])
+        return dataset_names([dataset_uri]), output_datasets(output_uri)
     job_io = config.job_io
     read = config.dataset_uri or dataset_uri or (job_io.dataset_uri if job_io else None)
     written = output_uri or (job_io.output_uri if job_io else None)
     inputs = [read, config.facet_dataset_uri, config.predicted_label_dataset_uri]
-    return dataset_names(inputs), dataset_names([written])
+    return dataset_names(inputs), output_datasets(written)
+
+
+def output_datasets(output_uri: str | None) -> list[DatasetName]:
+    """The output location and the ``analysis.json`` published in it (nothing for an unusable location)."""
+    if not isinstance(output_uri, str) or dataset_name(output_uri) is None:
+        return []
+    return dataset_names([output_uri, join_uri(output_uri.strip(), ANALYSIS_FILE)])
 
 
 def operator_lineage(inputs: list[DatasetName], outputs: list[DatasetName]) -> OperatorLineage | None:

@@ -21,6 +21,8 @@ with the engine's one-line ``reason``; config errors become ``ClarifyInvalidConf
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -30,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_clarify.compat import BaseOperator, Context
 from airflow_provider_clarify.config import AnalysisConfig, ClarifyConfigError, check_model_source
-from airflow_provider_clarify.contract import ANALYSIS_FILE, is_s3_uri, join_uri, split_s3_uri
+from airflow_provider_clarify.contract import ANALYSIS_FILE, SEGMENTS_PATH, is_s3_uri, join_uri, split_s3_uri
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.operators import storage
+from airflow_provider_clarify.operators._assets import AnalysisAssetMixin
 from airflow_provider_clarify.operators.lineage import ClarifyLineageMixin
 from airflow_provider_clarify.results import ClarifyResult
 
@@ -55,7 +58,7 @@ class _EngineInputs:
     published_uri: str  # where the output is published (results that name their files use it)
 
 
-class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
+class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator):
     """Run a SageMaker Clarify analysis (bias, SHAP, PDP, report) in the worker with the local engine.
 
     :param config: the analysis config: dict, JSON string, path to a ``.json`` file, builder objects or an
@@ -70,9 +73,17 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
         with ``predict_proba``/``predict`` or a callable. None → the config's ``predictor`` (endpoint).
     :param aws_conn_id: Airflow connection for S3 (dataset/output) and SageMaker endpoints.
     :param engine_options: ``EngineOptions`` or a dict of its fields (chunk size, batch size, concurrency...).
+    :param asset_alias: the ``AssetAlias`` this task declares as its outlet; each run adds an event for the
+        published ``analysis.json`` Asset through it, the result summary in its ``extra`` (default
+        ``clarify/<dag_id>/<task_id>``; see docs/where-results-go.md).
+    :param emit_asset: False declares no outlet and emits no asset event.
+    :param confidence: confidence intervals for the bias metrics and global SHAP values, e.g.
+        ``{"level": 0.95, "replicates": 2000, "seed": 7, "method": "percentile"}`` (docs/intervals.md); a dict or
+        its JSON text. Templated (rendered numbers are read as numbers). ``None``: no intervals, and analysis.json
+        is exactly as without the option. Checked before anything runs; a bad setting names its key.
     """
 
-    template_fields: Sequence[str] = ("config", "output_uri", "dataset_uri")
+    template_fields: Sequence[str] = ("config", "output_uri", "dataset_uri", "confidence")
     template_fields_renderers = {"config": "json"}
     ui_color = "#cfe6c8"
 
@@ -85,15 +96,22 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
         predictor: object = None,
         aws_conn_id: str | None = "aws_default",
         engine_options: EngineOptions | Mapping[str, Any] | None = None,
+        asset_alias: str | None = None,
+        emit_asset: bool = True,
+        confidence: Mapping[str, Any] | str | None = None,  # any JSON values; checked when the task runs
         **kwargs: Any,  # BaseOperator's arguments
     ) -> None:
         super().__init__(**kwargs)
+        self.confidence = confidence
         self.config = config
         self.output_uri = output_uri
         self.dataset_uri = dataset_uri
         self.predictor = predictor
         self.aws_conn_id = aws_conn_id
         self.engine_options = engine_options
+        self.asset_alias = asset_alias  # Assets (operators/_assets.py)
+        self.emit_asset = emit_asset
+        self.declare_analysis_asset()
         self._workdir: Path | None = None
         self._killed = False  # a plain flag: operators get deep-copied, locks cannot
 
@@ -110,7 +128,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
         output_uri = checked_output_uri(self.output_uri or (job_io.output_uri if job_io else None))
         inputs = _EngineInputs(
             dataset_uri=dataset_uri,
-            options=engine_options(self.engine_options),
+            options=with_confidence(engine_options(self.engine_options), self.confidence),
             s3_client=self._s3_client() if _touches_s3(analysis_config, dataset_uri, output_uri) else None,
             runtime_client=self._runtime_client()
             if predictor is None and _uses_endpoint(analysis_config)
@@ -130,10 +148,11 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
             analysis = self._run_engine(analysis_config, inputs, self._workdir, warnings)
             if self._killed:
                 raise ClarifyAnalysisError("the task was killed during the analysis; nothing was published")
+            segments = read_segments(self._workdir)  # segment_config: the per-segment file, for the result
             published = self._publish(self._workdir, output_uri, inputs.s3_client)
         finally:
             self._cleanup()
-        return self._result(context, analysis, output_uri, published, warnings)
+        return self._result(context, analysis, output_uri, published, warnings, segments)
 
     def on_kill(self) -> None:
         """Stop publishing and drop the private working directory.
@@ -192,6 +211,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
         output_uri: str,
         published: list[str],
         warnings: list[str],
+        segments: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         result = ClarifyResult.from_analysis(
             analysis,
@@ -201,6 +221,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
             output_uri=output_uri,
             output_files={name: storage.join(output_uri, name) for name in published},
             warnings=warnings,
+            segments=segments,
         )
         self.log.info(
             "Clarify analysis complete: %d bias metric(s), %d SHAP target(s), %d warning(s); analysis.json at %s",
@@ -209,7 +230,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
             len(result.warnings),
             result.analysis_uri,
         )
-        return result.to_xcom()
+        return self.announce_result(result.to_xcom(), context)  # the asset event (operators/_assets.py)
 
     def _s3_client(self) -> AwsClient:
         return storage.s3_hook(self.aws_conn_id).get_conn()
@@ -274,11 +295,41 @@ def engine_options(value: object) -> EngineOptions:
     if isinstance(value, Mapping):
         try:
             return EngineOptions(**value)
+        except ClarifyConfigError as err:  # a bad engine_options["confidence"]
+            raise ClarifyInvalidConfigError(f"engine_options: {err}", problems=err.problems) from None
         except (TypeError, ValueError) as err:  # an unknown field, or a value EngineOptions refuses
             raise ClarifyInvalidConfigError(f"engine_options: {err}") from None
     raise ClarifyInvalidConfigError(
         f"engine_options must be an EngineOptions or a dict, got {type(value).__name__}"
     )
+
+
+def with_confidence(options: EngineOptions, confidence: object) -> EngineOptions:
+    """``options`` with the operator's ``confidence`` argument (validated: a bad setting names its key)."""
+    if confidence is None:
+        return options
+    from airflow_provider_clarify.engine.confidence import interval_settings  # numpy: only when asked for
+
+    if options.confidence is not None:
+        raise ClarifyInvalidConfigError(
+            "confidence is given twice (the confidence argument and engine_options['confidence']); give it once"
+        )
+    try:
+        settings = interval_settings(confidence)
+    except ClarifyConfigError as err:
+        raise ClarifyInvalidConfigError(
+            "confidence: " + "; ".join(str(problem) for problem in err.problems), problems=err.problems
+        ) from None
+    return dataclasses.replace(options, confidence=settings)
+
+
+def read_segments(workdir: Path) -> dict[str, Any] | None:
+    """The engine's segments/analysis_segments.json in the private output folder, or None without one."""
+    path = workdir / SEGMENTS_PATH
+    if not path.is_file():
+        return None
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
 
 
 def _private_workdir(output_uri: str) -> Path:

@@ -79,10 +79,11 @@ def upload_directory(
     *,
     log: Log = print,
     cancelled: Cancelled = lambda: False,
+    extra_args: dict[str, str] | None = None,
 ) -> list[str]:
     """Upload every file under ``local_dir`` to the ``s3://`` ``prefix``, ``analysis.json`` last.
 
-    Returns the relative names uploaded. On any failure (including KeyboardInterrupt, a timeout, or
+    ``extra_args`` are boto3's ``ExtraArgs`` for every object (e.g. SSE-KMS). Returns the relative names uploaded. On any failure (including KeyboardInterrupt, a timeout, or
     ``cancelled()`` turning true because the task was killed) the objects uploaded so far are deleted before the
     error propagates, so the prefix holds all of the output or none.
     """
@@ -94,7 +95,10 @@ def upload_directory(
         for name in names:
             _stop_if(cancelled)
             key = f"{key_prefix}/{name}" if key_prefix else name
-            client.upload_file(str(local_dir / name), bucket, key)
+            if extra_args:
+                client.upload_file(str(local_dir / name), bucket, key, ExtraArgs=dict(extra_args))
+            else:
+                client.upload_file(str(local_dir / name), bucket, key)
             uploaded.append(key)
             log(f"uploaded {s3_uri(bucket, key)}")
     except BaseException:

@@ -32,6 +32,7 @@ from airflow_provider_clarify.results.errors import ClarifyResultError
 from airflow_provider_clarify.results.model import ClarifyResult
 from airflow_provider_clarify.results.rules import GateRuleError, ThresholdRule, parse_rules
 from airflow_provider_clarify.results.sections import BiasMetricRow
+from airflow_provider_clarify.results.significance import IGNORE, REQUIRE, interval_text, interval_violates
 from airflow_provider_clarify.results.violations import (
     BIAS_DRIFT_CHECK,
     NOT_COMPARED,
@@ -110,21 +111,90 @@ def evaluate(
 
 
 def _check_threshold(result: ClarifyResult, rule: ThresholdRule, on_null: str) -> list[Check]:
-    rows = result.find_metrics(rule.metric, rule.facet, rule.facet_value, rule.stage)
-    if not rows:
-        # Ask the result to explain what is missing (metric, facet or value) and what exists instead.
-        result.metric_entry(rule.metric, rule.facet, rule.facet_value, rule.stage)
+    if rule.segment is not None:  # segment_config (results/segments.py)
+        rows = rule_segment_rows(result, rule)
+    else:
+        rows = result.find_metrics(rule.metric, rule.facet, rule.facet_value, rule.stage)
+        if not rows:
+            # Ask the result to explain what is missing (metric, facet or value) and what exists instead.
+            result.metric_entry(rule.metric, rule.facet, rule.facet_value, rule.stage)
     checks = []
     for row in rows:
-        common = _row_fields(row, THRESHOLD_CHECK, expected=rule.band)
+        common = _row_fields(row, THRESHOLD_CHECK, expected=rule_expectation(rule))
         if row.value is None:
             checks.append(_null_check(common, row, on_null))
+        elif rule.significance != IGNORE:  # the interval decides (results/significance.py)
+            checks.append(significance_check(common, row, rule, on_null))
         elif rule.admits(row.value):
             checks.append(Check(**common, verdict=PASS))
         else:
-            detail = f"Value {exact_value(row.value)} does not meet the constraint requirement {rule.band}"
-            checks.append(Check(**common, verdict=VIOLATION, detail=detail))
+            detail = f"{value_text(row)} does not meet the constraint requirement {rule.band}"
+            checks.append(Check(**common, verdict=VIOLATION, detail=segment_prefix(row) + detail))
     return checks
+
+
+# ------------------------------------------------------------------ significance and segments of threshold rules
+
+
+def rule_segment_rows(result: ClarifyResult, rule: ThresholdRule) -> list[BiasMetricRow]:
+    """The rows of the rule's segment in scope; an error naming what the segment holds when none match."""
+    assert rule.segment is not None
+    rows = result.find_segment_metrics(
+        rule.segment, rule.metric, rule.facet, rule.facet_value, rule.stage, rule.segment_config
+    )
+    if not rows:
+        held = sorted(
+            {
+                f"{r.stage} {r.facet}={r.facet_value}: {r.metric}"
+                for r in result.find_segment_metrics(rule.segment, segment_config=rule.segment_config)
+            }
+        )
+        raise ClarifyResultError(f"segment {rule.segment!r} holds no such metric; it holds {held[:20]}")
+    return rows
+
+
+def rule_expectation(rule: ThresholdRule) -> str:
+    """The band, and the policy when the interval decides: ``[0.8, 1.25] (require)``."""
+    return rule.band if rule.significance == IGNORE else f"{rule.band} ({rule.significance})"
+
+
+def value_text(row: BiasMetricRow) -> str:
+    """``Value 0.73`` and, when the row has one, its interval: ``Value 0.73 (95% confidence interval [..])``."""
+    assert row.value is not None
+    text = f"Value {exact_value(row.value)}"
+    if row.confidence_interval is not None:
+        text += f" ({interval_text(row.confidence_interval, row.confidence_level)})"
+    return text
+
+
+def segment_prefix(row: BiasMetricRow) -> str:
+    return "" if row.segment is None else f"Segment {row.segment_config}/{row.segment}: "
+
+
+def significance_check(
+    common: dict[str, Any], row: BiasMetricRow, rule: ThresholdRule, on_null: str
+) -> Check:
+    """``require`` / ``conservative``: the interval against the band; no interval is treated like a null value."""
+    interval = row.confidence_interval
+    if interval is None:
+        reason = (
+            f"no confidence interval ({row.confidence_note})"
+            if row.confidence_note
+            else ("no confidence interval (run the analysis with the confidence option)")
+        )
+        detail = f"{segment_prefix(row)}Value {exact_value(row.value or 0.0)} has {reason}; significance "
+        detail += f"{rule.significance!r} needs one"
+        if on_null == "skip":
+            return Check(**common, verdict=SKIPPED, detail=detail)
+        return Check(**common, verdict=VIOLATION, detail=detail)
+    if interval_violates(rule.significance, interval[0], interval[1], rule.min, rule.max):
+        where = "wholly" if rule.significance == REQUIRE else "partly"
+        detail = (
+            f"{segment_prefix(row)}{value_text(row)} does not meet the constraint requirement {rule.band}: the "
+            f"interval lies {where} outside it (significance {rule.significance!r})"
+        )
+        return Check(**common, verdict=VIOLATION, detail=detail)
+    return Check(**common, verdict=PASS)
 
 
 def _check_bias_drift(result: ClarifyResult, baseline: ClarifyResult, on_null: str) -> list[Check]:
@@ -229,6 +299,8 @@ def _row_fields(row: BiasMetricRow, kind: str, *, expected: str) -> dict[str, An
         "facet_value": row.facet_value,
         "value": row.value,
         "expected": expected,
+        "interval": row.confidence_interval,
+        "segment": None if row.segment is None else f"{row.segment_config}/{row.segment}",
     }
 
 
@@ -237,7 +309,9 @@ def _null_check(common: dict[str, Any], row: BiasMetricRow, on_null: str) -> Che
     if on_null == "skip":
         return Check(**common, verdict=SKIPPED, detail=reason)
     return Check(
-        **common, verdict=VIOLATION, detail=f"Value null does not meet the constraint requirement ({reason})"
+        **common,
+        verdict=VIOLATION,
+        detail=f"{segment_prefix(row)}Value null does not meet the constraint requirement ({reason})",
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,13 @@ from airflow_provider_clarify.results.sections import (
     BiasMetricRow,
     BiasSection,
     PdpSummary,
+    SegmentResult,
     ShapSummary,
     facet_value_text,
     normalise_stage,
     same_facet_value,
 )
+from airflow_provider_clarify.results.segments import describe_segments, row_dict, section_rows, segment_rows
 from airflow_provider_clarify.results.xcom import XComPayload, decode_result, encode_result
 
 
@@ -48,6 +50,11 @@ class ClarifyResult:
     shap: dict[str, ShapSummary] = field(default_factory=dict)
     pdp: tuple[PdpSummary, ...] = ()
     warnings: tuple[str, ...] = ()
+    # --- segment_config (results/segments.py) ---
+    segments: tuple[SegmentResult, ...] = ()
+    """Per-segment bias metrics (segments/analysis_segments.json); empty without ``segment_config``."""
+    segments_truncated: int = 0
+    """Segments left out of the XCom form this result was rebuilt from (its size bound)."""
 
     # ---------------------------------------------------------------------------------------------- building
 
@@ -62,15 +69,18 @@ class ClarifyResult:
         output_uri: str | None = None,
         output_files: Mapping[str, str] | Iterable[str] | None = None,
         warnings: Iterable[str] | None = None,
+        segments: Mapping[str, Any] | None = None,
     ) -> ClarifyResult:
         """Parse an ``analysis.json`` (a dict, a local file, or a local output directory holding one).
 
         ``output_uri`` is the output location (local directory or ``s3://`` prefix); for a local path it defaults
         to the file's directory. ``output_files`` maps file names relative to the output location to URIs, or
         lists relative names (joined to ``output_uri``); for a local path it defaults to every file of
-        that directory (analysis.json, report, ``explanations_shap/*``; hidden files excepted).
+        that directory (analysis.json, report, ``explanations_shap/*``; hidden files excepted). ``segments`` is the
+        ``segments/analysis_segments.json`` document (``segment_config``); for a local path it is read from beside
+        analysis.json when it exists.
         """
-        run = RunFacts(engine, job_name, job_status, output_uri, output_files, warnings)
+        run = RunFacts(engine, job_name, job_status, output_uri, output_files, warnings, segments)
         return cls(**parse_analysis(path_or_dict, run))
 
     @classmethod
@@ -118,28 +128,16 @@ class ClarifyResult:
         """
         rows: list[BiasMetricRow] = []
         for stage in self.stages:
-            section = self.bias[stage]
-            for facet, groups in section.facets.items():
-                for group in groups:
-                    rows.extend(
-                        BiasMetricRow(
-                            stage=stage,
-                            label=section.label,
-                            label_value=section.label_value_or_threshold,
-                            facet=facet,
-                            facet_value=group.value_or_threshold,
-                            metric=entry.name,
-                            description=entry.description,
-                            value=entry.value,
-                            error=entry.error,
-                        )
-                        for entry in group.metrics
-                    )
+            rows.extend(section_rows(stage, self.bias[stage]))  # with intervals when analysis.json has them
         return rows
 
     def row_dicts(self) -> list[dict[str, Any]]:
-        """:meth:`rows` as plain dicts (JSON-able once ±inf is encoded; see ``contract.encode_number``)."""
-        return [asdict(row) for row in self.rows()]
+        """:meth:`rows` as plain dicts (JSON-able once ±inf is encoded; see ``contract.encode_number``).
+
+        The interval and segment keys appear only when set, so a result without them gives the same dicts as
+        before those existed.
+        """
+        return [row_dict(row) for row in self.rows()]
 
     def find_metrics(
         self,
@@ -248,6 +246,77 @@ class ClarifyResult:
             f"no metric {name!r} for facet={facet!r}, facet_value={facet_value!r}, stage={stage!r}. "
             f"The result holds: {self.describe_contents()}"
         )
+
+    # ------------------------------------------------------------------------- intervals and segments (provider)
+
+    def metric_interval(
+        self, name: str, facet: str | None = None, facet_value: object = None, stage: str | None = None
+    ) -> tuple[float, float] | None:
+        """The confidence interval ``(low, high)`` of one bias metric, like :meth:`metric` picks it; ``None`` when
+        the analysis has no interval for it (run without the ``confidence`` option, or see the row's
+        ``confidence_note``)."""
+        return self.metric_entry(name, facet, facet_value, stage).confidence_interval
+
+    def segment_rows(self) -> list[BiasMetricRow]:
+        """Every metric of every segment as a flat row (``segment_config`` and ``segment`` set)."""
+        return segment_rows(self.segments)
+
+    def find_segment_metrics(
+        self,
+        segment: str,
+        name: str | None = None,
+        facet: str | None = None,
+        facet_value: object = None,
+        stage: str | None = None,
+        segment_config: str | None = None,
+    ) -> list[BiasMetricRow]:
+        """Segment rows matching every given filter; an error naming what exists when the segment does not."""
+        known = [s for s in self.segments if segment_config in (None, s.config_name)]
+        if not any(s.name == segment for s in known):
+            truncated = (
+                f"; {self.segments_truncated} segment(s) were left out of the XCom form (size bound): gate on "
+                "the analysis output instead"
+                if self.segments_truncated
+                else ""
+            )
+            scope = f" of config {segment_config!r}" if segment_config else ""
+            raise ClarifyResultError(
+                f"segment {segment!r}{scope} is not in this result; segments: {describe_segments(self.segments)}"
+                f"{truncated}"
+            )
+        stage = normalise_stage(stage)
+        wanted_value = None if facet_value is None else facet_value_text(facet_value)
+        return [
+            row
+            for row in self.segment_rows()
+            if row.segment == segment
+            and (segment_config is None or row.segment_config == segment_config)
+            and (name is None or row.metric.upper() == name.upper())
+            and (facet is None or row.facet == facet)
+            and (wanted_value is None or same_facet_value(row.facet_value, wanted_value))
+            and (stage is None or row.stage == stage)
+        ]
+
+    def segment_metric(
+        self,
+        segment: str,
+        name: str,
+        facet: str | None = None,
+        facet_value: object = None,
+        stage: str | None = None,
+        segment_config: str | None = None,
+    ) -> float | None:
+        """The value of one bias metric in one segment, e.g. ``result.segment_metric("young", "DI", "sex")``."""
+        matches = self.find_segment_metrics(segment, name, facet, facet_value, stage, segment_config)
+        if len(matches) != 1:
+            listed = ", ".join(
+                f"{m.segment_config}/{m.stage}/{m.facet}={m.facet_value}" for m in matches[:10]
+            )
+            raise ClarifyResultError(
+                f"metric {name} in segment {segment!r} matches {len(matches)} entries ({listed or 'none'}); pass "
+                "facet=, facet_value=, stage= and/or segment_config= to pick one"
+            )
+        return matches[0].value
 
 
 def _facet_value_argument(facet_value: object, value: object) -> object:

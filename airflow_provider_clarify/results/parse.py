@@ -15,6 +15,7 @@ from typing import Any
 from airflow_provider_clarify.config.metrics import METRIC_DESCRIPTIONS, metric_failure_warning
 from airflow_provider_clarify.contract import ANALYSIS_FILE, is_s3_uri, join_uri
 from airflow_provider_clarify.results.errors import ClarifyResultError
+from airflow_provider_clarify.results.intervals import metric_interval_fields, section_interval_settings
 from airflow_provider_clarify.results.numbers import is_number, parse_number, required_number
 from airflow_provider_clarify.results.sections import (
     SECTION_KEYS,
@@ -43,6 +44,8 @@ class RunFacts:
     output_uri: str | None = None
     output_files: OutputFiles | None = None
     warnings: Iterable[str] | None = None
+    segments: Mapping[str, Any] | None = None
+    """The segments/analysis_segments.json document (read beside a local analysis.json when not given)."""
 
 
 def parse_analysis(source: str | Path | Mapping[str, Any], run: RunFacts) -> ResultFields:
@@ -51,6 +54,11 @@ def parse_analysis(source: str | Path | Mapping[str, Any], run: RunFacts) -> Res
     For a local path the output location defaults to the file's directory, and the output files to every file
     of that directory (hidden files excepted).
     """
+    from airflow_provider_clarify.results.segments import (  # it reads sections here
+        parse_segments,
+        read_segments,
+    )
+
     document, local_dir = _read_source(source)
     output_uri = run.output_uri or (str(local_dir) if local_dir is not None else None)
     _check_is_analysis(document)
@@ -74,6 +82,8 @@ def parse_analysis(source: str | Path | Mapping[str, Any], run: RunFacts) -> Res
         shap=parse_kernel_shap(explanations.get("kernel_shap")),
         pdp=parse_pdp(explanations.get("pdp")),
         warnings=with_metric_failures(run.warnings or (), bias),
+        segments=parse_segments(run.segments if run.segments is not None else read_segments(local_dir)),
+        segments_truncated=0,
     )
 
 
@@ -154,6 +164,7 @@ def parse_bias_section(section: object, where: str) -> BiasSection:
         label=_optional_text(section.get("label")),
         label_value_or_threshold=_optional_text(section.get("label_value_or_threshold")),
         facets=facets,
+        confidence=section_interval_settings(section, where),
     )
 
 
@@ -176,6 +187,7 @@ def _parse_metric(metric: object, where: str) -> MetricEntry:
         value=value,
         error=None if error is None else str(error),
         description=str(metric.get("description") or METRIC_DESCRIPTIONS.get(metric["name"], "")),
+        **metric_interval_fields(metric, where),  # confidence intervals (results/intervals.py)
     )
 
 

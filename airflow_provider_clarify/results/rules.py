@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from airflow_provider_clarify.config.metrics import METRIC_STAGES
 from airflow_provider_clarify.results.errors import ClarifyResultError
 from airflow_provider_clarify.results.sections import facet_value_text, normalise_stage
+from airflow_provider_clarify.results.significance import IGNORE, significance_problem
 
 
 class GateRuleError(ValueError):
@@ -32,6 +33,13 @@ class ThresholdRule:
     stage: str | None = None
     facet: str | None = None
     facet_value: str | None = None
+    # --- confidence intervals and segments (results/significance.py, results/segments.py) ---
+    significance: str = IGNORE
+    """``"ignore"`` (the point estimate decides), ``"require"`` or ``"conservative"`` (the interval decides)."""
+    segment: str | None = None
+    """Check the metric in this segment of ``segment_config`` instead of on the whole dataset."""
+    segment_config: str | None = None
+    """Which segment config ``segment`` belongs to, when several configs have a segment of that name."""
 
     def __post_init__(self) -> None:
         name = str(self.metric).strip().upper()
@@ -56,6 +64,24 @@ class ThresholdRule:
             object.__setattr__(self, "stage", stage)
         if self.facet_value is not None:
             object.__setattr__(self, "facet_value", facet_value_text(self.facet_value))
+        self._check_significance_and_segment(name)
+
+    def _check_significance_and_segment(self, name: str) -> None:
+        significance = self.significance.strip().lower() if isinstance(self.significance, str) else None
+        problem = significance_problem(significance if significance is not None else self.significance)
+        if problem:
+            raise GateRuleError(f"rule {name}: {problem}")
+        object.__setattr__(self, "significance", significance)
+        if self.segment_config is not None and self.segment is None:
+            raise GateRuleError(
+                f"rule {name}: segment_config names a config but no segment; give segment too"
+            )
+        for key in ("segment", "segment_config"):
+            value = getattr(self, key)
+            if value is not None:
+                if not isinstance(value, str) or not value.strip():
+                    raise GateRuleError(f"rule {name}: {key} must be a segment name, got {value!r}")
+                object.__setattr__(self, key, value.strip())
 
     @property
     def band(self) -> str:
@@ -66,7 +92,11 @@ class ThresholdRule:
     @property
     def scope(self) -> str:
         parts = [self.stage, self.facet, None if self.facet_value is None else f"={self.facet_value}"]
-        return " ".join(p for p in parts if p) or "all facets"
+        where = " ".join(p for p in parts if p) or "all facets"
+        if self.segment is not None:
+            config = f"{self.segment_config}/" if self.segment_config else ""
+            where += f" in segment {config}{self.segment}"
+        return where
 
     def admits(self, value: float) -> bool:
         return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
@@ -95,7 +125,12 @@ def _stage(stage: str) -> str:
     return normalised
 
 
-RULE_KEYS = frozenset({"metric", "name", "min", "max", "stage", "facet", "facet_value", "value", "band"})
+RULE_KEYS = frozenset(
+    {
+        *("metric", "name", "min", "max", "stage", "facet", "facet_value", "value", "band"),
+        *("significance", "segment", "segment_config"),  # confidence intervals and segments
+    }
+)
 """The keys a rule dict may have (``name`` for ``metric``, ``value`` for ``facet_value``, ``band`` for both ends)."""
 
 RulesInput = ThresholdRule | Mapping[str, object] | Iterable[ThresholdRule | Mapping[str, object]] | None
@@ -108,6 +143,8 @@ def parse_rules(rules: object) -> list[ThresholdRule]:
     Dict form: ``{"metric": "DI", "min": 0.8, "max": 1.25, "stage": ..., "facet": "sex", "facet_value":
     "Female"}`` (``value`` is accepted for ``facet_value``, ``band: [min, max]`` for the two ends). Shorthand:
     ``{"DI": [0.8, 1.25], "DPPL": [-0.1, 0.1]}`` — ``None`` for an open end. Every problem is reported at once.
+    A dict rule may add ``significance`` (``"ignore"``, ``"require"``, ``"conservative"``: see
+    :mod:`.significance`) and ``segment`` (with ``segment_config`` when two configs share a segment name).
     """
     if rules is None:
         return []
@@ -149,4 +186,7 @@ def _rule_from_dict(rule: object) -> ThresholdRule:
         stage=rule.get("stage"),
         facet=rule.get("facet"),
         facet_value=rule.get("facet_value", rule.get("value")),
+        significance=rule.get("significance", IGNORE),
+        segment=rule.get("segment"),
+        segment_config=rule.get("segment_config"),
     )

@@ -26,6 +26,11 @@ class MetricEntry:
     value: float | None
     error: str | None = None
     description: str = ""
+    # --- confidence intervals (results/intervals.py) ---
+    confidence_interval: tuple[float, float] | None = None
+    """``(low, high)`` (either may be ±∞) when analysis.json holds an interval for this metric."""
+    confidence_note: str | None = None
+    """Why there is no interval (or what the interval had to fall back on), from ``confidence_interval_notes``."""
 
     @property
     def failed(self) -> bool:
@@ -41,12 +46,24 @@ class FacetGroup:
 
 
 @dataclass(frozen=True)
+class IntervalSettingsInfo:
+    """A section's ``confidence_interval_settings``: the level, replicate count, method and seed."""
+
+    level: float
+    replicates: int
+    method: str
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
 class BiasSection:
     """``pre_training_bias_metrics`` or ``post_training_bias_metrics``."""
 
     label: str | None
     label_value_or_threshold: str | None
     facets: dict[str, tuple[FacetGroup, ...]]
+    confidence: IntervalSettingsInfo | None = None
+    """How the section's intervals were computed; ``None`` when it has none (results/intervals.py)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,26 @@ class BiasMetricRow:
     description: str
     value: float | None
     error: str | None
+    # --- confidence intervals and segments ---
+    confidence_interval: tuple[float, float] | None = None
+    confidence_level: float | None = None
+    confidence_note: str | None = None
+    segment_config: str | None = None
+    """For a segment's row: the segment config's name (``config_name``, or its column)."""
+    segment: str | None = None
+    """For a segment's row: the segment's name (its alias, its values joined by commas, or ``__default__``)."""
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """The bias metrics of one segment of ``segment_config`` (segments/analysis_segments.json)."""
+
+    config_name: str
+    column: str | None
+    name: str
+    values: tuple[str, ...]
+    is_default: bool
+    bias: dict[str, BiasSection]
 
 
 class ResultFields(TypedDict):
@@ -104,6 +141,8 @@ class ResultFields(TypedDict):
     shap: dict[str, ShapSummary]
     pdp: tuple[PdpSummary, ...]
     warnings: tuple[str, ...]
+    segments: tuple[SegmentResult, ...]
+    segments_truncated: int
 
 
 def normalise_stage(stage: str | None) -> str | None:

@@ -37,6 +37,11 @@ class Check:
     value: float | None = None
     expected: str = ""
     detail: str = ""
+    # --- confidence intervals and segments ---
+    interval: tuple[float, float] | None = None
+    """The metric's confidence interval when the result has one (recorded whatever the rule's significance)."""
+    segment: str | None = None
+    """``config/segment`` when the rule checked a segment of ``segment_config``."""
 
     def violation_entry(self) -> dict[str, Any]:
         """The SPEC §12 ``constraint_violations.json`` entry for this check."""
@@ -59,7 +64,8 @@ class Check:
     def subject(self) -> str:
         """What was checked, for one-line messages: ``DI sex=Female`` or ``shap[label0]``."""
         name = self.metric if self.label is None else f"shap[{self.label}]"
-        return name if self.facet is None else f"{name} {self.facet}={self.facet_value}"
+        subject = name if self.facet is None else f"{name} {self.facet}={self.facet_value}"
+        return subject if self.segment is None else f"{subject} in segment {self.segment}"
 
 
 @dataclass
@@ -101,9 +107,9 @@ class GateReport:
                 check.kind.removesuffix("_check"),
                 check.stage or "",
                 check.metric if check.kind != SHAP_DRIFT_CHECK else f"shap[{check.label}]",
-                check.facet or "",
+                check.facet if check.segment is None else f"{check.facet or ''} (segment {check.segment})",
                 check.facet_value or "",
-                format_value(check.value),
+                format_value(check.value) + format_interval(check.interval),
                 check.expected,
                 check.verdict + (f" ({check.detail})" if check.verdict in (SKIPPED, NOT_COMPARED) else ""),
             )
@@ -129,6 +135,11 @@ def format_value(value: float | None) -> str:
     if math.isinf(value):
         return POSITIVE_INFINITY_TEXT if value > 0 else NEGATIVE_INFINITY_TEXT
     return f"{value:.6g}"
+
+
+def format_interval(interval: tuple[float, float] | None) -> str:
+    """`` [low, high]`` after a value in the table; empty without an interval."""
+    return "" if interval is None else f" [{format_value(interval[0])}, {format_value(interval[1])}]"
 
 
 def exact_value(value: float) -> str:

@@ -8,7 +8,12 @@ grow without limit are capped; the rest of the data stays in ``analysis.json``:
 - NLP top text units: at most :data:`XCOM_MAX_TOP_TEXT` per target,
 - PDP: no arrays, only counts and ranges (at most :data:`XCOM_MAX_CATEGORIES` category names per feature),
 - warnings: at most :data:`XCOM_MAX_WARNINGS`, each at most :data:`XCOM_MAX_WARNING_CHARS` characters,
-- output files: at most :data:`XCOM_MAX_OUTPUT_FILES` entries.
+- output files: at most :data:`XCOM_MAX_OUTPUT_FILES` entries,
+- segments (``segment_config``): whole segments up to ``XCOM_MAX_SEGMENT_METRICS`` (200) metric entries
+  (:mod:`.segments`; ``segments_truncated`` counts the rest).
+
+Confidence intervals add ``"ci": [low, high]`` (and, when there is no interval, a ``ci_note`` of at most 200
+characters) to a metric entry and the settings once per section: about 40 bytes per metric.
 
 A 50-feature, 10-facet-value analysis with both bias stages, all metrics, SHAP and PDP serialises to well under
 :data:`XCOM_DOCUMENTED_BOUND_BYTES` (64 KiB) of JSON (tests/unit/results/test_xcom.py measures it).
@@ -27,6 +32,12 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_clarify.config.metrics import METRIC_DESCRIPTIONS
 from airflow_provider_clarify.contract import encode_number
 from airflow_provider_clarify.results.errors import ClarifyResultError
+from airflow_provider_clarify.results.intervals import (
+    decode_metric_interval,
+    decode_settings,
+    encode_metric_interval,
+    encode_settings,
+)
 from airflow_provider_clarify.results.numbers import parse_number, required_number
 from airflow_provider_clarify.results.parse import MAX_CATEGORIES
 from airflow_provider_clarify.results.sections import (
@@ -36,6 +47,11 @@ from airflow_provider_clarify.results.sections import (
     PdpSummary,
     ResultFields,
     ShapSummary,
+)
+from airflow_provider_clarify.results.segments import (
+    XCOM_SEGMENTS_TRUNCATED_KEY,
+    decode_segments,
+    encode_segments,
 )
 
 if TYPE_CHECKING:
@@ -77,6 +93,9 @@ def encode_result(result: ClarifyResult) -> XComPayload:
         payload["warnings_truncated"] = len(result.warnings) - XCOM_MAX_WARNINGS
     if len(result.output_files) > XCOM_MAX_OUTPUT_FILES:
         payload["output_files_truncated"] = len(result.output_files) - XCOM_MAX_OUTPUT_FILES
+    payload.update(
+        encode_segments(result.segments, _encode_bias_section)
+    )  # segment_config (results/segments.py)
     return payload
 
 
@@ -101,6 +120,8 @@ def decode_result(payload: object) -> ResultFields:
             },
             pdp=tuple(_decode_pdp(entry) for entry in checked.get("pdp") or ()),
             warnings=tuple(checked.get("warnings") or ()),
+            segments=decode_segments(checked, _decode_bias_section),
+            segments_truncated=int(checked.get(XCOM_SEGMENTS_TRUNCATED_KEY, 0)),
         )
     except (KeyError, TypeError, AttributeError) as err:
         raise ClarifyResultError(f"malformed Clarify result XCom: {type(err).__name__}: {err}") from None
@@ -145,6 +166,7 @@ def _encode_bias_section(section: BiasSection) -> dict[str, Any]:
             ]
             for facet, groups in section.facets.items()
         },
+        **encode_settings(section.confidence),  # confidence intervals (results/intervals.py)
     }
 
 
@@ -154,6 +176,7 @@ def _encode_metric(metric: MetricEntry) -> dict[str, Any]:
         entry["error"] = metric.error
     if metric.description != METRIC_DESCRIPTIONS.get(metric.name, ""):
         entry["description"] = metric.description
+    entry.update(encode_metric_interval(metric))
     return entry
 
 
@@ -168,6 +191,7 @@ def _decode_bias_section(section: Mapping[str, Any]) -> BiasSection:
             )
             for facet, groups in section["facets"].items()
         },
+        confidence=decode_settings(section),
     )
 
 
@@ -177,6 +201,7 @@ def _decode_metric(metric: Mapping[str, Any], facet: str) -> MetricEntry:
         value=parse_number(metric.get("value"), f"bias.{facet}.{metric['name']}"),
         error=metric.get("error"),
         description=metric.get("description", METRIC_DESCRIPTIONS.get(metric["name"], "")),
+        **decode_metric_interval(metric, f"bias.{facet}.{metric['name']}"),
     )
 
 

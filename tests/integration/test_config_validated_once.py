@@ -128,5 +128,8 @@ def test_managed_operator_execute_and_lineage_validate_once(validations, clarify
     summary = operator.execute({"ti": ti, "task_instance": ti, "run_id": ti.run_id})
     lineage = extract_lineage(operator)
     assert summary["job_status"] == "Completed"
-    assert [(d.namespace, d.name) for d in lineage.outputs] == [(f"s3://{bucket}", "out")]
+    assert [(d.namespace, d.name) for d in lineage.outputs] == [
+        (f"s3://{bucket}", "out"),
+        (f"s3://{bucket}", "out/analysis.json"),
+    ]
     assert len(validations) == 1

@@ -309,7 +309,10 @@ def test_openlineage_reports_what_the_local_run_read_and_wrote(tmp_path, adult_w
         types.SimpleNamespace(run_id="lineage"), operator, TaskInstanceState.SUCCESS, task_instance=None
     )
     assert [(d.namespace, d.name) for d in lineage.inputs] == [("file", str(dataset.resolve()))]
-    assert [(d.namespace, d.name) for d in lineage.outputs] == [("file", str(output.resolve()))]
+    assert [(d.namespace, d.name) for d in lineage.outputs] == [
+        ("file", str(output.resolve())),
+        ("file", str(output.resolve() / "analysis.json")),
+    ]
     assert (output / "analysis.json").is_file()
 
 

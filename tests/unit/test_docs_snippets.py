@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_clarify import clarify
 from airflow_provider_clarify.config import builders, builders_time_series
 from airflow_provider_clarify.engine.options import EngineOptions
+from airflow_provider_clarify.operators._assets import ClarifyAssetEventResult
 from airflow_provider_clarify.operators.clarify import ClarifyOperator
 from airflow_provider_clarify.operators.gate import ClarifyGateOperator
 from airflow_provider_clarify.operators.local import LocalClarifyOperator
+from airflow_provider_clarify.operators.mlflow import ClarifyMlflowOperator
 from airflow_provider_clarify.sensors.clarify import ClarifyProcessingJobSensor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +35,11 @@ CHECKED = {
         LocalClarifyOperator,
         ClarifyGateOperator,
         ClarifyProcessingJobSensor,
+        ClarifyMlflowOperator,
+        ClarifyAssetEventResult,
         EngineOptions,
+        clarify.LocalClarifyProcessor,
+        clarify.SageMakerClarifyProcessor,
         *(
             value
             for module in (builders, builders_time_series)

@@ -9,7 +9,7 @@ from its table and wrapped as the managed job writes it (:mod:`.sections`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...config.metrics import POST_TRAINING_DESCRIPTIONS, PRE_TRAINING_DESCRIPTIONS
 from ..data.dataset import TabularDataset
@@ -18,18 +18,29 @@ from ..run import AnalysisRun
 from .contingency import count_tables
 from .diagnostics import check_predictions, metric_failures
 from .groups import facet_groups, group_codes, label_encoders
+from .interval_entries import add_section_intervals
 from .plan import plan_bias
 from .sections import bias_section, post_training_metric, pre_training_metric, value_counts
+from .segment_tables import SegmentTables
 from .stream import first_pass, stream_chunks
+
+if TYPE_CHECKING:
+    from ..segment_results import SegmentResults
 
 Distributions = dict[str, Any]
 """``{"label": {value: count}, "facets": {column: {value: count}}}`` for the report's charts."""
 
 
 def compute_bias_sections(
-    run: AnalysisRun, dataset: TabularDataset, model: LabelModel | None = None
+    run: AnalysisRun,
+    dataset: TabularDataset,
+    model: LabelModel | None = None,
+    segments: SegmentResults | None = None,
 ) -> tuple[dict[str, Any], Distributions]:
-    """The ``pre_training_bias_metrics`` / ``post_training_bias_metrics`` sections and the value distributions."""
+    """The ``pre_training_bias_metrics`` / ``post_training_bias_metrics`` sections and the value distributions.
+
+    With ``segments`` (``segment_config``), every requested metric is also computed per segment and added there.
+    """
     plan = plan_bias(run, dataset.columns)
     options, warn, strict = run.options, run.warn, run.options.strict_clarify_compat
     found = first_pass(plan, dataset, model, options, warn)
@@ -40,8 +51,17 @@ def compute_bias_sections(
         encoders.group = plan.group_variable
         encoders.group_codes = group_codes(found.profiles[plan.group_variable])
     groups = facet_groups(run.roles, found.profiles, strict, warn)
+    # --- segment_config (segment_tables.py) ---
+    segment_tables = None
+    if segments is not None:
+        segment_tables = SegmentTables.plan(segments.resolve(found.profiles), groups, encoders)
+    # --- end segment_config ---
     count_tables(
-        groups, encoders, found.counters, lambda: (t.to_pandas() for t in stream_chunks(plan, dataset, model))
+        groups,
+        encoders,
+        found.counters,
+        lambda: (t.to_pandas() for t in stream_chunks(plan, dataset, model)),
+        segment_tables.by_column() if segment_tables is not None else None,
     )
     sections: dict[str, Any] = {}
     if plan.pre_metrics is not None:
@@ -57,6 +77,18 @@ def compute_bias_sections(
     for section in sections.values():
         for message in metric_failures(section):
             warn(message)
+    # --- confidence intervals and segment_config (interval_entries.py, segment_tables.py) ---
+    settings = options.interval_settings
+    if settings is not None:
+        for key, section in sections.items():
+            add_section_intervals(section, groups, key.removesuffix("_bias_metrics"), settings)
+    if segments is not None and segment_tables is not None:
+        per_segment = segment_tables.sections(
+            plan, label_text, found.ft_rows, encoders, options.ft_n_jobs, settings
+        )
+        for (config, code), document in per_segment.items():
+            segments.add(config, code, document)
+    # --- end confidence intervals and segment_config ---
     distributions = {
         "label": value_counts(found.profiles[plan.label]),
         "facets": {column: value_counts(found.profiles[column]) for column in plan.facet_columns},

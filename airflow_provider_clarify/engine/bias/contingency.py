@@ -8,7 +8,7 @@ second streaming pass (continuous labels or facets with many distinct values).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -23,14 +23,21 @@ def count_tables(
     encoders: Encoders,
     counters: dict[str, TupleCounter],
     second_pass: Callable[[], Iterable[pd.DataFrame]],
+    extra_builders: Mapping[str, Sequence[TableBuilder]] | None = None,
 ) -> None:
-    """Give every group its table builder, filled from its facet column's tuple counts or by ``second_pass``."""
+    """Give every group its table builder, filled from its facet column's tuple counts or by ``second_pass``.
+
+    ``extra_builders`` (by facet column) are filled from the same counts or pass: the per-segment tables of
+    ``segment_config`` (:mod:`.segment_tables`).
+    """
     for group in groups:
         group.builder = TableBuilder(group.role.column, group.encoder, encoders)
     by_column: dict[str, list[TableBuilder]] = {}
     for group in groups:
         assert group.builder is not None
         by_column.setdefault(group.role.column, []).append(group.builder)
+    for column, builders in (extra_builders or {}).items():
+        by_column.setdefault(column, []).extend(builders)
     recount: list[TableBuilder] = []
     for column, builders in by_column.items():
         counter = counters[column]

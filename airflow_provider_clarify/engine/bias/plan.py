@@ -51,8 +51,11 @@ def plan_bias(run: AnalysisRun, dataset_columns: list[str]) -> BiasPlan:
     predicted = (roles.predicted_label or MODEL_PREDICTION_COLUMN) if post is not None else None
     facet_columns = list(dict.fromkeys(f.column for f in roles.facets))
     group = roles.group_variable
-    role_columns = list(dict.fromkeys([label, *facet_columns, *(c for c in [group] if c)]))
-    if predicted is not None:
+    segments = list(
+        roles.segment_columns
+    )  # segment_config: counted like the group variable (engine/segments.py)
+    role_columns = list(dict.fromkeys([label, *facet_columns, *(c for c in [group] if c), *segments]))
+    if predicted is not None and predicted not in role_columns:
         role_columns.append(predicted)
     ft_columns = None
     if post is not None and "FT" in post:
@@ -63,7 +66,7 @@ def plan_bias(run: AnalysisRun, dataset_columns: list[str]) -> BiasPlan:
     if predicted == MODEL_PREDICTION_COLUMN:
         read_columns += [c for c in roles.features if c not in read_columns]
     tuple_keys = {
-        facet: list(dict.fromkeys([facet, label, *(c for c in [predicted, group] if c)]))
+        facet: list(dict.fromkeys([facet, label, *(c for c in [predicted, group] if c), *segments]))
         for facet in facet_columns
     }
     return BiasPlan(

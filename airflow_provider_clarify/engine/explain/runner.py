@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,9 @@ from .shap_output import Units, local_documents, local_table, summaries
 from .text import segment
 from .tree_shap import explain_with_trees
 
+if TYPE_CHECKING:
+    from .shap_extras import ShapExtras
+
 LOG = logging.getLogger("airflow_provider_clarify.engine.explain")
 
 SYNTHETIC_ROWS_WARNING = 10**7
@@ -45,15 +48,20 @@ FileWriter = tuple[str, Callable[[Path], None]]
 """An output file to write once everything succeeded: its path below the output folder and its writer."""
 
 
-def run_explanations(run: AnalysisRun, data: ExplanationData, model: ScoreModel) -> dict[str, Any]:
-    """Run SHAP and/or PDP as configured; returns ``{"kernel_shap": ..., "pdp": [...]}`` (keys as requested)."""
+def run_explanations(
+    run: AnalysisRun, data: ExplanationData, model: ScoreModel, extras: ShapExtras | None = None
+) -> dict[str, Any]:
+    """Run SHAP and/or PDP as configured; returns ``{"kernel_shap": ..., "pdp": [...]}`` (keys as requested).
+
+    ``extras``: confidence intervals of the global SHAP values and SHAP per segment (:mod:`.shap_extras`).
+    """
     plan = plan_explanations(run.config, data)
     frame = frame_of(data)
     result: dict[str, Any] = {}
     files: list[FileWriter] = []
     global_first_target: dict[str, float] | None = None
     if plan.shap is not None:
-        kernel_shap, global_first_target, files = _shap(run, plan, plan.shap, frame, data, model)
+        kernel_shap, global_first_target, files = _shap(run, plan, plan.shap, frame, data, model, extras)
         result["kernel_shap"] = kernel_shap
     if plan.pdp is not None:
         seed = plan.shap.seed if plan.shap is not None else None
@@ -73,6 +81,7 @@ def _shap(
     frame: pd.DataFrame,
     data: ExplanationData,
     model: ScoreModel,
+    extras: ShapExtras | None = None,
 ) -> tuple[dict[str, Any], dict[str, float], list[FileWriter]]:
     files: list[FileWriter] = []
     if shap.baseline is not None:
@@ -87,6 +96,8 @@ def _shap(
     local = _local_values(run, plan, shap, frame, baseline, units, model)
     targets = list(model.target_names)
     kernel_shap, first = summaries(plan, local, units, targets, shap.agg_method)
+    if extras is not None:  # confidence intervals and per-segment SHAP (shap_extras.py)
+        extras.apply(plan, local, units, targets, shap.agg_method, kernel_shap)
     if shap.save_local_shap_values:
         if plan.text_columns:
             documents = local_documents(plan, local, units)

@@ -181,7 +181,7 @@ def metric_cell(metric: Document) -> Cell:
     number = metric_number(metric.get("value"))
     if number is None:
         return Cell("n/a", "missing")
-    return Cell(format_number(number), "value")
+    return Cell(format_number(number) + interval_text(metric_interval(metric)), "value")
 
 
 def group_label(facet: str, group: Document) -> str:
@@ -361,7 +361,9 @@ def bias_metric_chart(analysis: Document, stage: str, facet: str, first_group: i
         title += f" (groups {first_group + 1}-{first_group + len(groups)} of {len(all_groups)})"
 
     entries = _metric_entries(names, groups)
+    intervals = entry_intervals(names, groups)  # confidence intervals, when the analysis has them
     shifts = [v - PARITY.get(names[m], 0.0) for m, _, v, _ in entries if v is not None and math.isfinite(v)]
+    shifts += interval_shifts(intervals, names, PARITY)
     limit = max([abs(x) for x in shifts] + [0.05]) * 1.35
     # Room on a side only when some bar goes there (infinite ones included), so one-sided metrics use the width.
     signs = [v - PARITY.get(names[m], 0.0) for m, _, v, _ in entries if v is not None]
@@ -375,13 +377,19 @@ def bias_metric_chart(analysis: Document, stage: str, facet: str, first_group: i
             y = m_index - 0.4 + band * (g_index + 0.5)
             color = PALETTE[g_index % len(PALETTE)]
             _metric_bar(axes, y, value, error, PARITY.get(names[m_index], 0.0), color, band, limit)
+            draw_interval(
+                axes, y, intervals.get((m_index, g_index)), PARITY.get(names[m_index], 0.0), band, limit
+            )
         axes.axvline(0, color="#57606A", linewidth=1.2, linestyle="--")
         axes.set_yticks(
             range(len(names)), [n if n not in PARITY else f"{n} (parity {PARITY[n]:g})" for n in names]
         )
         axes.set_ylim(len(names) - 0.5, -0.5)
         axes.set_xlim(-left, right)
-        axes.set_xlabel("Distance from parity (value shown at the bar; hatched = infinite)", color=TEXT_COLOR)
+        xlabel = "Distance from parity (value shown at the bar; hatched = infinite)"
+        if intervals:
+            xlabel += f"; whiskers: {interval_level_text(section)} confidence interval"
+        axes.set_xlabel(xlabel, color=TEXT_COLOR)
         axes.set_title(title, loc="left", fontsize=12, fontweight="bold", color=TEXT_COLOR)
         _style_axes(axes, grid_axis="x")
         if groups:
@@ -449,7 +457,9 @@ def shap_targets(analysis: Document) -> list[str]:
     return list(((analysis.get("explanations") or {}).get("kernel_shap") or {}).keys())
 
 
-def _ranked_bar_chart(title: str, subtitle: str, values: Document, xlabel: str, kind: str) -> Chart:
+def _ranked_bar_chart(
+    title: str, subtitle: str, values: Document, xlabel: str, kind: str, intervals: Document | None = None
+) -> Chart:
     items = [(str(k), float(v)) for k, v in values.items() if metric_number(v) is not None]
     items.sort(key=lambda item: (-abs(item[1]), item[0]))
     top = items[:TOP_SHAP]
@@ -461,7 +471,15 @@ def _ranked_bar_chart(title: str, subtitle: str, values: Document, xlabel: str, 
         numbers = [value for _, value in top]
         colors = [BAR_COLOR if value >= 0 else HIGHLIGHT_COLOR for value in numbers]
         bars = axes.barh(range(len(top)), numbers, color=colors, height=0.65)
-        span = max([abs(v) for v in numbers] + [1e-12])
+        whiskers = [metric_interval({"confidence_interval": (intervals or {}).get(name)}) for name, _ in top]
+        span = max(
+            [abs(v) for v in numbers]
+            + [abs(e) for w in whiskers if w for e in w if math.isfinite(e)]
+            + [1e-12]
+        )
+        for position, whisker in enumerate(whiskers):
+            if whisker is not None:
+                draw_interval(axes, position, whisker, 0.0, 0.65, span * 1.2)
         for bar, value in zip(bars, numbers, strict=False):
             axes.text(
                 value + (0.01 * span if value >= 0 else -0.01 * span),
@@ -511,6 +529,7 @@ def shap_chart(analysis: Document, target: str) -> Chart:
         entry.get("global_shap_values") or {},
         "Global SHAP value (average contribution to the model output)",
         "features",
+        entry.get("global_shap_confidence_intervals"),
     )
 
 
@@ -643,3 +662,155 @@ def pdp_error_table(analysis: Document) -> Table:
         if e.get("error")
     ]
     return Table("Partial dependence not computed", ["Feature", "Data type", "Error"], rows)
+
+
+# ---------------------------------------------------------------------------- confidence intervals and segments
+# Drawn only when analysis.json holds intervals ("confidence_interval" on a metric, written when the engine ran
+# with the confidence option) and when segments/analysis_segments.json exists (segment_config).
+INTERVAL_COLOR = "#24292F"
+
+
+def metric_interval(metric: Document) -> tuple[float, float] | None:
+    """A metric's ``confidence_interval`` as two floats (±∞ allowed), or None when it has none."""
+    pair = metric.get("confidence_interval")
+    if not isinstance(pair, list) or len(pair) != 2:
+        return None
+    low, high = metric_number(pair[0]), metric_number(pair[1])
+    return None if low is None or high is None else (low, high)
+
+
+def interval_text(interval: tuple[float, float] | None) -> str:
+    """`` [low, high]`` after a value in a table cell; empty without an interval."""
+    if interval is None:
+        return ""
+    return f" [{format_number(interval[0])}, {format_number(interval[1])}]"
+
+
+def interval_level_text(section: Document) -> str:
+    """ "95 %" from a section's ``confidence_interval_settings`` ("the" when it names no level)."""
+    level = (section.get("confidence_interval_settings") or {}).get("level")
+    return f"{float(level) * 100:g} %" if isinstance(level, (int, float)) else "the"
+
+
+def entry_intervals(names: list[str], groups: list[Document]) -> dict[tuple[int, int], tuple[float, float]]:
+    """(metric index, group index) → interval, for the metrics of a chart that have one."""
+    found = {}
+    for m_index, name in enumerate(names):
+        for g_index, group in enumerate(groups):
+            metric = next((m for m in group.get("metrics", []) if m.get("name") == name), None)
+            interval = metric_interval(metric) if metric is not None and not metric.get("error") else None
+            if interval is not None:
+                found[(m_index, g_index)] = interval
+    return found
+
+
+def interval_shifts(
+    intervals: dict[tuple[int, int], tuple[float, float]], names: list[str], parity: dict[str, float]
+) -> list[float]:
+    """The finite interval ends as distances from parity (so the chart's axis makes room for the whiskers)."""
+    return [
+        end - parity.get(names[m_index], 0.0)
+        for (m_index, _), pair in intervals.items()
+        for end in pair
+        if math.isfinite(end)
+    ]
+
+
+def draw_interval(
+    axes: Axes, y: float, interval: tuple[float, float] | None, parity: float, band: float, limit: float
+) -> None:
+    """A whisker from low to high (as distances from parity) across a bar; an infinite end is drawn to the edge
+    of the axis with an arrow head, so "unbounded" never reads as a finite number."""
+    if interval is None:
+        return
+    ends = []
+    for end in interval:
+        shown = end - parity
+        ends.append(math.copysign(limit * 0.98, shown) if math.isinf(shown) else shown)
+    low, high = ends
+    axes.hlines(y, low, high, color=INTERVAL_COLOR, linewidth=1.1, zorder=3)
+    cap = band * 0.3
+    for end, original in zip((low, high), interval, strict=True):
+        if math.isinf(original):
+            axes.plot(end, y, marker=">" if end > 0 else "<", color=INTERVAL_COLOR, markersize=4, zorder=3)
+        else:
+            axes.vlines(end, y - cap, y + cap, color=INTERVAL_COLOR, linewidth=1.1, zorder=3)
+
+
+def segment_configs(segments: Document) -> list[Document]:
+    """The entries of segments/analysis_segments.json (one per ``segment_config`` entry)."""
+    return list((segments or {}).get("segment_configs") or [])
+
+
+def segment_facets(segments: Document, config_index: int, stage: str) -> list[str]:
+    """Facet columns of a stage, over every segment of one config, in first-seen order."""
+    facets: dict[str, None] = {}
+    for segment in segment_configs(segments)[config_index].get("segments") or []:
+        facets.update(dict.fromkeys(((segment.get(stage) or {}).get("facets") or {}).keys()))
+    return list(facets)
+
+
+def segment_metric_table(segments: Document, config_index: int, stage: str, facet: str) -> Table:
+    """One column per segment (and facet group): each metric of one facet, computed on that segment's rows."""
+    config = segment_configs(segments)[config_index]
+    columns: list[tuple[str, Document]] = []
+    for segment in config.get("segments") or []:
+        groups = (((segment.get(stage) or {}).get("facets") or {}).get(facet)) or []
+        for group in groups:
+            header = str(segment.get("name", "?"))
+            if len(groups) > 1:
+                header += f" / {group_label(facet, group)}"
+            columns.append((header, group))
+    names = _metric_names([group for _, group in columns])
+    rows = []
+    for name in names:
+        cells = [Cell(str(name))]
+        for _, group in columns:
+            metric = next((m for m in group.get("metrics", []) if m.get("name") == name), None)
+            cells.append(metric_cell(metric) if metric is not None else Cell("not computed", "missing"))
+        rows.append(cells)
+    title = f"{STAGE_TITLES.get(stage, stage)} by segment of {config.get('config_name', '?')}: facet {facet}"
+    caption = (
+        f"Each column holds the metrics of the rows in one segment of column {config.get('column', '?')!s}; "
+        "__default__ is every row no listed segment covers. Brackets: confidence interval, when computed."
+    )
+    return Table(title, ["Metric", *(header for header, _ in columns)], rows, caption)
+
+
+def segment_shap_table(segments: Document, config_index: int, target: str) -> Table:
+    """Global SHAP values per segment, the features ordered by their largest value over the segments."""
+    config = segment_configs(segments)[config_index]
+    columns = []
+    for segment in config.get("segments") or []:
+        entry = ((segment.get("explanations") or {}).get("kernel_shap") or {}).get(target) or {}
+        columns.append((str(segment.get("name", "?")), entry))
+    features: dict[str, float] = {}
+    for _, entry in columns:
+        for feature, value in (entry.get("global_shap_values") or {}).items():
+            number = metric_number(value)
+            if number is not None:
+                features[feature] = max(features.get(feature, -math.inf), abs(number))
+    ranked = sorted(features, key=lambda name: (-features[name], name))
+    rows = []
+    for feature in ranked:
+        cells = [Cell(feature)]
+        for _, entry in columns:
+            number = metric_number((entry.get("global_shap_values") or {}).get(feature))
+            pair = (entry.get("global_shap_confidence_intervals") or {}).get(feature)
+            interval = metric_interval({"confidence_interval": pair})
+            cells.append(
+                Cell(format_number(number) + interval_text(interval), "value")
+                if number is not None
+                else Cell("n/a", "missing")
+            )
+        rows.append(cells)
+    title = f"Global SHAP values by segment of {config.get('config_name', '?')}: {target}"
+    return Table(title, ["Feature", *(name for name, _ in columns)], rows)
+
+
+def segment_has_shap(segments: Document, config_index: int) -> list[str]:
+    """The SHAP targets any segment of one config has."""
+    targets: dict[str, None] = {}
+    for segment in segment_configs(segments)[config_index].get("segments") or []:
+        targets.update(dict.fromkeys(((segment.get("explanations") or {}).get("kernel_shap") or {}).keys()))
+    return list(targets)

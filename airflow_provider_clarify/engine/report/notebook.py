@@ -17,7 +17,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from airflow_provider_clarify import contract
-from airflow_provider_clarify.contract import ANALYSIS_FILE
+from airflow_provider_clarify.contract import ANALYSIS_FILE, SEGMENTS_PATH
 from airflow_provider_clarify.engine.report import helpers
 from airflow_provider_clarify.engine.report.helpers import Document
 
@@ -71,8 +71,12 @@ def build_notebook(
     title: str,
     distributions: Document | None = None,
     analysis_file: str = ANALYSIS_FILE,
+    segments: Document | None = None,
 ) -> nbformat.NotebookNode:
-    """The report notebook for ``analysis`` (unexecuted: cells have no outputs yet)."""
+    """The report notebook for ``analysis`` (unexecuted: cells have no outputs yet).
+
+    ``segments``: the ``segments/analysis_segments.json`` document of ``segment_config``, drawn as its own section.
+    """
     cells = [
         _markdown(
             f"# {markdown_text(title)}\n\n"
@@ -84,7 +88,8 @@ def build_notebook(
         _code(helpers_source(), HELPERS_TAG, hidden=True),
         _code(
             f"analysis_path = {analysis_file!r}\n"
-            f"distributions = {pprint.pformat(distributions or {}, sort_dicts=False)}",
+            f"distributions = {pprint.pformat(distributions or {}, sort_dicts=False)}"
+            + (f"\nsegments_path = {SEGMENTS_PATH!r}" if segments else ""),
             PARAMETERS_TAG,
         ),
         _code("analysis = load_analysis(analysis_path)"),
@@ -93,6 +98,7 @@ def build_notebook(
         _bias_cells(analysis, distributions or {}),
         _shap_cells(analysis),
         _pdp_cells(analysis),
+        segment_cells(segments or {}),
     ]
     if not any(sections):
         cells.append(_markdown("This analysis holds no bias metrics and no explanations.", section="empty"))
@@ -174,4 +180,34 @@ def _pdp_cells(analysis: Document) -> list[nbformat.NotebookNode]:
             cells.append(_code(f"pdp_chart(analysis, {index})  # {name}"))
     if any(entry.get("error") for entry in entries):
         cells.append(_code("pdp_error_table(analysis)"))
+    return cells
+
+
+# ------------------------------------------------------------------------------------------------------- segments
+def segment_cells(segments: Document) -> list[nbformat.NotebookNode]:
+    """The segments section: per segment config, a table per stage and facet, and SHAP per segment."""
+    configs = helpers.segment_configs(segments)
+    if not configs:
+        return []
+    cells = [
+        _markdown(
+            "## Segments\n\n"
+            "Every requested metric computed on the rows of each segment of `segment_config` alone (the "
+            "`__default__` segment holds the rows no listed segment covers), from "
+            "`segments/analysis_segments.json`.",
+            section="Segments",
+        ),
+        _code("segments = load_analysis(segments_path)"),
+    ]
+    for index, config in enumerate(configs):
+        cells.append(
+            _markdown(
+                f"### {markdown_text(str(config.get('config_name', '')))} (column {markdown_text(str(config.get('column', '')))})"
+            )
+        )
+        for stage in helpers.STAGE_TITLES:
+            for facet in helpers.segment_facets(segments, index, stage):
+                cells.append(_code(f"segment_metric_table(segments, {index}, {stage!r}, {facet!r})"))
+        for target in helpers.segment_has_shap(segments, index):
+            cells.append(_code(f"segment_shap_table(segments, {index}, {target!r})"))
     return cells

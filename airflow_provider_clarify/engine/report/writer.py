@@ -13,7 +13,12 @@ from pathlib import Path
 import nbformat
 
 from airflow_provider_clarify.config.model import DEFAULT_REPORT_TITLE
-from airflow_provider_clarify.contract import ANALYSIS_FILE, DEFAULT_REPORT_NAME, REPORT_EXTENSIONS
+from airflow_provider_clarify.contract import (
+    ANALYSIS_FILE,
+    DEFAULT_REPORT_NAME,
+    REPORT_EXTENSIONS,
+    SEGMENTS_FILE,
+)
 from airflow_provider_clarify.engine.report.executor import ReportError, execute_notebook
 from airflow_provider_clarify.engine.report.helpers import Document
 from airflow_provider_clarify.engine.report.html_export import notebook_to_html
@@ -48,10 +53,13 @@ def write_report(
     name: str = DEFAULT_REPORT_NAME,
     title: str = DEFAULT_REPORT_TITLE,
     distributions: Document | None = None,
+    segments: Document | None = None,
 ) -> list[Path]:
     """Write ``<name>.ipynb``, ``<name>.html`` and ``<name>.pdf`` into ``output_dir`` and return their paths.
 
-    The notebook's cells load ``analysis.json`` from their own folder, so it re-runs next to the job output. All
+    ``segments`` (the ``segments/analysis_segments.json`` document, when ``segment_config`` was set) adds a
+    segments section that reads that file. The notebook's cells load ``analysis.json`` from their own folder, so
+    it re-runs next to the job output. All
     three files are rendered under temporary names first and renamed only once every one of them succeeded: a
     failure raises :class:`ReportError` (TypeError for arguments of the wrong type) and leaves no report file.
     """
@@ -68,8 +76,13 @@ def write_report(
             # report never depends on whether (or when) the caller wrote analysis.json itself.
             analysis_copy = Path(scratch) / ANALYSIS_FILE
             analysis_copy.write_text(json.dumps(analysis, allow_nan=False), encoding="utf-8")
-            notebook = build_notebook(analysis, title=title, distributions=distributions)
-            result = execute_notebook(notebook, parameters={"analysis_path": str(analysis_copy)})
+            notebook = build_notebook(analysis, title=title, distributions=distributions, segments=segments)
+            parameters = {"analysis_path": str(analysis_copy)}
+            if segments:  # segment_config: its own file, read by the notebook's segments section
+                segments_copy = Path(scratch) / SEGMENTS_FILE
+                segments_copy.write_text(json.dumps(segments, allow_nan=False), encoding="utf-8")
+                parameters["segments_path"] = str(segments_copy)
+            result = execute_notebook(notebook, parameters=parameters)
         nbformat.validate(notebook)
         with open(temporary[0], "w", encoding="utf-8") as handle:
             nbformat.write(notebook, handle)

@@ -72,8 +72,8 @@ class Players:
     @cached_property
     def target_index(self) -> np.ndarray:
         """Player of each target cell (fine-grained), shape (T,)."""
-        cells: np.ndarray = self._cell_index[0][: self.history]
-        return cells
+        index: np.ndarray = self._cell_index[0][: self.history]
+        return index
 
     @cached_property
     def related_index(self) -> np.ndarray:
@@ -176,7 +176,7 @@ def _exact_is_cheaper(blocks: list[np.ndarray], samples: int) -> bool:
         return False
     exact = sum(1 << size for size in sizes) - (len(sizes) - 1)
     sampled = samples * sum(max(size - 1, 0) for size in sizes) + len(sizes) + 1
-    return exact <= sampled
+    return bool(exact <= sampled)
 
 
 def _from_orderings(count: int, orderings: list[np.ndarray], *, exact: bool) -> Plan:

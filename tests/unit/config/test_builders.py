@@ -27,6 +27,7 @@ from airflow_provider_clarify.config import (
     TextConfig,
     load_config,
 )
+from airflow_provider_clarify.config.builders import Builder, set_if_given
 
 REPORT = {"name": "report", "title": "Analysis Report"}
 HEADERS = ["Target", "Age", "Gender", "Income", "Occupation"]
@@ -137,7 +138,7 @@ def test_shap_writes_sdk_defaults_and_leaves_the_rest_to_the_container():
 def test_shap_with_every_argument():
     shap = SHAPConfig(
         num_samples=50,
-        agg_method="median",
+        agg_method="mean_sq",
         use_logit=True,
         save_local_shap_values=False,
         seed=7,
@@ -149,7 +150,7 @@ def test_shap_with_every_argument():
             "use_logit": True,
             "save_local_shap_values": False,
             "num_samples": 50,
-            "agg_method": "median",
+            "agg_method": "mean_sq",
             "seed": 7,
             "num_clusters": 3,
             "features_to_explain": ["Age", "Income"],
@@ -199,9 +200,11 @@ def test_json_lines_dataset_and_model():
     builder = AnalysisConfigBuilder.bias_and_explainability(
         data,
         model,
-        ModelPredictedLabelConfig(label="predicted_label", probability="probability"),
         SHAPConfig(num_clusters=1),
         BiasConfig([1], "Gender", [0]),
+        model_predicted_label_config=ModelPredictedLabelConfig(
+            label="predicted_label", probability="probability"
+        ),
     )
     assert built(builder) == {
         "dataset_type": "application/jsonlines",
@@ -394,7 +397,6 @@ def test_s3_paths_are_job_io_not_document_fields():
         "s3://b/in/",
         "s3://b/out/",
         s3_analysis_config_output_path="s3://b/cfg/",
-        s3_compression_type="Gzip",
         label="y",
     )
     assert data.dataset_uri == "s3://b/in/" and data.output_uri == "s3://b/out/"
@@ -403,7 +405,7 @@ def test_s3_paths_are_job_io_not_document_fields():
     assert config.job_io.dataset_uri == "s3://b/in/"
     assert config.job_io.output_uri == "s3://b/out/"
     assert config.job_io.analysis_config_uri == "s3://b/cfg/"
-    assert config.job_io.s3_compression_type == "Gzip"
+    assert config.job_io.s3_compression_type == "None"
     default = DataConfig("s3://b/in/", "s3://b/out/", label="y").job_io()
     assert default.analysis_config_uri == "s3://b/out/" and default.s3_compression_type == "None"
 
@@ -483,8 +485,12 @@ def test_single_builder_and_builder_object_are_accepted():
             ["methods.shap.text_config.granularity", "methods.shap.text_config.language"],
         ),
         (
-            [csv_data(), ModelConfig(endpoint_name="e", model_name="m"), SHAPConfig()],
-            ["predictor.model_name"],
+            [
+                csv_data(),
+                ModelConfig(endpoint_name="e", model_name="m", instance_count=1, instance_type="t"),
+                SHAPConfig(),
+            ],
+            ["predictor.endpoint_name"],
         ),
         (
             [
@@ -552,3 +558,30 @@ def test_every_builder_lists_its_arguments_as_template_fields():
     ):
         arguments = [name for name in inspect.signature(kind.__init__).parameters if name != "self"]
         assert sorted(kind.template_fields) == sorted(arguments), kind.__name__
+
+
+# ------------------------------------------------------------------------------------- what builders share
+class _Example(Builder):
+    template_fields = ("name", "sizes")
+
+    def __init__(self, name: str | None = None, sizes: list[int] | None = None) -> None:
+        self.name = name
+        self.sizes = sizes
+
+
+def test_only_given_values_are_written_and_as_copies():
+    target: dict[str, object] = {}
+    sizes = [1, 2]
+    set_if_given(None, "absent", target)
+    set_if_given(sizes, "sizes", target)
+    set_if_given(0, "zero", target)  # a falsy value is still a value
+    assert target == {"sizes": [1, 2], "zero": 0}
+    sizes.append(3)
+    assert target["sizes"] == [1, 2]
+
+
+def test_repr_shows_given_arguments_and_equality_compares_them():
+    assert repr(_Example("a")) == "_Example(name='a')"
+    assert _Example("a", [1]) == _Example("a", [1]) and _Example("a") != _Example("b")
+    with pytest.raises(TypeError):
+        hash(_Example())  # mutable: Airflow renders the attributes in place

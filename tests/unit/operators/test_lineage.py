@@ -20,7 +20,7 @@ CONFIG = {
 }
 
 
-def test_lineage_inputs_are_every_dataset_read_and_output_is_the_prefix():
+def test_lineage_inputs_are_every_dataset_read_and_outputs_are_the_prefix_and_its_analysis_json():
     operator = ClarifyOperator(
         task_id="clarify",
         config=CONFIG,
@@ -32,7 +32,10 @@ def test_lineage_inputs_are_every_dataset_read_and_output_is_the_prefix():
     )
     inputs, outputs = operator.lineage_uris()
     assert inputs == [("s3://data-bucket", "adult"), ("s3://facets-bucket", "facets/part.csv")]
-    assert outputs == [("s3://out-bucket", "clarify/run-1")]
+    assert outputs == [
+        ("s3://out-bucket", "clarify/run-1"),
+        ("s3://out-bucket", "clarify/run-1/analysis.json"),
+    ]
 
 
 def test_openlineage_extractor_reports_the_datasets_of_a_builder_config():
@@ -59,7 +62,10 @@ def test_openlineage_extractor_reports_the_datasets_of_a_builder_config():
         types.SimpleNamespace(run_id="run-7"), operator, TaskInstanceState.SUCCESS, task_instance=None
     )
     assert [(d.namespace, d.name) for d in lineage.inputs] == [("s3://data-bucket", "adult/train.csv")]
-    assert [(d.namespace, d.name) for d in lineage.outputs] == [("s3://out-bucket", "clarify/run-7")]
+    assert [(d.namespace, d.name) for d in lineage.outputs] == [
+        ("s3://out-bucket", "clarify/run-7"),
+        ("s3://out-bucket", "clarify/run-7/analysis.json"),
+    ]
 
 
 def test_without_openlineage_the_operator_reports_no_lineage(monkeypatch):

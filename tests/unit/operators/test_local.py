@@ -74,3 +74,42 @@ def test_bad_engine_options_fail_before_any_output(tmp_path):
     with pytest.raises(ClarifyInvalidConfigError, match="no_such_option"):
         operator.execute({})
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------- confidence intervals (argument)
+
+
+def test_confidence_argument_joins_the_engine_options():
+    from airflow_provider_clarify.engine.bias.intervals import IntervalSettings
+    from airflow_provider_clarify.operators.local import with_confidence
+
+    options = with_confidence(EngineOptions(batch_size=3), {"level": "0.9", "replicates": "1000"})
+    assert options.confidence == IntervalSettings(level=0.9, replicates=1000) and options.batch_size == 3
+    assert with_confidence(EngineOptions(), None) == EngineOptions()
+    assert with_confidence(EngineOptions(), '{"seed": 4}').confidence == IntervalSettings(seed=4)
+    with pytest.raises(ClarifyInvalidConfigError, match="confidence is given twice"):
+        with_confidence(EngineOptions(confidence={"seed": 1}), {"seed": 2})
+
+
+@pytest.mark.parametrize(
+    ("operator_arguments", "message", "paths"),
+    [
+        ({"confidence": {"level": 95}}, "confidence.level: .*did you mean 0.95", ["confidence.level"]),
+        ({"confidence": {"replicates": 10, "methd": "bca"}}, "confidence.methd", None),
+        ({"engine_options": {"confidence": {"seed": -1}}}, "confidence.seed", ["confidence.seed"]),
+    ],
+)
+def test_bad_confidence_fails_before_any_output_naming_the_key(tmp_path, operator_arguments, message, paths):
+    operator = LocalClarifyOperator(
+        task_id="bias",
+        config=CONFIG,
+        dataset_uri=str(tmp_path / "data.csv"),
+        output_uri=str(tmp_path / "out"),
+        **operator_arguments,
+    )
+    assert "confidence" in operator.template_fields
+    with pytest.raises(ClarifyInvalidConfigError, match=message) as caught:
+        operator.execute({})
+    if paths is not None:
+        assert [problem.path for problem in caught.value.problems] == paths
+    assert list(tmp_path.iterdir()) == []
