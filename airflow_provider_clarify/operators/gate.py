@@ -53,6 +53,7 @@ from airflow_provider_clarify.exceptions import (
     ClarifyResultInputError,
 )
 from airflow_provider_clarify.operators import storage
+from airflow_provider_clarify.outputs import OutputStateError
 from airflow_provider_clarify.results import (
     DEFAULT_SHAP_NDCG_THRESHOLD,
     NULL_POLICIES,
@@ -275,13 +276,19 @@ def _as_baseline(baseline: Any, aws_conn_id: str | None) -> ClarifyResult | None
     if isinstance(baseline, str) and baseline.lstrip().startswith("{"):
         baseline = _parse_rendered(baseline)
     try:
-        if is_s3_uri(baseline):
-            uri = baseline if baseline.endswith(".json") else storage.join(baseline, ANALYSIS_FILE)
+        if is_s3_uri(baseline) and baseline.endswith(".json") and not baseline.endswith(f"/{ANALYSIS_FILE}"):
+            # A standalone document saved under its own name: no output folder around it to check.
             return ClarifyResult.from_analysis(
-                storage.read_json(uri, aws_conn_id=aws_conn_id), output_uri=uri.rsplit("/", 1)[0]
+                storage.read_json(baseline, aws_conn_id=aws_conn_id), output_uri=baseline.rsplit("/", 1)[0]
+            )
+        if is_s3_uri(baseline):
+            # An analysis output: read by the output protocol (a complete manifest, or analysis.json without one).
+            document, files = storage.read_analysis_output(baseline, aws_conn_id=aws_conn_id)
+            return ClarifyResult.from_analysis(
+                document, output_uri=storage.output_folder(baseline), output_files=files
             )
         return load_baseline(baseline)
-    except ClarifyResultError as err:
+    except (ClarifyResultError, OutputStateError) as err:
         raise ClarifyResultInputError(f"the gate's baseline is unusable: {err}") from err
 
 
