@@ -372,7 +372,12 @@ class ClarifyOperator(ClarifyLineageMixin, AwsBaseOperator[ClarifyHook]):
         )
 
     def _start_job(self, job_name: str, plan: JobPlan) -> str:
-        """Upload the config and create the job; a name already taken (a concurrent try) is reattached."""
+        """Upload the config and create the job; a name already taken (a concurrent try) is reattached.
+
+        A run manifest left under the output prefix by an earlier local run is removed first: the managed job
+        writes none, and the old one would vouch for (or against) files the job is about to replace.
+        """
+        self.hook.remove_stale_manifest(plan.spec.output_uri)
         self.hook.upload_analysis_config(
             plan.config, plan.config_prefix, kms_key_id=self.config_kms_key or self.output_kms_key
         )
