@@ -24,7 +24,7 @@ REDACTED: Final = "***"
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]+")
 _USERINFO = re.compile(r"(?<=://)[^/?#\s@'\"<>]*@")
 _QUERY_VALUE = re.compile(r"(?<=[?&;])([^=&#\s'\"<>;]+)=([^&#\s'\"<>;]*)")
-_FRAGMENT = re.compile(r"#[^\s'\"<>]*")
+_TRAILING = ").,;:!?]}"
 
 
 def redact_url(url: str) -> str:
@@ -46,8 +46,15 @@ def redact_url(url: str) -> str:
 def redact_text(text: str) -> str:
     """``text`` with every URL in it redacted, and query values of bare paths (``/invocations?api_key=...`` as
     urllib3 reports them) too."""
-    text = _URL.sub(lambda match: redact_url(match.group(0)), text)
-    return _redact_fragment(text)
+    parts: list[str] = []
+    position = 0
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        core = url.rstrip(_TRAILING)  # punctuation closing the sentence around a URL (``)``, ``.``) is text
+        parts += [_redact_fragment(text[position : match.start()]), redact_url(core)]
+        position = match.start() + len(core)
+    parts.append(_redact_fragment(text[position:]))
+    return "".join(parts)
 
 
 def _redact_fragment(text: str) -> str:
