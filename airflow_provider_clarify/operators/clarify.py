@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 
 from airflow_provider_clarify.compat import AirflowException, Context, conf
 from airflow_provider_clarify.config import AnalysisConfig, ClarifyConfigError, JobIO, check_managed_job
+from airflow_provider_clarify.config.literals import MAX_NESTING_DEPTH, TooDeeplyNested, nesting_depth
 from airflow_provider_clarify.contract import CONFIG_FILE, join_uri
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.hooks.clarify import (
@@ -452,11 +453,16 @@ def _json_argument(value: Any, argument: str) -> Any:  # a dict/list argument, o
     if not value.strip():
         return None
     try:
-        return json.loads(value)
+        parsed = json.loads(value)
     except json.JSONDecodeError as error:
         raise ClarifyJobRequestError(
             f"{argument} is a string that is not JSON ({error.msg}); pass a dict/list or render it with '| tojson'"
         ) from None
+    except RecursionError:  # too deep for the JSON parser itself
+        raise ClarifyJobRequestError(f"{argument}: {TooDeeplyNested()}") from None
+    if nesting_depth(parsed) > MAX_NESTING_DEPTH:
+        raise ClarifyJobRequestError(f"{argument}: {TooDeeplyNested()}")
+    return parsed
 
 
 def _check_managed_job(config: AnalysisConfig, instance_count: int) -> None:

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from airflow_provider_clarify.compat import BaseOperator, BranchMixIn, Context, get_current_context
-from airflow_provider_clarify.config.literals import parse_structured_text
+from airflow_provider_clarify.config.literals import TooDeeplyNested, parse_structured_text
 from airflow_provider_clarify.contract import ANALYSIS_FILE, CONSTRAINT_VIOLATIONS_FILE, is_s3_uri
 from airflow_provider_clarify.exceptions import (
     ClarifyGateRuleError,
@@ -294,7 +294,10 @@ def _as_baseline(baseline: Any, aws_conn_id: str | None) -> ClarifyResult | None
 
 def _parse_rendered(text: str) -> Any:  # the JSON value the text holds, or the text itself
     """A JSON string, or a dict rendered by Jinja without ``| tojson`` (a Python literal; nothing runs)."""
-    parsed = parse_structured_text(text)
+    try:
+        parsed = parse_structured_text(text)
+    except TooDeeplyNested as err:
+        raise ClarifyResultInputError(f"a rendered gate input is unusable: {err}") from None
     return text if parsed is None and text.strip() != "null" else parsed
 
 
