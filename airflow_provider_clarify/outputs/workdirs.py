@@ -30,9 +30,10 @@ except (
 LOG = logging.getLogger("airflow_provider_clarify.outputs")
 
 LOCK_FILE = ".lock"
-LOCKLESS_GRACE_SECONDS = 3600.0
-"""A directory without a lock file (made by an older version, or being created this instant) is removed only
-when it is older than this."""
+LOCKLESS_GRACE_SECONDS = 24 * 3600.0
+"""A directory without a lock file (left by a version of the provider that did not lock, or being created this
+instant) is removed only when it has not changed for this long: a run of an older version may still be using it
+during an upgrade, and nothing tells whether it is alive."""
 
 
 @dataclass
