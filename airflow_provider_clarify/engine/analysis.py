@@ -19,6 +19,8 @@ from typing import Any
 from ..config import AnalysisConfig, ClarifyConfigError, check_model_source
 from ..contract import ANALYSIS_FILE, json_ready
 from .bias.analyze import Distributions, compute_bias_sections
+from .data.column_kinds import with_stable_column_types
+from .data.dataset import TabularDataset
 from .data.opening import open_dataset
 from .data.sources import S3Client
 from .errors import AnalysisError
@@ -118,6 +120,14 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
     methods = config.methods
     needs_predictions = methods.post_training_bias is not None and roles.predicted_label is None
     model = _build_model(run, predictor, runtime_client) if needs_predictions or methods.explains else None
+    # A column whose values change kind between chunks is read as text everywhere: the analysis starts again.
+    return with_stable_column_types(
+        lambda: _analyze_data(run, data, model), context.sink.warn, context.sink.collected
+    )
+
+
+def _analyze_data(run: AnalysisRun, data: TabularDataset, model: Model | None) -> dict[str, Any]:
+    methods, roles = run.config.methods, run.roles
     analysis: dict[str, Any] = {"version": "1.0"}
     distributions: Distributions | None = None
     if methods.pre_training_bias is not None or methods.post_training_bias is not None:

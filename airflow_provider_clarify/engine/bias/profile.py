@@ -14,31 +14,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..data.column_kinds import arrow_kind, unify_kinds
 
-def arrow_kind(data_type: pa.DataType) -> str:
-    """The pandas dtype family a column of this arrow type becomes."""
-    if pa.types.is_dictionary(data_type):
-        return "category"
-    if pa.types.is_null(data_type):
-        return "null"
-    if pa.types.is_boolean(data_type):
-        return "bool"
-    if pa.types.is_integer(data_type):
-        return "int"
-    if pa.types.is_floating(data_type) or pa.types.is_decimal(data_type):
-        return "float"
-    return "string"
-
-
-def unify_kinds(first: str, second: str) -> str:
-    """Kind of a column whose chunks have kinds ``first`` and ``second`` (pandas concat semantics)."""
-    if first == second or second == "null":
-        return first
-    if first == "null":
-        return second
-    if {first, second} == {"int", "float"}:
-        return "float"
-    return "string"
+__all__ = ["ColumnProfile", "arrow_kind", "python_value", "unify_kinds"]
 
 
 def python_value(value: Any) -> Any:
