@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..data.column_kinds import arrow_kind, unify_kinds
+from ..errors import AnalysisError
 
 __all__ = ["ColumnProfile", "arrow_kind", "python_value", "unify_kinds"]
 
@@ -44,6 +45,12 @@ class ColumnProfile:
         return len(self.values) if self.values is not None else self.cap + 1
 
     def update(self, array: pa.ChunkedArray | pa.Array) -> None:
+        if pa.types.is_nested(array.type):
+            raise AnalysisError(
+                f"column {self.name!r} holds nested values ({array.type}); a label, facet, group variable or "
+                "predicted label needs one scalar value per row: write the value it stands for into a column of "
+                "its own and name that column"
+            )
         if isinstance(array, pa.ChunkedArray) and array.num_chunks == 1:
             array = array.chunk(0)
         kind = arrow_kind(array.type)
