@@ -49,6 +49,12 @@ class JsonLayout:
             names.append(self.label_name)
         if self.predicted_label is not None:
             names.append(self.predicted_label_name)
+        repeated = next((name for index, name in enumerate(names) if name in names[:index]), None)
+        if repeated is not None:
+            raise AnalysisError(
+                f"headers: the column name {repeated!r} appears more than once (features, then the label, then the "
+                "predicted label); column names must be unique: rename one of them"
+            )
         return names
 
 

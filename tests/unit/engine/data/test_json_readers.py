@@ -92,3 +92,11 @@ def test_a_byte_order_mark_and_gzip_without_the_suffix(tmp_path):
     for path in (with_bom, packed):
         table = pa.concat_tables(iter_jsonlines(path, LAYOUT, 10))
         assert table.column("column_0").to_pylist() == [0, 1, 2], path.name
+
+
+def test_a_repeated_column_name_in_headers_is_refused(tmp_path):
+    layout = JsonLayout("f", "y", None, ["age", "y"], "y", "predicted_label")
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps({"f": [30, 1], "y": 1}) + "\n")
+    with pytest.raises(AnalysisError, match=r"headers: the column name 'y' appears more than once"):
+        list(iter_jsonlines(path, layout, 10))
