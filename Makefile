@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 LINT_PATHS := $(wildcard airflow_provider_clarify dags scripts tests benchmarks sample_data)
 
-.PHONY: install lint typecheck test test-unit test-integration demo bench clean
+.PHONY: install lint typecheck test test-unit test-integration test-deployment demo sandbox bench clean
 
 # The virtualenv is rebuilt only when the packaging files change, so a second `make demo` is fast.
 $(STAMP): setup.cfg pyproject.toml
@@ -22,9 +22,8 @@ install: $(STAMP)
 lint: install typecheck
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
-	$(BIN)/mypy
 
-# Strict for the config layer, the engine and the job contract (see [tool.mypy] in pyproject.toml).
+# Types of every layer, strict for config, engine, results and the contract ([tool.mypy] in pyproject.toml).
 typecheck: install
 	$(BIN)/mypy airflow_provider_clarify
 
@@ -37,8 +36,19 @@ test-unit: install
 test-integration: install
 	$(BIN)/python -m pytest -m integration $(PYTEST_ARGS)
 
+test-deployment: install
+	$(BIN)/python -m pytest -m deployment $(PYTEST_ARGS)
+
 demo: install
 	$(BIN)/python scripts/demo.py
+
+# Loopback S3 + SageMaker API whose processing jobs run this provider's engine; Ctrl-C stops it (docs/install.md).
+# The sample goes to s3://clarify-sandbox/sample_data/adult/; the model name adult-candidate is served by the model
+# `make demo` deployed.
+sandbox: install
+	$(BIN)/python -m airflow_provider_clarify.sandbox \
+		--upload sample_data/adult=s3://clarify-sandbox/sample_data/adult \
+		--model adult-candidate=$(CURDIR)/.airflow-demo/output/clarify_deploy_gate/deployed/model.joblib
 
 clean:
 	rm -rf $(VENV) build *.egg-info .airflow-demo

@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, Param, conf, task
 
 from airflow_provider_clarify.operators.clarify import ClarifyOperator
 from airflow_provider_clarify.operators.local import LocalClarifyOperator
@@ -40,6 +40,22 @@ KEY_METRICS = ("CI", "DPL", "DI", "DPPL")
 # Mapped analyses running at once inside one backfill run. A task argument, so fixed when the file is parsed.
 MAX_PARALLEL_ANALYSES = 4
 MAX_DAYS = 366
+
+# The deployment's default for deferral ([operators] default_deferrable), offered as the param's default.
+DEFAULT_DEFERRABLE = conf.getboolean("operators", "default_deferrable", fallback=False)
+
+
+def wait_as_the_run_asks(context) -> None:
+    """Pre-execute hook of the managed analysis: apply the run's ``deferrable`` and ``check_interval`` params.
+
+    An operator's arguments are fixed when this file is parsed, before any run's params exist, and
+    ``deferrable`` / ``check_interval`` are not templated; setting them on the task instance's own copy of the
+    operator just before it runs lets a trigger form (or a run conf) choose per run how to wait for the job.
+    """
+    task, params = context["task"], context["params"]
+    task.deferrable = bool(params["deferrable"])
+    task.check_interval = float(params["check_interval"])
+
 
 ANALYSIS_CONFIG = {
     "version": "1.0",
@@ -84,18 +100,34 @@ with DAG(
             description="folder (or s3:// prefix) holding ds=YYYY-MM-DD/data.csv partitions",
         ),
         "model": Param(
-            "", type="string", description="joblib model to analyse with; empty = a reference model"
+            None,
+            type=["null", "string"],
+            description="joblib model to analyse with; empty = a reference model",
         ),
         "train_data": Param(str(SAMPLE_DIR / "train.csv"), type="string", minLength=1),
         "output_dir": Param(str(OUTPUT_ROOT / "clarify_backfill"), type="string", minLength=1),
-        "managed_s3_output": Param("", type="string", description="managed engine only: s3:// output prefix"),
+        "managed_s3_output": Param(
+            None, type=["null", "string"], description="managed engine only: s3:// output prefix"
+        ),
         "managed_role_arn": Param(
-            "", type="string", description="managed engine only: SageMaker execution role"
+            None, type=["null", "string"], description="managed engine only: SageMaker execution role"
         ),
         "managed_model_name": Param(
-            "", type="string", description="managed engine only: SageMaker model name"
+            None, type=["null", "string"], description="managed engine only: SageMaker model name"
         ),
         "managed_instance_type": Param("ml.c5.xlarge", type="string"),
+        "deferrable": Param(
+            DEFAULT_DEFERRABLE,
+            type="boolean",
+            description="managed engine only: wait for the job in the triggerer, freeing the worker slot "
+            "(default: the deployment's [operators] default_deferrable)",
+        ),
+        "check_interval": Param(
+            30,
+            type="number",
+            minimum=1,
+            description="managed engine only: seconds between two checks of the job's status",
+        ),
     },
 ) as dag:
 
@@ -121,7 +153,7 @@ with DAG(
             missing = [
                 d for d in days if not hook.check_for_key(f"{prefix}/ds={d}/data.csv", bucket_name=bucket)
             ]
-            output_root = params["managed_s3_output"].rstrip("/")
+            output_root = (params["managed_s3_output"] or "").rstrip("/")
         else:
             missing = [d for d in days if not (Path(root) / f"ds={d}" / "data.csv").is_file()]
             output_root = str(Path(params["output_dir"]) / "runs")
@@ -196,6 +228,7 @@ with DAG(
         },
         role_arn="{{ params.managed_role_arn }}",
         instance_type="{{ params.managed_instance_type }}",
+        pre_execute=wait_as_the_run_asks,
         max_active_tis_per_dagrun=MAX_PARALLEL_ANALYSES,
     ).expand_kwargs(partitions.map(analysis_arguments))
 

@@ -31,7 +31,7 @@ import os
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, Param, conf, task
 
 from airflow_provider_clarify.operators.clarify import ClarifyOperator
 from airflow_provider_clarify.operators.gate import ClarifyGateOperator
@@ -47,6 +47,22 @@ LABEL = "income_gt_50k"
 POST_TRAINING_METRICS = ["DI", "DPPL", "AD", "DAR", "DCA", "DCR", "DRR", "FT", "GE", "RD", "SD", "TE"]
 # Where this run writes: one folder per run, beside the shared deployed/ registry.
 RUN_DIR = "{{ params.output_dir }}/runs/{{ run_id | replace(':', '') | replace('+', '') }}"
+
+# The deployment's default for deferral ([operators] default_deferrable), offered as the param's default.
+DEFAULT_DEFERRABLE = conf.getboolean("operators", "default_deferrable", fallback=False)
+
+
+def wait_as_the_run_asks(context) -> None:
+    """Pre-execute hook of the managed analysis: apply the run's ``deferrable`` and ``check_interval`` params.
+
+    An operator's arguments are fixed when this file is parsed, before any run's params exist, and
+    ``deferrable`` / ``check_interval`` are not templated; setting them on the task instance's own copy of the
+    operator just before it runs lets a trigger form (or a run conf) choose per run how to wait for the job.
+    """
+    task, params = context["task"], context["params"]
+    task.deferrable = bool(params["deferrable"])
+    task.check_interval = float(params["check_interval"])
+
 
 ANALYSIS_CONFIG = {
     "version": "1.0",
@@ -94,8 +110,8 @@ with DAG(
             description="CSV with a header row; an s3:// URI for the managed engine",
         ),
         "candidate_model": Param(
-            "",
-            type="string",
+            None,
+            type=["null", "string"],
             description="a joblib model file to gate instead of training one (empty = train on train_data)",
         ),
         "mitigate": Param(
@@ -115,19 +131,31 @@ with DAG(
         ),
         "output_dir": Param(str(OUTPUT_ROOT / "clarify_deploy_gate"), type="string", minLength=1),
         "managed_s3_output": Param(
-            "",
-            type="string",
+            None,
+            type=["null", "string"],
             description="managed engine only: s3:// prefix for the job's config and results",
         ),
         "managed_role_arn": Param(
-            "", type="string", description="managed engine only: SageMaker execution role"
+            None, type=["null", "string"], description="managed engine only: SageMaker execution role"
         ),
         "managed_model_name": Param(
-            "",
-            type="string",
+            None,
+            type=["null", "string"],
             description="managed engine only: the SageMaker model the job deploys to a shadow endpoint",
         ),
         "managed_instance_type": Param("ml.c5.xlarge", type="string"),
+        "deferrable": Param(
+            DEFAULT_DEFERRABLE,
+            type="boolean",
+            description="managed engine only: wait for the job in the triggerer, freeing the worker slot "
+            "(default: the deployment's [operators] default_deferrable)",
+        ),
+        "check_interval": Param(
+            30,
+            type="number",
+            minimum=1,
+            description="managed engine only: seconds between two checks of the job's status",
+        ),
     },
 ) as dag:
 
@@ -216,6 +244,7 @@ with DAG(
         output_uri="{{ params.managed_s3_output }}/{{ run_id | replace(':', '') | replace('+', '') }}",
         role_arn="{{ params.managed_role_arn }}",
         instance_type="{{ params.managed_instance_type }}",
+        pre_execute=wait_as_the_run_asks,
     )
 
     @task(trigger_rule="none_failed_min_one_success")

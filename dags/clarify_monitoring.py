@@ -1,6 +1,6 @@
 """Daily Clarify monitoring: bias + explainability of each day's data, a metric history, and drift flags.
 
-What it does, once a day
+What it does, once per day of data
     1. ``select_partition`` picks the day's data: ``<data_root>/ds={{ ds }}/data.csv`` for scheduled runs. A
        manual run analyses ``partition_date`` when set, else the newest partition under ``data_root`` (a manual
        run has no meaningful ``ds``). A missing partition fails here, before anything runs, naming the path and
@@ -17,10 +17,19 @@ What it does, once a day
     6. ``record_history`` appends the day's key metrics and drift flags to ``<output_dir>/history.csv``.
 
 The bundled partitions (2024-01-01 … 2024-01-14) carry a planted drift: the share of women falls day by day, so
-class imbalance (CI) drifts away from the first day's baseline. They are history, so try them with manual runs
-(``{"partition_date": "2024-01-05"}``, or no conf for the newest day) or replay the fortnight with
-``clarify_backfill``. Pointed at live data (``data_root``), the daily schedule analyses each new day; a day whose
-partition has not arrived fails ``select_partition`` loudly rather than monitoring nothing.
+class imbalance (CI) drifts away from the first day's baseline.
+
+Schedule: one run per day of the sample (an ``EventsTimetable`` of 2024-01-01 … 2024-01-14, with catchup), i.e.
+aligned with the data the example ships. Unpausing the DAG replays the fortnight as 14 scheduled runs, one at a
+time (``max_active_runs=1``: each run rewrites the history file): day 1 becomes the baseline, the later days build
+``history.csv`` and flag CI's drift. Nothing is scheduled after 2024-01-14, so an unpaused example never makes a
+run for a day the sample does not hold. Manual runs analyse any day (``{"partition_date": "2024-01-05"}``, or no
+conf for the newest one); they queue behind scheduled runs still replaying. (A DAG ``end_date`` would bound the
+schedule too, but it also blocks every manual run with a later logical date.)
+
+For live data, point ``data_root`` at it and set ``schedule="@daily"`` with ``start_date`` at your first day: each
+scheduled run then analyses its own ``ds``, and a day whose partition has not arrived fails ``select_partition``
+loudly (naming the path and the days that exist) rather than monitoring nothing.
 
 The file does no data reading, model work or network I/O at parse time: heavy imports live inside the tasks.
 """
@@ -31,7 +40,11 @@ import os
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, Param, conf, task
+
+# airflow.timetables' class, not airflow.sdk's: in Airflow 3.3 the SDK's EventsTimetable is serialized without the
+# "_summary" its deserializer reads, so the DAG would fail to serialize ("Failed to serialize DAG ...: '_summary'").
+from airflow.timetables.events import EventsTimetable
 
 from airflow_provider_clarify.operators.clarify import ClarifyOperator
 from airflow_provider_clarify.operators.gate import ClarifyGateOperator
@@ -48,6 +61,24 @@ PRE_TRAINING_METRICS = ["CI", "DPL", "KL", "JS", "LP", "TVD", "KS"]
 POST_TRAINING_METRICS = ["DI", "DPPL", "AD", "DAR", "DCA", "DCR", "DRR", "FT", "GE", "RD", "SD", "TE"]
 KEY_METRICS = ("CI", "DPL", "DI", "DPPL", "AD")
 PARTITION = "{{ ti.xcom_pull(task_ids='select_partition')['ds'] }}"
+# The days of the bundled partitions (sample_data/adult/partitions/ds=…), named here so parsing reads no folder.
+SAMPLE_DAYS = [pendulum.datetime(2024, 1, day, tz="UTC") for day in range(1, 15)]
+
+# The deployment's default for deferral ([operators] default_deferrable), offered as the param's default.
+DEFAULT_DEFERRABLE = conf.getboolean("operators", "default_deferrable", fallback=False)
+
+
+def wait_as_the_run_asks(context) -> None:
+    """Pre-execute hook of the managed analysis: apply the run's ``deferrable`` and ``check_interval`` params.
+
+    An operator's arguments are fixed when this file is parsed, before any run's params exist, and
+    ``deferrable`` / ``check_interval`` are not templated; setting them on the task instance's own copy of the
+    operator just before it runs lets a trigger form (or a run conf) choose per run how to wait for the job.
+    """
+    task, params = context["task"], context["params"]
+    task.deferrable = bool(params["deferrable"])
+    task.check_interval = float(params["check_interval"])
+
 
 ANALYSIS_CONFIG = {
     "version": "1.0",
@@ -73,9 +104,13 @@ ANALYSIS_CONFIG = {
 with DAG(
     dag_id="clarify_monitoring",
     description="Daily Clarify bias + SHAP of the day's partition, metric history, drift flags vs a baseline",
-    schedule="@daily",
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
-    catchup=False,
+    # Aligned with the bundled partitions: unpausing replays them, one scheduled run per day (see above).
+    schedule=EventsTimetable(
+        event_dates=SAMPLE_DAYS,
+        description="the bundled sample's days, 2024-01-01 … 2024-01-14",
+    ),
+    start_date=SAMPLE_DAYS[0],
+    catchup=True,
     max_active_runs=1,
     tags=["clarify", "example"],
     doc_md=__doc__,
@@ -92,27 +127,43 @@ with DAG(
             description="folder (or s3:// prefix) holding ds=YYYY-MM-DD/data.csv partitions",
         ),
         "partition_date": Param(
-            "",
-            type="string",
+            None,
+            type=["null", "string"],
             pattern=r"^(\d{4}-\d{2}-\d{2})?$",
             description="manual runs: the day to analyse (YYYY-MM-DD); empty = the newest partition",
         ),
-        "model": Param("", type="string", description="joblib model to monitor; empty = a reference model"),
+        "model": Param(
+            None, type=["null", "string"], description="joblib model to monitor; empty = a reference model"
+        ),
         "train_data": Param(str(SAMPLE_DIR / "train.csv"), type="string", minLength=1),
         "baseline_analysis": Param(
-            "",
-            type="string",
+            None,
+            type=["null", "string"],
             description="baseline analysis.json; empty = register the first run's result as the baseline",
         ),
         "output_dir": Param(str(OUTPUT_ROOT / "clarify_monitoring"), type="string", minLength=1),
-        "managed_s3_output": Param("", type="string", description="managed engine only: s3:// output prefix"),
+        "managed_s3_output": Param(
+            None, type=["null", "string"], description="managed engine only: s3:// output prefix"
+        ),
         "managed_role_arn": Param(
-            "", type="string", description="managed engine only: SageMaker execution role"
+            None, type=["null", "string"], description="managed engine only: SageMaker execution role"
         ),
         "managed_model_name": Param(
-            "", type="string", description="managed engine only: SageMaker model name"
+            None, type=["null", "string"], description="managed engine only: SageMaker model name"
         ),
         "managed_instance_type": Param("ml.c5.xlarge", type="string"),
+        "deferrable": Param(
+            DEFAULT_DEFERRABLE,
+            type="boolean",
+            description="managed engine only: wait for the job in the triggerer, freeing the worker slot "
+            "(default: the deployment's [operators] default_deferrable)",
+        ),
+        "check_interval": Param(
+            30,
+            type="number",
+            minimum=1,
+            description="managed engine only: seconds between two checks of the job's status",
+        ),
     },
 ) as dag:
 
@@ -203,6 +254,7 @@ with DAG(
         output_uri="{{ params.managed_s3_output }}/ds=" + PARTITION,
         role_arn="{{ params.managed_role_arn }}",
         instance_type="{{ params.managed_instance_type }}",
+        pre_execute=wait_as_the_run_asks,
     )
 
     @task(trigger_rule="none_failed_min_one_success")

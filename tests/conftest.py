@@ -48,11 +48,14 @@ _isolate_environment()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test by the folder it lives in, so `-m unit` / `-m integration` select whole layers."""
+    """Mark every test by the folder it lives in, so `-m unit` / `-m integration` / `-m deployment` select whole
+    layers."""
     for item in items:
         parts = Path(str(item.fspath)).relative_to(REPO_ROOT / "tests").parts
         if parts[0] in ("integration", "dags"):
             item.add_marker(pytest.mark.integration)
+        elif parts[0] == "deployment":
+            item.add_marker(pytest.mark.deployment)
         else:
             item.add_marker(pytest.mark.unit)
 

@@ -42,3 +42,9 @@ METRIC_STAGES: dict[str, str] = {
     **dict.fromkeys(PRE_TRAINING_METRICS, "pre_training"),
     **dict.fromkeys(POST_TRAINING_METRICS, "post_training"),
 }
+
+
+def metric_failure_warning(metric: str, facet: str, facet_value: str, error: str) -> str:
+    """The one wording of a per-metric failure (SPEC §10.2): the engine's warning and the warning a result read
+    from ``analysis.json`` carries are the same text, so the two never count one failure twice."""
+    return f"{metric} failed for facet {facet}={facet_value}: {error} (its value is null in analysis.json)"

@@ -297,6 +297,7 @@ def cross_field_problems(document: dict[str, Any]) -> list[ConfigProblem]:
     predictor = document.get("predictor") if isinstance(document.get("predictor"), dict) else None
 
     problems += _dataset_rules(document, dataset_type)
+    problems += _default_predicted_label_rule(document)
     problems += _bias_rules(document, methods)
     problems += _shap_rules(document, methods)
     problems += _pdp_rules(document, methods)
@@ -378,6 +379,33 @@ def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[C
             )
         )
     return problems
+
+
+DEFAULT_PREDICTED_LABEL_COLUMN = "predicted_label"
+"""The predicted-label dataset's column read when ``predicted_label`` is not set (SPEC §2.1)."""
+
+
+def _default_predicted_label_rule(document: dict[str, Any]) -> list[ConfigProblem]:
+    """A predicted-label dataset without ``predicted_label`` is read from its column named ``predicted_label``;
+    when ``predicted_label_headers`` lists no such column, the run could only fail, so say to set the field."""
+    headers = document.get("predicted_label_headers")
+    if (
+        "predicted_label_dataset_uri" not in document
+        or "predicted_label" in document
+        or not isinstance(headers, list)
+        or DEFAULT_PREDICTED_LABEL_COLUMN in headers
+    ):
+        return []
+    candidates = [name for name in headers if name != document.get("joinsource_name_or_index")]
+    example = f"; here that is probably {candidates[0]!r}" if len(candidates) == 1 else ""
+    return [
+        ConfigProblem(
+            "predicted_label",
+            f"not set, so the predicted-label column is the one named {DEFAULT_PREDICTED_LABEL_COLUMN!r}, and "
+            f"predicted_label_headers has no such column ({headers}); set predicted_label to the name or index "
+            f"of the column that holds the predictions{example}",
+        )
+    ]
 
 
 def _bias_rules(document: dict[str, Any], methods: dict[str, Any]) -> list[ConfigProblem]:

@@ -13,8 +13,9 @@ from .options import EngineOptions
 
 if TYPE_CHECKING:
     from .analysis import run_analysis
+    from .dataset_check import DatasetCheck, check_dataset
 
-__all__ = ["AnalysisError", "EngineOptions", "run_analysis"]
+__all__ = ["AnalysisError", "DatasetCheck", "EngineOptions", "check_dataset", "run_analysis"]
 
 
 def __getattr__(name: str) -> Any:
@@ -27,4 +28,8 @@ def __getattr__(name: str) -> Any:
         from .analysis import run_analysis
 
         return run_analysis
+    if name in ("check_dataset", "DatasetCheck"):
+        from . import dataset_check
+
+        return getattr(dataset_check, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..config import AnalysisConfig, ClarifyConfigError, load_config
 from ..contract import (
+    ANALYSIS_FILE,
     CONFIG_FILE,
     CONFIG_LOCAL_PATH,
     DATASET_LOCAL_PATH,
@@ -32,6 +33,8 @@ from .options import EngineOptions
 CONTAINER_CONFIG = Path(CONFIG_LOCAL_PATH) / CONFIG_FILE
 CONTAINER_DATA = Path(DATASET_LOCAL_PATH)
 CONTAINER_OUTPUT = Path(OUTPUT_LOCAL_PATH)
+
+_log = logging.getLogger("airflow_provider_clarify.engine")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         s3_client = boto3.client("s3")
     failure = args.output / FAILURE_FILE
     failure.unlink(missing_ok=True)
+    warnings: list[str] = []
     try:
         run_analysis(
             _config(args.config),
@@ -82,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             s3_client=s3_client,
             predictor=args.predictor,
             options=options,
+            warnings=warnings,
         )
     except AnalysisError as error:
         reason = f"ClientError: {error.reason}"
@@ -92,6 +97,12 @@ def main(argv: list[str] | None = None) -> int:
             pass
         print(reason, file=sys.stderr)
         return 1
+    _log.info(
+        "Clarify analysis complete: %d warning(s)%s; analysis.json at %s",
+        len(warnings),
+        " (logged above)" if warnings else "",
+        args.output / ANALYSIS_FILE,
+    )
     return 0
 
 

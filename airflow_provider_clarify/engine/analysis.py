@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import AnalysisConfig, ClarifyConfigError, check_model_source
+from ..config import AnalysisConfig, ClarifyConfigError, Methods, check_model_source
 from ..contract import ANALYSIS_FILE, json_ready
 from .bias.analyze import Distributions, compute_bias_sections
 from .data.column_kinds import with_stable_column_types
@@ -31,6 +31,7 @@ from .output import write_json_atomic
 from .predictors import PredictorError, build_model
 from .roles import resolve_roles
 from .run import AnalysisRun, WarningSink
+from .steps import MethodSteps
 
 log = logging.getLogger("airflow_provider_clarify.engine")
 
@@ -130,24 +131,39 @@ def _analyze_data(run: AnalysisRun, data: TabularDataset, model: Model | None) -
     methods, roles = run.config.methods, run.roles
     analysis: dict[str, Any] = {"version": "1.0"}
     distributions: Distributions | None = None
-    if methods.pre_training_bias is not None or methods.post_training_bias is not None:
-        sections, distributions = compute_bias_sections(run, data, model)
+    bias, explanations = _present(methods, BIAS_METHODS), _present(methods, EXPLANATION_METHODS)
+    report = ["report"] if methods.report is not None and run.output_dir is not None else []
+    steps = MethodSteps([*bias, *explanations, *report])
+    if bias:
+        with steps.step(bias):
+            sections, distributions = compute_bias_sections(run, data, model)
         analysis.update(sections)
-    if methods.explains:
+    if explanations:
         assert model is not None
-        analysis["explanations"] = run_explanations(run, read_explanation_data(data, roles), model)
+        with steps.step(explanations):
+            analysis["explanations"] = run_explanations(run, read_explanation_data(data, roles), model)
     if methods.report is not None and run.output_dir is not None:
         # Imported on use: nbconvert and matplotlib cost about a second, and most runs write no report.
         from .report import write_report
 
-        write_report(
-            run.output_dir,
-            json_ready(analysis),
-            name=methods.report.name,
-            title=methods.report.title,
-            distributions=distributions,
-        )
+        with steps.step(["report"]):
+            write_report(
+                run.output_dir,
+                json_ready(analysis),
+                name=methods.report.name,
+                title=methods.report.title,
+                distributions=distributions,
+            )
     return analysis
+
+
+BIAS_METHODS = ("pre_training_bias", "post_training_bias")
+EXPLANATION_METHODS = ("shap", "pdp")
+
+
+def _present(methods: Methods, names: tuple[str, ...]) -> list[str]:
+    """The configured ones of ``names`` (method keys of the config), in that order."""
+    return [name for name in names if getattr(methods, name) is not None]
 
 
 def _build_model(run: AnalysisRun, predictor: object, runtime_client: object) -> Model:

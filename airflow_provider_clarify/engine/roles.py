@@ -7,7 +7,9 @@ requests, explanations) works by column name and a wrong name or index fails ear
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from ..config import AnalysisConfig
 from ..config.model import NameOrIndex, Value
@@ -71,10 +73,35 @@ def resolve_roles(config: AnalysisConfig, dataset: TabularDataset) -> ColumnRole
     return ColumnRoles(label, predicted, facets, group, dataset.join_key, excluded, features, facet_columns)
 
 
+def role_problems(config: AnalysisConfig, dataset: TabularDataset) -> list[str]:
+    """The reason of every role that does not resolve against ``dataset``: :func:`resolve_roles` stops at the
+    first, a pre-flight check (``config validate --dataset``) lists them all."""
+    main = dataset.main_columns
+    checks: list[Callable[[], object]] = [
+        partial(_role, config, "label", config.label, main),
+        partial(_predicted_label, config, dataset, config.dataset_type in JSON_DATASET_TYPES),
+        *(partial(_facet, config, dataset, index) for index in range(len(config.facets))),
+        partial(_role, config, "group_variable", config.group_variable, dataset.columns, by_path=False),
+        *(
+            partial(column_name, item, main, f"excluded_columns[{position}]", "the dataset")
+            for position, item in enumerate(config.excluded_columns or ())
+        ),
+    ]
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except AnalysisError as error:
+            problems.append(error.reason)
+    return problems
+
+
 def _predicted_label(config: AnalysisConfig, dataset: TabularDataset, is_json: bool) -> str | None:
     auxiliary = dataset.auxiliary(PREDICTED_LABEL_DATASET)
     if config.predicted_label_dataset_uri and auxiliary is not None:
         value = config.predicted_label
+        if value is None and DEFAULT_PREDICTED_LABEL_NAME not in auxiliary.source.names:
+            raise AnalysisError(unnamed_predicted_label(auxiliary.source.names, dataset.join_key))
         predicted = column_name(
             DEFAULT_PREDICTED_LABEL_NAME if value is None else value,
             auxiliary.source.names,
@@ -87,6 +114,18 @@ def _predicted_label(config: AnalysisConfig, dataset: TabularDataset, is_json: b
     if is_json and config.predicted_label is not None:
         return dataset.main.json_layout.predicted_label_name if dataset.main.json_layout else None
     return _role(config, "predicted_label", config.predicted_label, dataset.main_columns)
+
+
+def unnamed_predicted_label(columns: list[str], join_key: str | None) -> str:
+    """The reason a predicted-label dataset without a ``predicted_label`` setting cannot be read (SPEC §2.1: the
+    column named ``predicted_label`` is then the one read): say to set the field, and which columns it may name."""
+    candidates = [name for name in columns if name != join_key]
+    example = f"; here that is probably {candidates[0]!r}" if len(candidates) == 1 else ""
+    return (
+        f"predicted_label: not set, so the predicted-label column is the one named "
+        f"{DEFAULT_PREDICTED_LABEL_NAME!r}, and the predicted-label dataset has no such column (its columns: "
+        f"{columns}); set predicted_label to the name or index of the column that holds the predictions{example}"
+    )
 
 
 def _facet(config: AnalysisConfig, dataset: TabularDataset, index: int) -> FacetRole:

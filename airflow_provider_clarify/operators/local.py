@@ -203,7 +203,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, BaseOperator):
             "Clarify analysis complete: %d bias metric(s), %d SHAP target(s), %d warning(s); analysis.json at %s",
             len(result.rows()),
             len(result.shap),
-            len(warnings),
+            len(result.warnings),
             result.analysis_uri,
         )
         return result.to_xcom()

@@ -11,6 +11,7 @@ look-ups on it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -144,12 +145,16 @@ class ClarifyResult:
         self,
         name: str | None = None,
         facet: str | None = None,
-        value: object = None,
+        facet_value: object = None,
         stage: str | None = None,
+        *,
+        value: object = None,
     ) -> list[BiasMetricRow]:
-        """Rows matching every given filter (``value`` = facet value; numbers match their string form)."""
+        """Rows matching every given filter (``facet_value``: numbers match their string form; ``value`` is its
+        deprecated alias)."""
+        facet_value = _facet_value_argument(facet_value, value)
         stage = normalise_stage(stage)
-        wanted_value = None if value is None else facet_value_text(value)
+        wanted_value = None if facet_value is None else facet_value_text(facet_value)
         return [
             row
             for row in self.rows()
@@ -160,29 +165,44 @@ class ClarifyResult:
         ]
 
     def metric_entry(
-        self, name: str, facet: str | None = None, value: object = None, stage: str | None = None
+        self,
+        name: str,
+        facet: str | None = None,
+        facet_value: object = None,
+        stage: str | None = None,
+        *,
+        value: object = None,
     ) -> BiasMetricRow:
         """The one row that matches; a clear :class:`ClarifyResultError` when none or several do."""
-        matches = self.find_metrics(name, facet, value, stage)
+        facet_value = _facet_value_argument(facet_value, value)
+        matches = self.find_metrics(name, facet, facet_value, stage)
         if len(matches) == 1:
             return matches[0]
         if not matches:
-            raise ClarifyResultError(self.explain_missing(name, facet, value, stage))
+            raise ClarifyResultError(self.explain_missing(name, facet, facet_value, stage))
         listed = ", ".join(f"{m.stage}/{m.facet}={m.facet_value}" for m in matches[:10])
         raise ClarifyResultError(
-            f"metric {name} matches {len(matches)} entries ({listed}); pass facet=, value= and/or stage= to "
-            "pick one"
+            f"metric {name} matches {len(matches)} entries ({listed}); pass facet=, facet_value= and/or stage= "
+            "to pick one"
         )
 
     def metric(
-        self, name: str, facet: str | None = None, value: object = None, stage: str | None = None
+        self,
+        name: str,
+        facet: str | None = None,
+        facet_value: object = None,
+        stage: str | None = None,
+        *,
+        value: object = None,
     ) -> float | None:
-        """The value of one bias metric, e.g. ``result.metric("DI", facet="sex", value="Female")``.
+        """The value of one bias metric, e.g. ``result.metric("DI", facet="sex", facet_value="Female")``.
 
-        Returns None when that metric failed (see :meth:`metric_entry` for its ``error``). Filters that are left
-        out must not be needed to single out one entry.
+        ``facet_value`` is named as in gate rules and :meth:`rows`; ``value=`` is its deprecated alias. Returns
+        None when that metric failed (see :meth:`metric_entry` for its ``error``). Filters that are left out must
+        not be needed to single out one entry.
         """
-        return self.metric_entry(name, facet, value, stage).value
+        facet_value = _facet_value_argument(facet_value, value)
+        return self.metric_entry(name, facet, facet_value, stage).value
 
     def describe_contents(self, stage: str | None = None) -> str:
         """What exists, for error messages: stages, facets with their values, metric names."""
@@ -200,7 +220,9 @@ class ClarifyResult:
             )
         return ", ".join(parts) if parts else "no bias metrics"
 
-    def explain_missing(self, name: str | None, facet: str | None, value: object, stage: str | None) -> str:
+    def explain_missing(
+        self, name: str | None, facet: str | None, facet_value: object, stage: str | None
+    ) -> str:
         """Why no entry matches these filters, naming what the result holds instead (for error messages)."""
         stage = normalise_stage(stage)
         if name is not None and not self.find_metrics(name=name):
@@ -218,11 +240,28 @@ class ClarifyResult:
         stage = stage or (METRIC_STAGES.get(name.upper()) if name is not None else None)
         if facet is not None and facet not in self.facets(stage):
             return f"facet {facet!r} is not in this result; facets: {self.facets(stage)}"
-        if facet is not None and value is not None:
+        if facet is not None and facet_value is not None:
             values = self.facet_values(facet, stage)
-            if not any(same_facet_value(v, facet_value_text(value)) for v in values):
-                return f"facet {facet!r} has no value {value!r} in this result; its values: {values}"
+            if not any(same_facet_value(v, facet_value_text(facet_value)) for v in values):
+                return f"facet {facet!r} has no value {facet_value!r} in this result; its values: {values}"
         return (
-            f"no metric {name!r} for facet={facet!r}, value={value!r}, stage={stage!r}. "
+            f"no metric {name!r} for facet={facet!r}, facet_value={facet_value!r}, stage={stage!r}. "
             f"The result holds: {self.describe_contents()}"
         )
+
+
+def _facet_value_argument(facet_value: object, value: object) -> object:
+    """``facet_value``, or its deprecated alias ``value`` (the look-ups' first name for it, which clashed with the
+    metric's own value); giving both with different values is an error."""
+    if value is None:
+        return facet_value
+    warnings.warn(
+        "ClarifyResult look-ups take facet_value= (as gate rules and rows name it); value= is deprecated",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if facet_value is not None and facet_value != value:
+        raise ClarifyResultError(
+            f"facet_value={facet_value!r} and its deprecated alias value={value!r} disagree; pass facet_value only"
+        )
+    return value

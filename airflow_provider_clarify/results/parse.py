@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_clarify.config.metrics import METRIC_DESCRIPTIONS
+from airflow_provider_clarify.config.metrics import METRIC_DESCRIPTIONS, metric_failure_warning
 from airflow_provider_clarify.contract import ANALYSIS_FILE, is_s3_uri, join_uri
 from airflow_provider_clarify.results.errors import ClarifyResultError
 from airflow_provider_clarify.results.numbers import is_number, parse_number, required_number
@@ -57,6 +57,11 @@ def parse_analysis(source: str | Path | Mapping[str, Any], run: RunFacts) -> Res
     explanations = document.get("explanations") or {}
     if not isinstance(explanations, Mapping):
         raise ClarifyResultError("explanations: expected an object")
+    bias = {
+        stage: parse_bias_section(document[key], key)
+        for stage, key in SECTION_KEYS.items()
+        if document.get(key) is not None
+    }
     return ResultFields(
         engine=run.engine,
         job_name=run.job_name,
@@ -65,15 +70,32 @@ def parse_analysis(source: str | Path | Mapping[str, Any], run: RunFacts) -> Res
         analysis_uri=join_uri(output_uri, ANALYSIS_FILE) if output_uri else None,
         output_files=_output_files(run.output_files, output_uri, local_dir),
         version=None if document.get("version") is None else str(document["version"]),
-        bias={
-            stage: parse_bias_section(document[key], key)
-            for stage, key in SECTION_KEYS.items()
-            if document.get(key) is not None
-        },
+        bias=bias,
         shap=parse_kernel_shap(explanations.get("kernel_shap")),
         pdp=parse_pdp(explanations.get("pdp")),
-        warnings=tuple(str(w) for w in run.warnings or ()),
+        warnings=with_metric_failures(run.warnings or (), bias),
     )
+
+
+def with_metric_failures(warnings: Iterable[str], bias: Mapping[str, BiasSection]) -> tuple[str, ...]:
+    """The run's warnings plus one per failed metric of the document (SPEC §10.2) that they do not already hold.
+
+    The local engine warns about each failed metric in the same words (:func:`metric_failure_warning`), so a
+    failure is counted once; a managed job's result, which has no engine warnings, still carries them.
+    """
+    collected = [str(warning) for warning in warnings]
+    known = set(collected)
+    for section in bias.values():
+        for facet, groups in section.facets.items():
+            for group in groups:
+                for entry in group.metrics:
+                    if entry.error is None:
+                        continue
+                    message = metric_failure_warning(entry.name, facet, group.value_or_threshold, entry.error)
+                    if message not in known:
+                        known.add(message)
+                        collected.append(message)
+    return tuple(collected)
 
 
 def _read_source(source: object) -> tuple[Mapping[str, Any], Path | None]:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +53,19 @@ print(json.dumps({
     "events": events,
     "heavy_imports": sorted(heavy_after - heavy_before),
     "params": {d: sorted(bag.get_dag(d).params.keys()) for d in bag.dag_ids},
-}))
+    "param_specs": {
+        d: {k: {"default": p.value, "schema": p.schema} for k, p in bag.get_dag(d).params.items()}
+        for d in bag.dag_ids
+    },
+    "managed_pre_execute": {
+        d: sorted(
+            t.task_id for t in bag.get_dag(d).tasks
+            if t.task_type == "ClarifyOperator"
+            and (t.partial_kwargs.get("pre_execute") if hasattr(t, "partial_kwargs") else t._pre_execute_hook)
+        )
+        for d in bag.dag_ids
+    },
+}, default=str))
 """
 
 
@@ -92,6 +105,59 @@ def test_parsing_reads_no_data_and_opens_no_socket(real_parse):
 def test_every_example_switches_engine_by_one_param(real_parse):
     for dag_id in DAG_IDS:
         assert "engine" in real_parse["params"][dag_id], dag_id
+
+
+def param_problems(specs: dict[str, dict]) -> list[str]:
+    """Params the trigger form cannot submit as declared: a default outside its own JSON schema (checked with
+    jsonschema directly, not Airflow's Param), or an empty default whose schema does not admit null — the form
+    sends an empty text field as null, so ``Param("", type="string")`` is required-but-empty there."""
+    problems = []
+    for name, spec in specs.items():
+        errors = list(jsonschema.Draft7Validator(spec["schema"]).iter_errors(spec["default"]))
+        if errors:
+            problems.append(f"{name}: default {spec['default']!r} invalid: {errors[0].message}")
+        if spec["default"] in ("", None) and "null" not in (spec["schema"].get("type") or []):
+            problems.append(f"{name}: empty default {spec['default']!r} but null is not allowed")
+    return problems
+
+
+def test_every_param_default_is_valid_so_the_trigger_form_can_submit(real_parse):
+    for dag_id, specs in real_parse["param_specs"].items():
+        assert param_problems(specs) == [], dag_id
+
+
+def test_the_param_check_catches_a_required_but_empty_string():
+    assert param_problems(
+        {
+            "model": {"default": "", "schema": {"type": "string"}},
+            "day": {"default": "x", "schema": {"type": ["null", "string"], "pattern": "^\\d+$"}},
+            "ok": {"default": None, "schema": {"type": ["null", "string"]}},
+        }
+    ) == [
+        "model: empty default '' but null is not allowed",
+        "day: default 'x' invalid: 'x' does not match '^\\\\d+$'",
+    ]
+
+
+def test_the_managed_analysis_waits_as_each_run_asks(real_parse):
+    """Every example exposes deferral and the polling interval, and hooks them into its ClarifyOperator task."""
+    for dag_id, specs in real_parse["param_specs"].items():
+        assert specs["deferrable"]["schema"]["type"] == "boolean", dag_id
+        assert specs["check_interval"]["schema"] == {"type": "number", "minimum": 1}, dag_id
+        assert real_parse["managed_pre_execute"][dag_id] == ["managed_analysis"], dag_id
+
+
+def test_wait_hook_applies_the_run_params_to_its_task():
+    from dags.clarify_deploy_gate import wait_as_the_run_asks
+
+    class Task:
+        deferrable, check_interval = False, 30.0
+
+    task = Task()
+    wait_as_the_run_asks({"task": task, "params": {"deferrable": True, "check_interval": 2}})
+    assert (task.deferrable, task.check_interval) == (True, 2.0)
+    wait_as_the_run_asks({"task": task, "params": {"deferrable": False, "check_interval": 45}})
+    assert (task.deferrable, task.check_interval) == (False, 45.0)
 
 
 def test_dags_parse_when_the_sample_data_is_absent(tmp_path):

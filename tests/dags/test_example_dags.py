@@ -169,13 +169,13 @@ def test_deploy_gate_runs_the_managed_job_when_engine_is_managed(
 ):
     """One param switches the DAG to ClarifyOperator: a processing job on the loopback SageMaker API.
 
-    Only the Clarify container is a stand-in (tests/integration/clarify_standin.py runs our engine's container
-    entrypoint for the job). It cannot host a SageMaker model, so the "model" the job calls is the candidate file,
-    handed to the entrypoint with ``--predictor``; the DAG gets the same file as ``candidate_model``.
+    Only the Clarify container is a stand-in (the sandbox's processing-job emulator runs our engine's container
+    entrypoint for the job). It cannot host a SageMaker model, so the emulator serves the model name with the
+    candidate file (``models``: the engine's ``--predictor``); the DAG gets the same file as ``candidate_model``.
     """
     from sklearn.ensemble import GradientBoostingClassifier
 
-    from tests.integration.clarify_standin import ENTRYPOINT, ClarifyStandIn
+    from tests.integration.clarify_standin import ClarifyStandIn
     from tests.integration.conftest import MOTO_ACCOUNT, REGION
 
     train = pd.read_csv(SAMPLE / "train.csv")
@@ -191,7 +191,7 @@ def test_deploy_gate_runs_the_managed_job_when_engine_is_managed(
         account=MOTO_ACCOUNT,
         region=REGION,
         s3_endpoints=[s3_server.url, moto_server.url],
-        entrypoint=(*ENTRYPOINT, "--predictor", str(model_file)),
+        models={"adult-candidate": str(model_file)},
     )
     stand_in.install()
     try:

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.integration.servers import MotoServer, SeaweedS3Server
+from airflow_provider_clarify.sandbox.servers import MotoServer, SeaweedS3Server
 
 REGION = "us-east-1"
 MOTO_ACCOUNT = "123456789012"

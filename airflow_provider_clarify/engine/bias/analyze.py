@@ -16,15 +16,10 @@ from ..data.dataset import TabularDataset
 from ..models import LabelModel
 from ..run import AnalysisRun
 from .contingency import count_tables
+from .diagnostics import check_predictions, metric_failures
 from .groups import facet_groups, group_codes, label_encoders
 from .plan import plan_bias
-from .sections import (
-    bias_section,
-    check_predictions,
-    post_training_metric,
-    pre_training_metric,
-    value_counts,
-)
+from .sections import bias_section, post_training_metric, pre_training_metric, value_counts
 from .stream import first_pass, stream_chunks
 
 Distributions = dict[str, Any]
@@ -54,11 +49,14 @@ def compute_bias_sections(
             plan.label, label_text, groups, plan.pre_metrics, PRE_TRAINING_DESCRIPTIONS, pre_training_metric
         )
     if plan.post_metrics is not None:
-        check_predictions(groups)
+        check_predictions(groups, found.profiles, plan.label, plan.predicted, plan.label_values, encoders)
         compute = post_training_metric(found.ft_rows, encoders, options.ft_n_jobs)
         sections["post_training_bias_metrics"] = bias_section(
             plan.label, label_text, groups, plan.post_metrics, POST_TRAINING_DESCRIPTIONS, compute
         )
+    for section in sections.values():
+        for message in metric_failures(section):
+            warn(message)
     distributions = {
         "label": value_counts(found.profiles[plan.label]),
         "facets": {column: value_counts(found.profiles[column]) for column in plan.facet_columns},

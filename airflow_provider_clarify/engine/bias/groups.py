@@ -19,6 +19,13 @@ from ..errors import AnalysisError
 from ..roles import ColumnRoles, FacetRole
 from ..run import Warn
 from .counting import Encoders, TableBuilder
+from .diagnostics import (
+    categorical_reading,
+    facet_values_not_found,
+    label_values_not_found,
+    rows_matching,
+    scores_as_labels,
+)
 from .encoding import (
     CONTINUOUS,
     CategoricalEncoder,
@@ -72,21 +79,11 @@ def label_encoders(
         matched = match_values(profile, values, "label_values_or_threshold", warn)
         label_encoder = CategoricalEncoder(matched)
         label_text = ",".join(map(str, values))
-    positives = (
-        sum(
-            count
-            for value, count in (profile.values or {}).items()
-            if label_encoder(pd.Series([value], dtype=object))[0]
-        )
-        if profile.values is not None
-        else None
-    )
-    if positives == 0:
-        warn(
-            f"label_values_or_threshold: no row of label column {label!r} is positive for {values} (label values "
-            f"seen: {list(profile.values or {})[:10]}); every label-based metric treats all rows as negative. "
-            "Check the positive value(s) and their type"
-        )
+    if rows_matching(profile, label_encoder) == 0:
+        categorical = isinstance(label_encoder, CategoricalEncoder)
+        warn(label_values_not_found(label, values, profile, categorical=categorical))
+    elif isinstance(label_encoder, CategoricalEncoder):
+        _warn_if(warn, categorical_reading("label_values_or_threshold", profile, values, label_encoder))
     predicted_encoder = None
     if predicted is not None:
         predicted_encoder = _predicted_encoder(
@@ -119,9 +116,16 @@ def _predicted_encoder(
             numeric_threshold(values, "label_values_or_threshold", required_message=""), maximum
         )
         return ContinuousEncoder(tuple(breaks), cast_to_int=profile.kind != "float")
-    return CategoricalEncoder(
+    encoder = CategoricalEncoder(
         match_values(predicted_profile, values, "label_values_or_threshold (predicted label)", warn)
     )
+    _warn_if(warn, scores_as_labels(profile, predicted_profile, values, encoder))
+    return encoder
+
+
+def _warn_if(warn: Warn, message: str | None) -> None:
+    if message is not None:
+        warn(message)
 
 
 def group_codes(profile: ColumnProfile) -> dict[Any, int]:
@@ -161,13 +165,10 @@ def facet_groups(
         if values:
             matched = match_values(profile, values, field, warn)
             encoder = CategoricalEncoder(matched)
-            if profile.values is not None and not any(
-                encoder(pd.Series([v], dtype=object))[0] for v in profile.values
-            ):
-                warn(
-                    f"{field}: no row of facet column {role.column!r} has value(s) {values} (values seen: "
-                    f"{list(profile.values)[:10]}); facet d is empty and its metrics are errors"
-                )
+            if rows_matching(profile, encoder) == 0:
+                warn(facet_values_not_found(field, role.column, values, profile))
+            else:
+                _warn_if(warn, categorical_reading(field, profile, values, encoder))
             groups.append(FacetGroup(role, ",".join(map(str, values)), encoder))
             continue
         if profile.values is None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from ..errors import AnalysisError
+from ..suggestions import did_you_mean, headerless_hint
 
 DEFAULT_PREDICTED_LABEL_NAME: Final = "predicted_label"
 """The predicted-label column's name when nothing names it (JSON data without headers, a headerless file)."""
@@ -36,5 +37,7 @@ def column_name(value: str | int, names: Sequence[str], field_name: str, where: 
     if str(value) not in names:
         raise AnalysisError(
             f"{field_name}: column {value!r} is not in {where}; available columns: {list(names)}"
+            + did_you_mean(value, names)
+            + headerless_hint(names)
         )
     return str(value)

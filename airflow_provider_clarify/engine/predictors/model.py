@@ -213,7 +213,7 @@ def build_model(
     if predictor is not None:
         probe = transport_for_override(predictor, ["probe"], timeout=settings.timeout_seconds)
         if isinstance(probe, EstimatorTransport):
-            return _estimator_model(
+            estimator_model = _estimator_model(
                 predictor,
                 settings_view,
                 probe,
@@ -223,6 +223,9 @@ def build_model(
                 threshold,
                 content_type,
             )
+            if feature_names is not None:
+                estimator_model.check_features(feature_names)  # the column order, before any analysis runs
+            return estimator_model
 
         def factory(names: list[str]) -> Transport:
             return transport_for_override(predictor, names, timeout=settings.timeout_seconds)
@@ -308,7 +311,14 @@ def _estimator_model(
     estimator = probe.estimator
 
     def factory(names: list[str]) -> Transport:
-        return EstimatorTransport(estimator, names, probe.description)
+        transport = EstimatorTransport(estimator, names, probe.description)
+        transport.follow_declared_order()
+        if transport.model_order is not None:
+            LOG.info(
+                "%s declares its input order (feature_names_in_): records are given to it in that order",
+                probe.description,
+            )
+        return transport
 
     csv_config = Predictor(
         label=label,

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from ..suggestions import suggestion_for
 from .errors import ModelInvocationError, PredictorConfigError
 from .serializer import CSV
 
@@ -159,6 +160,27 @@ class EstimatorTransport:
         self.feature_names = feature_names
         self.description = description
         self.dtypes: dict[str, Any] = {}
+        self.model_order: list[str] | None = None
+
+    def follow_declared_order(self) -> None:
+        """Feed the estimator its columns in the order it was fitted with, when it declares them.
+
+        A scikit-learn estimator fitted on a DataFrame remembers its input names (``feature_names_in_``) and
+        refuses columns in another order. The request keeps Clarify's dataset order (SPEC §3.4); only the frame
+        handed to the estimator is re-ordered by name. Names that are not a permutation of the model features
+        are an error naming the missing and the extra ones, raised before any analysis runs.
+        """
+        declared = getattr(self.estimator, "feature_names_in_", None)
+        if declared is None:
+            return
+        expected = [str(name) for name in declared]
+        if expected == self.feature_names:
+            return
+        missing = [name for name in expected if name not in self.feature_names]
+        extra = [name for name in self.feature_names if name not in expected]
+        if missing or extra or len(expected) != len(self.feature_names):
+            raise PredictorConfigError(feature_mismatch(self.description, expected, self.feature_names))
+        self.model_order = expected
 
     @property
     def classes(self) -> list[Any] | None:
@@ -169,6 +191,8 @@ class EstimatorTransport:
         frame = pd.read_csv(
             io.BytesIO(body), header=None, names=self.feature_names, dtype=self.dtypes or None
         )
+        if self.model_order is not None:
+            frame = frame[self.model_order]
         if hasattr(self.estimator, "predict_proba"):
             outputs = np.asarray(self.estimator.predict_proba(frame), dtype=float)
         else:
@@ -180,6 +204,20 @@ class EstimatorTransport:
         buffer = io.StringIO()
         pd.DataFrame(outputs).to_csv(buffer, header=False, index=False)
         return buffer.getvalue().encode("utf-8")
+
+
+def feature_mismatch(description: str, declared: list[str], features: list[str]) -> str:
+    """Why an estimator cannot take the model features: the names it was fitted with differ from them."""
+    missing = [name for name in declared if name not in features]
+    extra = [name for name in features if name not in declared]
+    close = {name: suggestion_for(name, extra) for name in missing}
+    hints = "".join(f"; for {name!r} did you mean {match!r}?" for name, match in close.items() if match)
+    return (
+        f"predictor: {description} was fitted with the features {declared} (feature_names_in_), but the model "
+        f"features of this dataset are {features} (its columns without the label, predicted label, join column "
+        f"and excluded_columns). Missing from the data: {missing}; not known to the model: {extra}{hints}. "
+        "Rename the columns, or list the ones the model does not take in excluded_columns"
+    )
 
 
 def _load_model_file(path: Path) -> Any:

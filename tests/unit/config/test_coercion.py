@@ -171,13 +171,13 @@ def test_valid_documents_are_untouched():
 
 def test_rendered_load_accepts_json_text_python_literal_text_and_files(tmp_path):
     document = variant(BIAS_CSV, probability_threshold=0.5)
-    assert load_config(json.dumps(document, rendered=True)).to_dict() == document
+    assert load_config(json.dumps(document), rendered=True).to_dict() == document
     assert (
-        load_config(repr(document, rendered=True)).to_dict() == document
+        load_config(repr(document), rendered=True).to_dict() == document
     )  # how Jinja prints a dict without | tojson
     file = tmp_path / "c.json"
     file.write_text(json.dumps(document))
-    assert load_config(str(file, rendered=True)).to_dict() == document
+    assert load_config(str(file), rendered=True).to_dict() == document
     config = load_config(document)
     assert load_config(config, rendered=True) is config
 

@@ -775,3 +775,29 @@ def test_values_json_cannot_hold_are_reported_with_the_other_problems():
         load_config(document)
     # One clear problem per bad value (no extra "must be a list" for the tuple), plus the unrelated typo.
     assert sorted(caught.value.paths) == ["headers", "lable", "probability_threshold"]
+
+
+def test_a_predicted_label_dataset_whose_headers_lack_the_default_name_needs_predicted_label():
+    """SPEC §2.1: without predicted_label the column named "predicted_label" is read; headers that lack it could
+    only fail at run time, so validation says to set the field (the COMPAS run named a default column instead)."""
+    document = variant(
+        BIAS_CSV,
+        predicted_label_dataset_uri="s3://bucket/scores.csv",
+        predicted_label_headers=["id", "decile_score"],
+        joinsource_name_or_index="id",
+        headers=["id", "age", "sex", "income", "target"],
+        methods={"post_training_bias": {"methods": ["DI"]}},
+    )
+    with pytest.raises(ClarifyConfigError) as caught:
+        load_config(document)
+    assert caught.value.paths == ["predicted_label"]
+    assert str(caught.value.problems[0]) == (
+        "predicted_label: not set, so the predicted-label column is the one named 'predicted_label', and "
+        "predicted_label_headers has no such column (['id', 'decile_score']); set predicted_label to the name "
+        "or index of the column that holds the predictions; here that is probably 'decile_score'"
+    )
+    load_config(variant(document, predicted_label="decile_score"))  # the fix
+    load_config(
+        variant(document, predicted_label_headers=["id", "predicted_label"])
+    )  # the default name exists
+    load_config(variant(document, predicted_label_headers=DELETE))  # headers read from the file: run time

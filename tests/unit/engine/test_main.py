@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pandas as pd
 
 from airflow_provider_clarify.engine import __main__ as cli
 from tests.unit.engine.bias.reference import metric_values
+from tests.unit.engine.compas_like import bias_config, write_compas
 
 
 def write_case(tmp_path: Path) -> tuple[Path, Path]:
@@ -98,3 +100,18 @@ def test_cli_container_layout_without_arguments(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(cli, "CONTAINER_OUTPUT", root / "output")
     assert cli.main([]) == 0
     assert "pre_training_bias_metrics" in json.loads((root / "output" / "analysis.json").read_text())
+
+
+def test_cli_summary_counts_every_warning(tmp_path: Path, caplog):
+    data, _ = write_compas(tmp_path, rows=100)
+    config = tmp_path / "c.json"
+    document = bias_config(facet=[{"name_or_index": "race", "value_or_threshold": ["African American"]}])
+    config.write_text(json.dumps(document))
+    caplog.set_level(logging.INFO, logger="airflow_provider_clarify.engine")
+    assert cli.main(["--config", str(config), "--dataset", str(data), "--output", str(tmp_path / "o")]) == 0
+    warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    # the facet value that matches no row (with did-you-mean), then CI and DPL failing on an empty facet d
+    assert len(warnings) == 3 and warnings[0].endswith("did you mean ['African-American']?")
+    assert caplog.messages[-1] == (
+        f"Clarify analysis complete: 3 warning(s) (logged above); analysis.json at {tmp_path / 'o' / 'analysis.json'}"
+    )

@@ -78,7 +78,11 @@ def test_model_method_without_model_fails():
             "local SHAP values written from 2 instances",
         ),
         (
-            {"predicted_label_dataset_uri": "s3://b/preds/", "predicted_label_headers": ["pred"]},
+            {
+                "predicted_label_dataset_uri": "s3://b/preds/",
+                "predicted_label_headers": ["pred"],
+                "predicted_label": "pred",
+            },
             "facet/predicted-label dataset are joined",
         ),
     ],

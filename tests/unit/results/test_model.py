@@ -77,3 +77,30 @@ def test_numeric_facet_values_match_their_string_form():
     result = ClarifyResult.from_analysis(document)
     assert result.metric("CI", facet="gender", value=0) == -0.5
     assert result.metric_entry("CI").description == "Class Imbalance (CI)"
+
+
+def test_facet_value_is_named_as_in_gate_rules_and_rows():
+    result = ClarifyResult.from_analysis(samples.BIAS_ONLY)
+    assert result.metric("DI", facet="sex", facet_value="Female") == 0.35
+    assert result.metric("DI", "sex", "Female", "post_training") == 0.35  # the third argument, positionally
+    assert result.metric_entry("DI", facet="sex", facet_value="Female").facet_value == "Female"
+    assert [row.metric for row in result.find_metrics(facet="sex", facet_value="Female")] == [
+        "CI",
+        "DPL",
+        "DI",
+        "DPPL",
+    ]
+    with pytest.raises(ClarifyResultError, match=r"facet 'sex' has no value 'Male'.*\['Female'\]"):
+        result.metric("DI", facet="sex", facet_value="Male")
+    with pytest.raises(ClarifyResultError, match="pass facet=, facet_value= and/or stage= to pick one"):
+        result.metric("CI")
+
+
+def test_value_is_a_deprecated_alias_of_facet_value():
+    result = ClarifyResult.from_analysis(samples.BIAS_ONLY)
+    with pytest.warns(DeprecationWarning, match="facet_value="):
+        assert result.metric("DI", facet="sex", value="Female") == 0.35
+    with pytest.warns(DeprecationWarning):
+        assert result.metric("DI", facet="sex", facet_value="Female", value="Female") == 0.35
+    with pytest.warns(DeprecationWarning), pytest.raises(ClarifyResultError, match="disagree"):
+        result.metric("DI", facet="sex", facet_value="Female", value="Male")

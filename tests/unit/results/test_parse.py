@@ -16,6 +16,7 @@ from tests.unit.results import analysis_samples as samples
 def engine_output(adult_csv, tmp_path_factory):
     from sklearn.linear_model import LogisticRegression
 
+    from airflow_provider_clarify.config import load_config
     from airflow_provider_clarify.engine import EngineOptions, run_analysis
 
     frame = pd.read_csv(adult_csv, nrows=200)
@@ -50,7 +51,11 @@ def engine_output(adult_csv, tmp_path_factory):
     output = root / "out"
     output.mkdir()
     analysis = run_analysis(
-        config, root / "data.csv", output, predictor=model, options=EngineOptions(pdp_max_records=50)
+        load_config(config),
+        root / "data.csv",
+        output,
+        predictor=model,
+        options=EngineOptions(pdp_max_records=50),
     )
     return output, analysis
 
@@ -171,3 +176,15 @@ def test_missing_file_and_s3_paths(tmp_path):
         ClarifyResult.from_analysis(tmp_path)
     with pytest.raises(ClarifyResultError, match=r"download analysis\.json first"):
         ClarifyResult.from_analysis("s3://bucket/out/analysis.json")
+
+
+def test_failed_metrics_are_warnings_of_the_result_counted_once():
+    """SPEC §10.2: a per-metric error is carried in ``warnings``: from analysis.json alone (a managed job's result),
+    and not twice when the engine already warned in the same words."""
+    error = "Group variable is empty or not provided"
+    expected = f"CDDPL failed for facet group=a: {error} (its value is null in analysis.json)"
+    managed = ClarifyResult.from_analysis(samples.ERRORS_AND_INFINITIES, engine="managed")
+    assert managed.warnings == (expected,)
+    local = ClarifyResult.from_analysis(samples.ERRORS_AND_INFINITIES, warnings=["n < 10", expected])
+    assert local.warnings == ("n < 10", expected)
+    assert ClarifyResult.from_xcom(local.to_xcom()).warnings == local.warnings

@@ -30,3 +30,21 @@ def test_bad_values_name_the_field_and_the_columns(value, fragment):
         column_name(value, NAMES, "group_variable", "the dataset")
     assert caught.value.reason.startswith("group_variable: ")
     assert fragment in caught.value.reason
+
+
+def test_a_misspelt_name_gets_did_you_mean():
+    with pytest.raises(AnalysisError) as caught:
+        column_name("Sex", NAMES, "facet[0].name_or_index", "the dataset")
+    assert caught.value.reason == (
+        "facet[0].name_or_index: column 'Sex' is not in the dataset; available columns: ['age', 'sex', 'label']; "
+        "did you mean 'sex'?"
+    )
+
+
+def test_a_name_among_generated_columns_says_the_data_has_no_header_row():
+    with pytest.raises(AnalysisError) as caught:
+        column_name("label", generated_names(3), "label", "the dataset")
+    assert caught.value.reason.endswith(
+        "The data has no header row (its first row holds values), so its columns are named column_0 … "
+        "column_2: set headers to the column names in file order, or give 0-based indices"
+    )
