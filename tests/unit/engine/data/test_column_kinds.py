@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from airflow_provider_clarify.config import load_config
-from airflow_provider_clarify.engine import AnalysisError, EngineOptions, run_analysis
+from airflow_provider_clarify.engine import AnalysisError, EngineOptions, check_dataset, run_analysis
 from airflow_provider_clarify.engine.data.column_kinds import (
     ColumnKinds,
     ColumnTypesChanged,
@@ -59,19 +59,34 @@ def test_the_expected_counts_are_what_the_rows_say():
     assert (N_D, N_A) == (10, 30) and EXPECTED["CI"] == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize("chunk_rows", CHUNK_SIZES)
-def test_csv_with_numbers_then_words_in_a_facet_gives_one_answer_for_every_chunk_size(tmp_path, chunk_rows):
-    # The CSV reader types each read block (2 MiB) on its own: repeat the rows so that the first blocks hold
-    # numbers only in g and a later block holds words too. Repeating every row 12,000 times scales each count.
-    path = tmp_path / "d.csv"
-    repeat = 12_000
+def late_words_csv(path: Path, repeat: int = 12_000) -> Path:
+    """The rows repeated so that the first 2 MiB read blocks hold numbers only in g and a later block words too."""
     frame = pd.DataFrame({"g": FACET, "x": range(40), "y": LABEL})
     pd.DataFrame({c: frame[c].repeat(repeat).to_numpy() for c in frame}).to_csv(path, index=False)
     assert path.stat().st_size * 24 / 40 > 1 << 21  # the numbers-only rows fill more than one block
+    return path
+
+
+@pytest.mark.parametrize("chunk_rows", CHUNK_SIZES)
+def test_csv_with_numbers_then_words_in_a_facet_gives_one_answer_for_every_chunk_size(
+    tmp_path, chunk_rows, caplog
+):
+    # The CSV reader types each read block (2 MiB) on its own; repeating every row 12,000 times scales each count.
+    path = late_words_csv(tmp_path / "d.csv")
     warnings: list[str] = []
     assert metrics(config("text/csv"), path, chunk_rows, warnings) == pytest.approx(EXPECTED)
     restarts = [w for w in warnings if "'g' (int and string) hold different kinds" in w]
-    assert len(restarts) == (0 if chunk_rows >= 40 * repeat else 1), warnings  # one chunk: nothing to restart
+    assert len(restarts) == (0 if chunk_rows >= 40 * 12_000 else 1), warnings  # one chunk: nothing to restart
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # a restart is not a failed method
+
+
+def test_the_dataset_check_reads_such_a_column_as_the_run_does(tmp_path):
+    path = late_words_csv(tmp_path / "d.csv")
+    options = EngineOptions(chunk_rows=1000)
+    check = check_dataset(load_config(config("text/csv")), path, sample_rows=None, options=options)
+    assert check.ok, check.lines()
+    assert any("'g' (int and string) hold different kinds" in w for w in check.warnings)
+    assert check.rows_read == 40 * 12_000
 
 
 def test_a_restarted_csv_read_keeps_the_cells_as_written(tmp_path):
