@@ -27,6 +27,7 @@ from ..outputs.publishing import LocalDirectory, publish, seal
 from ..outputs.workdirs import WorkDir, create_workdir, remove_abandoned
 from ..redaction import redact_text
 from .bias.analyze import Distributions, compute_bias_sections
+from .data.column_kinds import with_stable_column_types
 from .data.dataset import TabularDataset
 from .data.opening import open_dataset
 from .data.sources import S3Client
@@ -158,11 +159,24 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
     methods = config.methods
     needs_predictions = methods.post_training_bias is not None and roles.predicted_label is None
     model = _build_model(run, predictor, runtime_client) if needs_predictions or methods.explains else None
+    # A column whose values change kind between chunks is read as text everywhere: the analysis starts again.
+    return with_stable_column_types(
+        lambda: _analyze_data(run, data, model, context.segment_specs),
+        context.sink.warn,
+        context.sink.collected,
+    )
+
+
+def _analyze_data(
+    run: AnalysisRun, data: TabularDataset, model: Model | None, segment_specs: list[SegmentConfigSpec]
+) -> dict[str, Any]:
+    methods, roles = run.config.methods, run.roles
     analysis: dict[str, Any] = {"version": "1.0"}
     distributions: Distributions | None = None
+    # Built per attempt: a restart (column kinds changed mid-read) must not count segment rows twice.
     segments = (
-        SegmentResults(context.segment_specs, roles.segment_columns, run.warn, options.max_distinct_values)
-        if context.segment_specs
+        SegmentResults(segment_specs, roles.segment_columns, run.warn, run.options.max_distinct_values)
+        if segment_specs
         else None
     )
     bias, explanations = _present(methods, BIAS_METHODS), _present(methods, EXPLANATION_METHODS)
