@@ -1,9 +1,12 @@
 """``run_analysis``: one Clarify analysis in this process, from a validated config to ``analysis.json``.
 
 Order of work: check that a model source exists for the configured methods (the config itself was validated by
-``load_config``); build the run context; run the analysis of the config's kind; then write ``analysis.json``
-atomically. Any failure raises :class:`AnalysisError` and removes every file this run created, so an output
-directory either holds a complete result or nothing new.
+``load_config``); build the run context; run the analysis of the config's kind; then write ``analysis.json``.
+Every file goes to a private staging folder inside the output directory first; only a finished run is published
+into the output directory itself, by the output protocol (:mod:`airflow_provider_clarify.outputs`: running
+manifest, the earlier output removed, the files with ``analysis.json`` last, the complete manifest last). Any
+failure raises :class:`AnalysisError` and removes the staging folder, so a failed analysis leaves the output
+directory as it was (and removes it when the run created it).
 
 Analysis kinds plug in here and nowhere else: the config says which kind it describes
 (``AnalysisConfig.analysis_kind``), and :data:`ANALYSES` names the one entry point of each kind's module — tabular
@@ -15,13 +18,16 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 from ..config import AnalysisConfig, AnalysisKind, ClarifyConfigError, check_model_source
 from ..contract import ANALYSIS_FILE, json_ready
+from ..outputs.manifest import new_run
+from ..outputs.publishing import LocalDirectory, publish, seal
+from ..outputs.workdirs import WorkDir, create_workdir, remove_abandoned
+from ..redaction import redact_text
 from .data.sources import S3Client
 from .errors import AnalysisError
 from .image import explain_images
@@ -68,32 +74,38 @@ def run_analysis(
     uri = _checked_start(config, dataset, predictor is not None)
     segments = parse_segment_configs(config.segment_config)  # bad segments fail before any output
     output_dir = Path(output) if output is not None else None
-    created = _snapshot(output_dir)
+    run = new_run(engine="local")
+    created_output = output_dir is not None and not output_dir.exists()
+    workdirs: list[WorkDir] = []
     try:
-        if output_dir is not None:
-            output_dir.mkdir(parents=True, exist_ok=True)  # reports and explanation files come first
-        with tempfile.TemporaryDirectory(prefix="clarify-engine-") as scratch:
-            context = RunContext(
-                config,
-                uri,
-                Path(scratch),
-                output_dir,
-                options or EngineOptions(),
-                sink.warn,
-                s3_client,
-                predictor,
-                sagemaker_runtime_client,
-                published_uri,
-                segments,
-            )
-            analysis = {"version": "1.0", **ANALYSES[config.analysis_kind](context)}
-        if output_dir is not None:
-            write_json_atomic(output_dir / ANALYSIS_FILE, analysis)
+        staging = _staging(output_dir, workdirs)
+        context = RunContext(
+            config,
+            uri,
+            _workdir(SCRATCH_PREFIX, None, workdirs),
+            staging,
+            options or EngineOptions(),
+            sink,
+            s3_client,
+            predictor,
+            sagemaker_runtime_client,
+            # results that name their files say where they are published, never the staging folder
+            published_uri or (str(output_dir.resolve()) if output_dir is not None else None),
+            segments,
+        )
+        analysis = {"version": "1.0", **ANALYSES[config.analysis_kind](context)}
+        if output_dir is not None and staging is not None:
+            write_json_atomic(staging / ANALYSIS_FILE, analysis)
+            publish(staging, LocalDirectory(output_dir), manifest=seal(staging, run))
     except BaseException as error:
-        _remove_new_files(output_dir, created)
+        if created_output and output_dir is not None:
+            _remove_created_folder(output_dir, workdirs)
         if isinstance(error, (AnalysisError, KeyboardInterrupt, SystemExit)):
             raise
-        raise AnalysisError(f"{type(error).__name__}: {error}") from error
+        raise AnalysisError(redact_text(f"{type(error).__name__}: {error}")) from error
+    finally:
+        for workdir in workdirs:
+            workdir.remove()
     result: dict[str, Any] = json_ready(
         analysis
     )  # exactly as analysis.json holds it (Infinity strings, nulls)
@@ -114,22 +126,30 @@ def _checked_start(config: AnalysisConfig, dataset: str | Path | None, local_mod
     return uri
 
 
-def _snapshot(output_dir: Path | None) -> set[Path] | None:
-    if output_dir is None or not output_dir.exists():
+SCRATCH_PREFIX = "clarify-engine-"
+"""Downloads (S3 datasets, baselines) of a run, in the temp folder."""
+STAGING_PREFIX = ".clarify-run-"
+"""The files of a run before it is published, hidden inside the output directory (one filesystem: moving them
+into place is a rename)."""
+
+
+def _workdir(prefix: str, parent: Path | None, workdirs: list[WorkDir]) -> Path:
+    """A new locked work directory (removed by ``run_analysis`` at the end); abandoned ones of killed runs go first."""
+    remove_abandoned(prefix, parent)
+    workdir = create_workdir(prefix, parent)
+    workdirs.append(workdir)
+    return workdir.path
+
+
+def _staging(output_dir: Path | None, workdirs: list[WorkDir]) -> Path | None:
+    if output_dir is None:
         return None
-    return set(output_dir.rglob("*"))
+    output_dir.mkdir(parents=True, exist_ok=True)
+    return _workdir(STAGING_PREFIX, output_dir, workdirs)
 
 
-def _remove_new_files(output_dir: Path | None, before: set[Path] | None) -> None:
-    """Remove what this run created under ``output_dir`` (all of it if the directory itself was new)."""
-    if output_dir is None or not output_dir.exists():
-        return
-    if before is None:
-        shutil.rmtree(output_dir, ignore_errors=True)
-        return
-    for path in sorted(output_dir.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        if path not in before:
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+def _remove_created_folder(output_dir: Path, workdirs: list[WorkDir]) -> None:
+    """A failed run removes the output directory it created (nothing else was ever in it)."""
+    for workdir in workdirs:
+        workdir.remove()
+    shutil.rmtree(output_dir, ignore_errors=True)

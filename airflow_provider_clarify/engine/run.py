@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import AnalysisConfig
+from ..redaction import redact_text
 from .data.sources import S3Client
 from .options import EngineOptions
 from .roles import ColumnRoles
@@ -27,12 +28,16 @@ Warn = Callable[[str], None]
 
 
 class WarningSink:
-    """Logs every warning and, when the caller gave a list, appends it there too (SPEC §16)."""
+    """Logs every warning and, when the caller gave a list, appends it there too (SPEC §16).
+
+    Warnings travel to XCom and the report: a URL in one is redacted (credentials never leave the run).
+    """
 
     def __init__(self, collected: list[str] | None = None) -> None:
         self.collected = collected
 
     def warn(self, message: str) -> None:
+        message = redact_text(message)
         log.warning(message)
         if self.collected is not None:
             self.collected.append(message)
@@ -42,7 +47,7 @@ class WarningSink:
 class RunContext:
     """One run as every analysis kind receives it: the validated config, the dataset (the config's
     ``dataset_uri`` already applied), the output folder (None: nothing is written), a run-scoped scratch folder
-    (S3 downloads), the engine options, the warnings sink, the S3 client, the model override (``predictor``: a
+    (S3 downloads), the engine options, the warnings sink (``warn``), the S3 client, the model override (``predictor``: a
     URL, ``module:callable``, model file, estimator or callable; None: the config's predictor) with the
     sagemaker-runtime client for endpoints, and where the caller publishes the output folder (``published_uri``,
     e.g. an ``s3://`` prefix; None: the output folder itself), and the parsed ``segment_config`` (tabular
@@ -53,12 +58,17 @@ class RunContext:
     scratch: Path
     output_dir: Path | None = None
     options: EngineOptions = field(default_factory=EngineOptions)
-    warn: Warn = field(default=WarningSink().warn)
+    sink: WarningSink = field(default_factory=WarningSink)
     s3_client: S3Client | None = None
     predictor: object = None
     sagemaker_runtime_client: object = None
     published_uri: str | None = None
     segments: list[SegmentConfigSpec] = field(default_factory=list)
+
+    @property
+    def warn(self) -> Warn:
+        """The run's one warnings sink (logged, and collected for the caller)."""
+        return self.sink.warn
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from ..config import Methods
 from ..config.model import BIAS_METHODS, EXPLANATION_METHODS
 from ..contract import SEGMENTS_PATH, json_ready
 from .bias.analyze import Distributions, compute_bias_sections
+from .data.column_kinds import with_stable_column_types
 from .data.dataset import TabularDataset
 from .data.opening import open_dataset
 from .errors import AnalysisError
@@ -26,6 +27,7 @@ from .predictors import PredictorError, build_model
 from .roles import resolve_roles
 from .run import AnalysisRun, RunContext
 from .segment_results import SegmentResults
+from .segments import SegmentConfigSpec
 from .steps import MethodSteps
 
 
@@ -46,11 +48,22 @@ def analyze_tables(context: RunContext) -> dict[str, Any]:
     methods = config.methods
     needs_predictions = methods.post_training_bias is not None and roles.predicted_label is None
     model = _build_model(run, context) if needs_predictions or methods.explains else None
+    # A column whose values change kind between chunks is read as text everywhere: the analysis starts again.
+    return with_stable_column_types(
+        lambda: _analyze_data(run, data, model, context.segments), context.warn, context.sink.collected
+    )
+
+
+def _analyze_data(
+    run: AnalysisRun, data: TabularDataset, model: Model | None, segment_specs: list[SegmentConfigSpec]
+) -> dict[str, Any]:
+    methods, roles = run.config.methods, run.roles
     analysis: dict[str, Any] = {}
     distributions: Distributions | None = None
+    # Built per attempt: a restart (column kinds changed mid-read) must not count segment rows twice.
     segments = (
-        SegmentResults(context.segments, roles.segment_columns, run.warn, options.max_distinct_values)
-        if context.segments
+        SegmentResults(segment_specs, roles.segment_columns, run.warn, run.options.max_distinct_values)
+        if segment_specs
         else None
     )
     bias, explanations = _present(methods, BIAS_METHODS), _present(methods, EXPLANATION_METHODS)

@@ -43,6 +43,7 @@ def test_local_operator_explains_images_on_s3(test_dags_dir, bucket, s3_client):
 
     keys = sorted(o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket, Prefix="clarify/")["Contents"])
     assert keys == [
+        "clarify/images/_manifest.json",  # the output protocol's manifest, written last
         "clarify/images/analysis.json",
         "clarify/images/explanations_shap/image_explanations.jsonl",
         "clarify/images/explanations_shap/segments/cat.npy",

@@ -10,7 +10,7 @@ from airflow_provider_clarify.config import AnalysisConfig, load_config
 from airflow_provider_clarify.engine.data.sources import S3Client
 from airflow_provider_clarify.engine.image import explain_images
 from airflow_provider_clarify.engine.options import EngineOptions
-from airflow_provider_clarify.engine.run import RunContext, Warn, WarningSink
+from airflow_provider_clarify.engine.run import RunContext, WarningSink
 
 
 def context(
@@ -19,7 +19,7 @@ def context(
     output: str | Path | None,
     *,
     model: object = None,
-    warn: Warn | None = None,
+    warnings: list[str] | None = None,
     s3_client: S3Client | None = None,
     options: EngineOptions | None = None,
     sagemaker_runtime_client: object = None,
@@ -31,7 +31,7 @@ def context(
         Path(tempfile.gettempdir()),  # images are read object by object: nothing is downloaded to scratch
         Path(output) if output is not None else None,
         options or EngineOptions(),
-        warn or WarningSink().warn,
+        WarningSink(warnings),
         s3_client,
         model,
         sagemaker_runtime_client,

@@ -190,7 +190,7 @@ def test_detection_keeps_the_best_objects_above_the_threshold(tmp_path, caplog):
     assert result["computer_vision"]["explanations_per_label"] == {"a": 3, "b": 3}
     warnings: list[str] = []
     document["probability_threshold"] = 0.99
-    run_images(document, tmp_path / "images", tmp_path / "none", model=detector, warn=warnings.append)
+    run_images(document, tmp_path / "images", tmp_path / "none", model=detector, warnings=warnings)
     assert lines(tmp_path / "none") == [] and len(warnings) == 3
     assert "no object scoring above probability_threshold 0.99" in warnings[0]
 

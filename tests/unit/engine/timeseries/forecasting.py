@@ -20,7 +20,7 @@ import numpy as np
 from airflow_provider_clarify.config import AnalysisConfig, load_config
 from airflow_provider_clarify.engine.data.sources import S3Client
 from airflow_provider_clarify.engine.options import EngineOptions
-from airflow_provider_clarify.engine.run import RunContext, Warn, WarningSink
+from airflow_provider_clarify.engine.run import RunContext, WarningSink
 from airflow_provider_clarify.engine.timeseries import explain_time_series
 
 RECORD_TEMPLATE = (
@@ -306,7 +306,7 @@ def run_time_series(
     sagemaker_runtime_client: object = None,
     s3_client: S3Client | None = None,
     options: EngineOptions | None = None,
-    warn: Warn | None = None,
+    warnings: list[str] | None = None,
     output_uri: str | None = None,
     **keywords: Any,
 ) -> dict[str, Any]:
@@ -319,7 +319,7 @@ def run_time_series(
             Path(scratch),
             Path(output),
             options or EngineOptions(),
-            warn or WarningSink().warn,
+            WarningSink(warnings),
             s3_client,
             predictor,
             sagemaker_runtime_client,

@@ -43,7 +43,7 @@ def tiny_model(body: bytes) -> str:
 def run(tmp_path: Path, items, model=tiny_model, layout="timestamp_records", warnings=None, **options):
     config = analysis_config(layout, **options)
     dataset = write_dataset(tmp_path, "indexes" if layout == "indexes" else layout, items)
-    entry = run_time_series(config, dataset, tmp_path / "out", predictor=model, warn=(warnings or []).append)
+    entry = run_time_series(config, dataset, tmp_path / "out", predictor=model, warnings=warnings)
     return entry, [
         json.loads(text)
         for text in Path(entry["asymmetric_shapley_value"]["explanation_results_path"])
@@ -198,7 +198,7 @@ def test_warnings_for_report_and_unused_static_baselines(tmp_path):
     load_config(config)  # valid: the SDK writes methods.report into every config
     warnings: list[str] = []
     dataset = write_dataset(tmp_path, "timestamp_records")
-    run_time_series(config, dataset, tmp_path / "out", predictor=Forecaster(nonlinear), warn=warnings.append)
+    run_time_series(config, dataset, tmp_path / "out", predictor=Forecaster(nonlinear), warnings=warnings)
     assert warnings[0] == REPORT_WARNING
     assert "not used by timewise explanations" in warnings[1]
     assert not list((tmp_path / "out").glob("report.*"))
