@@ -37,7 +37,9 @@ class WarningSink:
         self.collected = collected
 
     def warn(self, message: str) -> None:
-        message = redact_text(message)
+        redacted = redact_text(message)
+        if redacted != message:  # keep the kind of a marked warning (a ``str`` subclass such as ValuesNotFound)
+            message = type(message)(redacted)
         log.warning(message)
         if self.collected is not None:
             self.collected.append(message)

@@ -62,6 +62,8 @@ class FlipTestRows:
     rows: int = 0
     role_columns: list[str] = field(default_factory=list)
     stored: dict[str, list[pa.Array]] = field(default_factory=dict)
+    row_filter: Callable[[pa.Table], pa.Table] | None = None
+    """Keeps a subset of every chunk's rows (a segment's view of the same rows, engine/segments.py)."""
 
     @property
     def text_columns(self) -> set[str]:
@@ -87,7 +89,12 @@ class FlipTestRows:
         self.chunks.append(table.select(list(dict.fromkeys([*self.columns, *role_columns]))))
 
     def tables(self) -> Iterator[pa.Table]:
-        """The FT columns and role columns of every row, chunk by chunk (read again, or the kept chunks)."""
+        """The FT columns and role columns of every row (of the filter's rows, when one is set), chunk by chunk
+        (read again, or the kept chunks)."""
+        for table in self._all_tables():
+            yield table if self.row_filter is None else self.row_filter(table)
+
+    def _all_tables(self) -> Iterator[pa.Table]:
         if self.source is None:
             yield from self.chunks
             return
