@@ -20,7 +20,12 @@ JSONObject: TypeAlias = dict[str, JSONValue]
 
 # --------------------------------------------------------------------------------------------- output files
 ANALYSIS_FILE: Final = "analysis.json"
-"""The result document; written last, so its presence marks a complete output (reference §8)."""
+"""The result document: the last data file of a run. Without a manifest (the managed job writes none) its
+presence marks a complete output (reference §8)."""
+MANIFEST_FILE: Final = "_manifest.json"
+"""The run manifest (:mod:`airflow_provider_clarify.outputs`): written first as "running" and last as "complete",
+listing every file of the run (relative path, size, sha256) and the run id. Readers trust only what a complete
+manifest lists; the managed Clarify job writes none, so its output falls back to the ``analysis.json`` rule."""
 CONFIG_FILE: Final = "analysis_config.json"
 """The analysis configuration as the container reads it (reference §1)."""
 FAILURE_FILE: Final = "failure"
@@ -28,6 +33,8 @@ FAILURE_FILE: Final = "failure"
 SHAP_DIR: Final = "explanations_shap"
 LOCAL_SHAP_CSV: Final = "out.csv"
 LOCAL_SHAP_JSONL: Final = "out.jsonl"
+LOCAL_SHAP_ERRORS_CSV: Final = "out_standard_errors.csv"
+"""Sampling errors of the local Kernel SHAP values, laid out like out.csv (an engine option, not the container's)."""
 BASELINE_CSV: Final = "baseline.csv"
 REPORT_EXTENSIONS: Final = ("ipynb", "html", "pdf")
 DEFAULT_REPORT_NAME: Final = "report"
@@ -70,6 +77,9 @@ SAGEMAKER_CAPTURE_JSON: Final = "application/sagemakercapturejson"
 JPEG: Final = "image/jpeg"
 PNG: Final = "image/png"
 NPY: Final = "application/x-npy"
+
+IMAGE_CONTENT_TYPES: Final = (JPEG, PNG, NPY)
+"""Request bodies a computer-vision model can receive (``predictor.content_type`` for image datasets)."""
 
 TABULAR_DATASET_TYPES: Final = (CSV, JSON_LINES, JSON, PARQUET)
 """Dataset types whose records are rows of columns (everything but images)."""

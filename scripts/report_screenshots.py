@@ -121,6 +121,35 @@ def series_report(folder: Path) -> Path:
     return out / "report.html"
 
 
+class Brightness:
+    """A three-class model of pictures: scores are linear in the red, green and blue means of the centre."""
+
+    def __call__(self, images: np.ndarray) -> np.ndarray:
+        height, width = images.shape[1:3]
+        centre = images[:, height // 4 : 3 * height // 4, width // 4 : 3 * width // 4].astype(float) / 255.0
+        return centre.mean(axis=(1, 2)) @ np.array([[2.0, -1.0, 0.5], [-1.0, 2.0, 0.5], [0.5, -1.0, 2.0]])
+
+
+def image_report(folder: Path) -> Path:
+    from skimage import data
+
+    pictures = folder / "pictures"
+    pictures.mkdir()
+    for name, array in (("astronaut", data.astronaut()), ("cat", data.chelsea()), ("coffee", data.coffee())):
+        Image.fromarray(array).convert("RGB").resize((128, 128)).save(pictures / f"{name}.png")
+    config = {
+        "dataset_type": "application/x-image",
+        "methods": {
+            "shap": {"num_samples": 60, "seed": 7, "image_config": {"model_type": "IMAGE_CLASSIFICATION"}},
+            "report": {"name": "report", "title": "Picture classifier"},
+        },
+        "predictor": {"label_headers": ["red", "green", "blue"]},
+    }
+    out = folder / "images"
+    run_analysis(load_config(config), pictures, out, predictor=Brightness())
+    return out / "report.html"
+
+
 def capture(page_path: Path, shots: list[tuple[str, str, str | None]]) -> None:
     """``shots``: (file name, heading where the crop starts, heading where it ends or None for the page end)."""
     from playwright.sync_api import sync_playwright
@@ -175,6 +204,8 @@ def main() -> None:
                 )
             ],
         )
+        images = image_report(Path(scratch))
+        capture(images, [("report-computer-vision.png", "h2:has-text('Computer vision')", None)])
 
 
 if __name__ == "__main__":

@@ -6,8 +6,11 @@ With no arguments the processing-container layout is used (config at
 ``/opt/ml/processing/output``), so the same engine runs as a container image.
 
 Failure contract (used as the job's FailureReason by stand-ins): exit status 1, the one-line reason
-``ClientError: <reason>`` as the last line on stderr, and the same text in ``<output>/failure`` — the only file a
-failed run leaves in the output directory. Exit status 2 means bad command-line arguments.
+``ClientError: <reason>`` as the last line on stderr, and the same text in ``<output>/failure``. A failed run
+removes the output of an earlier run in the same directory (``analysis.json`` first), so the folder reads as
+failed, not as the earlier result; ``failure`` is then the only Clarify file it holds. A successful run publishes
+by the output protocol (:mod:`airflow_provider_clarify.outputs`: a run manifest ``_manifest.json`` beside
+``analysis.json``). Exit status 2 means bad command-line arguments.
 """
 
 from __future__ import annotations
@@ -23,15 +26,15 @@ from ..contract import (
     CONFIG_FILE,
     CONFIG_LOCAL_PATH,
     DATASET_LOCAL_PATH,
-    FAILURE_FILE,
     OUTPUT_LOCAL_PATH,
     is_s3_uri,
 )
+from ..outputs.publishing import LocalDirectory, mark_failed
 from .analysis import run_analysis
 from .bias.intervals import IntervalSettings
 from .confidence import interval_settings
 from .errors import AnalysisError
-from .options import EngineOptions
+from .options import SHAP_ALGORITHMS, EngineOptions
 
 CONTAINER_CONFIG = Path(CONFIG_LOCAL_PATH) / CONFIG_FILE
 CONTAINER_DATA = Path(DATASET_LOCAL_PATH)
@@ -56,6 +59,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-concurrency", type=int, default=EngineOptions.max_concurrency)
     parser.add_argument("--timeout-seconds", type=float, default=EngineOptions.timeout_seconds)
     parser.add_argument("--max-retries", type=int, default=EngineOptions.max_retries)
+    parser.add_argument(
+        "--shap-algorithm",
+        choices=SHAP_ALGORITHMS,
+        default=EngineOptions.shap_algorithm,
+        help="kernel (default), tree (exact TreeSHAP, in-process tree ensembles) or auto",
+    )
+    parser.add_argument(
+        "--shap-standard-errors",
+        action="store_true",
+        help="estimate the sampling error of Kernel SHAP values",
+    )
     parser.add_argument(
         "--confidence",
         type=_confidence,
@@ -87,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         max_concurrency=args.max_concurrency,
         timeout_seconds=args.timeout_seconds,
         max_retries=args.max_retries,
+        shap_algorithm=args.shap_algorithm,
+        shap_standard_errors=args.shap_standard_errors,
         confidence=args.confidence,
     )
     s3_client = None
@@ -94,8 +110,6 @@ def main(argv: list[str] | None = None) -> int:
         import boto3  # only an S3 dataset needs a client: the CLI starts faster without boto3
 
         s3_client = boto3.client("s3")
-    failure = args.output / FAILURE_FILE
-    failure.unlink(missing_ok=True)
     warnings: list[str] = []
     try:
         run_analysis(
@@ -111,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         reason = f"ClientError: {error.reason}"
         try:
             args.output.mkdir(parents=True, exist_ok=True)
-            failure.write_text(reason + "\n", encoding="utf-8")
+            mark_failed(LocalDirectory(args.output), reason)
         except OSError:
             pass
         print(reason, file=sys.stderr)

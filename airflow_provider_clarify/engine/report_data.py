@@ -18,6 +18,7 @@ from typing import Any
 from .. import __version__
 from ..config import AnalysisConfig
 from .roles import ColumnRoles
+from .run import RunContext
 
 ENGINE_NAME = "local engine (airflow-provider-clarify)"
 CHART_KEYS = ("label", "facets")
@@ -245,3 +246,12 @@ def write_explanations_report(
             title=config.methods.report.title,
             report_data=data,
         )
+
+
+def with_report(context: RunContext, explanations: dict[str, Any]) -> dict[str, Any]:
+    """``{"explanations": explanations}`` of a time-series or image run, its report written beside it first when
+    ``methods.report`` is set (the entry point of those kinds in ``analysis.ANALYSES``)."""
+    write_explanations_report(
+        context.config, context.dataset_uri, context.output_dir, explanations, predictor=context.predictor
+    )
+    return {"explanations": explanations}

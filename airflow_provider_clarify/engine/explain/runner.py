@@ -21,6 +21,7 @@ from .baseline import computed_baseline, given_baseline
 from .features import ExplanationData
 from .files import write_csv, write_jsonl
 from .kernel_shap import (
+    KernelSettings,
     LocalShap,
     RecordPlayers,
     ScoreFunction,
@@ -31,8 +32,10 @@ from .kernel_shap import (
 from .pdp import partial_dependence
 from .plan import ExplanationPlan, frame_of, plan_explanations
 from .progress import Progress
+from .shap_additions import add_algorithm, add_standard_errors
 from .shap_output import Units, local_documents, local_table, summaries
 from .text import segment
+from .tree_shap import explain_with_trees
 
 if TYPE_CHECKING:
     from .shap_extras import ShapExtras
@@ -88,8 +91,9 @@ def _shap(
         computed = baseline.copy()
         files.append((f"{SHAP_DIR}/{BASELINE_CSV}", lambda path: write_csv(path, computed)))
     units = _text_units(plan, frame)
-    _warn_if_large(run.warn, plan, frame, baseline, units, shap.num_samples)
-    local = _local_values(plan, shap, frame, baseline, units, ScoreFunction(model, shap.use_logit))
+    if run.options.shap_algorithm != "tree":
+        _warn_if_large(run.warn, plan, frame, baseline, units, shap.num_samples)
+    local = _local_values(run, plan, shap, frame, baseline, units, model)
     targets = list(model.target_names)
     kernel_shap, first = summaries(plan, local, units, targets, shap.agg_method)
     if extras is not None:  # confidence intervals and per-segment SHAP (shap_extras.py)
@@ -101,6 +105,15 @@ def _shap(
         else:
             table = local_table(plan, local, targets, data.join_key)
             files.append((f"{SHAP_DIR}/{LOCAL_SHAP_CSV}", lambda path: write_csv(path, table)))
+    add_algorithm(kernel_shap, local.algorithm)
+    if run.options.shap_standard_errors:
+        tabular = [plan.names[j] for j in plan.non_text]
+        local_file = shap.save_local_shap_values and not plan.text_columns
+        files.extend(
+            add_standard_errors(
+                kernel_shap, tabular, local, targets, shap.agg_method, local_file, data.join_key
+            )
+        )
     return kernel_shap, first, files
 
 
@@ -141,26 +154,47 @@ def _warn_if_large(
 
 
 def _local_values(
+    run: AnalysisRun,
     plan: ExplanationPlan,
     shap: ShapMethod,
     frame: pd.DataFrame,
     baseline: pd.DataFrame,
     units: Units,
-    score: ScoreFunction,
+    model: ScoreModel,
 ) -> LocalShap:
+    """Exact TreeSHAP when ``EngineOptions.shap_algorithm`` asks for it and it applies, else Kernel SHAP."""
+    options = run.options
+    score = ScoreFunction(model, shap.use_logit)
     progress = Progress("Kernel SHAP", len(frame))
-    if not plan.text_columns and len(plan.explained) == len(plan.names):
-        return explain_all_features(
-            frame, baseline, score, num_samples=shap.num_samples, seed=shap.seed, progress=progress
+    all_features = not plan.text_columns and len(plan.explained) == len(plan.names)
+    if options.shap_algorithm != "kernel":
+        trees = explain_with_trees(
+            options.shap_algorithm,
+            model,
+            frame,
+            baseline,
+            score,
+            all_features=all_features,
+            text=bool(plan.text_columns),
+            progress=progress,
+            warn=run.warn,
         )
+        if trees is not None:
+            return trees
+    kernel = KernelSettings(
+        num_samples=shap.num_samples,
+        seed=shap.seed,
+        block_rows=options.shap_block_rows,
+        with_standard_errors=options.shap_standard_errors,
+    )
+    if all_features:
+        return explain_all_features(frame, baseline, score, kernel, progress=progress)
     non_text = plan.non_text
 
     def players_of(i: int) -> RecordPlayers:
         return RecordPlayers(features=non_text, units=units.get(i, {}))
 
-    return explain_per_record(
-        frame, baseline, score, players_of, num_samples=shap.num_samples, seed=shap.seed, progress=progress
-    )
+    return explain_per_record(frame, baseline, score, players_of, kernel, progress=progress)
 
 
 def _pdp(

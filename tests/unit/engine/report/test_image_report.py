@@ -150,3 +150,35 @@ def test_the_engine_hook_writes_the_image_report_only_when_asked(tmp_path):
     (tmp_path / "plain").mkdir()
     write_explanations_report(load_config(document), "d", tmp_path / "plain", explanations(2))
     assert list((tmp_path / "plain").iterdir()) == []
+
+
+def test_run_analysis_writes_the_image_report_with_the_engines_heatmaps(tmp_path):
+    """The real image engine (three scikit-image pictures, a linear classifier built here) and its report: the
+    grid shows the heatmap files the engine published, and the result summarises them without pixels."""
+    from airflow_provider_clarify.engine import run_analysis
+    from airflow_provider_clarify.results import ClarifyResult
+    from tests.unit.engine.image.models import LinearClassifier
+    from tests.unit.engine.image.test_run import LABELS, SIZE, config, dataset
+
+    (tmp_path / "images").mkdir()
+    dataset(tmp_path / "images")
+    document = config()
+    document["methods"]["report"] = {"name": "report", "title": "Pictures"}
+    rng = np.random.default_rng(0)
+    model = LinearClassifier(rng.normal(size=(len(LABELS), SIZE, SIZE, 3)) / 1e3, np.zeros(len(LABELS)))
+    warnings: list[str] = []
+    analysis = run_analysis(
+        load_config(document), tmp_path / "images", tmp_path / "out", predictor=model, warnings=warnings
+    )
+    out = tmp_path / "out"
+    assert not [w for w in warnings if "report" in w]
+    section = analysis["explanations"]["computer_vision"]
+    heatmaps = [name for image in section["images"] for name in image["heatmaps"]]
+    page = (out / "report.html").read_text()
+    assert "Inputs and their SHAP heatmaps: the first 3 explanation(s)" in page and "not found" not in page
+    notebook = json.loads((out / "report.ipynb").read_text())
+    params = "".join(notebook["cells"][2]["source"])
+    assert all(name in params for name in heatmaps) and "base64" not in params
+    result = ClarifyResult.from_analysis(out)
+    assert result.computer_vision is not None and result.computer_vision.num_heatmaps == len(heatmaps) == 3
+    assert {"report.html", "explanations_shap/image_explanations.jsonl"} <= set(result.output_files)

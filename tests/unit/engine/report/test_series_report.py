@@ -8,6 +8,7 @@ import json
 import nbformat
 
 from airflow_provider_clarify.config import load_config
+from airflow_provider_clarify.contract import MANIFEST_FILE
 from airflow_provider_clarify.engine import run_analysis
 from airflow_provider_clarify.engine.report.refresh import notebook_inputs
 from airflow_provider_clarify.engine.timeseries import explanation_lines
@@ -30,7 +31,7 @@ def test_time_series_report_draws_the_first_items_from_out_jsonl(tmp_path):
         load_config(config), dataset, tmp_path / "out", predictor=Forecaster(nonlinear), warnings=warnings
     )
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir() if p.name != MANIFEST_FILE) == [
         "analysis.json", "asymmetric_shapley_value", "report.html", "report.ipynb", "report.pdf",
     ]  # fmt: skip
     assert json.loads((out / "analysis.json").read_text()) == analysis
