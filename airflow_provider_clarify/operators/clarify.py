@@ -108,7 +108,8 @@ class ClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, AwsBaseOperator[C
     :param deferrable: wait in the triggerer instead of the worker.
     :param asset_alias: the ``AssetAlias`` this task declares as its outlet; each completed job adds an event for
         the published ``analysis.json`` Asset through it, the result summary in its ``extra`` (default
-        ``clarify/<dag_id>/<task_id>``; none with ``wait_for_completion=False``).
+        ``clarify/<dag_id>/<task_id>``; none with ``wait_for_completion=False``: the sensor that waits for the
+        job announces it).
     :param emit_asset: False declares no outlet and emits no asset event.
     :return: ``ClarifyResult.to_xcom()`` of the finished job; with ``wait_for_completion=False`` a small dict
         ``{"engine": "managed", "job_name", "job_status", "output_uri"}`` (the sensor pushes the full result).
