@@ -56,6 +56,7 @@ from airflow_provider_clarify.hooks.job_request import (
 )
 from airflow_provider_clarify.links.clarify import ClarifyProcessingJobLink
 from airflow_provider_clarify.operators._assets import AnalysisAssetMixin
+from airflow_provider_clarify.operators._masking import MaskRenderedUrlCredentialsMixin
 from airflow_provider_clarify.operators.lineage import ClarifyLineageMixin
 from airflow_provider_clarify.triggers.clarify import ClarifyProcessingJobTrigger
 
@@ -72,7 +73,9 @@ class JobPlan:
     spec: ProcessingJobSpec
 
 
-class ClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, AwsBaseOperator[ClarifyHook]):
+class ClarifyOperator(
+    ClarifyLineageMixin, AnalysisAssetMixin, MaskRenderedUrlCredentialsMixin, AwsBaseOperator[ClarifyHook]
+):
     """Run a SageMaker Clarify analysis as a managed processing job and push its result summary to XCom.
 
     :param config: the analysis config (templated): a dict, a JSON string, a path to a .json file, builder
