@@ -43,6 +43,7 @@ def analyze_tables(context: RunContext) -> dict[str, Any]:
         scratch=context.scratch,
         chunk_rows=options.chunk_rows,
         progress_interval=options.progress_interval_seconds,
+        warn=context.sink.warn_once,  # each step reads the data again; say what a read finds once per run
     )
     roles = resolve_roles(config, data)
     run = AnalysisRun(config, roles, options, context.warn, context.s3_client, context.output_dir)

@@ -38,6 +38,7 @@ from airflow_provider_clarify.contract import SEGMENTS_PATH, is_s3_uri, split_s3
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.operators import storage
 from airflow_provider_clarify.operators._assets import AnalysisAssetMixin
+from airflow_provider_clarify.operators._masking import MaskRenderedUrlCredentialsMixin, mask_url_credentials
 from airflow_provider_clarify.operators.lineage import ClarifyLineageMixin
 from airflow_provider_clarify.outputs.workdirs import WorkDir, create_workdir, remove_abandoned
 from airflow_provider_clarify.redaction import redact_text, redact_url
@@ -62,7 +63,9 @@ class _EngineInputs:
     published_uri: str  # where the output is published (results that name their files use it)
 
 
-class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator):
+class LocalClarifyOperator(
+    ClarifyLineageMixin, AnalysisAssetMixin, MaskRenderedUrlCredentialsMixin, BaseOperator
+):
     """Run a SageMaker Clarify analysis (bias, SHAP, PDP, report) in the worker with the local engine.
 
     :param config: the analysis config: dict, JSON string, path to a ``.json`` file, builder objects or an
@@ -126,6 +129,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
         predictor = self.predictor
         if isinstance(predictor, str):  # only strings are templated: a callable model must not be called
             predictor = self.render_template(predictor, context)
+            mask_url_credentials(predictor)  # task-log lines of other libraries show *** too (_masking.py)
         analysis_config = self.resolve_analysis_config()
         _check_runnable(analysis_config, local_model_available=predictor is not None)
         job_io = analysis_config.job_io
