@@ -2,7 +2,7 @@
 
 The full UCI Adult (``sample_data/uci-adult/adult.csv.gz``), numeric-coded on 11 columns: the 14 attributes
 without ``fnlwgt`` (a census sampling weight, not a property of the person), ``education`` (the same information
-as ``education-num``) and ``native-country``; the 7 categorical ones among the 11 are coded as integers (their
+as ``education-num``) and ``native-country``; the 6 categorical ones among the 11 are coded as integers (their
 categories in sorted order). A scikit-learn ``GradientBoostingClassifier`` (defaults, ``random_state`` 0) is
 trained on the ``train`` split; the first rows of the ``test`` split are explained against 10 baseline rows drawn
 from the training rows, in log-odds (``use_logit``: the output TreeSHAP explains exactly for a boosted model).
