@@ -372,9 +372,17 @@ def _in_process_model(
     like text/csv lines; an integer ``probability`` / ``label`` still picks a column of its output row (e.g.
     probability 1 = P(class 1)); JMESPath selectors do not apply."""
     if content_type != CSV:
+        body_hint = (
+            "; a callable that wants the request body declares it with its first parameter (annotated `bytes` "
+            "or named `body`)"
+            if isinstance(probe, TypedCallableTransport)
+            else ""
+        )
         LOG.info(
-            "in-process model: records go to it as a typed frame (text/csv where serialized) instead of %s",
+            "%s: records go to it as a typed frame instead of %s request bodies%s",
+            probe.description,
             content_type,
+            body_hint,
         )
     predictor_config = config.predictor_settings
     label_headers = list(predictor_config.label_headers) if predictor_config.label_headers else None
