@@ -19,7 +19,7 @@ from airflow_provider_clarify.contract import (
     REPORT_EXTENSIONS,
     SEGMENTS_FILE,
 )
-from airflow_provider_clarify.engine.report.executor import ReportError, execute_notebook
+from airflow_provider_clarify.engine.report.executor import ExecutionResult, ReportError, execute_notebook
 from airflow_provider_clarify.engine.report.helpers import Document
 from airflow_provider_clarify.engine.report.html_export import notebook_to_html
 from airflow_provider_clarify.engine.report.notebook import VIOLATIONS_FILE, build_notebook
@@ -79,33 +79,15 @@ def write_report(
     temporary = [path.with_name(f".{path.name}.{token}.tmp") for path in final]
     renamed: list[Path] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="clarify-report-") as scratch:
-            # The cells read analysis.json; this run reads an exact copy of the dict we were given, so the
-            # report never depends on whether (or when) the caller wrote analysis.json itself.
-            analysis_copy = Path(scratch) / ANALYSIS_FILE
-            analysis_copy.write_text(json.dumps(analysis, allow_nan=False), encoding="utf-8")
-            notebook = build_notebook(
-                analysis,
-                title=title,
-                distributions=distributions,
-                segments=segments,
-                report_data=report_data,
-                violations=violations,
-            )
-            # Never the worker's current folder: only the document given here counts as a gate's verdict.
-            violations_copy = Path(scratch) / VIOLATIONS_FILE
-            if violations is not None:
-                violations_copy.write_text(json.dumps(violations, allow_nan=False), encoding="utf-8")
-            parameters = {
-                "analysis_path": str(analysis_copy),
-                "violations_path": str(violations_copy),
-                "output_folder": str(output),  # heatmaps of an image analysis, beside the report
-            }
-            if segments:  # segment_config: its own file, read by the notebook's segments section
-                segments_copy = Path(scratch) / SEGMENTS_FILE
-                segments_copy.write_text(json.dumps(segments, allow_nan=False), encoding="utf-8")
-                parameters["segments_path"] = str(segments_copy)
-            result = execute_notebook(notebook, parameters=parameters)
+        notebook = build_notebook(
+            analysis,
+            title=title,
+            distributions=distributions,
+            segments=segments,
+            report_data=report_data,
+            violations=violations,
+        )
+        result = _execute(notebook, analysis, output, segments=segments, violations=violations)
         nbformat.validate(notebook)
         with open(temporary[0], "w", encoding="utf-8") as handle:
             nbformat.write(notebook, handle)
@@ -128,6 +110,38 @@ def write_report(
         _discard(temporary + renamed)
         raise ReportError(f"could not write report {name!r}: {type(error).__name__}: {error}") from error
     return final
+
+
+def _execute(
+    notebook: nbformat.NotebookNode,
+    analysis: Document,
+    output: Path,
+    *,
+    segments: Document | None,
+    violations: Document | None,
+) -> ExecutionResult:
+    """Run the notebook's cells on copies of the documents in a scratch folder.
+
+    The cells read analysis.json; this run reads an exact copy of the dict we were given, so the report never
+    depends on whether (or when) the caller wrote analysis.json itself. The gate's verdict is likewise only the
+    document given here, never a file in the worker's current folder.
+    """
+    with tempfile.TemporaryDirectory(prefix="clarify-report-") as scratch:
+        analysis_copy = Path(scratch) / ANALYSIS_FILE
+        analysis_copy.write_text(json.dumps(analysis, allow_nan=False), encoding="utf-8")
+        violations_copy = Path(scratch) / VIOLATIONS_FILE
+        if violations is not None:
+            violations_copy.write_text(json.dumps(violations, allow_nan=False), encoding="utf-8")
+        parameters = {
+            "analysis_path": str(analysis_copy),
+            "violations_path": str(violations_copy),
+            "output_folder": str(output),  # heatmaps of an image analysis, beside the report
+        }
+        if segments:  # segment_config: its own file, read by the notebook's segments section
+            segments_copy = Path(scratch) / SEGMENTS_FILE
+            segments_copy.write_text(json.dumps(segments, allow_nan=False), encoding="utf-8")
+            parameters["segments_path"] = str(segments_copy)
+        return execute_notebook(notebook, parameters=parameters)
 
 
 def _discard(paths: list[Path]) -> None:
