@@ -52,16 +52,30 @@ def sort_order(values: Sequence[JSONValue], item: str, name: str) -> tuple[tuple
 
 
 def _datetime_keys(values: Sequence[str], item: str, name: str) -> np.ndarray:
+    """Nanoseconds since the epoch. Aware timestamps are instants (compared in UTC, so an item whose offset
+    changes with daylight saving time sorts by time); naive ones are read as they are written."""
+    series = pd.Series(list(values), dtype=object)
+    parsed: pd.Series | None
     try:
-        parsed = pd.to_datetime(pd.Series(list(values), dtype=object), format="ISO8601", utc=False)
+        parsed = pd.to_datetime(series, format="ISO8601", utc=False)
     except (ValueError, TypeError, OverflowError) as error:
-        bad = _first_unparseable(values)
-        raise AnalysisError(
-            f"item {item}: {FIELD} ({name}) {bad!r} is not a timestamp ({_reason(error)}); use {VALID}"
-        ) from None
+        # pandas refuses aware timestamps with different UTC offsets unless told to convert them to UTC.
+        parsed = _as_utc(series) if all(_has_zone(value) for value in values) else None
+        if parsed is None:
+            bad = _first_unparseable(values)
+            raise AnalysisError(
+                f"item {item}: {FIELD} ({name}) {bad!r} is not a timestamp ({_reason(error)}); use {VALID}"
+            ) from None
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+
+
+def _as_utc(series: pd.Series) -> pd.Series | None:
+    try:
+        return pd.to_datetime(series, format="ISO8601", utc=True)
+    except (ValueError, TypeError, OverflowError):
+        return None
 
 
 def _first_unparseable(values: Sequence[str]) -> str:
