@@ -13,6 +13,8 @@ from typing import Final
 from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
 from airflow_provider_clarify.config.loading import load_config
 from airflow_provider_clarify.config.model import EXPLANATION_METHODS, AnalysisConfig
+from airflow_provider_clarify.config.time_series import TIME_SERIES_METHOD
+from airflow_provider_clarify.contract import is_s3_uri
 
 Config = AnalysisConfig | Mapping[str, object]
 """An ``AnalysisConfig``, or a document that ``load_config`` validates first."""
@@ -158,7 +160,9 @@ def managed_job_problems(
     - the local-engine extension ``predictor.local_predictor`` (the container does not know it; it must not be
       uploaded, SPEC §2.4),
     - a method that needs a model nothing in the document provides (:func:`model_source_problems`),
-    - a missing join column for a multi-instance / multi-file layout (:func:`joinsource_problems`).
+    - a missing join column for a multi-instance / multi-file layout (:func:`joinsource_problems`),
+    - an image or time-series baseline the job would have to read from the worker's disk
+      (:func:`managed_baseline_problems`).
     """
     config = load_config(config)
     problems = []
@@ -172,7 +176,35 @@ def managed_job_problems(
         )
     problems += _missing_model_problems(model_requirements(config), local_model_available=False)
     problems += joinsource_problems(config, instance_count=instance_count, multiple_files=multiple_files)
+    problems += managed_baseline_problems(config)
     return problems
+
+
+def managed_baseline_problems(config: Config) -> list[ConfigProblem]:
+    """Baselines the managed job reads itself must be on S3: an image (``methods.shap.baseline`` of an image
+    analysis) or a time-series baseline file (``methods.asymmetric_shapley_value.baseline`` given as a location).
+
+    The container sees only S3 and its own disk, so a local path would fail inside the job, after the upload and
+    the job start; the local engine reads either. (A tabular ``methods.shap.baseline`` string is not checked: with
+    ``text_config`` it is the replacement text of a masked unit, not a location.)
+    """
+    config = load_config(config)
+    located: list[tuple[str, str]] = []
+    shap = config.methods.shap
+    if config.analysis_kind == "image" and shap is not None and isinstance(shap.baseline, str):
+        located.append(("methods.shap.baseline", shap.baseline))
+    time_series = config.time_series
+    if time_series is not None and isinstance(time_series.method.baseline, str):
+        located.append((f"methods.{TIME_SERIES_METHOD}.baseline", time_series.method.baseline))
+    return [
+        ConfigProblem(
+            path,
+            f"{location!r} is not an s3:// URI: the managed Clarify job cannot read files of this machine; upload "
+            "it and give its s3:// URI (the local engine reads either)",
+        )
+        for path, location in located
+        if not is_s3_uri(location)
+    ]
 
 
 def check_managed_job(config: Config, *, instance_count: int = 1, multiple_files: bool = False) -> None:

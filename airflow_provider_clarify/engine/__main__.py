@@ -27,12 +27,12 @@ from ..contract import (
     CONFIG_LOCAL_PATH,
     DATASET_LOCAL_PATH,
     OUTPUT_LOCAL_PATH,
-    is_s3_uri,
 )
 from ..outputs.publishing import LocalDirectory, mark_failed
 from .analysis import run_analysis
 from .bias.intervals import IntervalSettings
 from .confidence import interval_settings
+from .data.s3_on_demand import S3ClientOnDemand
 from .errors import AnalysisError
 from .options import SHAP_ALGORITHMS, EngineOptions
 
@@ -105,18 +105,15 @@ def main(argv: list[str] | None = None) -> int:
         shap_standard_errors=args.shap_standard_errors,
         confidence=args.confidence,
     )
-    s3_client = None
-    if is_s3_uri(dataset):
-        import boto3  # only an S3 dataset needs a client: the CLI starts faster without boto3
-
-        s3_client = boto3.client("s3")
     warnings: list[str] = []
     try:
         run_analysis(
             _config(args.config),
             dataset,
             args.output,
-            s3_client=s3_client,
+            # made when the run first reads S3: an s3:// dataset, or a baseline / manifest image on S3 beside a
+            # local dataset (the container's case); the CLI starts faster without boto3
+            s3_client=S3ClientOnDemand(),
             predictor=args.predictor,
             options=options,
             warnings=warnings,

@@ -3,7 +3,7 @@
 One entry point, :func:`explain_images`; the modules each do one job: ``sources`` (listing and decoding images),
 ``segmentation`` (SLIC superpixels), ``baseline`` (the masking image), ``game`` (coalitions → pictures → values),
 ``detection`` (object-detection outputs and matching), ``model`` (in-process, HTTP and endpoint image models),
-``heatmap`` (pictures) and ``outputs`` (file names, JSON Lines, all-or-nothing publishing).
+``heatmap`` (pictures) and ``outputs`` (file names, writing the files into the run's output folder).
 """
 
 from __future__ import annotations

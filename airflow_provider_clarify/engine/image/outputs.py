@@ -1,4 +1,4 @@
-"""The files an image explanation publishes, their names, and publishing them all-or-nothing.
+"""The files an image explanation writes, and their names.
 
 Names follow the managed job where its examples show them (the Clarify object-detection example reads
 ``shap_<image>_box<k>_object.jpeg`` per explained box and ``<image>_objects.jpeg`` with the boxes drawn, in the
@@ -13,23 +13,20 @@ The machine-readable result is ``explanations_shap/image_explanations.jsonl``: o
 ``shap_values`` (index = segment id), ``segments`` (``.npy`` of each pixel's segment id, relative to the output
 folder) and ``heatmap``.
 
-Everything is written to a hidden staging folder inside the output folder and moved into place only when the
-whole run succeeded, so a failure at image 900 of 1000 publishes nothing.
+Files are written straight into the run context's output folder. That folder is the private staging folder of
+``run_analysis``, which publishes it by the output protocol (docs/outputs.md) only when the whole run succeeded,
+so a failure at image 900 of 1000 publishes nothing; a second staging layer here would only copy that work.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 
 from ...contract import SHAP_DIR
-from ..output import NEW_FILE_MODE
 from .heatmap import save_jpeg
 
 EXPLANATIONS_FILE = "image_explanations.jsonl"
@@ -72,23 +69,17 @@ def segments_file(stem: str) -> str:
     return f"{SEGMENTS_DIR}/{stem}.npy"
 
 
-class Publisher:
-    """Stages output files and moves them into ``output_dir`` on :meth:`publish` (nothing without an output dir)."""
+class OutputFiles:
+    """Writes an explanation's files under ``output_dir`` (relative paths as above); nothing without a folder."""
 
     def __init__(self, output_dir: Path | None) -> None:
         self.output_dir = Path(output_dir) if output_dir is not None else None
-        self.staged: list[str] = []
-        self._staging: Path | None = None
-        if self.output_dir is not None:
-            self.output_dir.mkdir(parents=True, exist_ok=True)
-            self._staging = Path(tempfile.mkdtemp(prefix=".clarify-images-", dir=self.output_dir))
 
     def _target(self, relative: str) -> Path | None:
-        if self._staging is None:
+        if self.output_dir is None:
             return None
-        path = self._staging / relative
+        path = self.output_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.staged.append(relative)
         return path
 
     def jpeg(self, relative: str, picture: np.ndarray) -> None:
@@ -108,20 +99,3 @@ class Publisher:
                 for record in records:
                     stream.write(json.dumps(record, ensure_ascii=False, allow_nan=False))
                     stream.write("\n")
-
-    def publish(self) -> None:
-        """Move every staged file into place (each move is an atomic rename), then drop the staging folder."""
-        if self._staging is None or self.output_dir is None:
-            return
-        for relative in self.staged:
-            target = self.output_dir / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            source = self._staging / relative
-            os.chmod(source, NEW_FILE_MODE)
-            os.replace(source, target)
-        self.discard()
-
-    def discard(self) -> None:
-        if self._staging is not None:
-            shutil.rmtree(self._staging, ignore_errors=True)
-            self._staging = None

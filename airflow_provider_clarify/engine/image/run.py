@@ -1,10 +1,12 @@
-"""``explain_images``: computer-vision explanations of a dataset of images, from config to published files.
+"""``explain_images``: computer-vision explanations of a dataset of images, from config to output files.
 
 Order of work: read the typed settings, list the dataset (every file checked), read the baseline image, build the
-model — all before the first model call; then per image: decode, segment with SLIC,
-ask the model about the original, play the coalition game of each explained class or box through the shared
-Kernel SHAP estimator (``engine/explain/estimator.py``: same sampling, weights and solver as tabular data), draw
-the heatmaps; finally write ``explanations_shap/image_explanations.jsonl`` and publish every file at once.
+model — all before the first model call; then the ``shap`` method step (recorded by :class:`~..steps.MethodSteps`,
+so a failure logs which method failed and what had completed): per image decode, segment with SLIC, ask the model
+about the original, play the coalition game of each explained class or box through the shared Kernel SHAP
+estimator (``engine/explain/estimator.py``: same sampling, weights and solver as tabular data), draw the heatmaps;
+finally write ``explanations_shap/image_explanations.jsonl``. Every file goes straight into the context's output
+folder, which ``run_analysis`` stages and publishes (or drops) as a whole.
 
 The returned value is the ``explanations`` object of analysis.json for an image analysis::
 
@@ -43,6 +45,7 @@ from ...config.model import ImageSettings, ShapMethod
 from ..explain.estimator import coalition_design, record_rng, solve_shapley
 from ..explain.progress import Progress
 from ..run import RunContext, Warn
+from ..steps import MethodSteps
 from .baseline import MaskingImages
 from .detection import Detection, select_objects
 from .errors import ImageExplanationError
@@ -51,7 +54,7 @@ from .heatmap import heatmap_picture, objects_picture
 from .model import ImageModel, build_image_model
 from .outputs import (
     EXPLANATIONS_PATH,
-    Publisher,
+    OutputFiles,
     StemNames,
     box_heatmap,
     classification_heatmap,
@@ -64,6 +67,8 @@ from .sources import ImageSource, image_reader, list_images
 LOG = logging.getLogger("airflow_provider_clarify.engine.image")
 
 SECTION = "computer_vision"
+METHOD = "shap"
+"""The config's method key of an image explanation (``methods.shap``), as a failed run's log line names it."""
 PIXEL_BUDGET_BYTES = 64 * 1024 * 1024
 """Masked pictures composed at once (per chunk of coalitions), so memory stays flat for large num_samples."""
 
@@ -100,7 +105,7 @@ class _Picture:
 
 
 def explain_images(context: RunContext) -> dict[str, Any]:
-    """Explain every image of the run's dataset as its config says and publish the files under its output folder.
+    """Explain every image of the run's dataset as its config says and write the files into its output folder.
 
     The model is ``context.predictor`` when given (a callable or estimator taking an N × H × W × 3 ``uint8``
     stack, an ``http(s)://`` URL, a ``module:callable``, a joblib/pickle file, or an :class:`ImageModel`), else the
@@ -108,7 +113,8 @@ def explain_images(context: RunContext) -> dict[str, Any]:
     sagemaker-runtime client). The context's S3 client
     reads ``s3://`` datasets, manifests and baselines; its options set batch size, concurrency, retries and
     timeouts. Returns the ``explanations`` object of analysis.json (see the module docstring). Raises
-    :class:`ImageExplanationError` (an ``AnalysisError``) with the file or field to fix; nothing is published then.
+    :class:`ImageExplanationError` (an ``AnalysisError``) with the file or field to fix; the files written until
+    then stay in the output folder, which ``run_analysis`` then discards unpublished.
     """
     config = context.config
     shap = _image_shap(config)
@@ -120,18 +126,14 @@ def explain_images(context: RunContext) -> dict[str, Any]:
     masking = MaskingImages(baseline, seed=shap.seed, s3_client=context.s3_client)
     image_model = build_image_model(context)
     explainer = _Explainer(config, image_model, masking, context.warn)
-    publisher = Publisher(context.output_dir)
+    files = OutputFiles(context.output_dir)
     read = image_reader(context.s3_client)
     progress = Progress("Image SHAP", len(sources), context.options.progress_interval_seconds)
-    try:
+    with MethodSteps([METHOD]).step([METHOD]):
         for index, source in sources:  # index: the image's position in the whole dataset (noise, sampling)
-            explainer.explain(index, source, read(source), publisher)
+            explainer.explain(index, source, read(source), files)
             progress.advance(1)
-        publisher.jsonl(EXPLANATIONS_PATH, explainer.records)
-        publisher.publish()
-    except BaseException:
-        publisher.discard()
-        raise
+        files.jsonl(EXPLANATIONS_PATH, explainer.records)
     return {SECTION: explainer.summary(len(sources))}
 
 
@@ -204,7 +206,7 @@ class _Explainer:
         self.max_samples = 0
 
     # ------------------------------------------------------------------------------------------ one image
-    def explain(self, index: int, source: ImageSource, image: np.ndarray, publisher: Publisher) -> None:
+    def explain(self, index: int, source: ImageSource, image: np.ndarray, files: OutputFiles) -> None:
         segments = segment_image(image, self.settings.num_segments, self.settings.segment_compactness)
         picture = _Picture(
             source, image, self.masking.for_image(image.shape, index), segments, self.stems.stem(source.name)
@@ -215,16 +217,16 @@ class _Explainer:
             "heatmaps": [],
             "segments": segments_file(picture.stem),
         }
-        publisher.npy(segments_file(picture.stem), segments)
+        files.npy(segments_file(picture.stem), segments)
         rng = record_rng(self.seed, index)
         if self.settings.is_object_detection:
-            self._detection(picture, entry, rng, publisher)
+            self._detection(picture, entry, rng, files)
         else:
-            self._classification(picture, entry, rng, publisher)
+            self._classification(picture, entry, rng, files)
         self.images.append(entry)
 
     def _classification(
-        self, picture: _Picture, entry: dict[str, Any], rng: np.random.Generator, publisher: Publisher
+        self, picture: _Picture, entry: dict[str, Any], rng: np.random.Generator, files: OutputFiles
     ) -> None:
         original = self.model.scores(picture.image[None])
         headers = self.label_headers
@@ -245,7 +247,7 @@ class _Explainer:
             name = classification_heatmap(picture.stem, class_index if asked else None)
             label = headers[class_index]
             values = solved.shap[:, column]
-            publisher.jpeg(name, heatmap_picture(picture.image, picture.segments, values, caption=label))
+            files.jpeg(name, heatmap_picture(picture.image, picture.segments, values, caption=label))
             entry["labels"].append(label)
             entry["heatmaps"].append(name)
             self.records.append(
@@ -262,13 +264,13 @@ class _Explainer:
             )
 
     def _detection(
-        self, picture: _Picture, entry: dict[str, Any], rng: np.random.Generator, publisher: Publisher
+        self, picture: _Picture, entry: dict[str, Any], rng: np.random.Generator, files: OutputFiles
     ) -> None:
         settings = self.settings
         found = self.model.detections(picture.image[None])[0]
         objects = select_objects(found, self.probability_threshold, settings.max_objects)
         objects_name = objects_picture_name(picture.stem)
-        publisher.jpeg(objects_name, objects_picture(picture.image, objects, self.label_headers))
+        files.jpeg(objects_name, objects_picture(picture.image, objects, self.label_headers))
         entry["objects"] = objects_name
         if not objects:
             self.warn(
@@ -299,7 +301,7 @@ class _Explainer:
             )
             solved = self._solve(_Game(players, game.values), picture, rng)
             for column, k in enumerate(members):
-                self._box_record(picture, entry, objects[k], k + 1, solved, column, publisher)
+                self._box_record(picture, entry, objects[k], k + 1, solved, column, files)
 
     def _box_record(
         self,
@@ -309,13 +311,13 @@ class _Explainer:
         number: int,
         solved: _Solved,
         column: int,
-        publisher: Publisher,
+        files: OutputFiles,
     ) -> None:
         height, width = picture.image.shape[:2]
         label = self.label_headers[detection.class_index]
         name = box_heatmap(picture.stem, number)
         values = solved.shap[:, column]
-        publisher.jpeg(
+        files.jpeg(
             name, heatmap_picture(picture.image, picture.segments, values, box=detection, caption=label)
         )
         entry["labels"].append(label)

@@ -1,10 +1,12 @@
 """``explain_time_series``: asymmetric Shapley values of a forecasting model for every item of a dataset.
 
 Order of work, so that bad input fails before any side effect: read the typed settings; read and check every item
-(layout, ids, timestamps, series) and the baseline; build the model client (templates checked); only then call the
-model and write ``out.jsonl`` — into a hidden temporary file renamed into place at the end, so a failed run
-leaves no partial output. Items are processed in chunks: the coalitions of many items go to the model together,
-in as few requests as ``batch_size`` and the payload limit allow, and memory stays bounded.
+(layout, ids, timestamps, series) and the baseline; build the model client (templates checked); only then run the
+``asymmetric_shapley_value`` method step (recorded by :class:`~..steps.MethodSteps`, so a failure logs which method
+failed and what had completed): call the model and write ``out.jsonl`` — into a hidden temporary file renamed
+into place at the end, so a failed run leaves no partial output. Items are processed in chunks: the coalitions of
+many items go to the model together, in as few requests as ``batch_size`` and the payload limit allow, and memory
+stays bounded.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from ...config.time_series import TimeSeriesBaseline, TimeSeriesSettings
+from ...config.time_series import TIME_SERIES_METHOD, TimeSeriesBaseline, TimeSeriesSettings
 from ..data.sources import list_files
 from ..errors import AnalysisError
 from ..options import EngineOptions
 from ..output import atomic_text_file
 from ..run import RunContext
+from ..steps import MethodSteps
 from .asymmetric import Plan, Players, coalition_records, plan_item
 from .baseline import check_static_baselines, item_baseline, resolve_baseline
 from .model import TimeSeriesModel, build_time_series_model
@@ -86,7 +89,8 @@ def explain_time_series(
         settings.method.direction,
         model.description,
     )
-    with atomic_text_file(context.output_dir / relative) as stream:
+    steps = MethodSteps([TIME_SERIES_METHOD])
+    with steps.step([TIME_SERIES_METHOD]), atomic_text_file(context.output_dir / relative) as stream:
         for chunk in _chunks(items, settings, context.options):
             for line in _explain_chunk(chunk, settings, baseline, model, seed, stats):
                 stream.write(json.dumps(line, ensure_ascii=False, allow_nan=False))

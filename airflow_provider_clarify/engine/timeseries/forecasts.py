@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
 
 import jmespath
 import jmespath.exceptions
 import numpy as np
 
-from ...contract import CSV, JSON, JSON_LINES
+from ...contract import CSV, JSON, JSON_LINES, JSONValue
 from ..predictors.errors import ModelInvocationError, PredictorConfigError
 
 FORECAST = "predictor.time_series_predictor_config.forecast"
@@ -66,8 +65,8 @@ class ForecastReader:
             )
         return [self._one(value, text) for value in found]
 
-    def _search(self, document: Any) -> Any:
-        found = self._compiled.search(document)
+    def _search(self, document: JSONValue) -> JSONValue:
+        found: JSONValue = self._compiled.search(document)  # JMESPath gives JSON values back
         if found is None or found == []:  # a projection over a missing key gives []
             raise ModelInvocationError(
                 f"{FORECAST} {self.expression!r} finds nothing in the model response {_snippet(json.dumps(document))}; "
@@ -75,23 +74,25 @@ class ForecastReader:
             )
         return found
 
-    def _one(self, value: Any, context: str) -> np.ndarray:
+    def _one(self, value: JSONValue, context: str) -> np.ndarray:
         values = value if isinstance(value, list) else [value]
         if not values:
             raise ModelInvocationError(
                 f"{FORECAST} {self.expression!r} gives an empty forecast in {_snippet(context)}; a forecast needs at "
                 "least one step"
             )
+        steps: list[float] = []
         for step in values:
             if isinstance(step, bool) or not isinstance(step, (int, float)) or not math.isfinite(step):
                 raise ModelInvocationError(
                     f"{FORECAST} {self.expression!r} gives {_describe(step)} as a forecast value in "
                     f"{_snippet(context)}; forecasts must be finite numbers (one list per record)"
                 )
-        return np.asarray(values, dtype=float)
+            steps.append(float(step))
+        return np.asarray(steps, dtype=float)
 
 
-def _is_list_of_forecasts(value: Any) -> bool:
+def _is_list_of_forecasts(value: JSONValue) -> bool:
     return isinstance(value, list) and len(value) == 1 and isinstance(value[0], list)
 
 
@@ -104,9 +105,10 @@ def _text(body: bytes) -> str:
         ) from None
 
 
-def _parse(text: str) -> Any:
+def _parse(text: str) -> JSONValue:
     try:
-        return json.loads(text)
+        document: JSONValue = json.loads(text)
+        return document
     except json.JSONDecodeError as error:
         raise ModelInvocationError(
             f"the model response is not JSON ({error.msg}): {_snippet(text)}; set predictor.accept_type to what the "
@@ -118,7 +120,7 @@ def _snippet(text: str) -> str:
     return repr(text if len(text) <= 160 else text[:157] + "...")
 
 
-def _describe(value: Any) -> str:
+def _describe(value: JSONValue) -> str:
     if isinstance(value, list):
         return f"a list of {len(value)}"
     if isinstance(value, dict):

@@ -11,8 +11,10 @@ Layouts (``time_series_data_config.dataset_format``):
   series are never confused with the next item's.
 - integer indexes (no ``dataset_format``): a list of row arrays; index ``k`` is field ``k`` of each row.
 
-JSON ``null`` is kept in place while JMESPath runs (projections would drop it and shift every later value), so a
-missing value is reported where it is. A target may be ``null`` only at the end of an item, for the known-future
+Values are typed as what JSON holds (:data:`~airflow_provider_clarify.contract.JSONValue`) until the checks
+of :func:`_assemble` narrow them to item ids, timestamps, numbers and static values. JSON ``null`` is kept in place
+while JMESPath runs (projections would drop it and shift every later value), so a missing value is reported where
+it is. A target may be ``null`` only at the end of an item, for the known-future
 steps where related series continue (the Clarify DeepAR example); everything else must be present and numeric.
 Several files under a prefix are read in key order and their rows or items concatenated (SPEC §3.1).
 """
@@ -25,14 +27,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Final, TypeGuard
 
 import jmespath
 import numpy as np
 
-from ...config.time_series import TimeSeriesSettings
+from ...config.time_series import NameOrIndex, TimeSeriesSettings
+from ...contract import JSONValue
 from ..errors import AnalysisError
-from .series import ItemId, ItemSeries, StaticValue
+from .series import ItemId, ItemSeries, StaticValue, Timestamp
 from .timestamps import sort_order
 
 _NULL = "\x00clarify:null\x00"
@@ -44,17 +47,17 @@ class _RawItem:
     """An item's values as found, before checks: one entry per row (timestamp record)."""
 
     item_id: ItemId
-    timestamps: list[Any] = field(default_factory=list)
-    target: list[Any] = field(default_factory=list)
-    related: list[list[Any]] = field(default_factory=list)
-    statics: list[tuple[Any, ...]] = field(default_factory=list)
+    timestamps: list[JSONValue] = field(default_factory=list)
+    target: list[JSONValue] = field(default_factory=list)
+    related: list[list[JSONValue]] = field(default_factory=list)
+    statics: list[tuple[JSONValue, ...]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class _Fields:
     """The locations of the config with their JSON paths and display names, in ``headers`` order."""
 
-    locations: tuple[Any, ...]
+    locations: tuple[NameOrIndex, ...]
     paths: tuple[str, ...]
     names: tuple[str, ...]
     related_count: int
@@ -97,9 +100,10 @@ def read_items(settings: TimeSeriesSettings, files: Sequence[Path]) -> list[Item
 # ------------------------------------------------------------------------------------------------- loading
 
 
-def _load(path: Path) -> Any:
+def _load(path: Path) -> JSONValue:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        document: JSONValue = json.loads(path.read_text(encoding="utf-8"))
+        return document
     except UnicodeDecodeError as error:
         raise AnalysisError(f"dataset file {path.name} is not UTF-8 text ({error.reason})") from None
     except json.JSONDecodeError as error:
@@ -109,7 +113,7 @@ def _load(path: Path) -> Any:
         ) from None
 
 
-def _with_null_markers(value: Any) -> Any:
+def _with_null_markers(value: JSONValue) -> JSONValue:
     if value is None:
         return _NULL
     if isinstance(value, list):
@@ -119,7 +123,7 @@ def _with_null_markers(value: Any) -> Any:
     return value
 
 
-def _unmark(value: Any) -> Any:
+def _unmark(value: JSONValue) -> JSONValue:
     if isinstance(value, str) and value == _NULL:
         return None
     if isinstance(value, list):
@@ -132,7 +136,13 @@ def _unmark(value: Any) -> Any:
 _FIELD = r'(?:([A-Za-z_][A-Za-z0-9_]*)|"((?:[^"\\]|\\.)*)")'
 _PROJECTED_FIELD = re.compile(r"^\s*\[(\*?)\]\s*\.\s*" + _FIELD + r"\s*$")
 _TOP_FIELD = re.compile(r"^\s*" + _FIELD + r"\s*$")
-_NOT_SIMPLE = object()
+
+
+class _NotSimple:
+    """What :func:`_simple_search` returns for an expression it leaves to jmespath (``None`` is a JSON value)."""
+
+
+_NOT_SIMPLE: Final = _NotSimple()
 
 
 class _Document:
@@ -143,27 +153,28 @@ class _Document:
     expressions run through jmespath on a copy whose nulls are marked, made once when first needed.
     """
 
-    def __init__(self, document: Any) -> None:
+    def __init__(self, document: JSONValue) -> None:
         self.document = document
-        self._marked: Any = None
+        self._marked: JSONValue = None
         self._has_marks = False
 
-    def search(self, expression: str) -> Any:
+    def search(self, expression: str) -> JSONValue:
         simple = _simple_search(expression, self.document)
-        if simple is not _NOT_SIMPLE:
+        if not isinstance(simple, _NotSimple):
             return simple
         if not self._has_marks:
             self._marked, self._has_marks = _with_null_markers(self.document), True
-        return _unmark(jmespath.search(expression, self._marked))
+        found: JSONValue = jmespath.search(expression, self._marked)  # JMESPath gives JSON values back
+        return _unmark(found)
 
 
-def _simple_search(expression: str, document: Any) -> Any:
+def _simple_search(expression: str, document: JSONValue) -> JSONValue | _NotSimple:
     projected = _PROJECTED_FIELD.match(expression)
     if projected:
         name = _field_name(projected.group(2), projected.group(3))
         if not isinstance(document, list):
             return None
-        elements: Iterable[Any] = document
+        elements: Iterable[JSONValue] = document
         if projected.group(1) == "":  # "[]" flattens one level before projecting
             elements = [v for e in document for v in (e if isinstance(e, list) else (e,))]
         return [element[name] for element in elements if isinstance(element, dict) and name in element]
@@ -180,12 +191,12 @@ def _field_name(identifier: str | None, quoted: str | None) -> str:
 
 # ------------------------------------------------------------------------------------------------- layouts
 
-Row = tuple[Any, ...]  # values in `_Fields.locations` order
+Row = tuple[JSONValue, ...]  # values in `_Fields.locations` order
 
 
 def _column_rows(document: _Document, fields: _Fields, path: Path, layout: str) -> list[Row]:
     """``columns`` / ``timestamp_records``: every location gives one value per row of the whole document."""
-    columns = []
+    columns: list[list[JSONValue]] = []
     for index, location in enumerate(fields.locations):
         values = document.search(str(location))
         if not isinstance(values, list):
@@ -206,7 +217,7 @@ def _column_rows(document: _Document, fields: _Fields, path: Path, layout: str) 
     return list(zip(*columns, strict=True))
 
 
-def _index_rows(document: Any, fields: _Fields, path: Path) -> list[Row]:
+def _index_rows(document: JSONValue, fields: _Fields, path: Path) -> list[Row]:
     """Integer locations: the document is a list of rows, each a JSON array."""
     if not isinstance(document, list):
         raise AnalysisError(
@@ -232,7 +243,7 @@ def _index_rows(document: Any, fields: _Fields, path: Path) -> list[Row]:
 
 
 def _item_records(
-    document: Any, fields: _Fields, path: Path, raw: dict[tuple[str, ItemId], _RawItem]
+    document: JSONValue, fields: _Fields, path: Path, raw: dict[tuple[str, ItemId], _RawItem]
 ) -> None:
     if not isinstance(document, list):
         raise AnalysisError(
@@ -251,8 +262,8 @@ def _item_records(
                 f"item {item_id!r} appears in two item records ({path.name} item record {number}); with dataset_format "
                 "item_records each item is one record"
             )
-        found = _RawItem(item_id)
-        series = []
+        found = _RawItem(key[1])
+        series: list[list[JSONValue]] = []
         for index in range(1, series_end):
             values = one.search(str(fields.locations[index]))
             if not isinstance(values, list):
@@ -281,7 +292,7 @@ def _item_records(
         raw[key] = found
 
 
-def _single(value: Any, fields: _Fields, index: int, where: str) -> Any:
+def _single(value: JSONValue, fields: _Fields, index: int, where: str) -> JSONValue:
     """One value per item record: a one-element list (from ``[*].x``) or a scalar."""
     if isinstance(value, list):
         if len(value) != 1:
@@ -297,13 +308,15 @@ def _group(rows: Iterable[Row], raw: dict[tuple[str, ItemId], _RawItem], fields:
     related_end = 3 + fields.related_count
     for number, row in enumerate(rows):
         item_id = row[0]
-        if type(item_id) is str or type(item_id) is int:  # the common case, without building a message
-            key: tuple[str, ItemId] = (type(item_id).__name__, item_id)
+        if type(item_id) is str:  # the common cases, without building a message
+            key: tuple[str, ItemId] = ("str", item_id)
+        elif type(item_id) is int:
+            key = ("int", item_id)
         else:
             key = _key(item_id, fields, f"{path.name} row {number}")
         item = raw.get(key)
         if item is None:
-            item = raw[key] = _RawItem(item_id)
+            item = raw[key] = _RawItem(key[1])
         if row[1] is None:
             raise AnalysisError(
                 f"item {row[0]!r}: {fields.describe(1)} is missing in {path.name} row {number}; every record needs "
@@ -315,7 +328,7 @@ def _group(rows: Iterable[Row], raw: dict[tuple[str, ItemId], _RawItem], fields:
         item.statics.append(tuple(row[related_end:]))
 
 
-def _key(item_id: Any, fields: _Fields, where: str) -> tuple[str, ItemId]:
+def _key(item_id: JSONValue, fields: _Fields, where: str) -> tuple[str, ItemId]:
     if item_id is None:
         raise AnalysisError(
             f"{where}: {fields.describe(0)} is missing; every record needs its item id (a string or an integer)"
@@ -338,8 +351,7 @@ def _assemble(raw: _RawItem, fields: _Fields) -> ItemSeries:
         raise AnalysisError(
             f"item {item}: {fields.describe(1)} is missing (null); every record needs its timestamp"
         )
-    order = sort_order(raw.timestamps, item, fields.names[1])
-    timestamps = tuple(raw.timestamps[i] for i in order)
+    timestamps, order = sort_order(raw.timestamps, item, fields.names[1])
     target_values = [raw.target[i] for i in order]
     observed = _observed_target(target_values, timestamps, item, fields)
     target = _numbers(target_values[:observed], timestamps, item, fields, 2)
@@ -356,7 +368,9 @@ def _assemble(raw: _RawItem, fields: _Fields) -> ItemSeries:
     return ItemSeries(raw.item_id, timestamps, target, related, statics)
 
 
-def _observed_target(values: list[Any], timestamps: tuple[Any, ...], item: str, fields: _Fields) -> int:
+def _observed_target(
+    values: list[JSONValue], timestamps: tuple[Timestamp, ...], item: str, fields: _Fields
+) -> int:
     """``T``: the leading non-null block; after it only nulls (the known-future steps) may follow."""
     observed = next((i for i, v in enumerate(values) if v is None), len(values))
     if observed == 0:
@@ -375,12 +389,13 @@ def _observed_target(values: list[Any], timestamps: tuple[Any, ...], item: str, 
 
 
 def _numbers(
-    values: list[Any], timestamps: tuple[Any, ...], item: str, fields: _Fields, index: int
+    values: list[JSONValue], timestamps: tuple[Timestamp, ...], item: str, fields: _Fields, index: int
 ) -> np.ndarray:
-    if all(type(value) is float or type(value) is int for value in values):
+    if _plain_numbers(values):  # the common case, converted at once
         array = np.asarray(values, dtype=float)
         if np.isfinite(array).all():
             return array
+    numbers: list[float] = []  # otherwise value by value, to name the first one that is not a finite number
     for position, value in enumerate(values):
         if value is None:
             raise AnalysisError(
@@ -392,16 +407,23 @@ def _numbers(
                 f"item {item}: {fields.describe(index)} is {_kind(value)} at timestamp {timestamps[position]!r}; "
                 "series values must be finite JSON numbers"
             )
-    return np.asarray(values, dtype=float)
+        numbers.append(float(value))
+    return np.asarray(numbers, dtype=float)
+
+
+def _plain_numbers(values: list[JSONValue]) -> TypeGuard[list[float | int]]:
+    """Every value a JSON number (``bool`` is not one, although Python counts it as an ``int``)."""
+    return all(type(value) is float or type(value) is int for value in values)
 
 
 def _statics(
-    rows: list[tuple[Any, ...]], timestamps: tuple[Any, ...], item: str, fields: _Fields
+    rows: list[tuple[JSONValue, ...]], timestamps: tuple[Timestamp, ...], item: str, fields: _Fields
 ) -> tuple[StaticValue, ...]:
     if not rows or not rows[0]:
         return ()
     first = rows[0]
     start = 3 + fields.related_count
+    statics: list[StaticValue] = []
     for offset, value in enumerate(first):
         index = start + offset
         if value is None or isinstance(value, (list, dict)):
@@ -415,10 +437,11 @@ def _statics(
                 f"item {item}: {fields.describe(index)} is {value!r} at {timestamps[0]!r} but "
                 f"{rows[different][offset]!r} at {timestamps[different]!r}; a static covariate has one value per item"
             )
-    return tuple(first)
+        statics.append(value)
+    return tuple(statics)
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: JSONValue, b: JSONValue) -> bool:
     """Equal values of the same JSON kind (1 and 1.0 are the same number; 1 and "1" or true differ)."""
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
@@ -427,7 +450,7 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _kind(value: Any) -> str:
+def _kind(value: JSONValue) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):

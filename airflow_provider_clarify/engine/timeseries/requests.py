@@ -15,12 +15,13 @@ import functools
 import json
 import re
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ...config import templates
 from ...config.templates import RELATED_TIME_SERIES, START_TIME, STATIC_COVARIATES, TARGET_TIME_SERIES
-from ...contract import JSON, JSON_LINES
+from ...contract import JSON, JSON_LINES, JSONValue
 from ..predictors.errors import PredictorConfigError
+from .series import StaticValue, Timestamp
 
 _PLACEHOLDER = templates.TIME_SERIES_PLACEHOLDER
 _CONTENT = re.compile(f"{re.escape(templates.RECORDS)}|{re.escape(templates.RECORD)}")  # longest first
@@ -29,20 +30,23 @@ _CONTENT = re.compile(f"{re.escape(templates.RECORDS)}|{re.escape(templates.RECO
 class TimeSeriesRecord(NamedTuple):
     """One model input: an item's series with some values replaced by their baseline (a coalition)."""
 
-    start: Any
+    start: Timestamp
     target: list[float]
     related: list[list[float]]
-    statics: list[Any]
+    statics: list[StaticValue]
 
 
-def _dumps(value: Any) -> str:
+def _dumps(value: JSONValue) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 @functools.lru_cache(maxsize=4096)
-def _dumps_cached(value: Any) -> str:
+def _dumps_cached(value: Timestamp | tuple[StaticValue, ...]) -> str:
     """Start times and static covariates repeat across the coalitions of an item: encode them once."""
-    return _dumps(list(value) if isinstance(value, tuple) else value)
+    if isinstance(value, tuple):
+        items: list[JSONValue] = list(value)
+        return _dumps(items)
+    return _dumps(value)
 
 
 class _NumberText(dict[float, str]):

@@ -8,7 +8,6 @@ as prices or holidays, as in the Clarify DeepAR example) and the static covariat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -55,7 +54,7 @@ class ItemSeries:
         """How messages name the item: its id as JSON shows it."""
         return repr(self.item_id)
 
-    def same_as(self, other: Any) -> bool:
+    def same_as(self, other: object) -> bool:
         """Value equality (tests compare items read from different layouts)."""
         return (
             isinstance(other, ItemSeries)

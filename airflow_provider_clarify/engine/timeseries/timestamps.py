@@ -8,55 +8,74 @@ error that names the item and the value. The timestamps themselves are kept as w
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ...contract import JSONValue
 from ..errors import AnalysisError
+from .series import Timestamp
 
 FIELD = "time_series_data_config.timestamp"
 VALID = 'ISO 8601 strings such as "2019-09-11" or "2019-09-11 00:00:00", or integers'
 
 
-def sort_order(values: Sequence[Any], item: str, name: str) -> np.ndarray:
-    """The permutation that sorts ``values`` by time; raises on unparseable, mixed or repeated timestamps."""
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        keys: np.ndarray = np.asarray(values, dtype=np.int64)
-    elif all(isinstance(v, str) for v in values):
-        keys = _datetime_keys(values, item, name)
+def sort_order(values: Sequence[JSONValue], item: str, name: str) -> tuple[tuple[Timestamp, ...], np.ndarray]:
+    """The timestamps sorted by time, and the permutation that sorts them (``sorted[k] == values[order[k]]``);
+    raises on unparseable, mixed or repeated timestamps. The values come back as written (strings or integers)."""
+    integers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    texts = [v for v in values if isinstance(v, str)]
+    stamps: Sequence[Timestamp]
+    if len(integers) == len(values):
+        stamps = integers
+        keys: np.ndarray = np.asarray(integers, dtype=np.int64)
+    elif len(texts) == len(values):
+        stamps = texts
+        keys = _datetime_keys(texts, item, name)
     else:
         bad = next((v for v in values if isinstance(v, bool) or not isinstance(v, (str, int))), None)
         if bad is not None:
             raise AnalysisError(f"item {item}: {FIELD} ({name}) {bad!r} is not a timestamp; use {VALID}")
-        text = next(v for v in values if isinstance(v, str))
-        number = next(v for v in values if isinstance(v, int))
         raise AnalysisError(
-            f"item {item}: {FIELD} ({name}) mixes strings and integers ({text!r}, {number!r}); use one kind per "
-            f"item: {VALID}"
+            f"item {item}: {FIELD} ({name}) mixes strings and integers ({texts[0]!r}, {integers[0]!r}); use one "
+            f"kind per item: {VALID}"
         )
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     repeated = np.flatnonzero(ordered[1:] == ordered[:-1])
     if repeated.size:
-        value = values[int(order[repeated[0] + 1])]
+        value = stamps[int(order[repeated[0] + 1])]
         raise AnalysisError(
             f"item {item}: {FIELD} ({name}) {value!r} appears more than once; an item has one record per timestamp"
         )
-    return order
+    return tuple(stamps[i] for i in order), order
 
 
 def _datetime_keys(values: Sequence[str], item: str, name: str) -> np.ndarray:
+    """Nanoseconds since the epoch. Aware timestamps are instants (compared in UTC, so an item whose offset
+    changes with daylight saving time sorts by time); naive ones are read as they are written."""
+    series = pd.Series(list(values), dtype=object)
+    parsed: pd.Series | None
     try:
-        parsed = pd.to_datetime(pd.Series(list(values), dtype=object), format="ISO8601", utc=False)
+        parsed = pd.to_datetime(series, format="ISO8601", utc=False)
     except (ValueError, TypeError, OverflowError) as error:
-        bad = _first_unparseable(values)
-        raise AnalysisError(
-            f"item {item}: {FIELD} ({name}) {bad!r} is not a timestamp ({_reason(error)}); use {VALID}"
-        ) from None
+        # pandas refuses aware timestamps with different UTC offsets unless told to convert them to UTC.
+        parsed = _as_utc(series) if all(_has_zone(value) for value in values) else None
+        if parsed is None:
+            bad = _first_unparseable(values)
+            raise AnalysisError(
+                f"item {item}: {FIELD} ({name}) {bad!r} is not a timestamp ({_reason(error)}); use {VALID}"
+            ) from None
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+
+
+def _as_utc(series: pd.Series) -> pd.Series | None:
+    try:
+        return pd.to_datetime(series, format="ISO8601", utc=True)
+    except (ValueError, TypeError, OverflowError):
+        return None
 
 
 def _first_unparseable(values: Sequence[str]) -> str:

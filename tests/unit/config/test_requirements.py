@@ -230,3 +230,85 @@ def test_empty_local_predictor_is_invalid():
     with pytest.raises(ClarifyConfigError) as caught:
         load_config(variant(SHAP_CSV, predictor={"local_predictor": ""}))
     assert caught.value.paths == ["predictor.local_predictor"]
+
+
+IMAGE_JOB = {
+    "dataset_type": "application/x-image",
+    "methods": {"shap": {"num_samples": 50, "image_config": {"model_type": "IMAGE_CLASSIFICATION"}}},
+    "predictor": {
+        "model_name": "pets",
+        "instance_type": "ml.m5.xlarge",
+        "initial_instance_count": 1,
+        "label_headers": ["cat", "dog"],
+    },
+}
+FORECAST_JOB = {
+    "dataset_type": "application/json",
+    "time_series_data_config": {
+        "item_id": "[].item",
+        "timestamp": "[].time",
+        "target_time_series": "[].sales",
+        "dataset_format": "timestamp_records",
+    },
+    "methods": {"asymmetric_shapley_value": {"direction": "chronological", "granularity": "timewise"}},
+    "predictor": {
+        "endpoint_name": "forecaster",
+        "content_type": "application/json",
+        "accept_type": "application/json",
+        "content_template": '{"instances": $records}',
+        "record_template": '{"start": $start_time, "target": $target_time_series}',
+        "time_series_predictor_config": {"forecast": "predictions[*].mean"},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("document", "path"),
+    [
+        (variant(IMAGE_JOB, **{"methods.shap.baseline": "/data/masks/grey.png"}), "methods.shap.baseline"),
+        (variant(IMAGE_JOB, **{"methods.shap.baseline": "file:///data/grey.png"}), "methods.shap.baseline"),
+        (
+            variant(FORECAST_JOB, **{"methods.asymmetric_shapley_value.baseline": "baselines/statics.json"}),
+            "methods.asymmetric_shapley_value.baseline",
+        ),
+    ],
+)
+def test_a_managed_job_reads_its_baseline_from_s3_only(document, path):
+    load_config(document)  # valid for the local engine, which reads local files
+    with pytest.raises(ClarifyConfigError) as caught:
+        check_managed_job(document)
+    assert caught.value.paths == [path]
+    assert "is not an s3:// URI: the managed Clarify job cannot read files of this machine" in str(
+        caught.value
+    )
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        IMAGE_JOB,  # no baseline: the job generates the masking image
+        variant(IMAGE_JOB, **{"methods.shap.baseline": "s3://masks/grey.png"}),
+        FORECAST_JOB,
+        variant(FORECAST_JOB, **{"methods.asymmetric_shapley_value.baseline": "s3://b/statics.json"}),
+        variant(
+            FORECAST_JOB, **{"methods.asymmetric_shapley_value.baseline": {"target_time_series": "mean"}}
+        ),
+    ],
+)
+def test_s3_and_inline_baselines_are_fine_for_a_managed_job(document):
+    check_managed_job(document)
+
+
+def test_a_text_baseline_is_not_taken_for_a_location():
+    # With text_config the tabular baseline string is the replacement of a masked unit, not a file.
+    document = variant(
+        SHAP_CSV,
+        predictor={"endpoint_name": "e"},
+        **{
+            "methods.shap": {
+                "baseline": "<UNK>",
+                "text_config": {"granularity": "token", "language": "english"},
+            }
+        },
+    )
+    assert not [p for p in managed_job_problems(document) if p.path == "methods.shap.baseline"]

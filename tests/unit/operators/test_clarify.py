@@ -3,6 +3,8 @@ jobs upload their output continuously."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from airflow_provider_clarify.exceptions import ClarifyInvalidConfigError
@@ -200,6 +202,16 @@ def test_image_job_streams_its_output_and_reads_the_image_prefix():
     }
     dataset = request["ProcessingInputs"][0]
     assert dataset["InputName"] == "dataset" and dataset["S3Input"]["S3Uri"] == IMAGES
+
+
+def test_an_image_baseline_on_the_workers_disk_fails_in_planning():
+    config = copy.deepcopy(CV_CONFIG)
+    config["methods"]["shap"]["baseline"] = "/opt/airflow/masks/grey.png"
+    with pytest.raises(ClarifyInvalidConfigError, match="is not an s3:// URI") as caught:
+        image_operator(config).plan_job()
+    assert [problem.path for problem in caught.value.problems] == ["methods.shap.baseline"]
+    config["methods"]["shap"]["baseline"] = "s3://data-bucket/masks/grey.png"
+    assert image_operator(config).plan_job().config.methods.shap.baseline == "s3://data-bucket/masks/grey.png"
 
 
 def test_an_image_config_without_label_headers_fails_in_planning():

@@ -1,13 +1,13 @@
-"""Output names and all-or-nothing publishing."""
+"""Output names, and the files written into the run's output folder."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
+import pytest
+from PIL import Image
 
 from airflow_provider_clarify.engine.image.outputs import (
-    Publisher,
+    OutputFiles,
     StemNames,
     box_heatmap,
     classification_heatmap,
@@ -39,32 +39,41 @@ def test_stems_stay_unique():
     ]
 
 
-def test_publish_moves_everything_into_place(tmp_path):
-    publisher = Publisher(tmp_path)
-    publisher.jpeg("shap_a.jpeg", np.zeros((4, 4, 3), dtype=np.uint8))
-    publisher.npy("explanations_shap/segments/a.npy", np.arange(4, dtype=np.int32))
-    publisher.jsonl("explanations_shap/image_explanations.jsonl", [{"image": "a.png", "shap_values": [1.5]}])
-    assert not (tmp_path / "shap_a.jpeg").exists()  # nothing visible before publish
-    publisher.publish()
+def test_files_go_straight_into_the_output_folder(tmp_path):
+    files = OutputFiles(tmp_path)
+    picture = np.zeros((4, 4, 3), dtype=np.uint8)
+    picture[:, 2:] = 255  # left half black, right half white: survives JPEG compression recognisably
+    files.jpeg("shap_a.jpeg", picture)
+    assert (tmp_path / "shap_a.jpeg").is_file()  # visible at once: run_analysis stages the whole folder
+    files.npy("explanations_shap/segments/a.npy", np.arange(4, dtype=np.int32))
+    files.jsonl(
+        "explanations_shap/image_explanations.jsonl",
+        [{"image": "a.png", "shap_values": [1.5]}, {"image": "b/c.png", "label": "é"}],
+    )
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
         "explanations_shap/image_explanations.jsonl",
         "explanations_shap/segments/a.npy",
         "shap_a.jpeg",
     ]
-    assert np.load(tmp_path / "explanations_shap/segments/a.npy").tolist() == [0, 1, 2, 3]
-    lines = (tmp_path / "explanations_shap/image_explanations.jsonl").read_text().splitlines()
-    assert [json.loads(line) for line in lines] == [{"image": "a.png", "shap_values": [1.5]}]
+    assert not [p for p in tmp_path.rglob(".*")]  # no hidden staging folder of its own
+    decoded = np.asarray(Image.open(tmp_path / "shap_a.jpeg").convert("L"), dtype=int)
+    assert decoded[:, 0].max() < 40 and decoded[:, 3].min() > 215
+    segments = np.load(tmp_path / "explanations_shap/segments/a.npy")
+    assert segments.dtype == np.int32 and segments.tolist() == [0, 1, 2, 3]
+    text = (tmp_path / "explanations_shap/image_explanations.jsonl").read_bytes().decode("utf-8")
+    assert text == '{"image": "a.png", "shap_values": [1.5]}\n{"image": "b/c.png", "label": "é"}\n'
 
 
-def test_discard_leaves_nothing(tmp_path):
-    publisher = Publisher(tmp_path / "out")
-    publisher.jpeg("shap_a.jpeg", np.zeros((4, 4, 3), dtype=np.uint8))
-    publisher.discard()
-    assert list((tmp_path / "out").iterdir()) == []
+def test_a_non_finite_value_is_refused_not_written_as_nan(tmp_path):
+    files = OutputFiles(tmp_path)
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        files.jsonl("explanations_shap/image_explanations.jsonl", [{"shap_values": [float("nan")]}])
 
 
-def test_no_output_folder_writes_nothing(tmp_path):
-    publisher = Publisher(None)
-    publisher.jpeg("shap_a.jpeg", np.zeros((4, 4, 3), dtype=np.uint8))
-    publisher.publish()
+def test_no_output_folder_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    files = OutputFiles(None)
+    files.jpeg("shap_a.jpeg", np.zeros((4, 4, 3), dtype=np.uint8))
+    files.npy("explanations_shap/segments/a.npy", np.arange(4))
+    files.jsonl("explanations_shap/image_explanations.jsonl", [{"image": "a.png"}])
     assert list(tmp_path.iterdir()) == []

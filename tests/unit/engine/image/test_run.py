@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +11,15 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from airflow_provider_clarify.config import ClarifyConfigError
+from airflow_provider_clarify.config import ClarifyConfigError, load_config
+from airflow_provider_clarify.engine import run_analysis
+from airflow_provider_clarify.engine.__main__ import main as engine_cli
+from airflow_provider_clarify.engine.errors import AnalysisError
 from airflow_provider_clarify.engine.image import ImageExplanationError
 from airflow_provider_clarify.engine.image.model import RemoteImageModel
 from airflow_provider_clarify.engine.predictors.invoker import InvocationSettings
+from airflow_provider_clarify.outputs.manifest import FailedOutputError
+from airflow_provider_clarify.outputs.reading import resolve_local_output
 from tests.unit.engine.image.models import LinearClassifier, LinearDetector, expected_segment_values
 from tests.unit.engine.image.runs import run_images
 from tests.unit.engine.image.test_model import FakeEndpoint
@@ -275,7 +281,7 @@ def test_digits_classifier_is_explained_by_its_strokes(tmp_path):
         )
 
 
-# ------------------------------------------------------------------------------- bad input publishes nothing
+# ------------------------------------------------------------------------- bad input publishes nothing new
 def broken_jpeg(path: Path) -> None:
     from io import BytesIO
 
@@ -284,26 +290,46 @@ def broken_jpeg(path: Path) -> None:
     path.write_bytes(buffer.getvalue()[:300])
 
 
-@pytest.mark.parametrize(
-    ("case", "message"),
-    [
-        ("truncated", r"zz_cut\.jpg: cannot decode the image"),
-        ("extension", r"notes\.txt is not a JPEG or PNG image"),
-        ("empty", r"holds no images"),
-        ("manifest", r"line 1 has no 'source-ref'"),
-        ("label_headers", r"predictor\.label_headers: required to explain images"),
-        ("classes", r"returned 3 scores per image but predictor\.label_headers names 2 classes"),
-        ("detections", r"object-detection output is malformed.*outside 0\.\.1"),
-        ("baseline", r"methods\.shap\.baseline: cannot read .*missing\.png"),
-    ],
-)
-def test_bad_input_is_named_and_nothing_is_published(tmp_path, case, message):
+def snapshot(output: Path) -> dict[str, bytes]:
+    """Every entry of ``output`` (hidden ones included) with its bytes; folders map to b"<dir>"."""
+    return {
+        p.relative_to(output).as_posix(): p.read_bytes() if p.is_file() else b"<dir>"
+        for p in sorted(output.rglob("*"))
+    }
+
+
+def explain_through_the_engine(document: dict, dataset_uri: Path, output: Path, model: object) -> dict:
+    """``run_analysis``: the kind runs in a staging folder that the output protocol publishes or drops."""
+    return run_analysis(load_config(document), dataset_uri, output, predictor=model)
+
+
+BAD_INPUTS = [
+    ("truncated", r"zz_cut\.jpg: cannot decode the image"),
+    ("extension", r"notes\.txt is not a JPEG or PNG image"),
+    ("empty", r"holds no images"),
+    ("manifest", r"line 1 has no 'source-ref'"),
+    ("label_headers", r"predictor\.label_headers: required to explain images"),
+    ("classes", r"returned 3 scores per image but predictor\.label_headers names 2 classes"),
+    ("detections", r"object-detection output is malformed.*outside 0\.\.1"),
+    ("baseline", r"methods\.shap\.baseline: cannot read .*missing\.png"),
+]
+
+
+@pytest.mark.parametrize(("case", "message"), BAD_INPUTS)
+def test_bad_input_is_named_and_the_earlier_run_still_reads_as_published(tmp_path, case, message):
     images = tmp_path / "images"
     dataset(images)
+    output = tmp_path / "out"
+    earlier = explain_through_the_engine(config(), images, output, linear_classifier())
+    (output / "earlier.txt").write_text("kept")  # a file of the user's, beside the published output
+    before = snapshot(output)
+    published = resolve_local_output(output)
+    assert published.manifest is not None and "shap_cat.jpeg" in published.files
+
     document = config()
     dataset_uri: Path = images
     model: object = linear_classifier()
-    if case == "truncated":
+    if case == "truncated":  # sorts last: the other images are explained and their files written first
         broken_jpeg(images / "zz_cut.jpg")
     elif case == "extension":
         (images / "notes.txt").write_text("not an image")
@@ -322,15 +348,109 @@ def test_bad_input_is_named_and_nothing_is_published(tmp_path, case, message):
         model = lambda batch: [{"prediction": [[0, 0.9, 5, 5, 20, 20]]} for _ in batch]  # noqa: E731 - pixels
     elif case == "baseline":
         document = config(baseline=str(tmp_path / "missing.png"))
-    output = tmp_path / "out"
-    output.mkdir()
-    (output / "earlier.txt").write_text("kept")
     # a config problem is found by load_config, before the engine starts; every other by the engine
-    expected = ClarifyConfigError if case == "label_headers" else ImageExplanationError
+    expected = ClarifyConfigError if case == "label_headers" else AnalysisError
     with pytest.raises(expected, match=message):
-        run_images(document, dataset_uri, output, model=model)
-    assert files(output) == ["earlier.txt"]
-    assert [p.name for p in output.iterdir()] == ["earlier.txt"]  # no staging folder left behind
+        explain_through_the_engine(document, dataset_uri, output, model)
+
+    # Nothing of the failed run is visible or left behind: the folder is byte for byte the earlier run, and the
+    # reading rule (docs/outputs.md) still finds that run complete, with its analysis.json.
+    assert snapshot(output) == before
+    again = resolve_local_output(output)
+    assert again.manifest is not None and again.manifest.run_id == published.manifest.run_id
+    assert again.files == published.files
+    assert json.loads((output / "analysis.json").read_text()) == earlier
+
+
+def cli_classifier(batch: np.ndarray) -> np.ndarray:
+    """The linear classifier as a ``module:callable`` the engine's command line can load."""
+    return linear_classifier()(batch)
+
+
+def test_the_engine_command_line_leaves_the_folder_reading_as_failed(tmp_path):
+    """The command line (the processing container's entrypoint) marks a failed run's folder as failed instead
+    (docs/outputs.md): the earlier run's files are removed, ``failure`` holds the reason."""
+    images = tmp_path / "images"
+    dataset(images)
+    (tmp_path / "analysis_config.json").write_text(json.dumps(config()))
+    output = tmp_path / "out"
+    arguments = [
+        "--config",
+        str(tmp_path / "analysis_config.json"),
+        "--dataset",
+        str(images),
+        "--output",
+        str(output),
+        "--predictor",
+        f"{__name__}:cli_classifier",
+    ]
+    assert engine_cli(arguments) == 0
+    assert "shap_cat.jpeg" in resolve_local_output(output).files
+    (output / "earlier.txt").write_text("kept")
+    broken_jpeg(images / "zz_cut.jpg")
+    assert engine_cli(arguments) == 1
+    with pytest.raises(FailedOutputError, match=r"zz_cut\.jpg: cannot decode the image"):
+        resolve_local_output(output)
+    assert sorted(p.name for p in output.iterdir()) == ["earlier.txt", "failure"]
+
+
+def test_a_failure_after_files_were_written_leaves_the_output_folder_as_it_was(tmp_path):
+    """The kind writes straight into run_analysis's staging folder: files written before a failure vanish with
+    it, and a folder the failed run created is removed again."""
+    images = tmp_path / "images"
+    dataset(images)
+    broken_jpeg(images / "zz_cut.jpg")
+    written: list[str] = []
+
+    class Watching(LinearClassifier):
+        """Notes what the staging folder holds each time the model is called."""
+
+        def __call__(self, batch: np.ndarray) -> np.ndarray:
+            written.extend(p.name for p in (tmp_path / "new").rglob("*.jpeg"))
+            return super().__call__(batch)
+
+    model = Watching(linear_classifier().weights, linear_classifier().bias)
+    with pytest.raises(AnalysisError, match="zz_cut"):
+        explain_through_the_engine(config(), images, tmp_path / "new", model)
+    assert "shap_cat.jpeg" in written  # heatmaps of earlier images were written (into the staging folder) ...
+    assert not (tmp_path / "new").exists()  # ... and removed with the folder the failed run had created
+
+
+def error_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The engine's ERROR records (other tests may have left INFO records propagating)."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno >= logging.ERROR and record.name.startswith("airflow_provider_clarify.engine")
+    ]
+
+
+def test_a_failed_explanation_logs_the_method_and_what_completed(tmp_path, caplog):
+    images = tmp_path / "images"
+    dataset(images)
+    broken_jpeg(images / "zz_cut.jpg")
+    caplog.set_level(logging.ERROR, logger="airflow_provider_clarify.engine")
+    with pytest.raises(AnalysisError):
+        explain_through_the_engine(config(), images, tmp_path / "out", linear_classifier())
+    (line,) = error_lines(caplog)
+    assert line.startswith("shap failed: ")
+    assert "zz_cut.jpg: cannot decode the image" in line
+    assert "Completed before the failure: nothing; not run: nothing. The run fails as a whole" in line
+
+
+def test_input_problems_found_before_the_explanation_are_not_method_failures(tmp_path, caplog):
+    """An unreadable baseline stops the run before the first model call: the error names the file, and no
+    "shap failed" line claims a method ran."""
+    dataset(tmp_path / "images")
+    caplog.set_level(logging.ERROR, logger="airflow_provider_clarify.engine")
+    with pytest.raises(AnalysisError, match=r"missing\.png"):
+        explain_through_the_engine(
+            config(baseline=str(tmp_path / "missing.png")),
+            tmp_path / "images",
+            tmp_path / "out",
+            linear_classifier(),
+        )
+    assert error_lines(caplog) == []
 
 
 def test_a_tabular_config_is_refused(tmp_path):

@@ -1,8 +1,8 @@
-"""Requests built from the time-series templates, forecasts read with the forecast JMESPath, and model errors.
+"""The forecasting model as a run builds and calls it: transports, the horizon check, and model errors.
 
-Expected request bodies are typed out by hand from the Clarify page "Endpoint requests for time series data";
-the transports are the engine's own (an in-process function taking the body, InvokeEndpoint through a client
-object with ``invoke_endpoint``); HTTP is covered by tests/integration/test_time_series.py.
+Request bodies and forecast reading have their own tests (test_requests.py, test_forecasts.py); here the
+transports are the engine's own (an in-process function taking the body, InvokeEndpoint through a client object
+with ``invoke_endpoint``); HTTP is covered by tests/integration/test_time_series.py.
 """
 
 from __future__ import annotations
@@ -15,133 +15,13 @@ import pytest
 
 from airflow_provider_clarify.engine.errors import AnalysisError
 from airflow_provider_clarify.engine.predictors.errors import ModelInvocationError, PredictorConfigError
-from airflow_provider_clarify.engine.timeseries.forecasts import ForecastReader
-from airflow_provider_clarify.engine.timeseries.requests import TimeSeriesRecord, TimeSeriesSerializer
 from tests.unit.engine.timeseries.forecasting import (
     ITEMS,
-    RECORD_TEMPLATE,
     Forecaster,
     analysis_config,
     run_time_series,
     write_dataset,
 )
-
-RECORD = TimeSeriesRecord("2024-01-01 01:00:00", [1.0, 2.0, 3.0], [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]], [0, 1])
-
-
-def test_single_record_request_as_documented():
-    serializer = TimeSeriesSerializer("application/json", RECORD_TEMPLATE, "$record")
-    assert serializer.single_record
-    body = json.loads(serializer.serialize([RECORD]))
-    assert body == {
-        "start": "2024-01-01 01:00:00",
-        "target": [1.0, 2.0, 3.0],
-        "dynamic_feat": [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]],
-        "cat": [0, 1],
-    }
-
-
-def test_batch_request_as_documented():
-    serializer = TimeSeriesSerializer(
-        "application/json", '{"start": $start_time, "target": $target_time_series}', '{"instances": $records}'
-    )
-    second = RECORD._replace(start="2024-01-01 02:00:00")
-    assert not serializer.single_record
-    assert serializer.serialize([RECORD, second]) == (
-        b'{"instances": [{"start": "2024-01-01 01:00:00", "target": [1.0,2.0,3.0]},'
-        b'{"start": "2024-01-01 02:00:00", "target": [1.0,2.0,3.0]}]}'
-    )
-
-
-def test_json_lines_request_and_integer_start():
-    serializer = TimeSeriesSerializer(
-        "application/jsonlines", '{"t": $target_time_series, "s": $start_time}', None
-    )
-    assert serializer.serialize([RECORD._replace(start=0), RECORD._replace(start=5)]) == (
-        b'{"t": [1.0,2.0,3.0], "s": 0}\n{"t": [1.0,2.0,3.0], "s": 5}'
-    )
-
-
-def test_template_that_does_not_give_json_is_a_config_error():
-    serializer = TimeSeriesSerializer("application/json", '{"start": "$start_time"}', "$record")
-    with pytest.raises(PredictorConfigError, match="without quotes around the placeholder"):
-        serializer.serialize([RECORD])
-
-
-@pytest.mark.parametrize(
-    ("expression", "response", "count", "single", "expected"),
-    [
-        (
-            "predictions[*].mean[:2]",
-            {
-                "predictions": [
-                    {"mean": [13.4, 3.6, 1.0]},
-                    {"mean": [23.0, 4.7, 3.0]},
-                    {"mean": [3.4, 5.6, 2.0]},
-                ]
-            },
-            3,
-            False,
-            [[13.4, 3.6], [23.0, 4.7], [3.4, 5.6]],
-        ),
-        ("forecast", {"forecast": [1.5, 2.5]}, 1, True, [[1.5, 2.5]]),
-        ("predictions[*].mean", {"predictions": [{"mean": [7]}]}, 1, True, [[7.0]]),  # [[...]] with $record
-        (
-            "predictions[*].p50",
-            {"predictions": [{"p50": 4.0}, {"p50": 5.0}]},
-            2,
-            False,
-            [[4.0], [5.0]],
-        ),  # 1-step
-    ],
-)
-def test_forecasts_read_with_the_jmespath(expression, response, count, single, expected):
-    reader = ForecastReader(expression, "application/json", single_record=single)
-    got = reader.read(json.dumps(response).encode(), count)
-    assert [forecast.tolist() for forecast in got] == expected
-
-
-def test_json_lines_responses_give_one_forecast_per_line():
-    reader = ForecastReader("mean", "application/jsonlines", single_record=False)
-    got = reader.read(b'{"mean": [1, 2]}\n{"mean": [3, 4]}\n', 2)
-    assert [forecast.tolist() for forecast in got] == [[1.0, 2.0], [3.0, 4.0]]
-    with pytest.raises(ModelInvocationError, match="2 JSON line"):
-        reader.read(b'{"mean": [1]}\n{"mean": [2]}', 3)
-
-
-@pytest.mark.parametrize(
-    ("expression", "response", "fragment"),
-    [
-        ("predictions[*].median", {"predictions": [{"mean": [1]}, {"mean": [2]}]}, "finds nothing"),
-        ("result.forecast", {"predictions": []}, "finds nothing"),
-        (
-            "predictions[0].mean",
-            {"predictions": [{"mean": [1, 2, 3]}, {"mean": [2, 3, 4]}]},
-            "gives 3 forecast(s) for a request of 2",
-        ),
-        (
-            "predictions[*].mean",
-            {"predictions": [{"mean": [1, "x"]}, {"mean": [2, 3]}]},
-            "'x' as a forecast value",
-        ),
-        ("predictions[*].mean", {"predictions": [{"mean": []}, {"mean": [2, 3]}]}, "empty forecast"),
-        ("predictions", {"predictions": {"mean": 1}}, "gives an object"),
-    ],
-)
-def test_forecast_jmespath_mistakes(expression, response, fragment):
-    reader = ForecastReader(expression, "application/json", single_record=False)
-    with pytest.raises(ModelInvocationError) as caught:
-        reader.read(json.dumps(response).encode(), 2)
-    assert fragment in str(caught.value)
-    assert "predictor.time_series_predictor_config.forecast" in str(caught.value) or "forecast" in str(
-        caught.value
-    )
-
-
-def test_not_json_response():
-    reader = ForecastReader("mean", "application/json", single_record=True)
-    with pytest.raises(ModelInvocationError, match="not JSON"):
-        reader.read(b"1,2,3", 1)
 
 
 def explain(tmp_path, model, **config_options):

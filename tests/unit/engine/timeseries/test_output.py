@@ -1,5 +1,6 @@
 """out.jsonl and the analysis.json entry as the Clarify results page shows them, for hand-computed cases; the
-same output from every layout and from integer indexes; no partial output; baselines; warnings; the summary."""
+same output from every layout and from integer indexes; no partial output; baselines; warnings; the summary of a
+written file (the summary itself: test_summary.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from airflow_provider_clarify.engine.options import EngineOptions
 from airflow_provider_clarify.engine.predictors.errors import ModelInvocationError
 from airflow_provider_clarify.engine.timeseries import (
     explanation_lines,
-    summarize_explanations,
     summarize_explanations_file,
 )
 from tests.unit.engine.timeseries.forecasting import (
@@ -201,63 +201,6 @@ def test_warning_for_unused_static_baselines_and_none_for_the_report(tmp_path):
     # the report is run_analysis's job (docs/time-series.md): explain_time_series neither writes nor warns about it
     assert len(warnings) == 1 and "not used by timewise explanations" in warnings[0]
     assert not list((tmp_path / "out").glob("report.*"))
-
-
-def test_summary_of_timewise_and_fine_grained_lines():
-    timewise = [
-        {
-            "item_id": "a",
-            "offset": [0, 0],
-            "explanations": [
-                {"timestamp": "d1", "scores": [1, -3]},
-                {"timestamp": "d2", "scores": [0.5, 0.5]},
-            ],
-        },
-        {
-            "item_id": "b",
-            "offset": [0, 0],
-            "explanations": [{"timestamp": "d1", "scores": [0, 0]}, {"timestamp": "d3", "scores": [4, 4]}],
-        },
-    ]
-    assert summarize_explanations(timewise, direction="chronological", top_k=2) == {
-        "items": 2,
-        "horizon": 2,
-        "direction": "chronological",
-        "granularity": "timewise",
-        "top_time_steps": [
-            {"timestamp": "d3", "mean_abs_score": 4.0},
-            {"timestamp": "d1", "mean_abs_score": 1.0},
-        ],
-    }
-    fine = [
-        {
-            "item_id": "a",
-            "offset": [0],
-            "explanations": [
-                {"feature_name": "sales", "timestamp": 1, "scores": [1]},
-                {"feature_name": "sales", "timestamp": 2, "scores": [-2]},
-                {"feature_name": "price", "timestamp": 1, "scores": [0.5]},
-                {"feature_name": "size", "scores": [-10]},
-            ],
-        },
-        {
-            "item_id": "b",
-            "offset": [0, 1],
-            "explanations": [{"feature_name": "sales", "timestamp": 1, "scores": [1, 1]}],
-        },
-    ]
-    assert summarize_explanations(fine) == {
-        "items": 2,
-        "horizon": 2,
-        "horizons": [1, 2],
-        "direction": None,
-        "granularity": "fine_grained",
-        "top_features": [
-            {"feature_name": "size", "mean_abs_score": 10.0},
-            {"feature_name": "sales", "mean_abs_score": 2.0},  # (|1| + |-2| + 1) / 2 items
-            {"feature_name": "price", "mean_abs_score": 0.5},
-        ],
-    }
 
 
 def test_summary_of_a_written_file(tmp_path):
