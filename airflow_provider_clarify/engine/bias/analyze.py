@@ -9,7 +9,10 @@ from its table and wrapped as the managed job writes it (:mod:`.sections`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from ...config.metrics import POST_TRAINING_DESCRIPTIONS, PRE_TRAINING_DESCRIPTIONS
 from ..data.dataset import TabularDataset
@@ -19,10 +22,10 @@ from .contingency import count_tables
 from .diagnostics import check_predictions, metric_failures
 from .groups import facet_groups, group_codes, label_encoders
 from .interval_entries import add_section_intervals
-from .plan import plan_bias
+from .plan import BiasPlan, plan_bias
 from .sections import bias_section, post_training_metric, pre_training_metric, value_counts
 from .segment_tables import SegmentTables
-from .stream import first_pass, stream_chunks
+from .stream import FirstPass, first_pass, stream_chunks
 
 if TYPE_CHECKING:
     from ..segment_results import SegmentResults
@@ -42,8 +45,24 @@ def compute_bias_sections(
     With ``segments`` (``segment_config``), every requested metric is also computed per segment and added there.
     """
     plan = plan_bias(run, dataset.columns)
+    found = first_pass(plan, dataset, model, run.options, run.warn)
+    return bias_sections(
+        run, plan, found, lambda: (t.to_pandas() for t in stream_chunks(plan, dataset, model)), segments
+    )
+
+
+# --- sharded runs (engine/distributed): the merge step computes everything after the first pass here ---
+def bias_sections(
+    run: AnalysisRun,
+    plan: BiasPlan,
+    found: FirstPass,
+    second_pass: Callable[[], Iterable[pd.DataFrame]],
+    segments: SegmentResults | None = None,
+) -> tuple[dict[str, Any], Distributions]:
+    """The sections and distributions from a first pass (of one process, or merged from a sharded run's
+    shards); ``second_pass`` streams the role columns again when a facet's tuple counts outgrew their bound."""
     options, warn, strict = run.options, run.warn, run.options.strict_clarify_compat
-    found = first_pass(plan, dataset, model, options, warn)
+    # --- end sharded runs ---
     encoders, label_text = label_encoders(
         found.profiles, plan.label, plan.predicted, plan.label_values, strict, warn
     )
@@ -60,7 +79,7 @@ def compute_bias_sections(
         groups,
         encoders,
         found.counters,
-        lambda: (t.to_pandas() for t in stream_chunks(plan, dataset, model)),
+        second_pass,
         segment_tables.by_column() if segment_tables is not None else None,
     )
     sections: dict[str, Any] = {}

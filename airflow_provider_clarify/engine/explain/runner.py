@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from ...config.model import PdpMethod, ShapMethod
@@ -28,7 +27,7 @@ from .kernel_shap import (
     explain_per_record,
     sample_count,
 )
-from .pdp import partial_dependence
+from .pdp import partial_dependence, sample_positions
 from .plan import ExplanationPlan, frame_of, plan_explanations
 from .progress import Progress
 from .shap_output import Units, local_documents, local_table, summaries
@@ -172,18 +171,21 @@ def _pdp(
     seed: int | None,
     global_first_target: dict[str, float] | None,
 ) -> list[dict[str, Any]]:
-    if plan.pdp_features is not None:
-        features = plan.pdp_features
-    else:
-        ranked = sorted((global_first_target or {}).items(), key=lambda item: -item[1])
-        features = [name for name, _ in ranked[: pdp.top_k_features]]
-    limit = max_records or 2000
-    sample = frame
-    if len(frame) > limit:
-        rng = np.random.default_rng(0 if seed is None else int(seed))
-        sample = frame.iloc[np.sort(rng.choice(len(frame), limit, replace=False))].reset_index(drop=True)
+    features = pdp_features(plan, pdp, global_first_target)
+    positions = sample_positions(len(frame), max_records, seed)  # shared with sharded runs (pdp.py)
+    sample = frame if positions is None else frame.iloc[positions].reset_index(drop=True)
     entries = []
     for name in features:
         kind = plan.kinds[plan.names.index(name)]
         entries.append(partial_dependence(sample, name, kind, model, pdp.grid_resolution, None))
     return entries
+
+
+def pdp_features(
+    plan: ExplanationPlan, pdp: PdpMethod, global_first_target: dict[str, float] | None
+) -> list[str]:
+    """The features PDP explains: the configured ones, else the top SHAP features of the first target (SPEC §7)."""
+    if plan.pdp_features is not None:
+        return plan.pdp_features
+    ranked = sorted((global_first_target or {}).items(), key=lambda item: -item[1])
+    return [name for name, _ in ranked[: pdp.top_k_features]]

@@ -1,0 +1,272 @@
+"""``merge``: the last step of a sharded run — check the shards, combine their states, write the output.
+
+Before anything is written, the merge checks that the work folder holds every shard of its plan exactly once:
+a missing shard, a shard whose state two files claim, and a state stamped with another plan's hash each stop the
+merge with an error naming the shard and the file, and nothing is published.
+
+Then it does what one process does after its passes, with the same functions: the merged first pass goes through
+the checks of the whole dataset and :func:`~..bias.analyze.bias_sections` (types, encoders, tables, metrics,
+intervals, segments, distributions); PDP averages the scores of all shards in record order
+(:func:`~..explain.pdp.pdp_entry`); the segments file and the report are written the same way, and
+``analysis.json`` last. The result is byte for byte the result of ``run_analysis`` over the whole dataset.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...config import Methods
+from ...contract import ANALYSIS_FILE, SEGMENTS_PATH, json_ready
+from ..analysis import BIAS_METHODS, EXPLANATION_METHODS, _remove_new_files, _snapshot
+from ..bias.analyze import Distributions, bias_sections
+from ..bias.plan import BiasPlan, plan_bias
+from ..bias.stream import check_first_pass, stream_chunks
+from ..data.sources import S3Client
+from ..errors import AnalysisError
+from ..explain.pdp import pdp_entry, unsupported_entry
+from ..models import Model
+from ..options import EngineOptions
+from ..output import write_json_atomic
+from ..run import AnalysisRun, WarningSink
+from ..segment_results import SegmentResults
+from ..segments import parse_segment_configs
+from ..steps import MethodSteps
+from . import codec
+from .bias_state import merge_first_passes
+from .dataset_state import planned_columns
+from .document import SHARD_FOLDER, Plan, read_artefacts, read_plan
+from .steps import StepInputs, needs_model_for_bias
+from .workfolder import WorkFolder, WorkS3Client
+
+log = logging.getLogger("airflow_provider_clarify.engine")
+
+_SHARD_NAME = re.compile(r"shard-(\d+)-of-(\d+)\.zip$")
+
+
+def merge(
+    work: str | Path,
+    output: str | Path,
+    *,
+    s3_client: S3Client | None = None,
+    work_s3_client: WorkS3Client | None = None,
+    predictor: object = None,
+    sagemaker_runtime_client: object = None,
+    options: EngineOptions | None = None,
+    plan_hash: str | None = None,
+    warnings: list[str] | None = None,
+) -> dict[str, Any]:
+    """Merge the shards of the plan in ``work`` into the local directory ``output``; return analysis.json.
+
+    ``plan_hash`` (from the plan step) makes the merge refuse a work folder planned again since. The model is
+    needed only when the merge scores records itself: PDP of the top SHAP features, or a second pass over facets
+    with many distinct values when the model supplies the predicted labels. Any failure removes what the merge
+    wrote to ``output``.
+    """
+    folder = WorkFolder(work, work_s3_client or _work_client(s3_client))
+    plan = read_plan(folder, plan_hash)
+    states = collect_shards(folder, plan)
+    inputs = StepInputs.of(plan, options)
+    segment_specs = parse_segment_configs(inputs.config.segment_config)
+    sink = WarningSink(warnings)
+    for message in plan["warnings"]:
+        sink.warn(message)
+    for message in dict.fromkeys(m for state in states for m in state.get("warnings", [])):
+        sink.warn(message)  # a warning every shard gave (one per model, one per file) is said once
+    output_dir = Path(output)
+    created = _snapshot(output_dir)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="clarify-merge-") as scratch:
+            context = _MergeContext(
+                folder, inputs, states, sink, output_dir, Path(scratch), s3_client, predictor,
+                sagemaker_runtime_client, segment_specs,
+            )  # fmt: skip
+            analysis = _assemble(context)
+        write_json_atomic(output_dir / ANALYSIS_FILE, analysis)
+    except BaseException as error:
+        _remove_new_files(output_dir, created)
+        if isinstance(error, (AnalysisError, KeyboardInterrupt, SystemExit)):
+            raise
+        raise AnalysisError(f"{type(error).__name__}: {error}") from error
+    log.info("Merged %d shard(s) of plan %s into %s", plan.shards, plan.hash[:12], output_dir)
+    result: dict[str, Any] = json_ready(analysis)
+    return result
+
+
+def collect_shards(folder: WorkFolder, plan: Plan) -> list[dict[str, Any]]:
+    """The states of shards 0 … N−1 of ``plan``, in order; refuses a missing, duplicate or foreign shard."""
+    found: dict[int, list[str]] = {}
+    states: dict[int, dict[str, Any]] = {}
+    for name in folder.list(SHARD_FOLDER):
+        data = folder.read(name)
+        if data is None:
+            continue  # removed while listed
+        where = folder.location(name)
+        header = codec.read_header(data, where)
+        if header.get("kind") != "shard":
+            raise AnalysisError(f"work: {where} is not a shard state; remove it from the work folder")
+        if header.get("plan") != plan.hash:
+            raise AnalysisError(
+                f"work: {where} is shard {header.get('index')} of plan {str(header.get('plan'))[:12]}, not of plan "
+                f"{plan.hash[:12]} that this work folder holds (a shard of another plan, or of an earlier planning "
+                "of this folder); remove it and run that shard again"
+            )
+        index = header.get("index")
+        if not isinstance(index, int) or not 0 <= index < plan.shards or header.get("shards") != plan.shards:
+            raise AnalysisError(
+                f"work: {where} claims shard {index!r} of {header.get('shards')!r}; plan {plan.hash[:12]} has "
+                f"shards 0 to {plan.shards - 1}"
+            )
+        found.setdefault(index, []).append(where)
+        if len(found[index]) == 1:
+            _, states[index] = codec.decode(data, where)
+    duplicates = {index: names for index, names in found.items() if len(names) > 1}
+    if duplicates:
+        index, names = min(duplicates.items())
+        raise AnalysisError(
+            f"work: shard {index} of plan {plan.hash[:12]} is there twice ({', '.join(names)}); keep one state per "
+            "shard: remove the copies and run the merge again"
+        )
+    missing = [index for index in range(plan.shards) if index not in found]
+    if missing:
+        shown = ", ".join(map(str, missing[:20])) + (", ..." if len(missing) > 20 else "")
+        raise AnalysisError(
+            f"work: shard(s) {shown} of {plan.shards} of plan {plan.hash[:12]} are missing in {folder.uri}; run "
+            "them (run_shard / the shard task) before the merge"
+        )
+    return [states[index] for index in range(plan.shards)]
+
+
+def _work_client(s3_client: S3Client | None) -> WorkS3Client | None:
+    return s3_client if s3_client is not None and hasattr(s3_client, "put_object") else None  # type: ignore[return-value]
+
+
+@dataclass
+class _MergeContext:
+    folder: WorkFolder
+    inputs: StepInputs
+    states: list[dict[str, Any]]
+    sink: WarningSink
+    output_dir: Path
+    scratch: Path
+    s3_client: S3Client | None
+    predictor: object
+    runtime_client: object
+    segment_specs: list[Any]
+    _model: Model | None = None
+
+    def model(self) -> Model:
+        if self._model is None:
+            self._model = self.inputs.model(self.predictor, self.runtime_client)
+        return self._model
+
+
+def _present(methods: Methods, names: tuple[str, ...]) -> list[str]:
+    return [name for name in names if getattr(methods, name) is not None]
+
+
+def _assemble(context: _MergeContext) -> dict[str, Any]:
+    """What ``engine.analysis._analyze`` assembles, from the shards' states (same order, same functions)."""
+    inputs = context.inputs
+    run = inputs.run(context.sink.warn, context.s3_client, context.output_dir)
+    methods = inputs.config.methods
+    analysis: dict[str, Any] = {"version": "1.0"}
+    distributions: Distributions | None = None
+    segments = (
+        SegmentResults(
+            context.segment_specs, inputs.roles.segment_columns, run.warn, inputs.options.max_distinct_values
+        )
+        if context.segment_specs
+        else None
+    )
+    bias, explanations = _present(methods, BIAS_METHODS), _present(methods, EXPLANATION_METHODS)
+    report = ["report"] if methods.report is not None else []
+    steps = MethodSteps([*bias, *explanations, *report])
+    if bias:
+        with steps.step(bias):
+            sections, distributions = _bias(context, run, segments)
+        analysis.update(sections)
+    if explanations:
+        with steps.step(explanations):
+            analysis["explanations"] = _explanations(context)
+    segments_document = segments.document() if segments is not None else None
+    if segments_document is not None:
+        write_json_atomic(context.output_dir / SEGMENTS_PATH, segments_document)  # before analysis.json
+    if methods.report is not None:
+        from ..report import write_report
+
+        with steps.step(["report"]):
+            write_report(
+                context.output_dir,
+                json_ready(analysis),
+                name=methods.report.name,
+                title=methods.report.title,
+                distributions=distributions,
+                segments=json_ready(segments_document) if segments_document is not None else None,
+            )
+    return analysis
+
+
+def _bias(
+    context: _MergeContext, run: AnalysisRun, segments: SegmentResults | None
+) -> tuple[dict[str, Any], Distributions]:
+    inputs = context.inputs
+    bias_plan = plan_bias(run, planned_columns(inputs.plan["dataset"]))
+    found = merge_first_passes([state["bias"] for state in context.states])
+    check_first_pass(bias_plan, found, run.warn)
+    return bias_sections(run, bias_plan, found, lambda: _second_pass(context, bias_plan), segments)
+
+
+def _second_pass(context: _MergeContext, bias_plan: BiasPlan) -> Any:
+    """The role columns of every row again (facets whose distinct tuples outgrew the bound are counted row by
+    row, as one process does): the merge reads the whole dataset."""
+    inputs = context.inputs
+    log.info(
+        "The merge reads the dataset again: some facets have more distinct values than max_distinct_values"
+    )
+    data = inputs.dataset(
+        range(len(inputs.listing)),
+        s3_client=context.s3_client,
+        scratch=Path(tempfile.mkdtemp(dir=context.scratch)),
+    )
+    model = context.model() if needs_model_for_bias(inputs) else None
+    return (table.to_pandas() for table in stream_chunks(bias_plan, data, model))
+
+
+def _explanations(context: _MergeContext) -> dict[str, Any]:
+    inputs = context.inputs
+    artefacts = read_artefacts(context.folder, inputs.plan)
+    assert artefacts is not None
+    _, planned = codec.decode(artefacts, "the plan's artefacts")
+    result: dict[str, Any] = {}
+    pdp = planned["explanations"].get("pdp")
+    if pdp is not None:
+        result["pdp"] = _pdp(context, pdp)
+    return result
+
+
+def _pdp(context: _MergeContext, planned: dict[str, Any]) -> list[dict[str, Any]]:
+    parts = [state["explanations"]["pdp"] for state in context.states]
+    targets = next((part["targets"] for part in parts if part.get("targets") is not None), None)
+    entries = []
+    for position, entry in enumerate(planned["grids"]):
+        if "values" not in entry:
+            entries.append(unsupported_entry(entry["feature"], entry["kind"]))
+            continue
+        scores = [part["scores"][position] for part in parts if part["scores"][position] is not None]
+        if targets is None:
+            raise AnalysisError("internal: no shard scored a PDP record")
+        joined = np.concatenate(scores, axis=1)
+        entries.append(
+            pdp_entry(
+                entry["feature"], entry["kind"], entry["values"], entry["distribution"], joined, targets
+            )
+        )
+    return entries
