@@ -60,7 +60,9 @@ def first_pass(
 
 
 # --- sharded runs (engine/distributed): the pass over a part of the data, and the checks of the whole ---
-def scan(plan: BiasPlan, dataset: TabularDataset, model: LabelModel | None, options: EngineOptions) -> FirstPass:
+def scan(
+    plan: BiasPlan, dataset: TabularDataset, model: LabelModel | None, options: EngineOptions
+) -> FirstPass:
     """The first pass over ``dataset`` (all of it, or one shard's rows): nothing is checked about its size, so
     the parts of a sharded run merge (:mod:`..distributed.bias_state`) into what one pass would have found."""
     cap = options.max_distinct_values

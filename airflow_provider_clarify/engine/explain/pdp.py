@@ -78,7 +78,9 @@ def sample_positions(records: int, max_records: int, seed: int | None) -> np.nda
     return positions
 
 
-def grid_scores(data: pd.DataFrame, feature: str, kind: str, values: list[Any], model: ScoreModel) -> np.ndarray:
+def grid_scores(
+    data: pd.DataFrame, feature: str, kind: str, values: list[Any], model: ScoreModel
+) -> np.ndarray:
     """The model's scores of every record with ``feature`` set to each grid value: grid × records × targets."""
     n = len(data)
     synthetic = pd.concat([data] * len(values), ignore_index=True)
