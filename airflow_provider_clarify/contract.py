@@ -20,7 +20,12 @@ JSONObject: TypeAlias = dict[str, JSONValue]
 
 # --------------------------------------------------------------------------------------------- output files
 ANALYSIS_FILE: Final = "analysis.json"
-"""The result document; written last, so its presence marks a complete output (reference §8)."""
+"""The result document: the last data file of a run. Without a manifest (the managed job writes none) its
+presence marks a complete output (reference §8)."""
+MANIFEST_FILE: Final = "_manifest.json"
+"""The run manifest (:mod:`airflow_provider_clarify.outputs`): written first as "running" and last as "complete",
+listing every file of the run (relative path, size, sha256) and the run id. Readers trust only what a complete
+manifest lists; the managed Clarify job writes none, so its output falls back to the ``analysis.json`` rule."""
 CONFIG_FILE: Final = "analysis_config.json"
 """The analysis configuration as the container reads it (reference §1)."""
 FAILURE_FILE: Final = "failure"

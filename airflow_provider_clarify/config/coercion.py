@@ -28,7 +28,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from airflow_provider_clarify.config.literals import parse_structured_text
+from airflow_provider_clarify.config.errors import ROOT_PATH, ClarifyConfigError, join_path
+from airflow_provider_clarify.config.literals import TooDeeplyNested, parse_structured_text
 from airflow_provider_clarify.config.schema import schema_document
 from airflow_provider_clarify.contract import JSONObject, JSONValue
 
@@ -40,10 +41,12 @@ _ABSENT = ("None", "none", "null", "")
 def coerce_rendered(document: object) -> JSONValue:
     """A copy of ``document`` with rendered strings turned into the schema's types (see module doc).
 
-    Never raises for invalid content: what cannot be converted stays as it is, and validation reports it.
+    Never raises for invalid content: what cannot be converted stays as it is, and validation reports it. The one
+    exception is a rendered string holding a list/object nested deeper than ``MAX_NESTING_DEPTH``: that raises
+    :class:`ClarifyConfigError` at the field's path (nothing could walk it safely, validation included).
     """
     schema = schema_document()
-    return _coerce(plain(document), schema, schema)
+    return _coerce(plain(document), schema, schema, ROOT_PATH)
 
 
 def plain(value: object) -> JSONValue:
@@ -102,19 +105,22 @@ def _branch_of(schema: JSONObject, root: JSONObject, kind: str) -> JSONObject:
     return {}
 
 
-def _coerce(value: JSONValue, schema: JSONValue, root: JSONObject) -> JSONValue:
+def _coerce(value: JSONValue, schema: JSONValue, root: JSONObject, path: str) -> JSONValue:
     resolved = _resolve(schema, root)
     if isinstance(value, str):
-        value = _coerce_string(value, resolved, root)
+        try:
+            value = _coerce_string(value, resolved, root)
+        except TooDeeplyNested as error:
+            raise ClarifyConfigError(str(error), path=path) from None
     if isinstance(value, dict):
-        return _coerce_object(value, _branch_of(resolved, root, "object"), root)
+        return _coerce_object(value, _branch_of(resolved, root, "object"), root, path)
     if isinstance(value, list):
         items = _branch_of(resolved, root, "array").get("items", {})
-        return [_coerce(item, items, root) for item in value]
+        return [_coerce(item, items, root, join_path(path, index)) for index, item in enumerate(value)]
     return value
 
 
-def _coerce_object(value: JSONObject, branch: JSONObject, root: JSONObject) -> JSONObject:
+def _coerce_object(value: JSONObject, branch: JSONObject, root: JSONObject, path: str) -> JSONObject:
     declared = branch.get("properties")
     properties = declared if isinstance(declared, dict) else {}
     extra = branch.get("additionalProperties")
@@ -125,7 +131,7 @@ def _coerce_object(value: JSONObject, branch: JSONObject, root: JSONObject) -> J
             continue  # an optional Param left empty: the field is absent
         if item is None and not _accepts_null(sub, root):
             continue  # the same, rendered natively (render_template_as_native_obj=True)
-        result[key] = _coerce(item, sub, root)
+        result[key] = _coerce(item, sub, root, join_path(path, key))
     return result
 
 

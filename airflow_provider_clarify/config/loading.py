@@ -22,8 +22,13 @@ from pathlib import Path
 from airflow_provider_clarify.config import validation
 from airflow_provider_clarify.config.builders import AnalysisConfigBuilder, Builder, from_builders, is_builder
 from airflow_provider_clarify.config.coercion import coerce_rendered, plain
-from airflow_provider_clarify.config.errors import ROOT_PATH, ClarifyConfigError, ConfigProblem
-from airflow_provider_clarify.config.literals import parse_python_literal
+from airflow_provider_clarify.config.errors import ROOT_PATH, ClarifyConfigError, ConfigProblem, join_path
+from airflow_provider_clarify.config.literals import (
+    MAX_NESTING_DEPTH,
+    TooDeeplyNested,
+    nesting_depth,
+    parse_python_literal,
+)
 from airflow_provider_clarify.config.model import AnalysisConfig, JobIO
 from airflow_provider_clarify.contract import JSONValue
 
@@ -49,10 +54,12 @@ def load_config(source: ConfigSource, *, rendered: bool = False) -> AnalysisConf
     if isinstance(source, (str, os.PathLike)):
         return _validated(_read_text_source(source))
     if isinstance(source, Mapping):
+        _check_nesting(source)
         return _validated(coerce_rendered(source) if rendered else dict(source))
     if is_builder(source) or (isinstance(source, (list, tuple)) and any(is_builder(item) for item in source)):
         return _built(from_builders(source))
     if isinstance(source, (list, tuple)):
+        _check_nesting(source)
         return _validated(plain(source))  # a JSON array is not a config: reported as such
     raise ClarifyConfigError(
         f"cannot read an analysis config from a {type(source).__name__}; give a dict, a JSON string, a path to a "
@@ -72,9 +79,29 @@ def _validated(
 
 def _built(builder: AnalysisConfigBuilder) -> AnalysisConfig:
     """Builders' combination problems first, then the document's own, reported together."""
-    return _validated(
-        coerce_rendered(builder.to_dict()), job_io=builder.job_io(), builder_problems=builder.problems()
-    )
+    document = builder.to_dict()
+    _check_nesting(document)
+    return _validated(coerce_rendered(document), job_io=builder.job_io(), builder_problems=builder.problems())
+
+
+def _check_nesting(document: object) -> None:
+    """Refuse a document whose values nest deeper than ``MAX_NESTING_DEPTH`` before anything walks it
+    recursively (coercion, validation): a ``RecursionError`` would read as a transient crash.
+
+    The problem is reported at the deepest object key that leads to the too-deep value (``methods.shap.baseline``,
+    not ``methods``), found without recursion.
+    """
+    if nesting_depth(document, limit=MAX_NESTING_DEPTH + 1) <= MAX_NESTING_DEPTH + 1:
+        return  # the document itself is one level: its values may nest MAX_NESTING_DEPTH deep
+    path, value = ROOT_PATH, document
+    while isinstance(value, Mapping):
+        deep = next(
+            ((key, item) for key, item in value.items() if nesting_depth(item) > MAX_NESTING_DEPTH), None
+        )
+        if deep is None:
+            break
+        path, value = join_path(path, str(deep[0])), deep[1]
+    raise ClarifyConfigError(str(TooDeeplyNested()), path=path)
 
 
 def _rendered_object(text: str) -> JSONValue:
@@ -82,9 +109,15 @@ def _rendered_object(text: str) -> JSONValue:
     try:
         document: JSONValue = json.loads(text)
     except json.JSONDecodeError:
-        document = parse_python_literal(text)
+        try:
+            document = parse_python_literal(text)
+        except TooDeeplyNested as error:
+            raise ClarifyConfigError(str(error)) from None
         if not isinstance(document, dict):
             document = parse_json(text, origin="the rendered config")  # raises with the JSON error position
+    except RecursionError:
+        document = parse_json(text, origin="the rendered config")  # reports the nesting
+    _check_nesting(document)
     return document
 
 
@@ -116,4 +149,7 @@ def parse_json(text: str, *, origin: str) -> JSONValue:
                 )
             ]
         ) from None
+    except RecursionError:
+        raise ClarifyConfigError(f"{origin}: {TooDeeplyNested()}") from None
+    _check_nesting(document)
     return document

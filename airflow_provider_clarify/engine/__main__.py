@@ -6,8 +6,11 @@ With no arguments the processing-container layout is used (config at
 ``/opt/ml/processing/output``), so the same engine runs as a container image.
 
 Failure contract (used as the job's FailureReason by stand-ins): exit status 1, the one-line reason
-``ClientError: <reason>`` as the last line on stderr, and the same text in ``<output>/failure`` — the only file a
-failed run leaves in the output directory. Exit status 2 means bad command-line arguments.
+``ClientError: <reason>`` as the last line on stderr, and the same text in ``<output>/failure``. A failed run
+removes the output of an earlier run in the same directory (``analysis.json`` first), so the folder reads as
+failed, not as the earlier result; ``failure`` is then the only Clarify file it holds. A successful run publishes
+by the output protocol (:mod:`airflow_provider_clarify.outputs`: a run manifest ``_manifest.json`` beside
+``analysis.json``). Exit status 2 means bad command-line arguments.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ from ..contract import (
     CONFIG_FILE,
     CONFIG_LOCAL_PATH,
     DATASET_LOCAL_PATH,
-    FAILURE_FILE,
     OUTPUT_LOCAL_PATH,
     is_s3_uri,
 )
+from ..outputs.publishing import LocalDirectory, mark_failed
 from .analysis import run_analysis
 from .bias.intervals import IntervalSettings
 from .confidence import interval_settings
@@ -94,8 +97,6 @@ def main(argv: list[str] | None = None) -> int:
         import boto3  # only an S3 dataset needs a client: the CLI starts faster without boto3
 
         s3_client = boto3.client("s3")
-    failure = args.output / FAILURE_FILE
-    failure.unlink(missing_ok=True)
     warnings: list[str] = []
     try:
         run_analysis(
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         reason = f"ClientError: {error.reason}"
         try:
             args.output.mkdir(parents=True, exist_ok=True)
-            failure.write_text(reason + "\n", encoding="utf-8")
+            mark_failed(LocalDirectory(args.output), reason)
         except OSError:
             pass
         print(reason, file=sys.stderr)

@@ -3,15 +3,17 @@
 Order of work: check that a model source exists for the configured methods (the config itself was validated by
 ``load_config``); open the dataset(s) and resolve column roles once; build the run state; compute the requested
 bias sections; compute explanations (SHAP/PDP) when asked; write the report when asked; then write
-``analysis.json`` atomically. Any failure raises :class:`AnalysisError` and removes every file this run created,
-so an output directory either holds a complete result or nothing new.
+``analysis.json``. Every file goes to a private staging folder inside the output directory first; only a finished
+run is published into the output directory itself, by the output protocol (:mod:`airflow_provider_clarify.outputs`:
+running manifest, the earlier output removed, the files with ``analysis.json`` last, the complete manifest last).
+Any failure raises :class:`AnalysisError` and removes the staging folder, so a failed analysis leaves the output
+directory as it was (and removes it when the run created it).
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,12 @@ import pandas as pd
 
 from ..config import AnalysisConfig, ClarifyConfigError, Methods, check_model_source
 from ..contract import ANALYSIS_FILE, SEGMENTS_PATH, json_ready
+from ..outputs.manifest import new_run
+from ..outputs.publishing import LocalDirectory, publish, seal
+from ..outputs.workdirs import WorkDir, create_workdir, remove_abandoned
+from ..redaction import redact_text
 from .bias.analyze import Distributions, compute_bias_sections
+from .data.column_kinds import with_stable_column_types
 from .data.dataset import TabularDataset
 from .data.opening import open_dataset
 from .data.sources import S3Client
@@ -73,32 +80,37 @@ def run_analysis(
         )
     segment_specs = parse_segment_configs(config.segment_config)  # bad segments fail before any output
     output_dir = Path(output) if output is not None else None
-    created = _snapshot(output_dir)
+    run = new_run(engine="local")
+    created_output = output_dir is not None and not output_dir.exists()
+    workdirs: list[WorkDir] = []
     try:
-        if output_dir is not None:
-            output_dir.mkdir(
-                parents=True, exist_ok=True
-            )  # the report and SHAP files come before analysis.json
-        with tempfile.TemporaryDirectory(prefix="clarify-engine-") as scratch:
-            context = _Context(
-                config,
-                uri,
-                output_dir,
-                Path(scratch),
-                options or EngineOptions(),
-                sink,
-                s3_client,
-                segment_specs,
-                published_uri,
-            )
-            analysis = _analyze(context, predictor, sagemaker_runtime_client)
-        if output_dir is not None:
-            write_json_atomic(output_dir / ANALYSIS_FILE, analysis)
+        staging = _staging(output_dir, workdirs)
+        scratch = _workdir(SCRATCH_PREFIX, None, workdirs)
+        context = _Context(
+            config,
+            uri,
+            staging,
+            scratch,
+            options or EngineOptions(),
+            sink,
+            s3_client,
+            segment_specs,
+            # time series names its results file by where it is published, never by the staging folder
+            published_uri or (str(output_dir.resolve()) if output_dir is not None else None),
+        )
+        analysis = _analyze(context, predictor, sagemaker_runtime_client)
+        if output_dir is not None and staging is not None:
+            write_json_atomic(staging / ANALYSIS_FILE, analysis)
+            publish(staging, LocalDirectory(output_dir), manifest=seal(staging, run))
     except BaseException as error:
-        _remove_new_files(output_dir, created)
+        if created_output and output_dir is not None:
+            _remove_created_folder(output_dir, workdirs)
         if isinstance(error, (AnalysisError, KeyboardInterrupt, SystemExit)):
             raise
-        raise AnalysisError(f"{type(error).__name__}: {error}") from error
+        raise AnalysisError(redact_text(f"{type(error).__name__}: {error}")) from error
+    finally:
+        for workdir in workdirs:
+            workdir.remove()
     result: dict[str, Any] = json_ready(
         analysis
     )  # exactly as analysis.json holds it (Infinity strings, nulls)
@@ -147,11 +159,24 @@ def _analyze(context: _Context, predictor: object, runtime_client: object) -> di
     methods = config.methods
     needs_predictions = methods.post_training_bias is not None and roles.predicted_label is None
     model = _build_model(run, predictor, runtime_client) if needs_predictions or methods.explains else None
+    # A column whose values change kind between chunks is read as text everywhere: the analysis starts again.
+    return with_stable_column_types(
+        lambda: _analyze_data(run, data, model, context.segment_specs),
+        context.sink.warn,
+        context.sink.collected,
+    )
+
+
+def _analyze_data(
+    run: AnalysisRun, data: TabularDataset, model: Model | None, segment_specs: list[SegmentConfigSpec]
+) -> dict[str, Any]:
+    methods, roles = run.config.methods, run.roles
     analysis: dict[str, Any] = {"version": "1.0"}
     distributions: Distributions | None = None
+    # Built per attempt: a restart (column kinds changed mid-read) must not count segment rows twice.
     segments = (
-        SegmentResults(context.segment_specs, roles.segment_columns, run.warn, options.max_distinct_values)
-        if context.segment_specs
+        SegmentResults(segment_specs, roles.segment_columns, run.warn, run.options.max_distinct_values)
+        if segment_specs
         else None
     )
     bias, explanations = _present(methods, BIAS_METHODS), _present(methods, EXPLANATION_METHODS)
@@ -222,22 +247,30 @@ def _build_model(run: AnalysisRun, predictor: object, runtime_client: object) ->
         raise AnalysisError(str(error)) from error
 
 
-def _snapshot(output_dir: Path | None) -> set[Path] | None:
-    if output_dir is None or not output_dir.exists():
+SCRATCH_PREFIX = "clarify-engine-"
+"""Downloads (S3 datasets, baselines) of a run, in the temp folder."""
+STAGING_PREFIX = ".clarify-run-"
+"""The files of a run before it is published, hidden inside the output directory (one filesystem: moving them
+into place is a rename)."""
+
+
+def _workdir(prefix: str, parent: Path | None, workdirs: list[WorkDir]) -> Path:
+    """A new locked work directory (removed by ``run_analysis`` at the end); abandoned ones of killed runs go first."""
+    remove_abandoned(prefix, parent)
+    workdir = create_workdir(prefix, parent)
+    workdirs.append(workdir)
+    return workdir.path
+
+
+def _staging(output_dir: Path | None, workdirs: list[WorkDir]) -> Path | None:
+    if output_dir is None:
         return None
-    return set(output_dir.rglob("*"))
+    output_dir.mkdir(parents=True, exist_ok=True)
+    return _workdir(STAGING_PREFIX, output_dir, workdirs)
 
 
-def _remove_new_files(output_dir: Path | None, before: set[Path] | None) -> None:
-    """Remove what this run created under ``output_dir`` (all of it if the directory itself was new)."""
-    if output_dir is None or not output_dir.exists():
-        return
-    if before is None:
-        shutil.rmtree(output_dir, ignore_errors=True)
-        return
-    for path in sorted(output_dir.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        if path not in before:
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+def _remove_created_folder(output_dir: Path, workdirs: list[WorkDir]) -> None:
+    """A failed run removes the output directory it created (nothing else was ever in it)."""
+    for workdir in workdirs:
+        workdir.remove()
+    shutil.rmtree(output_dir, ignore_errors=True)

@@ -27,6 +27,7 @@ from .bias.encoding import UNIQUENESS_THRESHOLD, CategoricalEncoder, ContinuousE
 from .bias.groups import Encoder, FacetGroup, facet_groups, group_codes, label_encoders
 from .bias.plan import MODEL_PREDICTION_COLUMN, plan_bias
 from .bias.profile import ColumnProfile
+from .data.column_kinds import with_stable_column_types
 from .data.dataset import TabularDataset
 from .data.opening import open_dataset
 from .data.sources import S3Client
@@ -165,7 +166,17 @@ def _check_bias(
 def _profiles(
     check: DatasetCheck, data: TabularDataset, columns: list[str], cap: int, sample_rows: int | None
 ) -> dict[str, ColumnProfile]:
-    """Profiles of ``columns`` over the first ``sample_rows`` rows (all when None); records how many were read."""
+    """Profiles of ``columns`` over the first ``sample_rows`` rows (all when None); records how many were read.
+    A column whose values change kind between chunks is read again as text, as the run reads it."""
+    return with_stable_column_types(
+        lambda: _profiles_once(check, data, columns, cap, sample_rows), check.warnings.append
+    )
+
+
+def _profiles_once(
+    check: DatasetCheck, data: TabularDataset, columns: list[str], cap: int, sample_rows: int | None
+) -> dict[str, ColumnProfile]:
+    check.rows_read, check.complete = 0, True
     profiles = {name: ColumnProfile(name, cap) for name in columns}
     for table in data.iter_tables(columns):
         if sample_rows is not None and check.rows_read + table.num_rows > sample_rows:

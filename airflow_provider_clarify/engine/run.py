@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import AnalysisConfig
+from ..redaction import redact_text
 from .data.sources import S3Client
 from .options import EngineOptions
 from .roles import ColumnRoles
@@ -24,12 +25,16 @@ Warn = Callable[[str], None]
 
 
 class WarningSink:
-    """Logs every warning and, when the caller gave a list, appends it there too (SPEC §16)."""
+    """Logs every warning and, when the caller gave a list, appends it there too (SPEC §16).
+
+    Warnings travel to XCom and the report: a URL in one is redacted (credentials never leave the run).
+    """
 
     def __init__(self, collected: list[str] | None = None) -> None:
         self.collected = collected
 
     def warn(self, message: str) -> None:
+        message = redact_text(message)
         log.warning(message)
         if self.collected is not None:
             self.collected.append(message)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from .data.column_kinds import ColumnTypesChanged
 from .errors import AnalysisError
 
 log = logging.getLogger("airflow_provider_clarify.engine")
@@ -29,7 +30,7 @@ class MethodSteps:
         """Run the step computing ``methods``; when it raises, log what failed and what had completed."""
         try:
             yield
-        except (KeyboardInterrupt, SystemExit):
+        except (KeyboardInterrupt, SystemExit, ColumnTypesChanged):  # a restart of the run is not a failure
             raise
         except BaseException as error:
             log.error(self.failure(methods, error))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -19,13 +20,18 @@ from botocore.exceptions import ClientError
 
 from airflow_provider_clarify.contract import (
     ANALYSIS_FILE,
+    CONFIG_FILE,
+    MANIFEST_FILE,
     OUTPUT_NAME,
     join_uri,
     s3_uri,
     split_s3_uri,
 )
+from airflow_provider_clarify.exceptions import ClarifyAnalysisError
 from airflow_provider_clarify.hooks.config_upload import upload_analysis_config
 from airflow_provider_clarify.hooks.job_names import attempt_of
+from airflow_provider_clarify.outputs import OutputStateError
+from airflow_provider_clarify.outputs.s3 import S3Prefix, read_s3_analysis
 from airflow_provider_clarify.results import ClarifyResult
 
 if TYPE_CHECKING:
@@ -239,21 +245,61 @@ class ClarifyHook(AwsBaseHook):
         ]
         return {key[len(prefix) :]: s3_uri(bucket, key) for key in sorted(keys) if not key.endswith("/")}
 
+    def read_job_output(
+        self, output_uri: str, *, since: datetime | None = None
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """(analysis.json, the output's files: relative name → URI) of a job's output prefix, by the output
+        protocol's reading rule (:mod:`airflow_provider_clarify.outputs.reading`).
+
+        ``since`` (the job's CreationTime) narrows the prefix to the objects written since: files of earlier runs
+        into the same prefix (a report a smaller config no longer writes, a stale manifest or ``failure``) are
+        not part of this job's output. The uploaded ``analysis_config.json`` stays, as the job's own input. The
+        managed container writes no manifest, so its output is complete when ``analysis.json`` is there; an
+        engine image that writes one (this provider's) is checked against it.
+        """
+        prefix = S3Prefix(self.s3_client, output_uri)
+        objects = prefix.objects()
+        if since is not None:
+            cutoff = since.replace(microsecond=0)  # S3 keeps whole seconds
+            objects = {
+                name: entry for name, entry in objects.items() if name == CONFIG_FILE or entry[1] >= cutoff
+            }
+        output, data = read_s3_analysis(prefix, {name: size for name, (size, _) in objects.items()})
+        document: dict[str, Any] = json.loads(data.decode("utf-8"))
+        return document, {name: prefix.uri(name) for name in output.files}
+
     def job_result(self, description: JobDescription, *, warnings: list[str] | None = None) -> dict[str, Any]:
-        """The XCom summary of a Completed job: ClarifyResult built from its analysis.json and output files."""
+        """The XCom summary of a Completed job: ClarifyResult built from its analysis.json and output files
+        (those written since the job was created; see :meth:`read_job_output`)."""
+        job_name = description.get("ProcessingJobName")
         output_uri = output_uri_of(description)
         if not output_uri:
             raise ValueError(
-                f"Processing job {description.get('ProcessingJobName')} has no '{OUTPUT_NAME}' output: it was "
-                "not started as a Clarify job"
+                f"Processing job {job_name} has no '{OUTPUT_NAME}' output: it was not started as a Clarify job"
             )
+        try:
+            document, files = self.read_job_output(output_uri, since=description.get("CreationTime"))
+        except OutputStateError as error:
+            raise ClarifyAnalysisError(
+                f"the job completed, but its output is not usable: {error}", job_name=job_name
+            ) from error
         result = ClarifyResult.from_analysis(
-            self.read_analysis(output_uri),
+            document,
             engine="managed",
             job_name=description["ProcessingJobName"],
             job_status=description["ProcessingJobStatus"],
             output_uri=output_uri,
-            output_files=self.list_output_files(output_uri),
+            output_files=files,
             warnings=warnings,
         )
         return result.to_xcom()
+
+    def remove_stale_manifest(self, output_uri: str) -> None:
+        """Delete a run manifest an earlier local run left under the job's output prefix.
+
+        The managed job writes none: an old complete manifest would make every reader check the new
+        ``analysis.json`` against the old run's SHA-256 (and refuse it), an old running one would make the new
+        output read as incomplete.
+        """
+        bucket, key = split_s3_uri(join_uri(output_uri, MANIFEST_FILE), what="output_uri")
+        self.s3_client.delete_object(Bucket=bucket, Key=key)

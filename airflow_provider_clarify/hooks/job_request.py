@@ -28,6 +28,7 @@ from airflow_provider_clarify.contract import (
     InvalidS3Uri,
     split_s3_uri,
 )
+from airflow_provider_clarify.hooks.api_limits import StringRule, processing_job_limits
 
 DEFAULT_INSTANCE_TYPE = "ml.c5.xlarge"
 DEFAULT_INSTANCE_COUNT = 1
@@ -99,20 +100,89 @@ def upload_mode(dataset_type: str | None) -> str:
 
 
 def normalise_tags(tags: TagsInput) -> list[dict[str, str]]:
-    """Tags as the API wants them: a ``{key: value}`` mapping or a list of ``{"Key", "Value"}`` dicts."""
+    """Tags as the API wants them: a ``{key: value}`` mapping or a list of ``{"Key", "Value"}`` dicts.
+
+    Keys and values are strings (a number is written in its decimal form); the API's count, length and character
+    limits (botocore's model, :mod:`.api_limits`) are checked here, naming the tag.
+    """
     if not tags:
         return []
+    pairs: list[tuple[str, object, object]]
     if isinstance(tags, Mapping):
-        return [{"Key": str(key), "Value": str(value)} for key, value in tags.items()]
+        pairs = [(f"tags[{key!r}]", key, value) for key, value in tags.items()]
+    elif isinstance(tags, (str, bytes)) or not isinstance(tags, Sequence):
+        raise ClarifyJobRequestError(
+            f"tags must be a {{key: value}} mapping or a list of {{'Key': ..., 'Value': ...}} dicts, got "
+            f"{type(tags).__name__}"
+        )
+    else:
+        pairs = []
+        for index, tag in enumerate(tags):
+            if not isinstance(tag, Mapping) or set(tag) != {"Key", "Value"}:
+                raise ClarifyJobRequestError(
+                    f"tags[{index}] must be a dict with exactly 'Key' and 'Value', got {tag!r} "
+                    "(or pass tags as a {key: value} mapping)"
+                )
+            pairs.append((f"tags[{index}]", tag["Key"], tag["Value"]))
+    rule = processing_job_limits().tags
+    _check_count("tags", len(pairs), rule.max_entries)
     normalised = []
-    for index, tag in enumerate(tags):
-        if not isinstance(tag, Mapping) or set(tag) != {"Key", "Value"}:
-            raise ClarifyJobRequestError(
-                f"tags[{index}] must be a dict with exactly 'Key' and 'Value', got {tag!r} "
-                "(or pass tags as a {key: value} mapping)"
-            )
-        normalised.append({"Key": str(tag["Key"]), "Value": str(tag["Value"])})
+    for where, key, value in pairs:
+        key_text = _api_string(key, f"{where} key", rule.key)
+        value_text = _api_string(value, f"{where} (key {key_text!r}) value", rule.value)
+        normalised.append({"Key": key_text, "Value": value_text})
     return normalised
+
+
+def check_environment(environment: object) -> dict[str, str]:
+    """The container environment as the API wants it: string names and values within the API's limits.
+
+    ``None``, booleans, lists and dicts are refused naming the variable (they would otherwise reach the container
+    as ``"None"``, ``"True"`` or a Python repr); numbers are written in their decimal form.
+    """
+    if environment is None:
+        return {}
+    if not isinstance(environment, Mapping):
+        raise ClarifyJobRequestError(
+            f"environment must be a {{name: value}} mapping of strings, got {type(environment).__name__}"
+        )
+    rule = processing_job_limits().environment
+    _check_count("environment", len(environment), rule.max_entries)
+    checked = {}
+    for name, value in environment.items():
+        name_text = _api_string(name, f"environment variable name {name!r}", rule.key)
+        checked[name_text] = _api_string(value, f"environment[{name_text!r}]", rule.value)
+    return checked
+
+
+def check_instance_type(instance_type: object) -> str:
+    """``instance_type`` when the API lists it as a processing instance type; else an error with close names."""
+    problem = processing_job_limits().instance_type_problem(instance_type)
+    if problem is not None:
+        raise ClarifyJobRequestError(f"instance_type {problem}")
+    assert isinstance(instance_type, str)
+    return instance_type
+
+
+def _check_count(argument: str, count: int, limit: int | None) -> None:
+    if limit is not None and count > limit:
+        raise ClarifyJobRequestError(f"{argument} has {count} entries; the API accepts at most {limit}")
+
+
+def _api_string(value: object, where: str, rule: StringRule) -> str:
+    """``value`` as the string the API receives: strings as they are, integers and floats in decimal form;
+    anything else (None, booleans, lists, dicts) is refused, naming ``where``."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ClarifyJobRequestError(
+            f"{where} must be a string, got {type(value).__name__} {value!r}"
+            + (" (give the text the container should see, e.g. 'true')" if isinstance(value, bool) else "")
+        )
+    text = value if isinstance(value, str) else str(value)
+    problem = rule.problem(text)
+    if problem is not None:
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise ClarifyJobRequestError(f"{where} {shown!r} {problem}")
+    return text
 
 
 def check_network_config(network_config: Mapping[str, object] | None) -> JsonObject | None:
@@ -204,12 +274,12 @@ class ProcessingJobSpec:
         config_uri: object,
         output_uri: object,
         dataset_type: str | None = None,
-        instance_type: str = DEFAULT_INSTANCE_TYPE,
+        instance_type: object = DEFAULT_INSTANCE_TYPE,
         instance_count: object = DEFAULT_INSTANCE_COUNT,
         volume_size_in_gb: object = DEFAULT_VOLUME_SIZE_GB,
         volume_kms_key: str | None = None,
         output_kms_key: str | None = None,
-        environment: Mapping[str, object] | None = None,
+        environment: object = None,
         network_config: Mapping[str, object] | None = None,
         max_runtime_in_seconds: object = None,
         tags: TagsInput = None,
@@ -226,10 +296,10 @@ class ProcessingJobSpec:
             volume_size_in_gb=positive_int(volume_size_in_gb, "volume_size_in_gb"),
             role_arn=check_role_arn(role_arn),
             dataset_type=dataset_type,
-            instance_type=instance_type,
+            instance_type=check_instance_type(instance_type),
             volume_kms_key=volume_kms_key,
             output_kms_key=output_kms_key,
-            environment={str(key): str(value) for key, value in (environment or {}).items()},
+            environment=check_environment(environment),
             network_config=check_network_config(network_config),
             max_runtime_in_seconds=None
             if max_runtime_in_seconds is None

@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 
 from airflow_provider_clarify.compat import AirflowException, Context, conf
 from airflow_provider_clarify.config import AnalysisConfig, ClarifyConfigError, JobIO, check_managed_job
+from airflow_provider_clarify.config.literals import MAX_NESTING_DEPTH, TooDeeplyNested, nesting_depth
 from airflow_provider_clarify.contract import CONFIG_FILE, join_uri
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.hooks.clarify import (
@@ -382,7 +383,12 @@ class ClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, AwsBaseOperator[C
         )
 
     def _start_job(self, job_name: str, plan: JobPlan) -> str:
-        """Upload the config and create the job; a name already taken (a concurrent try) is reattached."""
+        """Upload the config and create the job; a name already taken (a concurrent try) is reattached.
+
+        A run manifest left under the output prefix by an earlier local run is removed first: the managed job
+        writes none, and the old one would vouch for (or against) files the job is about to replace.
+        """
+        self.hook.remove_stale_manifest(plan.spec.output_uri)
         self.hook.upload_analysis_config(
             plan.config, plan.config_prefix, kms_key_id=self.config_kms_key or self.output_kms_key
         )
@@ -459,11 +465,16 @@ def _json_argument(value: Any, argument: str) -> Any:  # a dict/list argument, o
     if not value.strip():
         return None
     try:
-        return json.loads(value)
+        parsed = json.loads(value)
     except json.JSONDecodeError as error:
         raise ClarifyJobRequestError(
             f"{argument} is a string that is not JSON ({error.msg}); pass a dict/list or render it with '| tojson'"
         ) from None
+    except RecursionError:  # too deep for the JSON parser itself
+        raise ClarifyJobRequestError(f"{argument}: {TooDeeplyNested()}") from None
+    if nesting_depth(parsed) > MAX_NESTING_DEPTH:
+        raise ClarifyJobRequestError(f"{argument}: {TooDeeplyNested()}")
+    return parsed
 
 
 def _check_managed_job(config: AnalysisConfig, instance_count: int) -> None:

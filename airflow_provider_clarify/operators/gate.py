@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from airflow_provider_clarify.compat import BaseOperator, BranchMixIn, Context, get_current_context
-from airflow_provider_clarify.config.literals import parse_structured_text
+from airflow_provider_clarify.config.literals import TooDeeplyNested, parse_structured_text
 from airflow_provider_clarify.contract import ANALYSIS_FILE, CONSTRAINT_VIOLATIONS_FILE, is_s3_uri
 from airflow_provider_clarify.exceptions import (
     ClarifyGateRuleError,
@@ -54,6 +54,7 @@ from airflow_provider_clarify.exceptions import (
 )
 from airflow_provider_clarify.operators import storage
 from airflow_provider_clarify.operators._alerts import checked_notifiers, notify_violations
+from airflow_provider_clarify.outputs import OutputStateError
 from airflow_provider_clarify.results import (
     DEFAULT_SHAP_NDCG_THRESHOLD,
     NULL_POLICIES,
@@ -288,19 +289,28 @@ def _as_baseline(baseline: Any, aws_conn_id: str | None) -> ClarifyResult | None
     if isinstance(baseline, str) and baseline.lstrip().startswith("{"):
         baseline = _parse_rendered(baseline)
     try:
-        if is_s3_uri(baseline):
-            uri = baseline if baseline.endswith(".json") else storage.join(baseline, ANALYSIS_FILE)
+        if is_s3_uri(baseline) and baseline.endswith(".json") and not baseline.endswith(f"/{ANALYSIS_FILE}"):
+            # A standalone document saved under its own name: no output folder around it to check.
             return ClarifyResult.from_analysis(
-                storage.read_json(uri, aws_conn_id=aws_conn_id), output_uri=uri.rsplit("/", 1)[0]
+                storage.read_json(baseline, aws_conn_id=aws_conn_id), output_uri=baseline.rsplit("/", 1)[0]
+            )
+        if is_s3_uri(baseline):
+            # An analysis output: read by the output protocol (a complete manifest, or analysis.json without one).
+            document, files = storage.read_analysis_output(baseline, aws_conn_id=aws_conn_id)
+            return ClarifyResult.from_analysis(
+                document, output_uri=storage.output_folder(baseline), output_files=files
             )
         return load_baseline(baseline)
-    except ClarifyResultError as err:
+    except (ClarifyResultError, OutputStateError) as err:
         raise ClarifyResultInputError(f"the gate's baseline is unusable: {err}") from err
 
 
 def _parse_rendered(text: str) -> Any:  # the JSON value the text holds, or the text itself
     """A JSON string, or a dict rendered by Jinja without ``| tojson`` (a Python literal; nothing runs)."""
-    parsed = parse_structured_text(text)
+    try:
+        parsed = parse_structured_text(text)
+    except TooDeeplyNested as err:
+        raise ClarifyResultInputError(f"a rendered gate input is unusable: {err}") from None
     return text if parsed is None and text.strip() != "null" else parsed
 
 

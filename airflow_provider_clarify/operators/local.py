@@ -9,14 +9,17 @@ the operator. What happens in ``execute()``:
 2. run :func:`airflow_provider_clarify.engine.run_analysis` on that validated config in a private temporary
    directory (its progress and warnings go to the task log through the ``airflow_provider_clarify.engine``
    logger);
-3. publish: to a local directory by moving the files in, or to an ``s3://`` prefix by uploading them; either way
-   ``analysis.json`` comes LAST, so its presence marks a complete output, and a failure removes what was already
-   published. A stale ``analysis.json`` at the destination is removed before publishing starts;
+3. publish by the output protocol (:mod:`airflow_provider_clarify.outputs`): to a local directory by moving the
+   files in, or to an ``s3://`` prefix by uploading them. A "running" run manifest comes first, then the earlier
+   output at the destination is removed, then the files (``analysis.json`` last), then the complete manifest
+   (``_manifest.json``) that lists them; a failure removes what was already published;
 4. return the ClarifyResult summary as XCom.
 
 A killed task (``on_kill``) or a failed one leaves no partial output: the temporary directory is removed and the
-partial upload rolled back. Engine job-level failures (``AnalysisError``) become :class:`ClarifyAnalysisError`
-with the engine's one-line ``reason``; config errors become ``ClarifyInvalidConfigError`` (no retries).
+partial upload rolled back. A task killed outright (SIGKILL) leaves its running manifest (the output reads as
+incomplete) and its working directory, which the next run removes. Engine job-level failures (``AnalysisError``)
+become :class:`ClarifyAnalysisError` with the engine's one-line ``reason``; config errors become
+``ClarifyInvalidConfigError`` (no retries).
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +34,13 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_clarify.compat import BaseOperator, Context
 from airflow_provider_clarify.config import AnalysisConfig, ClarifyConfigError, check_model_source
-from airflow_provider_clarify.contract import ANALYSIS_FILE, SEGMENTS_PATH, is_s3_uri, join_uri, split_s3_uri
+from airflow_provider_clarify.contract import SEGMENTS_PATH, is_s3_uri, split_s3_uri
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.operators import storage
 from airflow_provider_clarify.operators._assets import AnalysisAssetMixin
 from airflow_provider_clarify.operators.lineage import ClarifyLineageMixin
+from airflow_provider_clarify.outputs.workdirs import WorkDir, create_workdir, remove_abandoned
+from airflow_provider_clarify.redaction import redact_text, redact_url
 from airflow_provider_clarify.results import ClarifyResult
 
 if TYPE_CHECKING:
@@ -112,6 +116,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
         self.emit_asset = emit_asset
         self.declare_analysis_asset()
         self._workdir: Path | None = None
+        self._work_lock: WorkDir | None = None  # set during execute() only (operators get deep-copied before)
         self._killed = False  # a plain flag: operators get deep-copied, locks cannot
 
     # ------------------------------------------------------------------------------------------------ execute
@@ -135,13 +140,14 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
             predictor=predictor,
         )
         warnings: list[str] = []
-        self._workdir = _private_workdir(output_uri)
+        self._work_lock = _private_workdir(output_uri)
+        self._workdir = self._work_lock.path
         try:
             self.log.info(
                 "Running the local Clarify engine: methods %s, dataset %s, output %s",
                 sorted(analysis_config.methods.names),
-                analysis_config.dataset_uri or dataset_uri,
-                output_uri,
+                redact_url(str(analysis_config.dataset_uri or dataset_uri)),
+                redact_url(output_uri),
             )
             analysis = self._run_engine(analysis_config, inputs, self._workdir, warnings, output_uri)
             if self._killed:
@@ -188,24 +194,30 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
                 published_uri=output_uri,  # time series: explanation_results_path names the published file
             )
         except AnalysisError as err:
-            raise ClarifyAnalysisError(err.reason) from err
+            raise ClarifyAnalysisError(redact_text(err.reason)) from err
 
     def _publish(self, workdir: Path, output_uri: str, s3_client: AwsClient | None) -> list[str]:
+        """Publish by the output protocol; a failure (not a kill) becomes a ClarifyAnalysisError that says what
+        is left at the destination."""
         if is_s3_uri(output_uri):
             assert s3_client is not None, "an S3 client is built whenever the output is on S3"
-            bucket, prefix = split_s3_uri(output_uri, what="output_uri")
-            marker = join_uri(prefix, ANALYSIS_FILE).lstrip("/")
-            s3_client.delete_object(
-                Bucket=bucket, Key=marker
-            )  # a stale marker would vouch for a mixed output
-            return storage.upload_directory(
-                workdir, output_uri, s3_client, log=self.log.info, cancelled=self._was_killed
-            )
-        target = Path(output_uri).expanduser()
-        (target / ANALYSIS_FILE).unlink(missing_ok=True)
-        names = storage.publish_local_directory(workdir, target, cancelled=self._was_killed)
-        self.log.info("Published %d file(s) to %s", len(names), target)
-        return names
+        try:
+            manifest = storage.publish_output(workdir, output_uri, s3_client, cancelled=self._was_killed)
+        except storage.PublicationCancelled:
+            raise
+        except Exception as err:
+            raise ClarifyAnalysisError(
+                f"publishing the output to {redact_url(output_uri)} failed "
+                f"({type(err).__name__}: {redact_text(str(err))}); the files this run had published were "
+                "removed, and so was the earlier output there, so nothing at that location passes for a result"
+            ) from err
+        self.log.info(
+            "Published %d file(s) of run %s to %s",
+            len(manifest.files),
+            manifest.run_id,
+            redact_url(output_uri),
+        )
+        return manifest.names
 
     def _result(
         self,
@@ -250,6 +262,9 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
+        if self._work_lock is not None:
+            self._work_lock.release()
+            self._work_lock = None
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -335,13 +350,16 @@ def read_segments(workdir: Path) -> dict[str, Any] | None:
     return document
 
 
-def _private_workdir(output_uri: str) -> Path:
-    """A hidden temporary directory for the engine's output, on the same filesystem as a local destination
-    (publishing is then a rename)."""
+WORKDIR_PREFIX = ".clarify-local-"
+
+
+def _private_workdir(output_uri: str) -> WorkDir:
+    """A hidden, locked temporary directory for the engine's output, on the same filesystem as a local destination
+    (publishing is then a rename), or in the temp folder for S3. Work directories of runs that were killed
+    (their lock is free) are removed first."""
     parent = None if is_s3_uri(output_uri) else Path(output_uri).expanduser().resolve().parent
-    if parent is not None:
-        parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=".clarify-local-", dir=parent))
+    remove_abandoned(WORKDIR_PREFIX, parent)
+    return create_workdir(WORKDIR_PREFIX, parent)
 
 
 def _touches_s3(config: AnalysisConfig, *uris: str | None) -> bool:

@@ -4,23 +4,32 @@ The local operator and the gate both read and write "next to the analysis output
 the branching on the URI scheme in one place. S3 goes through the amazon provider's ``S3Hook`` so connections,
 endpoints and credentials resolve exactly as for every other AWS task.
 
-**Atomic publication on S3.** S3 has no rename, so "atomic" means: every file is uploaded first and
-``analysis.json`` LAST — its presence marks a complete output, exactly as a reader of the managed job's output
-would assume. If anything fails (or the task is killed) before that, the objects already uploaded are deleted.
+**Complete or absent.** Publishing and reading follow the output protocol of
+:mod:`airflow_provider_clarify.outputs` on both kinds of location: a run manifest (``_manifest.json``) announces
+the run first and lists every file of it last; readers trust only what a complete manifest lists. S3 has no
+rename, so a failure (or a kill) while publishing deletes what was already put there, the running manifest last.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_clarify.contract import ANALYSIS_FILE, is_s3_uri, join_uri, s3_uri, split_s3_uri
 from airflow_provider_clarify.engine.output import atomic_text_file
+from airflow_provider_clarify.outputs.manifest import RunManifest
+from airflow_provider_clarify.outputs.publishing import (
+    Destination,
+    LocalDirectory,
+    PublicationCancelled,
+    move_file,
+    publication_names,
+    publish,
+)
+from airflow_provider_clarify.outputs.reading import read_local_analysis
+from airflow_provider_clarify.outputs.s3 import S3Prefix, read_s3_analysis
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -62,14 +71,48 @@ def read_json(uri: str, *, aws_conn_id: str | None = "aws_default") -> Any:  # a
 
 
 def publication_order(directory: Path) -> list[str]:
-    """The files under ``directory`` (relative POSIX names, hidden files left out), ``analysis.json`` last."""
-    names = sorted(
-        path.relative_to(directory).as_posix()
-        for path in directory.rglob("*")
-        if path.is_file() and not path.name.startswith(".")
-    )
-    names.sort(key=lambda name: name == ANALYSIS_FILE)  # stable: analysis.json moves to the end
-    return names
+    """The files under ``directory`` (relative POSIX names; hidden files and the run manifest left out),
+    ``analysis.json`` last."""
+    return publication_names(directory)
+
+
+def destination(output_uri: str, s3_client: Any = None) -> Destination:  # a boto3 S3 client for s3:// URIs
+    """The output location as the protocol's destination: an S3 prefix (through ``s3_client``) or a directory."""
+    if is_s3_uri(output_uri):
+        return S3Prefix(s3_client, output_uri)
+    return LocalDirectory(Path(output_uri).expanduser())
+
+
+def publish_output(
+    workdir: Path, output_uri: str, s3_client: Any = None, *, cancelled: Cancelled = lambda: False
+) -> RunManifest:
+    """Publish the finished run in ``workdir`` to ``output_uri`` by the output protocol; return its manifest."""
+    return publish(workdir, destination(output_uri, s3_client), cancelled=cancelled)
+
+
+def output_folder(uri: str) -> str:
+    """The output folder of ``uri``: the folder or prefix itself, or the one that holds the named analysis.json."""
+    trimmed = uri.rstrip("/")
+    return trimmed[: -len(ANALYSIS_FILE) - 1] if trimmed.endswith(f"/{ANALYSIS_FILE}") else trimmed
+
+
+def read_analysis_output(uri: str, *, aws_conn_id: str | None = "aws_default") -> tuple[Any, dict[str, str]]:
+    """The ``analysis.json`` document of the complete output at ``uri`` (the folder or prefix, or its
+    ``analysis.json``) and its trusted files (relative name → URI), by the reading rule of the output protocol.
+
+    Raises :class:`~airflow_provider_clarify.outputs.OutputStateError` (a ``ValueError``) naming the location when
+    the output is incomplete, failed or absent.
+    """
+    folder = output_folder(uri)
+    if is_s3_uri(folder):
+        prefix = S3Prefix(s3_hook(aws_conn_id).get_conn(), folder)
+        output, data = read_s3_analysis(prefix)
+        files = {name: prefix.uri(name) for name in output.files}
+    else:
+        local = Path(folder).expanduser()
+        output, data = read_local_analysis(local)
+        files = {name: str(local / name) for name in output.files}
+    return json.loads(data.decode("utf-8")), files
 
 
 def upload_directory(
@@ -90,19 +133,19 @@ def upload_directory(
     bucket, key_prefix = split_s3_uri(prefix, what="output_uri")
     key_prefix = key_prefix.rstrip("/")
     names = publication_order(local_dir)
-    uploaded: list[str] = []
+    attempted: list[str] = []
     try:
         for name in names:
             _stop_if(cancelled)
             key = f"{key_prefix}/{name}" if key_prefix else name
+            attempted.append(key)  # before the call: S3 may store an object whose response is then lost
             if extra_args:
                 client.upload_file(str(local_dir / name), bucket, key, ExtraArgs=dict(extra_args))
             else:
                 client.upload_file(str(local_dir / name), bucket, key)
-            uploaded.append(key)
             log(f"uploaded {s3_uri(bucket, key)}")
     except BaseException:
-        delete_keys(client, bucket, uploaded, log=log)
+        delete_keys(client, bucket, attempted, log=log)
         raise
     return names
 
@@ -143,25 +186,10 @@ def publish_local_directory(source: Path, target: Path, *, cancelled: Cancelled 
     return names
 
 
-class PublicationCancelled(InterruptedError):
-    """The task was killed while its output was being published; what was published has been removed."""
-
-
 def _stop_if(cancelled: Cancelled) -> None:
     if cancelled():
         raise PublicationCancelled("publication cancelled: the task was killed")
 
 
 def _move(source: Path, destination: Path) -> None:
-    try:
-        os.replace(source, destination)
-    except OSError:
-        # Across filesystems: copy to a hidden temporary name beside the destination, then rename.
-        handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
-        os.close(handle)
-        try:
-            shutil.copy(source, temporary)  # with the source's permission bits, not mkstemp's 0o600
-            os.replace(temporary, destination)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+    move_file(source, destination)

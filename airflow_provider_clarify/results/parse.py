@@ -14,6 +14,7 @@ from typing import Any
 
 from airflow_provider_clarify.config.metrics import METRIC_DESCRIPTIONS, metric_failure_warning
 from airflow_provider_clarify.contract import ANALYSIS_FILE, is_s3_uri, join_uri
+from airflow_provider_clarify.outputs import OutputStateError, read_local_analysis
 from airflow_provider_clarify.results.errors import ClarifyResultError
 from airflow_provider_clarify.results.intervals import metric_interval_fields, section_interval_settings
 from airflow_provider_clarify.results.numbers import is_number, parse_number, required_number
@@ -51,15 +52,18 @@ class RunFacts:
 def parse_analysis(source: str | Path | Mapping[str, Any], run: RunFacts) -> ResultFields:
     """The fields of a result for ``source`` (a dict, a local ``analysis.json`` or the directory holding one).
 
-    For a local path the output location defaults to the file's directory, and the output files to every file
-    of that directory (hidden files excepted).
+    A local output folder is read by the output protocol (:mod:`airflow_provider_clarify.outputs.reading`): a
+    complete run manifest vouches for the files it lists (and analysis.json must match its SHA-256); a running
+    manifest or a ``failure`` file is an error; without a manifest, ``analysis.json`` marks a complete output.
+    For a local path the output location defaults to the folder, and the output files to the files the rule
+    trusts (every visible file of the folder when there is no manifest).
     """
     from airflow_provider_clarify.results.segments import (  # it reads sections here
         parse_segments,
         read_segments,
     )
 
-    document, local_dir = _read_source(source)
+    document, local_dir, trusted = _read_source(source)
     output_uri = run.output_uri or (str(local_dir) if local_dir is not None else None)
     _check_is_analysis(document)
     explanations = document.get("explanations") or {}
@@ -76,7 +80,7 @@ def parse_analysis(source: str | Path | Mapping[str, Any], run: RunFacts) -> Res
         job_status=run.job_status,
         output_uri=output_uri,
         analysis_uri=join_uri(output_uri, ANALYSIS_FILE) if output_uri else None,
-        output_files=_output_files(run.output_files, output_uri, local_dir),
+        output_files=_output_files(run.output_files, output_uri, local_dir, trusted),
         version=None if document.get("version") is None else str(document["version"]),
         bias=bias,
         shap=parse_kernel_shap(explanations.get("kernel_shap")),
@@ -108,10 +112,11 @@ def with_metric_failures(warnings: Iterable[str], bias: Mapping[str, BiasSection
     return tuple(collected)
 
 
-def _read_source(source: object) -> tuple[Mapping[str, Any], Path | None]:
-    """(document, the local directory it was read from or None for a dict)."""
+def _read_source(source: object) -> tuple[Mapping[str, Any], Path | None, tuple[str, ...] | None]:
+    """(document, the local directory it was read from or None for a dict, the output files the reading rule
+    trusts or None when no rule applied)."""
     if isinstance(source, Mapping):
-        return source, None
+        return source, None, None
     if not isinstance(source, (str, Path)):
         raise ClarifyResultError(
             f"expected an analysis.json dict or a path to one, got {type(source).__name__}"
@@ -124,15 +129,24 @@ def _read_source(source: object) -> tuple[Mapping[str, Any], Path | None]:
     path = Path(source)
     if path.is_dir():
         path = path / ANALYSIS_FILE
-    if not path.is_file():
+    trusted = None
+    if path.name == ANALYSIS_FILE and path.parent.is_dir():
+        try:
+            output, data = read_local_analysis(path.parent)
+        except OutputStateError as err:
+            raise ClarifyResultError(str(err)) from None
+        trusted = output.files
+    elif not path.is_file():
         raise ClarifyResultError(f"{path}: no analysis.json there (was the analysis successful?)")
+    else:  # a standalone document (a baseline saved under another name): no output folder around it
+        data = path.read_bytes()
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
+        document = json.loads(data.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ClarifyResultError(f"{path} is not valid JSON: {err}") from None
     if not isinstance(document, Mapping):
         raise ClarifyResultError(f"analysis.json must hold a JSON object, got {type(document).__name__}")
-    return document, path.parent
+    return document, path.parent, trusted
 
 
 def _check_is_analysis(document: Mapping[str, Any]) -> None:
@@ -258,7 +272,10 @@ def _parse_pdp_entry(item: object, where: str) -> PdpSummary:
 
 
 def _output_files(
-    given: OutputFiles | None, output_uri: str | None, local_dir: Path | None
+    given: OutputFiles | None,
+    output_uri: str | None,
+    local_dir: Path | None,
+    trusted: tuple[str, ...] | None = None,
 ) -> dict[str, str]:
     if isinstance(given, Mapping):
         return {str(name): str(uri) for name, uri in given.items()}
@@ -269,6 +286,8 @@ def _output_files(
         }
     if local_dir is None:
         return {}
+    if trusted is not None:
+        return {name: join_uri(output_uri, name) if output_uri else str(local_dir / name) for name in trusted}
     found = {}
     for path in sorted(local_dir.rglob("*")):
         relative = path.relative_to(local_dir).as_posix()

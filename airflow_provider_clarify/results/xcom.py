@@ -133,6 +133,10 @@ def _checked_payload(payload: object) -> Mapping[str, Any]:
             payload = json.loads(payload)
         except json.JSONDecodeError:
             raise ClarifyResultError("not a Clarify result: a string that is not JSON") from None
+        except RecursionError:
+            raise ClarifyResultError(
+                "not a Clarify result: a JSON string nested too deeply to read"
+            ) from None
     if payload is None:
         raise ClarifyResultError(
             "no Clarify result: the value is None (did the upstream task push its return value to XCom?)"

@@ -60,8 +60,13 @@ def test_local_analysis_then_gate_blocks_deploy(test_dags_dir, adult_with_predic
     assert result.metric("CI") == pytest.approx(
         (32650 - 16192) / (32650 + 16192), abs=1e-12
     )  # Male vs Female rows
-    # The output directory holds the published result and the gate's verdict, and no temporary leftovers.
-    assert sorted(p.name for p in output.iterdir()) == ["analysis.json", "constraint_violations.json"]
+    # The output directory holds the published result (with its run manifest) and the gate's verdict, and no
+    # temporary leftovers.
+    assert sorted(p.name for p in output.iterdir()) == [
+        "_manifest.json",
+        "analysis.json",
+        "constraint_violations.json",
+    ]
     assert not [p for p in output.parent.iterdir() if p.name.startswith(".clarify-local-")]
     violations = json.loads((output / "constraint_violations.json").read_text())["violations"]
     assert violations == outcome.xcom("gate", key="violations")
@@ -80,7 +85,11 @@ def test_local_analysis_to_s3_then_gate_passes(test_dags_dir, adult_with_predict
     outcome = run_dag(test_dags_dir / "local_gate.py", "local_gate", conf=conf)
     assert outcome.task_states() == {"bias_analysis": "success", "gate": "success", "deploy": "success"}
     keys = sorted(o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket, Prefix="clarify/")["Contents"])
-    assert keys == ["clarify/run-1/analysis.json", "clarify/run-1/constraint_violations.json"]
+    assert keys == [
+        "clarify/run-1/_manifest.json",
+        "clarify/run-1/analysis.json",
+        "clarify/run-1/constraint_violations.json",
+    ]
     analysis = json.loads(
         s3_client.get_object(Bucket=bucket, Key="clarify/run-1/analysis.json")["Body"].read()
     )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from airflow_provider_clarify.config import load_config
+from airflow_provider_clarify.exceptions import ClarifyAnalysisError
 from airflow_provider_clarify.hooks.clarify import ClarifyHook
+from airflow_provider_clarify.outputs import OutputStateError
+from airflow_provider_clarify.results import ClarifyResult
 from tests.integration.clarify_standin import ClarifyStandIn, running_standin
 
 ROLE = "arn:aws:iam::123456789012:role/ClarifyRole"
@@ -54,6 +59,69 @@ def test_output_listing_stays_inside_the_prefix_and_reads_analysis(bucket, s3_cl
         "report.html": f"s3://{bucket}/out/report.html",
     }
     assert hook.read_analysis(f"s3://{bucket}/out/") == {"version": "1.0"}
+
+
+def _completed(bucket: str, created: datetime) -> dict:
+    return {
+        "ProcessingJobName": "Clarify-Test-1",
+        "ProcessingJobStatus": "Completed",
+        "CreationTime": created,
+        "ProcessingOutputConfig": {
+            "Outputs": [{"OutputName": "analysis_result", "S3Output": {"S3Uri": f"s3://{bucket}/out"}}]
+        },
+    }
+
+
+def test_job_result_holds_only_what_the_job_wrote_since_it_was_created(bucket, s3_client):
+    """A rerun into the same prefix: the earlier run's report, SHAP file, failure and manifest are not this job's."""
+    earlier_manifest = json.dumps(
+        {"manifest_format": 1, "run_id": "e" * 32, "status": "running", "started": "2020-01-01T00:00:00Z"}
+    )
+    for key, body in {
+        "out/analysis.json": b'{"version": "1.0", "pre_training_bias_metrics": {"facets": {}}}',
+        "out/report.html": b"<html>an earlier run</html>",
+        "out/explanations_shap/out.csv": b"a_label0\n0.1\n",
+        "out/failure": b"ClientError: an earlier run failed",
+        "out/_manifest.json": earlier_manifest.encode(),
+        "out/analysis_config.json": b"{}",  # uploaded by the operator just before it creates the job
+    }.items():
+        s3_client.put_object(Bucket=bucket, Key=key, Body=body)
+    time.sleep(
+        1.1
+    )  # S3 keeps whole seconds: the job is created in a later second than the earlier run's files
+    created = datetime.now(timezone.utc)
+    s3_client.put_object(Bucket=bucket, Key="out/analysis.json", Body=b'{"version": "1.0"}')
+    hook = ClarifyHook(aws_conn_id="aws_default")
+    result = ClarifyResult.from_xcom(hook.job_result(_completed(bucket, created)))
+    assert result.output_files == {
+        "analysis.json": f"s3://{bucket}/out/analysis.json",
+        "analysis_config.json": f"s3://{bucket}/out/analysis_config.json",
+    }
+    assert result.bias == {}  # the job's own analysis.json, not the earlier one
+    # A reader that does not know the job cannot tell the runs apart: the earlier failure file decides.
+    with pytest.raises(OutputStateError, match="an earlier run failed"):
+        hook.read_job_output(f"s3://{bucket}/out")
+    hook.remove_stale_manifest(f"s3://{bucket}/out")  # what ClarifyOperator does before it starts a job
+    keys = [item["Key"] for item in s3_client.list_objects_v2(Bucket=bucket, Prefix="out/")["Contents"]]
+    assert "out/_manifest.json" not in keys and "out/report.html" in keys
+
+
+def test_job_result_refuses_an_output_that_differs_from_its_manifest(bucket, s3_client):
+    """An engine image that writes a manifest (this provider's) is checked against it."""
+    created = datetime.now(timezone.utc) - timedelta(seconds=5)
+    document = b'{"version": "1.0"}'
+    manifest = {
+        "manifest_format": 1,
+        "run_id": "f" * 32,
+        "status": "complete",
+        "started": "2020-01-01T00:00:00Z",
+        "files": [{"path": "analysis.json", "size": len(document), "sha256": "0" * 64}],
+    }
+    s3_client.put_object(Bucket=bucket, Key="out/analysis.json", Body=document)
+    s3_client.put_object(Bucket=bucket, Key="out/_manifest.json", Body=json.dumps(manifest).encode())
+    hook = ClarifyHook(aws_conn_id="aws_default")
+    with pytest.raises(ClarifyAnalysisError, match=r"output is not usable: .*not the file run f+ published"):
+        hook.job_result(_completed(bucket, created))
 
 
 def _request(name: str, bucket: str) -> dict:

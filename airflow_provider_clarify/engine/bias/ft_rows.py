@@ -1,39 +1,67 @@
-"""The rows the flip test needs, kept while the bias pass streams, and FT for one facet group (SPEC §9.2).
+"""The rows of the flip test, read in two streaming passes once the facet groups are known (SPEC §9.2).
 
 FT is the one metric computed from rows rather than from the contingency tables: it needs every feature of facet
-a and facet d, plus the predicted labels. The rows are collected chunk by chunk as a numeric matrix; a text column
-outside the facet makes FT an error (as in the reference), so collection stops as soon as one appears.
+a and of facet d, plus the predicted labels. Which rows are facet a only becomes known after the first pass has
+profiled the facet column, so the first pass keeps nothing but the kinds of the FT columns (a text column outside
+the facet makes FT an error, as in the reference). FT for a facet group then reads the rows twice:
+
+1. facet a's rows (every FT column but the facet, float64) and their predictions go into a k-d tree — the only
+   rows held in memory;
+2. facet d's rows are streamed past the tree a chunk at a time and only F+ and F− are counted.
+
+Memory is therefore 8 bytes per FT column and about 10 more per facet-a row (the tree's index and node arrays),
+plus one chunk of the data; nothing grows with facet d. Predicted labels that come from the model are kept from
+the first pass (one value per row), so the model is never asked twice. Without a ``source`` (tests, an
+in-memory frame), the tables given to :meth:`FlipTestRows.add` are kept and read instead of the data.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
+from ..data.column_kinds import arrow_kind, unify_kinds
 from .counting import Encoders
-from .ft import NON_NUMERIC, flip_test
+from .ft import NON_NUMERIC, NeighbourIndex, flip_counts, neighbour_count
 from .groups import FacetGroup
-from .profile import arrow_kind, unify_kinds
+from .safe_math import divide
+
+log = logging.getLogger("airflow_provider_clarify.engine")
 
 NUMERIC_KINDS = ("int", "float", "bool", "null")
+
+PROGRESS_ROWS = 8_192
+"""Facet-d rows queried between two looks at the clock (a few seconds at most, even on a busy machine)."""
+
+RowSource = Callable[[Sequence[str]], Iterable[pa.Table]]
+"""Reads the dataset again: the given columns, chunk by chunk, in the same row order as the first pass."""
 
 
 @dataclass
 class FlipTestRows:
-    """The rows FT needs, kept per chunk: numeric feature matrix plus the raw facet/label/prediction values.
+    """What FT needs from the first pass, and how to read its rows again.
 
     ``columns`` are every column but the label, predicted label, join key and excluded columns. A text column
     makes FT an error (as in the reference) unless it is the facet column of the group being tested, which FT
-    drops anyway; once a text column outside ``facet_columns`` appears, rows stop being collected.
+    drops anyway. ``stored_columns`` (the model's predicted labels) are not in the data: they are kept from the
+    first pass and put back beside the rows read again.
     """
 
     columns: list[str]
     facet_columns: set[str]
     kinds: dict[str, str] = field(default_factory=dict)
-    chunks: list[tuple[np.ndarray, pd.DataFrame]] = field(default_factory=list)
+    chunks: list[pa.Table] = field(default_factory=list)
+    source: RowSource | None = None
+    stored_columns: list[str] = field(default_factory=list)
+    progress_interval: float = 10.0
+    rows: int = 0
+    role_columns: list[str] = field(default_factory=list)
+    stored: dict[str, list[pa.Array]] = field(default_factory=dict)
 
     @property
     def text_columns(self) -> set[str]:
@@ -44,20 +72,85 @@ class FlipTestRows:
         return not (self.text_columns - self.facet_columns)
 
     def add(self, table: pa.Table, role_columns: list[str]) -> None:
+        """Record one chunk of the first pass: the kinds of its FT columns (and, without a source, the chunk)."""
         for name in self.columns:
             self.kinds[name] = unify_kinds(self.kinds.get(name, "null"), arrow_kind(table.column(name).type))
+        self.rows += table.num_rows
+        self.role_columns = list(role_columns)
+        for name in self.stored_columns:
+            self.stored.setdefault(name, []).extend(table.column(name).chunks)
+        if self.source is not None:
+            return
         if not self.usable:
             self.chunks = []
             return
-        matrix = np.full((table.num_rows, len(self.columns)), np.nan, dtype=np.float64)
-        for position, name in enumerate(self.columns):
-            column = table.column(name)
-            if arrow_kind(column.type) not in NUMERIC_KINDS:
-                continue
-            if pa.types.is_boolean(column.type) or pa.types.is_null(column.type):
-                column = column.cast(pa.float64())
-            matrix[:, position] = column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-        self.chunks.append((matrix, table.select(role_columns).to_pandas()))
+        self.chunks.append(table.select(list(dict.fromkeys([*self.columns, *role_columns]))))
+
+    def tables(self) -> Iterator[pa.Table]:
+        """The FT columns and role columns of every row, chunk by chunk (read again, or the kept chunks)."""
+        if self.source is None:
+            yield from self.chunks
+            return
+        stored = {name: pa.chunked_array(arrays) for name, arrays in self.stored.items()}
+        wanted = [c for c in dict.fromkeys([*self.columns, *self.role_columns]) if c not in stored]
+        offset = 0
+        for table in self.source(wanted):
+            for name, values in stored.items():
+                table = table.append_column(name, values.slice(offset, table.num_rows))
+            offset += table.num_rows
+            yield table
+
+
+@dataclass
+class GroupRows:
+    """One chunk's rows of one facet group: who is in facet a / d, and what the model predicted."""
+
+    facet_a: np.ndarray
+    facet_d: np.ndarray
+    predicted: np.ndarray
+
+
+def _group_rows(table: pa.Table, group: FacetGroup, encoders: Encoders) -> GroupRows:
+    frame = table.select([group.role.column, encoders.label, encoders.predicted]).to_pandas()
+    facet = frame[group.role.column]
+    valid = facet.notna().to_numpy() & frame[encoders.label].notna().to_numpy()
+    valid &= frame[encoders.predicted].notna().to_numpy()
+    in_d = group.encoder(facet)
+    assert encoders.predicted_encoder is not None
+    predicted = np.asarray(encoders.predicted_encoder(frame[encoders.predicted]), dtype=bool)
+    return GroupRows(~in_d & valid, in_d & valid, predicted)
+
+
+def _features(table: pa.Table, columns: list[str], rows: np.ndarray) -> np.ndarray:
+    """The ``rows`` of ``columns`` as a float64 matrix (booleans as 0/1, missing as NaN)."""
+    selected = table.filter(pa.array(rows))
+    matrix = np.empty((selected.num_rows, len(columns)), dtype=np.float64)
+    for position, name in enumerate(columns):
+        column = selected.column(name)
+        if pa.types.is_boolean(column.type) or pa.types.is_null(column.type):
+            column = column.cast(pa.float64())
+        matrix[:, position] = column.to_numpy().astype(np.float64, copy=False)
+    return matrix
+
+
+class _Growing:
+    """Facet a's rows appended chunk by chunk into one buffer sized by the first pass's row count: untouched
+    pages of the buffer are never resident, and no second copy is made when the rows are complete."""
+
+    def __init__(self, capacity: int, width: int) -> None:
+        self.features = np.empty((capacity, width), dtype=np.float64)
+        self.predicted = np.empty(capacity, dtype=bool)
+        self.size = 0
+
+    def add(self, features: np.ndarray, predicted: np.ndarray) -> None:
+        end = self.size + len(features)
+        if end > len(self.features):  # only if the data changed between passes
+            self.features = np.concatenate([self.features[: self.size], features])
+            self.predicted = np.concatenate([self.predicted[: self.size], predicted])
+        else:
+            self.features[self.size : end] = features
+            self.predicted[self.size : end] = predicted
+        self.size = end
 
 
 def group_flip_test(group: FacetGroup, rows: FlipTestRows | None, encoders: Encoders, n_jobs: int) -> float:
@@ -66,25 +159,56 @@ def group_flip_test(group: FacetGroup, rows: FlipTestRows | None, encoders: Enco
         raise ValueError("FT rows were not collected")
     if rows.text_columns - {group.role.column}:
         raise ValueError(NON_NUMERIC)
-    keep = [i for i, name in enumerate(rows.columns) if name != group.role.column]
-    parts_a: list[np.ndarray] = []
-    parts_d: list[np.ndarray] = []
-    yhat_a: list[np.ndarray] = []
-    yhat_d: list[np.ndarray] = []
-    for matrix, frame in rows.chunks:
-        valid = (
-            frame[group.role.column].notna().to_numpy()
-            & frame[encoders.label].notna().to_numpy()
-            & frame[encoders.predicted].notna().to_numpy()
+    columns = [name for name in rows.columns if name != group.role.column]
+    what = f"Flip test for {group.role.column}={group.text}"
+    facet_a = _Growing(rows.rows, len(columns))
+    n_d = 0
+    for table in rows.tables():
+        members = _group_rows(table, group, encoders)
+        facet_a.add(_features(table, columns, members.facet_a), members.predicted[members.facet_a])
+        n_d += int(members.facet_d.sum())
+    if n_d == 0:
+        raise ValueError("Facet set is empty")
+    if facet_a.size == 0:
+        raise ValueError("Negated Facet set is empty")
+    started = time.monotonic()
+    index = NeighbourIndex(
+        facet_a.features[: facet_a.size],
+        facet_a.predicted[: facet_a.size],
+        neighbour_count(facet_a.size),
+        n_jobs,
+    )
+    log.info(
+        "%s: neighbour index over %d facet-a rows built in %.1f s",
+        what,
+        facet_a.size,
+        time.monotonic() - started,
+    )
+    flipped_to_negative = flipped_to_positive = done = 0
+    started = last = time.monotonic()
+    for table in rows.tables():
+        members = _group_rows(table, group, encoders)
+        features_d, predicted_d = (
+            _features(table, columns, members.facet_d),
+            members.predicted[members.facet_d],
         )
-        d = group.encoder(frame[group.role.column]) & valid
-        a = ~group.encoder(frame[group.role.column]) & valid
-        yhat = encoders.predicted_encoder(frame[encoders.predicted]) if encoders.predicted_encoder else None
-        assert yhat is not None
-        parts_a.append(matrix[a][:, keep])
-        parts_d.append(matrix[d][:, keep])
-        yhat_a.append(yhat[a])
-        yhat_d.append(yhat[d])
-    features_a = np.concatenate(parts_a) if parts_a else np.empty((0, len(keep)))
-    features_d = np.concatenate(parts_d) if parts_d else np.empty((0, len(keep)))
-    return flip_test(features_a, np.concatenate(yhat_a), features_d, np.concatenate(yhat_d), n_jobs=n_jobs)
+        for start in range(
+            0, len(features_d), PROGRESS_ROWS
+        ):  # slices: progress is logged while a chunk runs
+            end = start + PROGRESS_ROWS
+            negative, positive = flip_counts(
+                index.counterfactual(features_d[start:end]), predicted_d[start:end]
+            )
+            flipped_to_negative += negative
+            flipped_to_positive += positive
+            done += len(predicted_d[start:end])
+            now = time.monotonic()
+            if now - last >= rows.progress_interval:
+                last = now
+                rate = done / max(now - started, 1e-9)
+                log.info("%s: %d of %d facet-d rows compared (%.0f rows/s)", what, done, n_d, rate)
+    elapsed = time.monotonic() - started
+    log.info(
+        "%s: %d facet-d rows compared in %.1f s (%.0f rows/s)", what, done, elapsed, done / max(elapsed, 1e-9)
+    )
+    return divide(flipped_to_negative - flipped_to_positive, n_d)

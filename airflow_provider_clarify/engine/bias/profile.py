@@ -14,31 +14,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..data.column_kinds import arrow_kind, unify_kinds
+from ..errors import AnalysisError
 
-def arrow_kind(data_type: pa.DataType) -> str:
-    """The pandas dtype family a column of this arrow type becomes."""
-    if pa.types.is_dictionary(data_type):
-        return "category"
-    if pa.types.is_null(data_type):
-        return "null"
-    if pa.types.is_boolean(data_type):
-        return "bool"
-    if pa.types.is_integer(data_type):
-        return "int"
-    if pa.types.is_floating(data_type) or pa.types.is_decimal(data_type):
-        return "float"
-    return "string"
-
-
-def unify_kinds(first: str, second: str) -> str:
-    """Kind of a column whose chunks have kinds ``first`` and ``second`` (pandas concat semantics)."""
-    if first == second or second == "null":
-        return first
-    if first == "null":
-        return second
-    if {first, second} == {"int", "float"}:
-        return "float"
-    return "string"
+__all__ = ["ColumnProfile", "arrow_kind", "python_value", "unify_kinds"]
 
 
 def python_value(value: Any) -> Any:
@@ -66,6 +45,12 @@ class ColumnProfile:
         return len(self.values) if self.values is not None else self.cap + 1
 
     def update(self, array: pa.ChunkedArray | pa.Array) -> None:
+        if pa.types.is_nested(array.type):
+            raise AnalysisError(
+                f"column {self.name!r} holds nested values ({array.type}); a label, facet, group variable or "
+                "predicted label needs one scalar value per row: write the value it stands for into a column of "
+                "its own and name that column"
+            )
         if isinstance(array, pa.ChunkedArray) and array.num_chunks == 1:
             array = array.chunk(0)
         kind = arrow_kind(array.type)

@@ -68,7 +68,15 @@ def scan(
     cap = options.max_distinct_values
     profiles = {name: ColumnProfile(name, cap) for name in plan.role_columns}
     counters = {facet: TupleCounter(keys, cap) for facet, keys in plan.tuple_keys.items()}
-    ft_rows = FlipTestRows(plan.ft_columns, set(plan.facet_columns)) if plan.ft_columns is not None else None
+    ft_rows = None
+    if plan.ft_columns is not None:  # FT reads its rows again once the groups are known (see ft_rows)
+        ft_rows = FlipTestRows(
+            plan.ft_columns,
+            set(plan.facet_columns),
+            source=dataset.iter_tables,
+            stored_columns=[MODEL_PREDICTION_COLUMN] if plan.uses_model else [],
+            progress_interval=options.progress_interval_seconds,
+        )
     rows = 0
     for table in stream_chunks(plan, dataset, model):
         rows += table.num_rows

@@ -1,24 +1,25 @@
 """Opening the dataset(s) of an analysis config: find the files, read the headers, plan the joins.
 
-Only headers (or a first JSON record) are read here; rows are streamed later by :class:`.dataset.TabularDataset`.
-What the config alone decides was validated by ``load_config``; what is checked here depends on the data (the
-files exist, the join column is in each file, several files need a join column).
+Only headers (or a first JSON record, or the Parquet footers) are read here; rows are streamed later by
+:class:`.dataset.TabularDataset`. What the config alone decides was validated by ``load_config``; what is checked
+here depends on the data (the files exist and are data files of the configured format, the files of one dataset
+share their columns, the join column is in each file, several files need a join column).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from ...config import AnalysisConfig
 from ...contract import CSV, IMAGE, JSON_LINES, PARQUET, TABULAR_DATASET_TYPES
 from ..errors import AnalysisError
 from .columns import DEFAULT_LABEL_NAME, DEFAULT_PREDICTED_LABEL_NAME, column_name
-from .csv_reader import detect_header
+from .csv_headers import csv_source
 from .dataset import TabularDataset
 from .file_source import FACET_DATASET, PREDICTED_LABEL_DATASET, AuxiliarySource, FileSource
+from .formats import check_data_file
 from .json_readers import JsonLayout, iter_json, iter_jsonlines
-from .parquet_reader import parquet_columns
+from .parquet_reader import dataset_schema
 from .sources import S3Client, list_files
 
 DEFAULT_CHUNK_ROWS = 500_000
@@ -38,9 +39,12 @@ def open_dataset(
     dataset_type = config.dataset_type
     files = list_files(dataset_uri, "dataset_uri", s3_client=s3_client, scratch=scratch)
     if dataset_type == CSV:
-        main = _csv_source(files, config.headers, "dataset_uri", _referenced_names(config))
+        main = csv_source(files, config.headers, "dataset_uri", _referenced_names(config))
     elif dataset_type == PARQUET:
-        main = FileSource(PARQUET, files, parquet_columns(files[0]))
+        for path in files:
+            check_data_file(path, PARQUET, "dataset_uri")
+        names, types = dataset_schema(files, "dataset_uri")
+        main = FileSource(PARQUET, files, names, parquet_types=types)
     else:
         main = _json_source(dataset_type, files, config)
     join = config.joinsource_name_or_index
@@ -59,7 +63,7 @@ def open_dataset(
     ):
         if uri:
             aux_files = list_files(uri, field_name, s3_client=s3_client, scratch=scratch)
-            source = _csv_source(aux_files, headers, field_name)
+            source = csv_source(aux_files, headers, field_name)
             auxiliaries.append(_auxiliary(field_name, headers_field, source, main, join_key, len(files)))
     return TabularDataset(main, auxiliaries, join_key, chunk_rows, progress_interval)
 
@@ -110,19 +114,6 @@ def _auxiliary(
     return AuxiliarySource(field_name, source, contributed)
 
 
-def _csv_source(
-    files: list[Path], headers: Sequence[str] | None, field_name: str, referenced: Sequence[str] = ()
-) -> FileSource:
-    names, skip_first = detect_header(files[0], headers, referenced)
-    if names is None:
-        raise AnalysisError(f"{field_name}: the first file {files[0].name} is empty")
-    skips = [skip_first]
-    for path in files[1:]:
-        _, skip = detect_header(path, names)
-        skips.append(skip)
-    return FileSource(CSV, files, names, skips)
-
-
 def _referenced_names(config: AnalysisConfig) -> list[str]:
     """Column names the config refers to (used to recognise the header row of an all-text CSV)."""
     values: list[str | int | None] = [
@@ -162,6 +153,8 @@ def _json_source(dataset_type: str, files: list[Path], config: AnalysisConfig) -
         label_name,
         predicted_name,
     )
+    for path in files:
+        check_data_file(path, dataset_type, "dataset_uri")
     reader = iter_jsonlines if dataset_type == JSON_LINES else iter_json
     first = next(reader(files[0], layout, 1), None)
     if first is None:

@@ -37,6 +37,14 @@ def records_of(features: pd.DataFrame) -> list[list[Any]]:
     return features.to_numpy(dtype=object).tolist()
 
 
+def describe_record(features: pd.DataFrame, index: int, shown: int = 6) -> str:
+    """Record ``index`` of a request for a message: its position and its first feature values."""
+    cells = [(name, features[name].iloc[index]) for name in list(features.columns)[:shown]]
+    values = ", ".join(f"{name}={v.item() if isinstance(v, np.generic) else v!r}" for name, v in cells)
+    more = ", ..." if len(features.columns) > shown else ""
+    return f"record {index + 1} of the request ({values}{more})"
+
+
 class ClarifyModel:
     """A model as Clarify sees it. ``target_names`` is known once the model has answered (or from label_headers)."""
 
@@ -116,7 +124,7 @@ class ClarifyModel:
     def predict_labels(self, features: pd.DataFrame) -> pd.Series:
         """Predicted labels (SPEC §5.3), indexed like ``features``."""
         outputs = self.predict_outputs(features)
-        labels = [self.interpreter.predicted_label(output) for output in outputs]
+        labels = self.interpreter.predicted_labels(outputs, lambda i: describe_record(features, i))
         return pd.Series(labels, index=features.index, name="predicted_label")
 
     def _numeric_csv_column(self) -> tuple[bool, int | None]:

@@ -118,7 +118,16 @@ class ResponseParser:
         width = values.size // expected
         if any(line.count(",") != width - 1 for line in lines):
             return None
-        return values.reshape(expected, width)
+        matrix = values.reshape(expected, width)
+        missing = np.flatnonzero(np.isnan(matrix).any(axis=1))
+        if missing.size:
+            first = int(missing[0])
+            raise ModelInvocationError(
+                f"the model returned NaN for record {first + 1} of the request (response line {lines[first]!r}; "
+                f"{missing.size} of {expected} records); a score must be a number (a NaN usually means the model "
+                "could not use an input value: check the record's features)"
+            )
+        return matrix
 
     def _count_error(self, got: int, expected: int) -> None:
         raise ModelInvocationError(

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from ...redaction import redact_http_logs, redact_text, redact_url
 from ..suggestions import suggestion_for
 from .errors import ModelInvocationError, PredictorConfigError
 from .serializer import CSV
@@ -93,7 +94,13 @@ class SageMakerEndpointTransport:
 
 
 class HttpTransport:
-    """POSTs the body to an http(s) URL (MLflow, BentoML, TorchServe, a Flask app...) with Content-Type/Accept."""
+    """POSTs the body to an http(s) URL (MLflow, BentoML, TorchServe, a Flask app...) with Content-Type/Accept.
+
+    The URL may carry credentials (``user:password@``, ``?api_key=``): it is sent as given, but shown only
+    redacted (:func:`airflow_provider_clarify.redaction.redact_url`). Errors are raised outside the ``except``
+    block that caught the HTTP client's exception, so no chained exception (whose text holds the raw URL) travels
+    with them into logs and tracebacks.
+    """
 
     remote = True
 
@@ -101,8 +108,9 @@ class HttpTransport:
         self.url = url
         self.timeout = timeout
         self.headers = dict(headers or {})
-        self.description = f"HTTP model {url}"
+        self.description = f"HTTP model {redact_url(url)}"
         self._local = threading.local()
+        redact_http_logs()  # urllib3 logs the request line (with its query string) at DEBUG
 
     def _session(self) -> Any:
         import requests
@@ -116,21 +124,30 @@ class HttpTransport:
         import requests
 
         headers = {**self.headers, "Content-Type": content_type, "Accept": accept_type}
+        failure: ModelInvocationError | None = None
         try:
             response = self._session().post(self.url, data=body, headers=headers, timeout=self.timeout)
-        except requests.Timeout as error:
-            raise RetryableModelError(f"{self.description} timed out after {self.timeout:g} s") from error
-        except requests.ConnectionError as error:
-            raise RetryableModelError(f"{self.description} is unreachable: {error}") from error
+        except requests.Timeout:
+            failure = RetryableModelError(f"{self.description} timed out after {self.timeout:g} s")
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
+            failure = RetryableModelError(f"{self.description} is unreachable: {_redacted(error)}")
+        except requests.RequestException as error:
+            failure = ModelInvocationError(f"{self.description} cannot be called: {_redacted(error)}")
+        if failure is not None:
+            raise failure  # outside the except block: the HTTP client's exception (raw URL) is not chained
+        answer = redact_text(response.text[:200])
         if response.status_code == 429 or response.status_code >= 500:
-            raise RetryableModelError(
-                f"{self.description} answered HTTP {response.status_code}: {response.text[:200]!r}"
-            )
+            raise RetryableModelError(f"{self.description} answered HTTP {response.status_code}: {answer!r}")
         if response.status_code >= 400:
             raise ModelInvocationError(
-                f"{self.description} rejected the request with HTTP {response.status_code}: {response.text[:200]!r}"
+                f"{self.description} rejected the request with HTTP {response.status_code}: {answer!r}"
             )
         return response.content
+
+
+def _redacted(error: BaseException) -> str:
+    """The text of an HTTP client exception with every URL in it redacted."""
+    return redact_text(f"{type(error).__name__}: {error}")
 
 
 class CallableTransport:
@@ -259,7 +276,8 @@ def transport_for_override(predictor: Any, feature_names: list[str], *, timeout:
         if ":" in predictor:
             return _object_transport(_import_target(predictor), feature_names, predictor)
         raise PredictorConfigError(
-            f"predictor {predictor!r} is neither an http(s):// URL, a module:callable nor a joblib/pickle file"
+            f"predictor {redact_text(predictor)!r} is neither an http(s):// URL, a module:callable nor a "
+            "joblib/pickle file"
         )
     return _object_transport(predictor, feature_names, type(predictor).__name__)
 

@@ -194,3 +194,42 @@ def test_builder_combination_problems_come_first_with_the_documents_own():
         load_config([DataConfig(label="y"), BiasConfig([1], []), SHAPConfig(num_samples=0)])
     assert caught.value.paths[0] == "facet"
     assert "methods.shap.num_samples" in caught.value.paths
+
+
+def _nested_list(depth: int) -> list:
+    """``[[[...]]]`` ``depth`` levels deep, built without recursion."""
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("depth", [40, 300, 5000])
+@pytest.mark.parametrize("form", ["rendered string", "python literal", "native value", "json document"])
+def test_a_deeply_nested_value_is_a_config_error_not_a_recursion_error(depth, form):
+    """A list field rendered from a deeply nested Param must be refused like any bad value (never retried)."""
+    if form == "rendered string":
+        source: object = {**CSV_BIAS, "headers": "[" * depth + "]" * depth}
+    elif form == "python literal":  # as Jinja prints a list without | tojson
+        source = {**CSV_BIAS, "headers": "[" * depth + "'age'" + "]" * depth}
+    elif form == "native value":  # render_template_as_native_obj=True
+        source = {**CSV_BIAS, "headers": _nested_list(depth)}
+    else:
+        body = json.dumps({key: value for key, value in CSV_BIAS.items() if key != "headers"})
+        source = body[:-1] + ', "headers": ' + "[" * depth + "]" * depth + "}"
+    with pytest.raises(ClarifyConfigError) as caught:
+        load_config(source, rendered=True)
+    # JSON text too deep for the JSON parser itself cannot say which field it was.
+    wanted = ["$"] if form == "json document" and depth == 5000 else ["headers"]
+    assert caught.value.paths == wanted, caught.value
+    assert "nested more than 32 levels deep" in str(caught.value)
+    with pytest.raises(ClarifyConfigError) as caught:  # unrendered: a string is no list (nothing is parsed)
+        load_config(source, rendered=False)
+    assert caught.value.paths == wanted if form in ("native value", "json document") else ["headers"]
+
+
+def test_nesting_within_the_limit_is_left_to_validation():
+    with pytest.raises(ClarifyConfigError) as caught:
+        load_config({**CSV_BIAS, "headers": "[[[1]]]"}, rendered=True)
+    assert "headers[0]" in caught.value.paths  # "must be a string, got a list": validation's own words
+    assert "nested" not in str(caught.value)

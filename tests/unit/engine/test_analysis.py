@@ -56,3 +56,28 @@ def test_failed_run_removes_the_output_folder_it_created(tmp_path):
     else:
         raise AssertionError("a facet column absent from the data must fail the run")
     assert not output.exists()
+
+
+def test_rerun_with_a_smaller_config_leaves_no_file_of_the_earlier_run(tmp_path):
+    """Run 1 writes a report; run 2 (bias only) into the same folder must not leave run 1's report beside it."""
+    from airflow_provider_clarify.contract import MANIFEST_FILE
+    from airflow_provider_clarify.results import ClarifyResult
+
+    output = tmp_path / "out"
+    dataset = str(_dataset(tmp_path))
+    run_analysis(load_config(CONFIG), dataset=dataset, output=str(output))
+    assert {"report.ipynb", "report.html", "report.pdf"} <= {p.name for p in output.iterdir()}
+    (output / "explanations_shap").mkdir()  # as an earlier SHAP run (without a manifest) would have left it
+    (output / "explanations_shap" / "out.csv").write_text("a_label0\n0.1\n")
+    (output / "notes.txt").write_text("not part of any Clarify output: left alone, never listed")
+
+    smaller = {**CONFIG, "methods": {"pre_training_bias": {"methods": ["CI"]}}}
+    run_analysis(load_config(smaller), dataset=dataset, output=str(output))
+    assert sorted(p.relative_to(output).as_posix() for p in output.rglob("*")) == [
+        MANIFEST_FILE,
+        "analysis.json",
+        "notes.txt",
+    ]
+    result = ClarifyResult.from_analysis(output)
+    assert list(result.output_files) == ["analysis.json"]
+    assert result.metric("CI") == (60 - 20) / 80

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from airflow_provider_clarify.engine import __main__ as cli
 from tests.unit.engine.bias.reference import metric_values
@@ -100,6 +101,25 @@ def test_cli_container_layout_without_arguments(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(cli, "CONTAINER_OUTPUT", root / "output")
     assert cli.main([]) == 0
     assert "pre_training_bias_metrics" in json.loads((root / "output" / "analysis.json").read_text())
+
+
+def test_failed_cli_run_after_a_good_one_leaves_the_folder_reading_as_failed(tmp_path: Path):
+    """The earlier run's analysis.json must not sit beside the new failure file as if it were current."""
+    from airflow_provider_clarify.results import ClarifyResult, ClarifyResultError
+
+    config, data = write_case(tmp_path)
+    output = tmp_path / "out"
+    arguments = ["--config", str(config), "--dataset", str(data), "--output", str(output)]
+    assert cli.main(arguments) == 0
+    assert ClarifyResult.from_analysis(output).metric("CI") == 0.0  # 10 rows x, 10 rows y
+
+    document = json.loads(config.read_text())
+    document["label"] = "missing"
+    config.write_text(json.dumps(document))
+    assert cli.main(arguments) == 1
+    assert sorted(p.name for p in output.iterdir()) == ["failure"]
+    with pytest.raises(ClarifyResultError, match=r"failed: ClientError: label: column 'missing'"):
+        ClarifyResult.from_analysis(output)
 
 
 def test_cli_summary_counts_every_warning(tmp_path: Path, caplog):

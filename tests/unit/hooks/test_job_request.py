@@ -311,3 +311,68 @@ def test_spec_refuses_bad_arguments_by_name(argument, value, message):
     }
     with pytest.raises(ClarifyJobRequestError, match=message):
         ProcessingJobSpec.checked(**arguments)
+
+
+def _spec(**arguments) -> ProcessingJobSpec:
+    base = {
+        "image_uri": IMAGE_US_EAST_1,
+        "role_arn": ROLE,
+        "dataset_uri": DATA,
+        "config_uri": OUT + "/analysis_config.json",
+        "output_uri": OUT,
+    }
+    return ProcessingJobSpec.checked(**{**base, **arguments})
+
+
+# The CreateProcessingJob limits as the SageMaker API reference states them (written out here, not read from
+# botocore, so the test checks that the operator really applies what botocore's model says).
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            {"instance_type": "ml.c5.xlarg"},
+            r"instance_type 'ml\.c5\.xlarg' is not a .* did you mean 'ml\.c5\.xlarge'",
+        ),
+        ({"instance_type": "m5.xlarge"}, r"'m5\.xlarge' is not a SageMaker processing instance type"),
+        ({"instance_type": 4}, "instance_type must be a string"),
+        ({"environment": {"B": None}}, r"environment\['B'\] must be a string, got NoneType None"),
+        ({"environment": {"FLAG": True}}, r"environment\['FLAG'\] must be a string, got bool True .*'true'"),
+        ({"environment": {"NESTED": {"a": 1}}}, r"environment\['NESTED'\] must be a string, got dict"),
+        ({"environment": {"MY-VAR": "x"}}, r"environment variable name 'MY-VAR' 'MY-VAR' does not match"),
+        ({"environment": {"1ST": "x"}}, "does not match the API's pattern"),
+        (
+            {"environment": {"V": "x" * 257}},
+            r"environment\['V'\] .* is 257 characters long, more than the 256",
+        ),
+        (
+            {"environment": {f"V{i}": "x" for i in range(101)}},
+            "environment has 101 entries; the API accepts at most 100",
+        ),
+        ({"environment": ["A=1"]}, "environment must be a {name: value} mapping"),
+        ({"tags": {"team": None}}, r"tags\['team'\] \(key 'team'\) value must be a string, got NoneType"),
+        (
+            {"tags": [{"Key": "team", "Value": {"nested": 1}}]},
+            r"tags\[0\] \(key 'team'\) value must be a string, got dict",
+        ),
+        ({"tags": {"k" * 129: "v"}}, r"key .* is 129 characters long, more than the 128"),
+        ({"tags": {"": "v"}}, "is shorter than 1 character"),
+        ({"tags": {"cost*center": "v"}}, r"key 'cost\*center' does not match the API's pattern"),
+        ({"tags": {"team": "ml;drop"}}, r"value 'ml;drop' does not match"),
+        ({"tags": {f"t{i}": "v" for i in range(51)}}, "tags has 51 entries; the API accepts at most 50"),
+        ({"tags": "team=ml"}, "tags must be a {key: value} mapping or a list"),
+    ],
+)
+def test_api_limits_are_checked_before_any_upload(arguments, message):
+    with pytest.raises(ClarifyJobRequestError, match=message):
+        _spec(**arguments)
+
+
+def test_values_the_api_accepts_pass_unchanged():
+    spec = _spec(
+        instance_type="ml.m5.xlarge",
+        environment={"LOG_LEVEL": "debug", "_X1": "", "N": 3, "URL": "a b\tc\n" + "é" * 200},
+        tags={"Équipe ML": "données 2024", "a.b:c/d=e+f-g@h": "x" * 256, "n": 7},
+    )
+    assert spec.instance_type == "ml.m5.xlarge"
+    assert spec.environment == {"LOG_LEVEL": "debug", "_X1": "", "N": "3", "URL": "a b\tc\n" + "é" * 200}
+    assert spec.tags == (("Équipe ML", "données 2024"), ("a.b:c/d=e+f-g@h", "x" * 256), ("n", "7"))

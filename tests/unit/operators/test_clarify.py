@@ -143,3 +143,12 @@ def test_local_engine_predictor_is_refused_for_a_managed_job():
     with pytest.raises(ClarifyInvalidConfigError, match=r"predictor\.local_predictor") as caught:
         operator.plan_job()
     assert "predictor.local_predictor" in {problem.path for problem in caught.value.problems}
+
+
+@pytest.mark.parametrize("argument", ["tags", "environment", "network_config"])
+def test_a_deeply_nested_rendered_argument_is_a_config_error(argument):
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(ClarifyInvalidConfigError, match=f"{argument}: the value is nested more than 32"):
+        request_for(CSV_BIAS, **{argument: deep})
+    with pytest.raises(ClarifyInvalidConfigError, match=f"{argument}: the value is nested more than 32"):
+        request_for(CSV_BIAS, **{argument: "[" * 40 + "]" * 40})

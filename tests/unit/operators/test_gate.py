@@ -115,3 +115,13 @@ def test_taskflow_function_outside_a_task(tmp_path):
     assert report["passed"] is False
     with pytest.raises(ClarifyResultInputError, match="not a Clarify result"):
         check_clarify_result({"rows": 1}, {"DI": [0.8, 1.25]})
+
+
+@pytest.mark.parametrize(
+    "rendered",
+    ['{"a": ' * 100_000 + "1" + "}" * 100_000, "[" * 100_000 + "]" * 100_000, '{"a": ' * 40 + "1" + "}" * 40],
+    ids=["object-too-deep-to-parse", "list-too-deep-to-parse", "object-deeper-than-the-limit"],
+)
+def test_a_deeply_nested_rendered_result_is_an_input_error(rendered):
+    with pytest.raises(ClarifyResultInputError, match="nested"):
+        check_clarify_result(rendered, {"DI": [0.8, 1.25]})

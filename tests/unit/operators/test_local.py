@@ -107,4 +107,23 @@ def test_bad_confidence_fails_before_any_output_naming_the_key(tmp_path, operato
         operator.execute({})
     if paths is not None:
         assert [problem.path for problem in caught.value.problems] == paths
+
+
+def test_a_deeply_nested_rendered_param_is_a_config_error_not_retried(tmp_path):
+    """``"headers": "{{ params.columns }}"`` rendered from a hostile Param: a config error (AirflowFailException,
+    no retries), not a RecursionError that Airflow would retry as transient; nothing is read or written."""
+    from airflow_provider_clarify.compat import AirflowFailException
+
+    deep = "[" * 100_000 + "]" * 100_000
+    operator = LocalClarifyOperator(
+        task_id="bias",
+        config={**CONFIG, "headers": deep},
+        dataset_uri=str(tmp_path / "data.csv"),
+        output_uri=str(tmp_path / "out"),
+    )
+    with pytest.raises(
+        ClarifyInvalidConfigError, match=r"headers: the value is nested more than 32"
+    ) as caught:
+        operator.execute({})
+    assert isinstance(caught.value, AirflowFailException)
     assert list(tmp_path.iterdir()) == []

@@ -52,3 +52,10 @@ def test_local_text_and_json_round_trip(tmp_path):
     uri = str(tmp_path / "constraint_violations.json")
     storage.write_text(uri, '{"violations": []}\n')
     assert storage.read_json(uri) == {"violations": []}
+
+
+def test_the_run_manifest_is_not_published_as_a_file_of_the_run(tmp_path):
+    """The protocol writes the manifest itself (running first, complete last), never as one of the files."""
+    root = _output(tmp_path / "run")
+    (root / "_manifest.json").write_text("{}")
+    assert storage.publication_order(root) == ["explanations_shap/out.csv", "report.html", "analysis.json"]

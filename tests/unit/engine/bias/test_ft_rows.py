@@ -33,3 +33,30 @@ def test_a_text_feature_outside_the_facet_makes_ft_an_error():
         group_flip_test(GROUP, rows, ENCODERS, n_jobs=1)
     with pytest.raises(ValueError, match="FT rows were not collected"):
         group_flip_test(GROUP, None, ENCODERS, n_jobs=1)
+
+
+def test_with_a_source_nothing_is_kept_and_the_rows_are_read_twice():
+    table = pa.table({"x": [0, 10, 1, 9], "s": [0, 0, 1, 1], "y": [0, 1, 1, 1], "p": [0, 1, 1, 1]})
+    reads: list[list[str]] = []
+
+    def source(columns):
+        reads.append(list(columns))
+        return iter([table.slice(0, 3).select(columns), table.slice(3).select(columns)])
+
+    rows = FlipTestRows(["x", "s"], {"s"}, source=source)
+    rows.add(table, ["y", "s", "p"])
+    assert rows.chunks == [] and rows.rows == 4
+    assert group_flip_test(GROUP, rows, ENCODERS, n_jobs=1) == pytest.approx((1 - 0) / 2)
+    assert len(reads) == 2 and set(reads[0]) == {"x", "s", "y", "p"}  # facet a's pass, then facet d's
+
+
+def test_stored_model_predictions_are_put_back_beside_the_rows_read_again():
+    # p is not in the data (the model's answers): kept from the first pass, aligned by row position.
+    data = pa.table({"x": [0, 10, 1, 9], "s": [0, 0, 1, 1], "y": [0, 1, 1, 1]})
+    predictions = pa.table({"p": [0, 1, 1, 1]})
+    rows = FlipTestRows(["x", "s"], {"s"}, source=lambda columns: iter([data.slice(0, 1), data.slice(1)]),
+                        stored_columns=["p"])  # fmt: skip
+    rows.add(pa.table({**data.to_pydict(), **predictions.to_pydict()}).slice(0, 2), ["y", "s", "p"])
+    rows.add(pa.table({**data.to_pydict(), **predictions.to_pydict()}).slice(2), ["y", "s", "p"])
+    assert [t.column("p").to_pylist() for t in rows.tables()] == [[0], [1, 1, 1]]
+    assert group_flip_test(GROUP, rows, ENCODERS, n_jobs=1) == pytest.approx((1 - 0) / 2)

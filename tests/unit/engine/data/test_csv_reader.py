@@ -82,3 +82,57 @@ def test_a_broken_line_names_the_file_and_the_field_count(tmp_path):
     path = write(tmp_path / "bad.csv", "a,b\n1,2\n3,4,5\n")
     with pytest.raises(AnalysisError, match=r"bad.csv: unreadable CSV .*every row needs 2 comma-separated"):
         list(iter_csv(path, ["a", "b"], True, None, 100))
+
+
+def read_all(path: Path, names: list[str], header: bool, columns=None, **options) -> dict:
+    return pa.concat_tables(iter_csv(path, names, header, columns, 1000, **options)).to_pydict()
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column_name(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfg,y\na,1\nd,0\n")
+    assert detect_header(path, None) == (["g", "y"], True)
+    assert read_all(path, ["g", "y"], True) == {"g": ["a", "d"], "y": [1, 0]}
+
+
+def test_a_quoted_newline_in_a_header_cell_is_one_record(tmp_path):
+    path = write(tmp_path / "d.csv", 'g,"note\nsecond line",y\na,x,1\nd,z,0\n')
+    names, header = detect_header(path, None)
+    assert (names, header) == (["g", "note\nsecond line", "y"], True)
+    # No row is lost or shifted: the header is parsed as one CSV record, not skipped as one line.
+    assert read_all(path, names, header, ["g", "y"]) == {"g": ["a", "d"], "y": [1, 0]}
+
+
+def test_a_row_longer_than_two_read_blocks_is_read(tmp_path):
+    long_cell = "x" * (5 << 20)
+    path = write(tmp_path / "d.csv", "g,note,y\n" + "a,s,1\n" * 3 + f"d,{long_cell},0\n" + "a,s,1\n")
+    table = read_all(path, ["g", "note", "y"], True, ["g", "y"], block_bytes=1 << 20)
+    assert table == {"g": ["a", "a", "a", "d", "a"], "y": [1, 1, 1, 0, 1]}
+
+
+def test_bytes_that_are_not_utf8_in_a_used_column_name_the_row_and_the_fix(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"g,note,y\na,ok,1\nd,ok,0\ncaf\xe9,ok,1\n")
+    with pytest.raises(
+        AnalysisError,
+        match=r"latin\.csv: row 3 \(line 4\), column 'g', holds bytes that are not UTF-8 .*save the file as UTF-8",
+    ):
+        read_all(path, ["g", "note", "y"], True)
+    other = tmp_path / "other.csv"
+    other.write_bytes(b"g,note,y\na,caf\xe9,1\nd,ok,0\n")
+    assert read_all(other, ["g", "note", "y"], True, ["g", "y"]) == {"g": ["a", "d"], "y": [1, 0]}
+
+
+def test_a_truncated_gzip_file_is_named(tmp_path):
+    packed = gzip.compress(("g,y\n" + "a,1\n" * 50_000).encode())
+    path = tmp_path / "d.csv.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(AnalysisError, match=r"d\.csv\.gz: the gzip data ends early \(the file is truncated"):
+        read_all(path, ["g", "y"], True)
+
+
+def test_gzip_without_the_gz_suffix_is_recognised_by_its_magic_bytes(tmp_path):
+    path = tmp_path / "part-0"
+    path.write_bytes(gzip.compress(b"g,y\na,1\nd,0\n"))
+    assert detect_header(path, None) == (["g", "y"], True)
+    assert read_all(path, ["g", "y"], True) == {"g": ["a", "d"], "y": [1, 0]}

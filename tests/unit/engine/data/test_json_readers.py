@@ -66,3 +66,37 @@ def test_header_count_must_match_the_features(tmp_path):
     path.write_text(json.dumps({"f": [1, 2]}) + "\n")
     with pytest.raises(AnalysisError, match=r"headers: 1 feature name\(s\) given but `features` yields 2"):
         list(iter_jsonlines(path, layout, 10))
+
+
+def test_bytes_that_are_not_utf8_name_the_file_and_line(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b'{"f": [1, "a"], "y": 1}\n{"f": [2, "caf\xe9"], "y": 0}\n')
+    with pytest.raises(
+        AnalysisError, match=r"d\.jsonl: line 2 holds bytes that are not UTF-8 .*save the file as UTF-8"
+    ):
+        list(iter_jsonlines(path, LAYOUT, 10))
+    document = tmp_path / "d.json"
+    document.write_bytes(b'{"f": [[1, "a"],\n [2, "caf\xe9"]], "y": [1, 0]}')
+    with pytest.raises(AnalysisError, match=r"d\.json: line 2 holds bytes that are not UTF-8"):
+        list(iter_json(document, LAYOUT, 10))
+
+
+def test_a_byte_order_mark_and_gzip_without_the_suffix(tmp_path):
+    import gzip
+
+    text = "\n".join(json.dumps({"f": [i, "a"], "y": i % 2}) for i in range(3))
+    with_bom = tmp_path / "bom.jsonl"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    packed = tmp_path / "part-0"
+    packed.write_bytes(gzip.compress(text.encode()))
+    for path in (with_bom, packed):
+        table = pa.concat_tables(iter_jsonlines(path, LAYOUT, 10))
+        assert table.column("column_0").to_pylist() == [0, 1, 2], path.name
+
+
+def test_a_repeated_column_name_in_headers_is_refused(tmp_path):
+    layout = JsonLayout("f", "y", None, ["age", "y"], "y", "predicted_label")
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps({"f": [30, 1], "y": 1}) + "\n")
+    with pytest.raises(AnalysisError, match=r"headers: the column name 'y' appears more than once"):
+        list(iter_jsonlines(path, layout, 10))

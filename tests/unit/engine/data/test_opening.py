@@ -50,19 +50,10 @@ def test_several_files_with_a_second_dataset_need_a_join_column(tmp_path):
         open_dataset(config(facet_dataset_uri=str(tmp_path / "facets.csv")), folder)
 
 
-def test_computer_vision_and_time_series_are_refused_before_reading(tmp_path):
+def test_computer_vision_is_refused_before_reading(tmp_path):
     image = load_config({"dataset_type": "application/x-image", "methods": {"shap": {}},
                          "predictor": {"endpoint_name": "e"}})  # fmt: skip
     with pytest.raises(
         AnalysisError, match=r"application/x-image .* is not supported by the local engine yet"
     ):
         open_dataset(image, tmp_path / "nowhere")
-    series = load_config(
-        {"dataset_type": "application/json", "methods": {"shap": {}},
-         "predictor": {"endpoint_name": "e", "content_template": "$records", "record_template": "$features"},
-         "time_series_data_config": {"target_time_series": "t", "item_id": "i", "timestamp": "s"}}
-    )  # fmt: skip
-    with pytest.raises(
-        AnalysisError, match=r"time_series_data_config: .* not supported by the local engine yet"
-    ):
-        open_dataset(series, tmp_path / "nowhere")

@@ -64,3 +64,12 @@ def test_csv_selector_must_be_an_index():
 def test_invalid_jmespath_is_a_config_error():
     with pytest.raises(PredictorConfigError, match="JMESPath"):
         ResponseParser("application/json", probability="predictions[*.")
+
+
+def test_a_nan_in_a_numeric_csv_response_names_the_record():
+    parser = ResponseParser("text/csv")
+    assert parser.parse_numeric_csv(b"0.1,0.9\n0.3,0.7", 2).tolist() == [[0.1, 0.9], [0.3, 0.7]]
+    with pytest.raises(
+        ModelInvocationError, match=r"NaN for record 2 of the request \(response line 'nan,0\.7'; 1 of 2"
+    ):
+        parser.parse_numeric_csv(b"0.1,0.9\nnan,0.7", 2)
