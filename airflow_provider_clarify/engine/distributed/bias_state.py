@@ -20,8 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..bias.counting import TupleCounter
-from ..bias.profile import ColumnProfile, unify_kinds
+from ..bias.profile import ColumnProfile
 from ..bias.stream import FirstPass
+from ..data.column_kinds import unify_kinds
 from .codec import plain
 
 

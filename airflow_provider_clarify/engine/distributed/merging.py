@@ -14,7 +14,7 @@ intervals, segments, distributions); PDP averages the scores of all shards in re
 from __future__ import annotations
 
 import logging
-import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +24,11 @@ import numpy as np
 
 from ...config import Methods
 from ...contract import ANALYSIS_FILE, SEGMENTS_PATH, json_ready
-from ..analysis import BIAS_METHODS, EXPLANATION_METHODS, _remove_new_files, _snapshot
+from ...outputs.manifest import new_run
+from ...outputs.publishing import LocalDirectory, publish, seal
+from ...outputs.workdirs import WorkDir, create_workdir, remove_abandoned
+from ...redaction import redact_text
+from ..analysis import BIAS_METHODS, EXPLANATION_METHODS, SCRATCH_PREFIX, STAGING_PREFIX
 from ..bias.analyze import Distributions, bias_sections
 from ..bias.plan import BiasPlan, plan_bias
 from ..bias.stream import check_first_pass, stream_chunks
@@ -42,12 +46,14 @@ from . import codec
 from .bias_state import merge_first_passes
 from .dataset_state import planned_columns
 from .document import SHARD_FOLDER, Plan, read_artefacts, read_plan
+from .kinds import preset_text, shards_to_redo, text_columns
+from .shard import shard_model, shard_state
 from .steps import StepInputs, needs_model_for_bias
 from .workfolder import WorkFolder, WorkS3Client
 
 log = logging.getLogger("airflow_provider_clarify.engine")
 
-_SHARD_NAME = re.compile(r"shard-(\d+)-of-(\d+)\.zip$")
+MAX_KIND_ROUNDS = 100
 
 
 def merge(
@@ -75,29 +81,76 @@ def merge(
     inputs = StepInputs.of(plan, options)
     segment_specs = parse_segment_configs(inputs.config.segment_config)
     sink = WarningSink(warnings)
-    for message in plan["warnings"]:
-        sink.warn(message)
-    for message in dict.fromkeys(m for state in states for m in state.get("warnings", [])):
-        sink.warn(message)  # a warning every shard gave (one per model, one per file) is said once
     output_dir = Path(output)
-    created = _snapshot(output_dir)
+    created_output = not output_dir.exists()
+    workdirs: list[WorkDir] = []
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="clarify-merge-") as scratch:
-            context = _MergeContext(
-                folder, inputs, states, sink, output_dir, Path(scratch), s3_client, predictor,
-                sagemaker_runtime_client, segment_specs,
-            )  # fmt: skip
-            analysis = _assemble(context)
-        write_json_atomic(output_dir / ANALYSIS_FILE, analysis)
+        staging = _workdir(STAGING_PREFIX, output_dir, workdirs)
+        scratch = _workdir(SCRATCH_PREFIX, None, workdirs)
+        context = _MergeContext(
+            folder, inputs, states, sink, staging, scratch, s3_client, predictor, sagemaker_runtime_client,
+            segment_specs,
+        )  # fmt: skip
+        text = _reconcile_kinds(context)
+        for message in plan["warnings"]:
+            sink.warn(message)
+        for message in dict.fromkeys(m for state in context.states for m in state.get("warnings", [])):
+            sink.warn(message)  # a warning every shard gave (one per model, one per file) is said once
+        context.text = text
+        analysis = _assemble(context)
+        write_json_atomic(staging / ANALYSIS_FILE, analysis)
+        publish(staging, LocalDirectory(output_dir), manifest=seal(staging, new_run(engine="local")))
     except BaseException as error:
-        _remove_new_files(output_dir, created)
+        if created_output:
+            for workdir in workdirs:
+                workdir.remove()
+            shutil.rmtree(output_dir, ignore_errors=True)
         if isinstance(error, (AnalysisError, KeyboardInterrupt, SystemExit)):
             raise
-        raise AnalysisError(f"{type(error).__name__}: {error}") from error
+        raise AnalysisError(redact_text(f"{type(error).__name__}: {error}")) from error
+    finally:
+        for workdir in workdirs:
+            workdir.remove()
     log.info("Merged %d shard(s) of plan %s into %s", plan.shards, plan.hash[:12], output_dir)
     result: dict[str, Any] = json_ready(analysis)
     return result
+
+
+def _workdir(prefix: str, parent: Path | None, workdirs: list[WorkDir]) -> Path:
+    """A new locked work directory, removed at the end (abandoned ones of killed runs go first)."""
+    remove_abandoned(prefix, parent)
+    workdir = create_workdir(prefix, parent)
+    workdirs.append(workdir)
+    return workdir.path
+
+
+def _reconcile_kinds(context: _MergeContext) -> list[list[str]]:
+    """The columns one process reads as text; shards that read one of them typed are computed again here."""
+    for _ in range(MAX_KIND_ROUNDS):
+        states = [state["kinds"] for state in context.states]
+        text = text_columns(states)
+        redo = shards_to_redo(states, text)
+        if not redo:
+            return text
+        context.sink.warn(
+            f"column(s) {sorted({c for columns in text for c in columns})} hold different kinds of values in "
+            f"different shards; they are read as text everywhere, and the merge computes shard(s) {redo} again "
+            "(in this process: this run is slower, its result the same)"
+        )
+        for index in redo:
+            context.states[index] = _redo_shard(context, index, text)
+    raise AnalysisError("internal: column kinds kept changing between shards")
+
+
+def _redo_shard(context: _MergeContext, index: int, text: list[list[str]]) -> dict[str, Any]:
+    inputs = context.inputs
+    files = {piece.file for piece in inputs.pieces(index)}
+    scratch = Path(tempfile.mkdtemp(dir=context.scratch))
+    data = inputs.dataset(files, s3_client=context.s3_client, scratch=scratch)
+    preset_text(data, text)
+    model = shard_model(inputs, context.predictor, context.runtime_client)
+    return shard_state(inputs, index, data, model, context.folder, WarningSink([]))
 
 
 def collect_shards(folder: WorkFolder, plan: Plan) -> list[dict[str, Any]]:
@@ -160,6 +213,7 @@ class _MergeContext:
     predictor: object
     runtime_client: object
     segment_specs: list[Any]
+    text: list[list[str]] | None = None
     _model: Model | None = None
 
     def model(self) -> Model:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..bias.plan import plan_bias
 from ..bias.stream import scan
+from ..data.column_kinds import with_stable_column_types
 from ..data.dataset import TabularDataset
 from ..data.sources import S3Client
 from ..errors import AnalysisError
@@ -34,6 +35,7 @@ from ..run import WarningSink
 from . import codec
 from .bias_state import first_pass_state
 from .document import read_artefacts, read_plan, shard_file
+from .kinds import kinds_state
 from .pieces import PieceReader
 from .steps import StepInputs, needs_model_for_bias, shard_records
 from .workfolder import WorkFolder, WorkS3Client
@@ -81,28 +83,15 @@ def run_shard(
     pieces = inputs.pieces(index)
     shard_warnings: list[str] = []
     sink = WarningSink(shard_warnings)
-    state: dict[str, Any] = {}
-    rows = 0
     with tempfile.TemporaryDirectory(prefix="clarify-shard-") as scratch:
         data = inputs.dataset({piece.file for piece in pieces}, s3_client=s3_client, scratch=Path(scratch))
-        run = inputs.run(sink.warn, s3_client)
-        reader = PieceReader(data, pieces, inputs.chunks)
-        model: Model | None = None
-        if needs_model_for_bias(inputs) or inputs.config.methods.explains:
-            model = inputs.model(predictor, sagemaker_runtime_client)
-        if plan["bias"] is not None:
-            bias_plan = plan_bias(run, data.columns)
-            found = scan(bias_plan, reader, model, inputs.options)  # type: ignore[arg-type]
-            state["bias"] = first_pass_state(found)
-            rows = found.rows
-        if inputs.config.methods.explains:
-            assert model is not None
-            state["explanations"] = _explanations(folder, inputs, index, reader, model)
-    state["warnings"] = shard_warnings
+        model = shard_model(inputs, predictor, sagemaker_runtime_client)
+        state = shard_state(inputs, index, data, model, folder, sink)
     if warnings is not None:
         warnings.extend(shard_warnings)
     header = {"kind": "shard", "plan": plan.hash, "index": index, "shards": plan.shards}
     folder.write(shard_file(index, plan.shards), codec.encode(header, state))
+    rows = int(state["bias"]["rows"]) if "bias" in state else 0
     log.info(
         "Shard %d of %d (plan %s): %d row(s) written to %s",
         index,
@@ -112,6 +101,46 @@ def run_shard(
         folder.uri,
     )
     return ShardInfo(index, plan.hash, rows)
+
+
+def shard_model(inputs: StepInputs, predictor: object, runtime_client: object) -> Model | None:
+    """The model, when this shard asks it anything (predicted labels, PDP)."""
+    if needs_model_for_bias(inputs) or inputs.config.methods.explains:
+        return inputs.model(predictor, runtime_client)
+    return None
+
+
+def shard_state(
+    inputs: StepInputs,
+    index: int,
+    data: TabularDataset,
+    model: Model | None,
+    folder: WorkFolder,
+    sink: WarningSink,
+) -> dict[str, Any]:
+    """The partial state of shard ``index`` over ``data`` (opened with this shard's files readable).
+
+    Like one process, the shard starts again when a column turns out to hold different kinds of values in
+    different chunks (it is then read as text); the kinds it saw go into the state for the merge to reconcile.
+    """
+    reader = PieceReader(data, inputs.pieces(index), inputs.chunks)
+    run = inputs.run(sink.warn, None)
+
+    def compute() -> dict[str, Any]:
+        state: dict[str, Any] = {}
+        if inputs.plan["bias"] is not None:
+            bias_plan = plan_bias(run, data.columns)
+            found = scan(bias_plan, reader, model, inputs.options)  # type: ignore[arg-type]
+            state["bias"] = first_pass_state(found)
+        if inputs.config.methods.explains:
+            assert model is not None
+            state["explanations"] = _explanations(folder, inputs, index, reader, model)
+        return state
+
+    state = with_stable_column_types(compute, sink.warn, sink.collected)
+    state["kinds"] = kinds_state(data)
+    state["warnings"] = list(sink.collected or [])
+    return state
 
 
 def _work_client(s3_client: S3Client | None) -> WorkS3Client | None:
