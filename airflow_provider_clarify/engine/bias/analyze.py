@@ -23,7 +23,7 @@ from .diagnostics import check_predictions, metric_failures
 from .groups import facet_groups, group_codes, label_encoders
 from .interval_entries import add_section_intervals
 from .plan import BiasPlan, plan_bias
-from .sections import bias_section, post_training_metric, pre_training_metric, value_counts
+from .sections import FlipTest, bias_section, post_training_metric, pre_training_metric, value_counts
 from .segment_tables import SegmentTables
 from .stream import FirstPass, first_pass, stream_chunks
 
@@ -58,9 +58,11 @@ def bias_sections(
     found: FirstPass,
     second_pass: Callable[[], Iterable[pd.DataFrame]],
     segments: SegmentResults | None = None,
+    flip_test: FlipTest | None = None,
 ) -> tuple[dict[str, Any], Distributions]:
     """The sections and distributions from a first pass (of one process, or merged from a sharded run's
-    shards); ``second_pass`` streams the role columns again when a facet's tuple counts outgrew their bound."""
+    shards); ``second_pass`` streams the role columns again when a facet's tuple counts outgrew their bound;
+    ``flip_test`` gives FT when the rows were compared elsewhere (a sharded run's shards)."""
     options, warn, strict = run.options, run.warn, run.options.strict_clarify_compat
     # --- end sharded runs ---
     encoders, label_text = label_encoders(
@@ -89,7 +91,7 @@ def bias_sections(
         )
     if plan.post_metrics is not None:
         check_predictions(groups, found.profiles, plan.label, plan.predicted, plan.label_values, encoders)
-        compute = post_training_metric(found.ft_rows, encoders, options.ft_n_jobs)
+        compute = post_training_metric(found.ft_rows, encoders, options.ft_n_jobs, flip_test)
         sections["post_training_bias_metrics"] = bias_section(
             plan.label, label_text, groups, plan.post_metrics, POST_TRAINING_DESCRIPTIONS, compute
         )
@@ -103,7 +105,7 @@ def bias_sections(
             add_section_intervals(section, groups, key.removesuffix("_bias_metrics"), settings)
     if segments is not None and segment_tables is not None:
         per_segment = segment_tables.sections(
-            plan, label_text, found.ft_rows, encoders, options.ft_n_jobs, settings
+            plan, label_text, found.ft_rows, encoders, options.ft_n_jobs, settings, flip_test
         )
         for (config, code), document in per_segment.items():
             segments.add(config, code, document)

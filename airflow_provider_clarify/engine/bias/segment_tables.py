@@ -27,7 +27,7 @@ from .groups import FacetGroup
 from .interval_entries import POST_TRAINING, PRE_TRAINING, add_section_intervals
 from .intervals import IntervalSettings
 from .plan import BiasPlan
-from .sections import bias_section, post_training_metric, pre_training_metric
+from .sections import FlipTest, bias_section, post_training_metric, pre_training_metric
 
 
 class SegmentTableBuilder(TableBuilder):
@@ -94,8 +94,10 @@ class SegmentTables:
         encoders: Encoders,
         n_jobs: int,
         settings: IntervalSettings | None,
+        flip_test: FlipTest | None = None,
     ) -> dict[tuple[int, int], dict[str, Any]]:
-        """The bias sections of each segment, keyed like :attr:`groups`."""
+        """The bias sections of each segment, keyed like :attr:`groups` (``flip_test``: FT from elsewhere, e.g.
+        a sharded run's counts)."""
         documents: dict[tuple[int, int], dict[str, Any]] = {}
         for (k, code), groups in self.groups.items():
             document: dict[str, Any] = {}
@@ -113,7 +115,7 @@ class SegmentTables:
                 document["pre_training_bias_metrics"] = section
             if plan.post_metrics is not None:
                 rows = segment_rows(ft_rows, self.memberships[k], code)
-                compute = post_training_metric(rows, encoders, n_jobs)
+                compute = post_training_metric(rows, encoders, n_jobs, flip_test, (k, code))
                 section = bias_section(
                     plan.label, label_text, groups, plan.post_metrics, POST_TRAINING_DESCRIPTIONS, compute
                 )
@@ -128,8 +130,4 @@ def segment_rows(rows: FlipTestRows | None, membership: SegmentMembership, code:
     """The flip test's rows of one segment (FT is the one metric computed from rows, not tables)."""
     if rows is None:
         return None
-    chunks = []
-    for matrix, frame in rows.chunks:
-        keep = membership.codes(frame[membership.column]) == code
-        chunks.append((matrix[keep], frame[keep]))
-    return FlipTestRows(rows.columns, rows.facet_columns, dict(rows.kinds), chunks)
+    return rows.filtered(lambda table: membership.codes(table.column(membership.column).to_pandas()) == code)

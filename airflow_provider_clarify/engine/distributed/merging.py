@@ -46,9 +46,10 @@ from . import codec
 from .bias_state import merge_first_passes
 from .dataset_state import planned_columns
 from .document import SHARD_FOLDER, Plan, read_artefacts, read_plan
+from .flip_test import merged_flip_test
 from .kinds import preset_text, shards_to_redo, text_columns
-from .shard import shard_model, shard_state
-from .steps import StepInputs, needs_model_for_bias
+from .shard import shard_files, shard_model, shard_state
+from .steps import PROFILED_IN_PLAN, StepInputs, needs_model_for_bias
 from .workfolder import WorkFolder, WorkS3Client
 
 log = logging.getLogger("airflow_provider_clarify.engine")
@@ -145,7 +146,7 @@ def _reconcile_kinds(context: _MergeContext) -> list[list[str]]:
 
 def _redo_shard(context: _MergeContext, index: int, text: list[list[str]]) -> dict[str, Any]:
     inputs = context.inputs
-    files = {piece.file for piece in inputs.pieces(index)}
+    files = shard_files(inputs, index)
     scratch = Path(tempfile.mkdtemp(dir=context.scratch))
     data = inputs.dataset(files, s3_client=context.s3_client, scratch=scratch)
     preset_text(data, text)
@@ -273,9 +274,18 @@ def _bias(
 ) -> tuple[dict[str, Any], Distributions]:
     inputs = context.inputs
     bias_plan = plan_bias(run, planned_columns(inputs.plan["dataset"]))
-    found = merge_first_passes([state["bias"] for state in context.states])
+    flip_test = None
+    if inputs.bias_mode == PROFILED_IN_PLAN:  # the plan profiled the data, the shards ran FT
+        artefacts = read_artefacts(context.folder, inputs.plan)
+        assert artefacts is not None
+        _, planned = codec.decode(artefacts, "the plan's artefacts")
+        found = merge_first_passes(planned["bias"]["parts"])
+        flip_test = merged_flip_test([state["bias"]["ft"] for state in context.states])
+    else:
+        found = merge_first_passes([state["bias"] for state in context.states])
     check_first_pass(bias_plan, found, run.warn)
-    return bias_sections(run, bias_plan, found, lambda: _second_pass(context, bias_plan), segments)
+    second_pass = lambda: _second_pass(context, bias_plan)  # noqa: E731
+    return bias_sections(run, bias_plan, found, second_pass, segments, flip_test)
 
 
 def _second_pass(context: _MergeContext, bias_plan: BiasPlan) -> Any:

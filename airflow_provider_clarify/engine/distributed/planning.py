@@ -24,6 +24,9 @@ import pandas as pd
 
 from ...config import AnalysisConfig, ClarifyConfigError, check_model_source
 from ...contract import is_s3_uri
+from ..bias.plan import plan_bias
+from ..bias.stream import scan
+from ..data.column_kinds import with_stable_column_types
 from ..data.dataset import TabularDataset
 from ..data.sources import S3Client
 from ..errors import AnalysisError
@@ -31,10 +34,14 @@ from ..explain.features import FREE_TEXT, ExplanationData
 from ..explain.pdp import grid, sample_positions
 from ..explain.plan import ExplanationPlan, frame_of, plan_explanations
 from ..explain.runner import pdp_features
+from ..models import Model
 from ..options import EngineOptions
+from ..predictors import PredictorError, build_model
 from ..roles import ColumnRoles, resolve_roles
+from ..run import AnalysisRun, WarningSink
 from ..segments import parse_segment_configs
 from . import codec
+from .bias_state import first_pass_state
 from .dataset_state import dataset_state, roles_state
 from .document import (
     ARTEFACT_FILE,
@@ -47,8 +54,10 @@ from .document import (
     read_plan,
     write_plan,
 )
+from .flip_test import ft_rows_state, merge_ft_rows_states
 from .inputs import InputFile, open_inputs
 from .pieces import Piece, PieceReader, assign_files, assign_rows, chunk_sizes
+from .steps import PROFILED_IN_PLAN, PROFILED_IN_SHARDS
 from .workfolder import WorkFolder, WorkS3Client
 
 log = logging.getLogger("airflow_provider_clarify.engine")
@@ -63,6 +72,7 @@ def plan(
     s3_client: S3Client | None = None,
     work_s3_client: WorkS3Client | None = None,
     predictor: object = None,
+    sagemaker_runtime_client: object = None,
     options: EngineOptions | None = None,
     overwrite: bool = False,
     warnings: list[str] | None = None,
@@ -93,7 +103,8 @@ def plan(
     folder = WorkFolder(work, work_s3_client or _work_client(s3_client))
     planned_warnings: list[str] = []  # repeated by the merge, so the merged run warns as one process does
     with tempfile.TemporaryDirectory(prefix="clarify-plan-") as scratch:
-        reads_rows = config.methods.explains
+        bias_mode = _bias_mode(config)
+        reads_rows = config.methods.explains or bias_mode == PROFILED_IN_PLAN
 
         def opened(read_all: bool) -> tuple[TabularDataset, list[InputFile]]:
             return open_inputs(
@@ -137,25 +148,42 @@ def plan(
                 _check_aligned_rows(data, chunks, options.chunk_rows)
         else:
             pieces = assign_files(listing, shards)
-        document: dict[str, Any] = {
-            "identity": identity,
-            "config": config.to_dict(),
-            "dataset_uri": str(uri),
-            "inputs": [item.as_list() for item in listing],
-            "dataset": dataset_state(data),
-            "roles": roles_state(roles),
-            "options": options_state(options),
-            "predictor": _predictor_text(predictor),
-            "shards": shards,
-            "pieces": [[piece.as_list() for piece in shard] for shard in pieces],
-            "chunks": chunks,
-            "bias": _bias_plan(config),
-        }
-        artefacts: dict[str, Any] = {}
-        if config.methods.explains:
-            document["explanations"], artefacts["explanations"] = _explanation_plan(
-                config, data, roles, pieces, chunks, options
-            )
+        sink = WarningSink(planned_warnings)
+
+        def global_work() -> tuple[dict[str, Any], dict[str, Any]]:
+            """Everything the plan reads rows for (again from the start when a column turns to text)."""
+            document: dict[str, Any] = {}
+            artefacts: dict[str, Any] = {}
+            if bias_mode == PROFILED_IN_PLAN:
+                model = (
+                    _model(config, roles, predictor, sagemaker_runtime_client, options)
+                    if _needs_model(config, roles)
+                    else None
+                )
+                artefacts["bias"] = _profile_shards(config, roles, data, pieces, chunks, model, options, sink)
+            if config.methods.explains:
+                document["explanations"], artefacts["explanations"] = _explanation_plan(
+                    config, data, roles, pieces, chunks, options
+                )
+            return document, artefacts
+
+        document, artefacts = with_stable_column_types(global_work, sink.warn, planned_warnings)
+        document.update(
+            {
+                "identity": identity,
+                "config": config.to_dict(),
+                "dataset_uri": str(uri),
+                "inputs": [item.as_list() for item in listing],
+                "dataset": dataset_state(data),  # after the reads: the columns read as text
+                "roles": roles_state(roles),
+                "options": options_state(options),
+                "predictor": _predictor_text(predictor),
+                "shards": shards,
+                "pieces": [[piece.as_list() for piece in shard] for shard in pieces],
+                "chunks": chunks,
+                "bias": None if bias_mode is None else {"mode": bias_mode},
+            }
+        )
         document["warnings"] = planned_warnings
         if warnings is not None:
             warnings.extend(planned_warnings)
@@ -187,12 +215,6 @@ def _check_supported(config: AnalysisConfig) -> None:
         raise AnalysisError(
             "methods.asymmetric_shapley_value: time-series explanations run as one task (LocalClarifyOperator or "
             "run_analysis); a sharded run covers tabular bias, SHAP, PDP and the report"
-        )
-    post = config.methods.post_training_bias
-    if post is not None and "FT" in post.metric_names:
-        raise AnalysisError(
-            "methods.post_training_bias: the flip test (FT) is not computed by sharded runs; leave FT out of the "
-            "metrics or run the analysis as one task"
         )
     shap = config.methods.shap
     if shap is not None:
@@ -238,11 +260,61 @@ def _clear(folder: WorkFolder) -> None:
     folder.delete(PLAN_FILE)
 
 
-def _bias_plan(config: AnalysisConfig) -> dict[str, Any] | None:
+def _bias_mode(config: AnalysisConfig) -> str | None:
     methods = config.methods
     if methods.pre_training_bias is None and methods.post_training_bias is None:
         return None
-    return {"mode": "shards"}
+    post = methods.post_training_bias
+    if post is not None and "FT" in post.metric_names:
+        return PROFILED_IN_PLAN
+    return PROFILED_IN_SHARDS
+
+
+def _needs_model(config: AnalysisConfig, roles: ColumnRoles) -> bool:
+    return config.methods.post_training_bias is not None and roles.predicted_label is None
+
+
+def _model(
+    config: AnalysisConfig,
+    roles: ColumnRoles,
+    predictor: object,
+    runtime_client: object,
+    options: EngineOptions,
+) -> Model:
+    try:
+        return build_model(
+            config,
+            predictor=predictor,
+            sagemaker_runtime_client=runtime_client,
+            options=options,
+            feature_names=list(roles.features),
+        )
+    except PredictorError as error:
+        raise AnalysisError(str(error)) from error
+
+
+def _profile_shards(
+    config: AnalysisConfig,
+    roles: ColumnRoles,
+    data: TabularDataset,
+    pieces: list[list[Piece]],
+    chunks: list[list[int]] | None,
+    model: Model | None,
+    options: EngineOptions,
+    sink: WarningSink,
+) -> dict[str, Any]:
+    """The first pass, one shard's rows after the other: each shard's profiles and counts, the FT bookkeeping of
+    the whole data, and where each shard's rows start."""
+    run = AnalysisRun(config, roles, options, sink.warn)
+    bias_plan = plan_bias(run, data.columns)
+    parts, flip_rows, starts = [], [], [0]
+    for shard in pieces:
+        found = scan(bias_plan, PieceReader(data, shard, chunks), model, options)  # type: ignore[arg-type]
+        parts.append(first_pass_state(found))
+        assert found.ft_rows is not None
+        flip_rows.append(ft_rows_state(found.ft_rows))
+        starts.append(starts[-1] + found.rows)
+    return {"parts": parts, "ft": merge_ft_rows_states(flip_rows), "starts": starts}
 
 
 def _check_aligned_rows(data: TabularDataset, chunks: list[list[int]], chunk_rows: int) -> None:

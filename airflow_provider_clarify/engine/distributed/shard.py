@@ -31,13 +31,15 @@ from ..errors import AnalysisError
 from ..explain.pdp import grid_scores
 from ..models import Model
 from ..options import EngineOptions
-from ..run import WarningSink
+from ..run import AnalysisRun, WarningSink
+from ..segments import parse_segment_configs
 from . import codec
-from .bias_state import first_pass_state
+from .bias_state import first_pass_state, merge_first_passes
 from .document import read_artefacts, read_plan, shard_file
+from .flip_test import restored_ft_rows, shard_flip_tests
 from .kinds import kinds_state
 from .pieces import PieceReader
-from .steps import StepInputs, needs_model_for_bias, shard_records
+from .steps import PROFILED_IN_PLAN, PROFILED_IN_SHARDS, StepInputs, needs_model_for_bias, shard_records
 from .workfolder import WorkFolder, WorkS3Client
 
 log = logging.getLogger("airflow_provider_clarify.engine")
@@ -80,18 +82,17 @@ def run_shard(
             f"index: shard {index!r} does not exist; plan {plan.hash[:12]} has shards 0 to {plan.shards - 1}"
         )
     inputs = StepInputs.of(plan, options)
-    pieces = inputs.pieces(index)
     shard_warnings: list[str] = []
     sink = WarningSink(shard_warnings)
     with tempfile.TemporaryDirectory(prefix="clarify-shard-") as scratch:
-        data = inputs.dataset({piece.file for piece in pieces}, s3_client=s3_client, scratch=Path(scratch))
+        data = inputs.dataset(shard_files(inputs, index), s3_client=s3_client, scratch=Path(scratch))
         model = shard_model(inputs, predictor, sagemaker_runtime_client)
         state = shard_state(inputs, index, data, model, folder, sink)
     if warnings is not None:
         warnings.extend(shard_warnings)
     header = {"kind": "shard", "plan": plan.hash, "index": index, "shards": plan.shards}
     folder.write(shard_file(index, plan.shards), codec.encode(header, state))
-    rows = int(state["bias"]["rows"]) if "bias" in state else 0
+    rows = int(state["bias"].get("rows", 0)) if "bias" in state else 0
     log.info(
         "Shard %d of %d (plan %s): %d row(s) written to %s",
         index,
@@ -104,10 +105,19 @@ def run_shard(
 
 
 def shard_model(inputs: StepInputs, predictor: object, runtime_client: object) -> Model | None:
-    """The model, when this shard asks it anything (predicted labels, PDP)."""
-    if needs_model_for_bias(inputs) or inputs.config.methods.explains:
+    """The model, when this shard asks it anything (predicted labels of its rows, PDP)."""
+    labels = needs_model_for_bias(inputs) and inputs.bias_mode == PROFILED_IN_SHARDS
+    if labels or inputs.config.methods.explains:
         return inputs.model(predictor, runtime_client)
     return None
+
+
+def shard_files(inputs: StepInputs, index: int) -> set[int]:
+    """The main files shard ``index`` reads: its own, or all of them when it runs the flip test (facet a's
+    neighbours are every facet-a row of the dataset)."""
+    if inputs.bias_mode == PROFILED_IN_PLAN:
+        return set(range(len(inputs.listing)))
+    return {piece.file for piece in inputs.pieces(index)}
 
 
 def shard_state(
@@ -128,10 +138,12 @@ def shard_state(
 
     def compute() -> dict[str, Any]:
         state: dict[str, Any] = {}
-        if inputs.plan["bias"] is not None:
+        if inputs.bias_mode == PROFILED_IN_SHARDS:
             bias_plan = plan_bias(run, data.columns)
             found = scan(bias_plan, reader, model, inputs.options)  # type: ignore[arg-type]
             state["bias"] = first_pass_state(found)
+        elif inputs.bias_mode == PROFILED_IN_PLAN:
+            state["bias"] = {"ft": _flip_tests(folder, inputs, index, data, run)}
         if inputs.config.methods.explains:
             assert model is not None
             state["explanations"] = _explanations(folder, inputs, index, reader, model)
@@ -203,3 +215,19 @@ def _target_names(model: Model) -> list[str] | None:
         return list(model.target_names)
     except Exception:  # the model was not asked anything: the merge takes another shard's names
         return None
+
+
+def _flip_tests(
+    folder: WorkFolder, inputs: StepInputs, index: int, data: TabularDataset, run: AnalysisRun
+) -> list[list[Any]]:
+    """FT of every facet group (and segment), comparing this shard's facet-d rows (:mod:`.flip_test`)."""
+    artefacts = read_artefacts(folder, inputs.plan)
+    assert artefacts is not None
+    _, planned = codec.decode(artefacts, "the plan's artefacts")
+    profiled = planned["bias"]
+    bias_plan = plan_bias(run, data.columns)
+    found = merge_first_passes(profiled["parts"])
+    rows = restored_ft_rows(profiled["ft"], bias_plan, data, inputs.options.progress_interval_seconds)
+    starts = profiled["starts"]
+    specs = parse_segment_configs(inputs.config.segment_config)
+    return shard_flip_tests(run, bias_plan, found, rows, (int(starts[index]), int(starts[index + 1])), specs)

@@ -23,6 +23,11 @@ from .document import Plan, restore_options, step_overrides
 from .inputs import InputFile, fetch_main_files
 from .pieces import Piece
 
+PROFILED_IN_SHARDS = "shards"
+"""Each shard profiles and counts its rows; the merge merges the profiles (every count-based metric)."""
+PROFILED_IN_PLAN = "plan"
+"""The plan profiles the data (FT needs the facet groups before any shard compares rows); shards run FT."""
+
 
 @dataclass
 class StepInputs:
@@ -40,6 +45,12 @@ class StepInputs:
         merged = restore_options(plan["options"], step_overrides(options))
         listing = [InputFile.from_list(item) for item in plan["inputs"]]
         return cls(plan, config, merged, restore_roles(plan["roles"]), listing)
+
+    @property
+    def bias_mode(self) -> str | None:
+        """Where the bias first pass runs: :data:`PROFILED_IN_SHARDS`, :data:`PROFILED_IN_PLAN` or None."""
+        bias = self.plan["bias"]
+        return None if bias is None else str(bias["mode"])
 
     def pieces(self, index: int) -> list[Piece]:
         return [Piece.from_list(item) for item in self.plan["pieces"][index]]
