@@ -104,9 +104,9 @@ def assign_rows(chunks: Sequence[Sequence[int]], shards: int, whole_chunks: bool
     if len(distinct) != shards - 1:
         readable = len([b for b in boundaries if 0 < b < total]) + 1
         raise AnalysisError(
-            f"shards: {shards} shards, but a dataset joined on joinsource_name_or_index is split between chunks "
-            f"only and this one reads as {readable} chunk(s) of up to chunk_rows rows; use at most {readable} "
-            "shard(s) or a smaller chunk_rows"
+            f"shards: {shards} shards, but a dataset joined on joinsource_name_or_index is split only where the "
+            f"reader's chunks end, and this one is read in {readable} chunk(s); use at most {readable} shard(s), "
+            "or a smaller chunk_rows (a CSV file is also cut into read blocks of about 2 MiB)"
         )
     starts = [0, *distinct]
     ends = [*distinct, total]

@@ -88,11 +88,11 @@ def plan(
     holding another plan is refused unless ``overwrite``. ``warnings`` collects the warnings of planning.
     """
     _check_shards(shards)
+    _check_supported(config)
     try:
         check_model_source(config, local_model_available=predictor is not None)
     except ClarifyConfigError as error:
         raise AnalysisError(str(error)) from error
-    _check_supported(config)
     uri = config.dataset_uri or dataset
     if uri is None:
         raise AnalysisError(
