@@ -33,6 +33,8 @@ FAILURE_FILE: Final = "failure"
 SHAP_DIR: Final = "explanations_shap"
 LOCAL_SHAP_CSV: Final = "out.csv"
 LOCAL_SHAP_JSONL: Final = "out.jsonl"
+LOCAL_SHAP_ERRORS_CSV: Final = "out_standard_errors.csv"
+"""Sampling errors of the local Kernel SHAP values, laid out like out.csv (an engine option, not the container's)."""
 BASELINE_CSV: Final = "baseline.csv"
 REPORT_EXTENSIONS: Final = ("ipynb", "html", "pdf")
 DEFAULT_REPORT_NAME: Final = "report"
@@ -75,6 +77,9 @@ SAGEMAKER_CAPTURE_JSON: Final = "application/sagemakercapturejson"
 JPEG: Final = "image/jpeg"
 PNG: Final = "image/png"
 NPY: Final = "application/x-npy"
+
+IMAGE_CONTENT_TYPES: Final = (JPEG, PNG, NPY)
+"""Request bodies a computer-vision model can receive (``predictor.content_type`` for image datasets)."""
 
 TABULAR_DATASET_TYPES: Final = (CSV, JSON_LINES, JSON, PARQUET)
 """Dataset types whose records are rows of columns (everything but images)."""

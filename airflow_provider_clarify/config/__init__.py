@@ -20,7 +20,7 @@ from airflow_provider_clarify.config.builders import (
     SHAPConfig,
     TextConfig,
 )
-from airflow_provider_clarify.config.builders_time_series import (  # time series
+from airflow_provider_clarify.config.builders_time_series import (
     AsymmetricShapleyValueConfig,
     TimeSeriesDataConfig,
     TimeSeriesJSONDatasetFormat,
@@ -31,8 +31,10 @@ from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigPro
 from airflow_provider_clarify.config.loading import ConfigSource, load_config
 from airflow_provider_clarify.config.model import (
     AnalysisConfig,
+    AnalysisKind,
     BiasMethod,
     Facet,
+    ImageDebug,
     ImageSettings,
     JobIO,
     Methods,
@@ -58,9 +60,12 @@ from airflow_provider_clarify.config.schema import (
     SCHEMA_VERSION,
     analysis_config_schema,
 )
-from airflow_provider_clarify.config.time_series import (  # time series
+from airflow_provider_clarify.config.time_series import (
+    AsymmetricShapleyValueMethod,
+    TimeSeriesBaseline,
+    TimeSeriesData,
+    TimeSeriesForecast,
     TimeSeriesSettings,
-    time_series_settings,
 )
 
 __all__ = [
@@ -69,7 +74,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "AnalysisConfig",
     "AnalysisConfigBuilder",
+    "AnalysisKind",
     "AsymmetricShapleyValueConfig",
+    "AsymmetricShapleyValueMethod",
     "BiasConfig",
     "BiasMethod",
     "BiasMethods",
@@ -80,6 +87,7 @@ __all__ = [
     "ExplainabilityConfig",
     "Facet",
     "ImageConfig",
+    "ImageDebug",
     "ImageSettings",
     "JobIO",
     "Methods",
@@ -96,7 +104,10 @@ __all__ = [
     "ShapMethod",
     "TextConfig",
     "TextSettings",
+    "TimeSeriesBaseline",
+    "TimeSeriesData",
     "TimeSeriesDataConfig",
+    "TimeSeriesForecast",
     "TimeSeriesJSONDatasetFormat",
     "TimeSeriesModelConfig",
     "TimeSeriesSettings",
@@ -110,5 +121,4 @@ __all__ = [
     "managed_job_problems",
     "model_requirements",
     "model_source_problems",
-    "time_series_settings",
 ]

@@ -45,7 +45,7 @@ SDK_REPORT_TITLE = "Analysis Report"
 """The title the SDK always writes into ``methods.report`` (the container's own default differs)."""
 
 
-def _set(value: Any, key: str, target: dict[str, Any]) -> None:
+def set_if_given(value: Any, key: str, target: dict[str, Any]) -> None:
     """Write ``key`` only when a value was given: the SDK never writes ``null``s into the document."""
     if value is not None:
         target[key] = copy.deepcopy(value)
@@ -200,16 +200,16 @@ class DataConfig(Builder):
     def get_config(self) -> dict[str, Any]:
         """The document fragment, key for key as the SDK writes it."""
         config: dict[str, Any] = {"dataset_type": self.dataset_type}
-        _set(self.features, "features", config)
-        _set(self.headers, "headers", config)
-        _set(self.label, "label", config)
-        _set(self.joinsource, "joinsource_name_or_index", config)
-        _set(self.facet_dataset_uri, "facet_dataset_uri", config)
-        _set(self.facet_headers, "facet_headers", config)
-        _set(self.predicted_label_dataset_uri, "predicted_label_dataset_uri", config)
-        _set(self.predicted_label_headers, "predicted_label_headers", config)
-        _set(self.predicted_label, "predicted_label", config)
-        _set(self.excluded_columns, "excluded_columns", config)
+        set_if_given(self.features, "features", config)
+        set_if_given(self.headers, "headers", config)
+        set_if_given(self.label, "label", config)
+        set_if_given(self.joinsource, "joinsource_name_or_index", config)
+        set_if_given(self.facet_dataset_uri, "facet_dataset_uri", config)
+        set_if_given(self.facet_headers, "facet_headers", config)
+        set_if_given(self.predicted_label_dataset_uri, "predicted_label_dataset_uri", config)
+        set_if_given(self.predicted_label_headers, "predicted_label_headers", config)
+        set_if_given(self.predicted_label, "predicted_label", config)
+        set_if_given(self.excluded_columns, "excluded_columns", config)
         if self.segmentation_config:
             config["segment_config"] = [
                 item.to_dict() if isinstance(item, SegmentationConfig) else copy.deepcopy(item)
@@ -265,14 +265,14 @@ class BiasConfig(Builder):
             for index, name in enumerate(self.facet_name):
                 facet: dict[str, Any] = {"name_or_index": name}
                 if isinstance(values, list) and index < len(values):
-                    _set(values[index], "value_or_threshold", facet)
+                    set_if_given(values[index], "value_or_threshold", facet)
                 facets.append(facet)
         else:
             facet = {"name_or_index": self.facet_name}
-            _set(self.facet_values_or_threshold, "value_or_threshold", facet)
+            set_if_given(self.facet_values_or_threshold, "value_or_threshold", facet)
             facets = [facet]
         config = {"label_values_or_threshold": copy.deepcopy(self.label_values_or_threshold), "facet": facets}
-        _set(self.group_name, "group_variable", config)
+        set_if_given(self.group_name, "group_variable", config)
         return config
 
 
@@ -377,14 +377,14 @@ class ModelConfig(Builder):
             }
         if self.endpoint_name_prefix:
             config["endpoint_name_prefix"] = self.endpoint_name_prefix
-        _set(self.accept_type, "accept_type", config)
-        _set(self.content_type, "content_type", config)
-        _set(self.content_template, "content_template", config)
-        _set(self.record_template, "record_template", config)
-        _set(self.custom_attributes, "custom_attributes", config)
+        set_if_given(self.accept_type, "accept_type", config)
+        set_if_given(self.content_type, "content_type", config)
+        set_if_given(self.content_template, "content_template", config)
+        set_if_given(self.record_template, "record_template", config)
+        set_if_given(self.custom_attributes, "custom_attributes", config)
         if not self.endpoint_name:
-            _set(self.accelerator_type, "accelerator_type", config)
-        _set(self.target_model, "target_model", config)
+            set_if_given(self.accelerator_type, "accelerator_type", config)
+        set_if_given(self.target_model, "target_model", config)
         if self.time_series_model_config:
             series = self.time_series_model_config
             getter = getattr(series, "get_time_series_model_config", None)
@@ -416,9 +416,9 @@ class ModelPredictedLabelConfig(Builder):
     def get_predictor_config(self) -> tuple[Any, dict[str, Any]]:
         """``(probability_threshold, predictor fragment)`` like the SDK method of the same name."""
         config: dict[str, Any] = {}
-        _set(self.label, "label", config)
-        _set(self.probability, "probability", config)
-        _set(self.label_headers, "label_headers", config)
+        set_if_given(self.label, "label", config)
+        set_if_given(self.probability, "probability", config)
+        set_if_given(self.label_headers, "label_headers", config)
         return self.probability_threshold, config
 
 
@@ -456,7 +456,7 @@ class TextConfig(Builder):
 
     def get_text_config(self) -> dict[str, Any]:
         config = {"granularity": self.granularity, "language": self.language}
-        _set(self.max_top_tokens, "max_top_tokens", config)
+        set_if_given(self.max_top_tokens, "max_top_tokens", config)
         return config
 
 
@@ -503,7 +503,7 @@ class ImageConfig(Builder):
     def get_image_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"model_type": self.model_type}
         for name in self.template_fields[1:]:
-            _set(getattr(self, name), name, config)
+            set_if_given(getattr(self, name), name, config)
         return config
 
 
@@ -579,16 +579,16 @@ class SHAPConfig(ExplainabilityConfig):
             "use_logit": self.use_logit,
             "save_local_shap_values": self.save_local_shap_values,
         }
-        _set(self.baseline, "baseline", shap)
-        _set(self.num_samples, "num_samples", shap)
-        _set(self.agg_method, "agg_method", shap)
-        _set(self.seed, "seed", shap)
-        _set(self.num_clusters, "num_clusters", shap)
+        set_if_given(self.baseline, "baseline", shap)
+        set_if_given(self.num_samples, "num_samples", shap)
+        set_if_given(self.agg_method, "agg_method", shap)
+        set_if_given(self.seed, "seed", shap)
+        set_if_given(self.num_clusters, "num_clusters", shap)
         if self.text_config:
             shap["text_config"] = _fragment(self.text_config, "get_text_config")
         if self.image_config:
             shap["image_config"] = _fragment(self.image_config, "get_image_config")
-        _set(self.features_to_explain, "features_to_explain", shap)
+        set_if_given(self.features_to_explain, "features_to_explain", shap)
         return {"shap": shap}
 
 
@@ -609,7 +609,7 @@ class PDPConfig(ExplainabilityConfig):
 
     def get_explainability_config(self) -> dict[str, Any]:
         pdp: dict[str, Any] = {"grid_resolution": self.grid_resolution, "top_k_features": self.top_k_features}
-        _set(self.features, "features", pdp)
+        set_if_given(self.features, "features", pdp)
         return {"pdp": pdp}
 
 
@@ -624,7 +624,7 @@ class ReportConfig(Builder):
 
     def to_dict(self) -> dict[str, Any]:
         report = {"name": self.name}
-        _set(self.title, "title", report)
+        set_if_given(self.title, "title", report)
         return report
 
 
@@ -921,7 +921,7 @@ class AnalysisConfigBuilder(Builder):
             threshold, predictor_part = labels.get_predictor_config()
             if predictor_part:
                 document.setdefault("predictor", {}).update(predictor_part)
-            _set(threshold, "probability_threshold", document)
+            set_if_given(threshold, "probability_threshold", document)
         elif labels is not None:
             document.setdefault("predictor", {})["label"] = labels
 

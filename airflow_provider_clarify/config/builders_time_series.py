@@ -23,7 +23,7 @@ import copy
 from enum import Enum
 from typing import Any
 
-from airflow_provider_clarify.config.builders import Builder, ExplainabilityConfig, _set
+from airflow_provider_clarify.config.builders import Builder, ExplainabilityConfig, set_if_given
 
 
 class TimeSeriesJSONDatasetFormat(Enum):
@@ -70,15 +70,17 @@ class TimeSeriesDataConfig(Builder):
     def get_time_series_data_config(self) -> dict[str, Any]:
         """The ``time_series_data_config`` object, key for key as the SDK writes it."""
         config: dict[str, Any] = {}
-        _set(self.target_time_series, "target_time_series", config)
-        _set(self.item_id, "item_id", config)
-        _set(self.timestamp, "timestamp", config)
+        set_if_given(self.target_time_series, "target_time_series", config)
+        set_if_given(self.item_id, "item_id", config)
+        set_if_given(self.timestamp, "timestamp", config)
         if self.related_time_series:
             config["related_time_series"] = copy.deepcopy(self.related_time_series)
         if self.static_covariates:
             config["static_covariates"] = copy.deepcopy(self.static_covariates)
         fmt = self.dataset_format
-        _set(fmt.value if isinstance(fmt, TimeSeriesJSONDatasetFormat) else fmt, "dataset_format", config)
+        set_if_given(
+            fmt.value if isinstance(fmt, TimeSeriesJSONDatasetFormat) else fmt, "dataset_format", config
+        )
         return config
 
 
@@ -92,7 +94,7 @@ class TimeSeriesModelConfig(Builder):
 
     def get_time_series_model_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {}
-        _set(self.forecast, "forecast", config)
+        set_if_given(self.forecast, "forecast", config)
         return config
 
 
@@ -119,8 +121,8 @@ class AsymmetricShapleyValueConfig(ExplainabilityConfig):
 
     def get_explainability_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"direction": self.direction, "granularity": self.granularity}
-        _set(self.num_samples, "num_samples", config)
-        _set(self.baseline, "baseline", config)
+        set_if_given(self.num_samples, "num_samples", config)
+        set_if_given(self.baseline, "baseline", config)
         return {"asymmetric_shapley_value": config}
 
 

@@ -18,13 +18,22 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal, Protocol, TypeVar
 
 from airflow_provider_clarify.config.errors import ClarifyConfigError
 from airflow_provider_clarify.config.metrics import POST_TRAINING_METRICS, PRE_TRAINING_METRICS
 from airflow_provider_clarify.config.schema import canonical_enum, enum_values
+from airflow_provider_clarify.config.time_series import (
+    AsymmetricShapleyValueMethod,
+    TimeSeriesData,
+    TimeSeriesForecast,
+    TimeSeriesSettings,
+)
 from airflow_provider_clarify.contract import (
     DEFAULT_REPORT_NAME,
+    IMAGE,
+    JPEG,
+    JSON,
     PARQUET,
     TABULAR_DATASET_TYPES,
     JSONObject,
@@ -33,6 +42,9 @@ from airflow_provider_clarify.contract import (
 
 NameOrIndex = str | int
 Value = int | float | str
+Number = TypeVar("Number", int, float)
+AnalysisKind = Literal["tabular", "image", "time_series"]
+"""The kinds of analysis a document describes; the local engine runs each in its own module."""
 
 # Defaults the container applies when a field is absent (SPEC §2); the config never writes them into the document.
 DEFAULT_PROBABILITY_THRESHOLD: Final = 0.5
@@ -43,6 +55,18 @@ DEFAULT_GRID_RESOLUTION: Final = 15
 DEFAULT_TOP_K_FEATURES: Final = 10
 DEFAULT_MAX_TOP_TOKENS: Final = 50
 DEFAULT_REPORT_TITLE: Final = "SageMaker Analysis Report"
+# Computer vision (the analysis-config reference and the SDK's ImageConfig).
+IMAGE_CLASSIFICATION: Final = "IMAGE_CLASSIFICATION"
+OBJECT_DETECTION: Final = "OBJECT_DETECTION"
+DEFAULT_NUM_SEGMENTS: Final = 20
+DEFAULT_SEGMENT_COMPACTNESS: Final = 5.0
+DEFAULT_FEATURE_EXTRACTION_METHOD: Final = "segmentation"
+DEFAULT_MAX_OBJECTS: Final = 3
+DEFAULT_IOU_THRESHOLD: Final = 0.5
+DEFAULT_CONTEXT: Final = 1.0
+DEFAULT_IMAGE_CONTENT_TYPE: Final = JPEG
+DEFAULT_IMAGE_ACCEPT_TYPE: Final = JSON
+"""Image data requirements: a model of images answers application/json unless the predictor says otherwise."""
 
 PARQUET_CONTENT_TYPE_RULE: Final = (
     "required when dataset_type is application/x-parquet (the model cannot receive Parquet); use text/csv, "
@@ -54,8 +78,16 @@ predictor section without it) and the engine (a model passed beside a document w
 
 def default_content_type(dataset_type: str) -> str | None:
     """The content type a model receives when ``predictor.content_type`` is absent: the dataset's own type, except
-    Parquet, which no model reads (``None``: the field is then required, :data:`PARQUET_CONTENT_TYPE_RULE`)."""
+    Parquet, which no model reads (``None``: the field is then required, :data:`PARQUET_CONTENT_TYPE_RULE`), and
+    images, which a model receives as JPEG."""
+    if dataset_type == IMAGE:
+        return DEFAULT_IMAGE_CONTENT_TYPE
     return None if dataset_type == PARQUET else dataset_type
+
+
+def default_accept_type(dataset_type: str, content_type: str | None) -> str | None:
+    """The accept type when ``predictor.accept_type`` is absent: the content type, except for images (JSON)."""
+    return DEFAULT_IMAGE_ACCEPT_TYPE if dataset_type == IMAGE else content_type
 
 
 # ------------------------------------------------------------------------------------- reading JSON values
@@ -73,6 +105,11 @@ def _integer(value: JSONValue) -> int | None:
 
 def _number(value: JSONValue) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _or(value: Number | None, default: Number) -> Number:
+    """``value`` when the document gave it, else the declared default (a typed ``value or default`` that keeps 0)."""
+    return default if value is None else value
 
 
 def _flag(value: JSONValue, default: bool) -> bool:
@@ -103,8 +140,23 @@ def _texts(value: JSONValue) -> tuple[str, ...] | None:
     return tuple(str(item) for item in value) if isinstance(value, list) else None
 
 
+View = TypeVar("View")
+
+
+def _view(value: JSONValue, view: _FromDict[View]) -> View | None:
+    """The typed view of an object-valued field, ``None`` when the document does not give the object."""
+    return view.from_dict(value) if isinstance(value, dict) else None
+
+
 def _copy_object(value: JSONValue) -> JSONObject | None:
     return copy.deepcopy(value) if isinstance(value, dict) else None
+
+
+ViewOut = TypeVar("ViewOut", covariant=True)
+
+
+class _FromDict(Protocol[ViewOut]):
+    def from_dict(self, data: JSONObject, /) -> ViewOut: ...
 
 
 class _Given:
@@ -167,31 +219,66 @@ class TextSettings:
 
 
 @dataclass(frozen=True)
-class ImageSettings:
-    """``methods.shap.image_config`` (computer vision, run by the managed job)."""
+class ImageDebug:
+    """``image_config.debug`` (SDK schema only, undocumented): which images, classes and index range to explain;
+    the engine reads them as their names say (docs/computer-vision.md)."""
 
-    model_type: str | None = None
-    num_segments: int | None = None
-    segment_compactness: float | None = None
-    feature_extraction_method: str | None = None
-    max_objects: int | None = None
-    iou_threshold: float | None = None
-    context: float | None = None
-    debug: JSONObject | None = None
+    image_names: tuple[str, ...] | None = None
+    class_ids: tuple[int, ...] | None = None
+    sample_from: int | None = None
+    sample_to: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: JSONObject) -> ImageDebug:
+        class_ids = data.get("class_ids")
+        return cls(
+            image_names=_texts(data.get("image_names")),
+            class_ids=tuple(i for i in (_integer(v) for v in class_ids) if i is not None)
+            if isinstance(class_ids, list)
+            else None,
+            sample_from=_integer(data.get("sample_from")),
+            sample_to=_integer(data.get("sample_to")),
+        )
+
+
+@dataclass(frozen=True)
+class ImageSettings(_Given):
+    """``methods.shap.image_config`` (computer vision) with the defaults of the reference and the SDK's
+    ``ImageConfig``; ``model_type`` in its canonical (upper-case) spelling."""
+
+    model_type: str = IMAGE_CLASSIFICATION
+    num_segments: int = DEFAULT_NUM_SEGMENTS
+    segment_compactness: float = DEFAULT_SEGMENT_COMPACTNESS
+    feature_extraction_method: str = DEFAULT_FEATURE_EXTRACTION_METHOD
+    max_objects: int = DEFAULT_MAX_OBJECTS
+    iou_threshold: float = DEFAULT_IOU_THRESHOLD
+    context: float = DEFAULT_CONTEXT
+    debug: ImageDebug = field(default_factory=ImageDebug)
+    given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @classmethod
     def from_dict(cls, data: JSONObject) -> ImageSettings:
         props = ("$defs", "shap", "properties", "image_config", "properties")
+        number = {key: _number(data.get(key)) for key in ("segment_compactness", "iou_threshold", "context")}
+        count = {key: _integer(data.get(key)) for key in ("num_segments", "max_objects")}
         return cls(
-            model_type=_canon(data.get("model_type"), *props, "model_type"),
-            num_segments=_integer(data.get("num_segments")),
-            segment_compactness=_number(data.get("segment_compactness")),
-            feature_extraction_method=_text(data.get("feature_extraction_method")),
-            max_objects=_integer(data.get("max_objects")),
-            iou_threshold=_number(data.get("iou_threshold")),
-            context=_number(data.get("context")),
-            debug=_copy_object(data.get("debug")),
+            model_type=_canon(data.get("model_type"), *props, "model_type") or IMAGE_CLASSIFICATION,
+            num_segments=_or(count["num_segments"], DEFAULT_NUM_SEGMENTS),
+            segment_compactness=_or(number["segment_compactness"], DEFAULT_SEGMENT_COMPACTNESS),
+            feature_extraction_method=_canon(
+                data.get("feature_extraction_method"), *props, "feature_extraction_method"
+            )
+            or DEFAULT_FEATURE_EXTRACTION_METHOD,
+            max_objects=_or(count["max_objects"], DEFAULT_MAX_OBJECTS),
+            iou_threshold=_or(number["iou_threshold"], DEFAULT_IOU_THRESHOLD),
+            context=_or(number["context"], DEFAULT_CONTEXT),
+            debug=ImageDebug.from_dict(_object(data.get("debug"))),
+            given=frozenset(data),
         )
+
+    @property
+    def is_object_detection(self) -> bool:
+        return self.model_type == OBJECT_DETECTION
 
 
 Baseline = str | list[JSONValue] | JSONObject
@@ -284,6 +371,11 @@ METHOD_ORDER: Final = (
     "report",
 )
 """Keys of ``methods`` in a fixed order (bias, explanations, report)."""
+BIAS_METHODS: Final = ("pre_training_bias", "post_training_bias")
+"""The methods that measure bias (they count the dataset's labels, facets and predictions)."""
+EXPLANATION_METHODS: Final = ("shap", "pdp", "asymmetric_shapley_value")
+"""The methods that explain a model (each scores it): tabular and image SHAP, PDP, time-series asymmetric Shapley
+values."""
 
 
 @dataclass(frozen=True)
@@ -295,7 +387,7 @@ class Methods:
     shap: ShapMethod | None = None
     pdp: PdpMethod | None = None
     report: ReportMethod | None = None
-    asymmetric_shapley_value: JSONObject | None = None
+    asymmetric_shapley_value: AsymmetricShapleyValueMethod | None = None
 
     @classmethod
     def from_dict(cls, data: JSONObject) -> Methods:
@@ -306,7 +398,9 @@ class Methods:
             shap=ShapMethod.from_dict(shap) if isinstance(shap, dict) else None,
             pdp=PdpMethod.from_dict(pdp) if isinstance(pdp, dict) else None,
             report=ReportMethod.from_dict(report) if isinstance(report, dict) else None,
-            asymmetric_shapley_value=_copy_object(data.get("asymmetric_shapley_value")),
+            asymmetric_shapley_value=_view(
+                data.get("asymmetric_shapley_value"), AsymmetricShapleyValueMethod
+            ),
         )
 
     @property
@@ -334,8 +428,8 @@ def _bias(data: JSONObject, key: str, registry: tuple[str, ...]) -> BiasMethod |
 class Predictor(_Given):
     """``predictor``: how to reach the model (endpoint, shadow endpoint) and how to read its requests/responses.
 
-    ``content_type`` defaults to the dataset type (``None`` for Parquet without one: no model reads Parquet) and
-    ``accept_type`` to the content type.
+    ``content_type`` defaults to the dataset type (``None`` for Parquet without one: no model reads Parquet;
+    ``image/jpeg`` for images) and ``accept_type`` to the content type (``application/json`` for images).
     """
 
     endpoint_name: str | None = None
@@ -353,7 +447,7 @@ class Predictor(_Given):
     probability: NameOrIndex | None = None
     label_headers: tuple[NameOrIndex, ...] | None = None
     custom_attributes: str | None = None
-    time_series_predictor_config: JSONObject | None = None
+    time_series_predictor_config: TimeSeriesForecast | None = None
     local_predictor: str | None = None  # local-engine extension, never valid for the managed job
     given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
@@ -363,7 +457,9 @@ class Predictor(_Given):
         content_type = _canon(data.get("content_type"), *props, "content_type")
         if content_type is None:
             content_type = default_content_type(dataset_type)
-        accept_type = _canon(data.get("accept_type"), *props, "accept_type") or content_type
+        accept_type = _canon(data.get("accept_type"), *props, "accept_type") or default_accept_type(
+            dataset_type, content_type
+        )
         return cls(
             **{name: _text(data.get(name)) for name in _TEXT_FIELDS},
             initial_instance_count=_integer(data.get("initial_instance_count")),
@@ -373,7 +469,7 @@ class Predictor(_Given):
             label=_name_or_index(data.get("label")),
             probability=_name_or_index(data.get("probability")),
             label_headers=_names_or_indices(data.get("label_headers")),
-            time_series_predictor_config=_copy_object(data.get("time_series_predictor_config")),
+            time_series_predictor_config=_view(data.get("time_series_predictor_config"), TimeSeriesForecast),
             given=frozenset(data),
         )
 
@@ -503,6 +599,16 @@ class AnalysisConfig:
         return self.dataset_type in TABULAR_DATASET_TYPES
 
     @property
+    def analysis_kind(self) -> AnalysisKind:
+        """Images (``dataset_type`` application/x-image), time series (``time_series_data_config``), else tabular
+        data (bias, SHAP, PDP). Validation ties each kind's fields to it, so one test decides the kind."""
+        if self.dataset_type == IMAGE:
+            return "image"
+        if self.is_set("time_series_data_config"):
+            return "time_series"
+        return "tabular"
+
+    @property
     def dataset_uri(self) -> str | None:
         return _text(self._document.get("dataset_uri"))
 
@@ -574,9 +680,20 @@ class AnalysisConfig:
         return copy.deepcopy(value) if isinstance(value, list) else None
 
     @property
-    def time_series_data_config(self) -> JSONObject | None:
-        """Time-series explainability settings, passed through untouched."""
-        return _copy_object(self._document.get("time_series_data_config"))
+    def time_series_data_config(self) -> TimeSeriesData | None:
+        """Where item id, timestamp and series are in a time-series dataset (``None`` for other analyses)."""
+        return _view(self._document.get("time_series_data_config"), TimeSeriesData)
+
+    @property
+    def time_series(self) -> TimeSeriesSettings | None:
+        """The time-series parts together (data locations, method, forecast path, headers); ``None`` unless the
+        document describes a time-series analysis (validation then guarantees every part)."""
+        data, method = self.time_series_data_config, self.methods.asymmetric_shapley_value
+        if data is None or method is None:
+            return None
+        return TimeSeriesSettings(
+            data, method, self.predictor_settings.time_series_predictor_config, self.headers
+        )
 
     @property
     def methods(self) -> Methods:

@@ -12,12 +12,12 @@ from typing import Final
 
 from airflow_provider_clarify.config.errors import ClarifyConfigError, ConfigProblem
 from airflow_provider_clarify.config.loading import load_config
-from airflow_provider_clarify.config.model import AnalysisConfig
+from airflow_provider_clarify.config.model import EXPLANATION_METHODS, AnalysisConfig
 
 Config = AnalysisConfig | Mapping[str, object]
 """An ``AnalysisConfig``, or a document that ``load_config`` validates first."""
 
-MODEL_SCORE_METHODS: Final = ("shap", "pdp", "asymmetric_shapley_value")
+MODEL_SCORE_METHODS: Final = EXPLANATION_METHODS  # every explanation method scores the model
 
 
 @dataclass(frozen=True)

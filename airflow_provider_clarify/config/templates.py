@@ -28,6 +28,22 @@ RECORD_PLACEHOLDERS: Final = re.compile(r'\$features_kvp|\$feature_names|\$featu
 CONTENT_PLACEHOLDERS: Final = re.compile(r"\$records|\$record|\$feature_names")
 """Every placeholder of a JSON content template, longest spelling first."""
 
+# Time series (Clarify docs, "Endpoint requests for time series data"): a record template may hold the first
+# timestamp (a JSON string or number), the target series (a list), the related series (a list of lists, one per
+# related series) and the static covariates (a list).
+START_TIME: Final = "$start_time"
+TARGET_TIME_SERIES: Final = "$target_time_series"
+RELATED_TIME_SERIES: Final = "$related_time_series"
+STATIC_COVARIATES: Final = "$static_covariates"
+TIME_SERIES_PLACEHOLDERS: Final = (START_TIME, TARGET_TIME_SERIES, RELATED_TIME_SERIES, STATIC_COVARIATES)
+"""Every placeholder of a time-series record template."""
+TIME_SERIES_PLACEHOLDER: Final = re.compile(
+    "|".join(re.escape(token) for token in sorted(TIME_SERIES_PLACEHOLDERS, key=len, reverse=True))
+)
+"""Finds the time-series placeholders of a record template, longest spelling first."""
+ANY_PLACEHOLDER: Final = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
+"""Anything spelled like a placeholder (``$name``): what a record template may not hold unless it is known."""
+
 _PLAIN_FEATURES = re.compile(r"\$features(?!_kvp)")
 _NAMED = re.compile(r'"\$\{([^}]*)\}"')
 

@@ -1,72 +1,61 @@
-"""Typed, read-only views of the time-series parts of an analysis config (SPEC §13a).
+"""Typed, read-only views of the time-series parts of an analysis config (reference §13a, docs/time-series.md).
 
 Three parts of the document belong together: ``time_series_data_config`` (where item id, timestamp and the
 series are in the dataset), ``methods.asymmetric_shapley_value`` (how the explanation is computed) and
-``predictor.time_series_predictor_config`` (where the forecast is in the model response). The views here give
-code attributes instead of dict look-ups and apply the documented defaults in one place (``direction``
-``chronological``, ``granularity`` ``timewise``, baselines ``zero``), while the document itself stays exactly as
-the user wrote it (``AnalysisConfig.to_dict()``).
+``predictor.time_series_predictor_config`` (where the forecast is in the model response). ``AnalysisConfig``
+exposes each as a view built here (``config.time_series_data_config``, ``config.methods.asymmetric_shapley_value``,
+``config.predictor_settings.time_series_predictor_config``) and all three together as ``config.time_series``; the
+SDK's defaults (``direction`` ``chronological``, ``granularity`` ``timewise``, baselines ``zero``) are declared
+once, here. The content type, accept type and templates of a forecasting model are the ``predictor`` view's.
 
 The views are built from a document that passed validation (``load_config``); they do not re-check it.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Final
+
+from airflow_provider_clarify.config.schema import canonical_enum, enum_values
+from airflow_provider_clarify.contract import JSONObject, JSONValue
 
 NameOrIndex = str | int
 StaticValue = str | int | float
 
-DATASET_FORMATS = ("columns", "item_records", "timestamp_records")
-DIRECTIONS = ("chronological", "anti_chronological", "bidirectional")
-GRANULARITIES = ("timewise", "fine_grained")
-TEMPORAL_BASELINES = ("zero", "mean")
+TIME_SERIES_METHOD: Final = "asymmetric_shapley_value"
+TIME_SERIES_DATA_KEY: Final = "time_series_data_config"
+TIME_SERIES_PREDICTOR_KEY: Final = "time_series_predictor_config"
 
-DEFAULT_DIRECTION = "chronological"
-DEFAULT_GRANULARITY = "timewise"
-DEFAULT_TEMPORAL_BASELINE = "zero"
+DEFAULT_DIRECTION: Final = "chronological"
+DEFAULT_GRANULARITY: Final = "timewise"
+DEFAULT_TEMPORAL_BASELINE: Final = "zero"
+FINE_GRAINED: Final = "fine_grained"
+BIDIRECTIONAL: Final = "bidirectional"
+MEAN_BASELINE: Final = "mean"
 
-# The placeholders a time-series record template may hold (Clarify docs, "Endpoint requests for time series
-# data"): the first timestamp (a JSON string or number), the target series (a list), the related series (a list
-# of lists, one per related series) and the static covariates (a list).
-START_TIME = "$start_time"
-TARGET_TIME_SERIES = "$target_time_series"
-RELATED_TIME_SERIES = "$related_time_series"
-STATIC_COVARIATES = "$static_covariates"
-RECORD_PLACEHOLDERS = (START_TIME, TARGET_TIME_SERIES, RELATED_TIME_SERIES, STATIC_COVARIATES)
-PLACEHOLDER_PATTERN = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
-
-TIME_SERIES_METHOD = "asymmetric_shapley_value"
-TIME_SERIES_PREDICTOR_KEY = "time_series_predictor_config"
+_DATA_PROPS: Final = ("$defs", TIME_SERIES_DATA_KEY, "properties")
+_METHOD_PROPS: Final = ("$defs", TIME_SERIES_METHOD, "properties")
 
 
-def is_time_series(document: Any) -> bool:
-    """True when any of the three time-series parts is present (the document is then a time-series analysis)."""
-    if not isinstance(document, Mapping):
-        return False
-    methods = document.get("methods")
-    predictor = document.get("predictor")
-    return (
-        "time_series_data_config" in document
-        or (isinstance(methods, Mapping) and TIME_SERIES_METHOD in methods)
-        or (isinstance(predictor, Mapping) and TIME_SERIES_PREDICTOR_KEY in predictor)
-    )
-
-
-def _canonical(value: Any, choices: tuple[str, ...], default: str) -> str:
+def _canon(value: JSONValue, *schema_path: str, default: str) -> str:
     """Enum strings are case-insensitive in the schema (as in the SDK); views use the schema's spelling."""
     if not isinstance(value, str):
         return default
-    folded = value.casefold()
-    return next((choice for choice in choices if choice == folded), value)
+    return canonical_enum(value, enum_values(*schema_path))
+
+
+def _location(value: JSONValue) -> NameOrIndex:
+    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+
+
+def _locations(value: JSONValue) -> tuple[NameOrIndex, ...]:
+    return tuple(_location(item) for item in value) if isinstance(value, list) else ()
 
 
 @dataclass(frozen=True)
-class TimeSeriesDataSettings:
+class TimeSeriesData:
     """``time_series_data_config``: where each part of the series is found in the dataset.
 
     All locations are JMESPath strings (``dataset_format`` says how the JSON is laid out) or all zero-based
@@ -83,15 +72,15 @@ class TimeSeriesDataSettings:
     dataset_format: str | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TimeSeriesDataSettings:
+    def from_dict(cls, data: JSONObject) -> TimeSeriesData:
         dataset_format = data.get("dataset_format")
         return cls(
-            target_time_series=data["target_time_series"],
-            item_id=data["item_id"],
-            timestamp=data["timestamp"],
-            related_time_series=tuple(data.get("related_time_series") or ()),
-            static_covariates=tuple(data.get("static_covariates") or ()),
-            dataset_format=_canonical(dataset_format, DATASET_FORMATS, "")
+            target_time_series=_location(data.get("target_time_series")),
+            item_id=_location(data.get("item_id")),
+            timestamp=_location(data.get("timestamp")),
+            related_time_series=_locations(data.get("related_time_series")),
+            static_covariates=_locations(data.get("static_covariates")),
+            dataset_format=_canon(dataset_format, *_DATA_PROPS, "dataset_format", default="")
             if dataset_format is not None
             else None,
         )
@@ -114,7 +103,7 @@ class TimeSeriesDataSettings:
 
     def field_paths(self) -> tuple[str, ...]:
         """The JSON paths of :attr:`locations`, for error messages."""
-        base = "time_series_data_config"
+        base = TIME_SERIES_DATA_KEY
         return (
             f"{base}.item_id",
             f"{base}.timestamp",
@@ -126,7 +115,8 @@ class TimeSeriesDataSettings:
 
 @dataclass(frozen=True)
 class TimeSeriesBaseline:
-    """``methods.asymmetric_shapley_value.baseline`` given inline: what replaces values left out of a coalition.
+    """``methods.asymmetric_shapley_value.baseline`` (inline, or the object a baseline file holds): what
+    replaces values left out of a coalition.
 
     ``target_time_series`` / ``related_time_series``: ``zero`` or ``mean`` (the mean of that item's series).
     ``static_covariates``: one list per item id (keys are the item ids as JSON object keys, i.e. strings), each
@@ -138,27 +128,38 @@ class TimeSeriesBaseline:
     static_covariates: Mapping[str, tuple[StaticValue, ...]] | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TimeSeriesBaseline:
+    def from_dict(cls, data: Mapping[str, JSONValue]) -> TimeSeriesBaseline:
         statics = data.get("static_covariates")
         return cls(
-            target_time_series=_canonical(
-                data.get("target_time_series"), TEMPORAL_BASELINES, DEFAULT_TEMPORAL_BASELINE
-            ),
-            related_time_series=_canonical(
-                data.get("related_time_series"), TEMPORAL_BASELINES, DEFAULT_TEMPORAL_BASELINE
-            ),
-            static_covariates={str(key): tuple(values) for key, values in statics.items()}
-            if isinstance(statics, Mapping)
+            target_time_series=_temporal(data.get("target_time_series")),
+            related_time_series=_temporal(data.get("related_time_series")),
+            static_covariates={
+                str(key): tuple(
+                    v for v in values if isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                )
+                for key, values in statics.items()
+                if isinstance(values, list)
+            }
+            if isinstance(statics, dict)
             else None,
         )
 
 
+def _temporal(value: JSONValue) -> str:
+    """``zero`` or ``mean`` in canonical spelling (the default when absent)."""
+    if not isinstance(value, str):
+        return DEFAULT_TEMPORAL_BASELINE
+    folded = value.casefold()
+    return folded if folded in (DEFAULT_TEMPORAL_BASELINE, MEAN_BASELINE) else value
+
+
 @dataclass(frozen=True)
-class AsymmetricShapleyValueSettings:
+class AsymmetricShapleyValueMethod:
     """``methods.asymmetric_shapley_value`` with the SDK's defaults applied.
 
     ``baseline`` is a :class:`TimeSeriesBaseline` (inline), a string (a URI of a JSON file holding the same
     object, read by the engine at run time) or ``None`` (all defaults: zero baselines, no static baseline).
+    ``num_samples`` has no default: ``None`` means every admissible ordering is enumerated where that is possible.
     """
 
     direction: str = DEFAULT_DIRECTION
@@ -167,20 +168,25 @@ class AsymmetricShapleyValueSettings:
     baseline: TimeSeriesBaseline | str | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AsymmetricShapleyValueSettings:
+    def from_dict(cls, data: JSONObject) -> AsymmetricShapleyValueMethod:
         baseline = data.get("baseline")
+        num_samples = data.get("num_samples")
         return cls(
-            direction=_canonical(data.get("direction"), DIRECTIONS, DEFAULT_DIRECTION),
-            granularity=_canonical(data.get("granularity"), GRANULARITIES, DEFAULT_GRANULARITY),
-            num_samples=data.get("num_samples"),
+            direction=_canon(data.get("direction"), *_METHOD_PROPS, "direction", default=DEFAULT_DIRECTION),
+            granularity=_canon(
+                data.get("granularity"), *_METHOD_PROPS, "granularity", default=DEFAULT_GRANULARITY
+            ),
+            num_samples=num_samples
+            if isinstance(num_samples, int) and not isinstance(num_samples, bool)
+            else None,
             baseline=TimeSeriesBaseline.from_dict(baseline)
-            if isinstance(baseline, Mapping)
+            if isinstance(baseline, dict)
             else (baseline if isinstance(baseline, str) else None),
         )
 
     @property
     def is_fine_grained(self) -> bool:
-        return self.granularity == "fine_grained"
+        return self.granularity == FINE_GRAINED
 
     @property
     def inline_baseline(self) -> TimeSeriesBaseline:
@@ -189,49 +195,35 @@ class AsymmetricShapleyValueSettings:
 
 
 @dataclass(frozen=True)
-class TimeSeriesPredictorSettings:
-    """The parts of ``predictor`` a forecasting model needs: templates, content types and the forecast path."""
+class TimeSeriesForecast:
+    """``predictor.time_series_predictor_config``: the JMESPath of the forecast in the model response."""
 
     forecast: str
-    content_type: str = "application/json"
-    accept_type: str = "application/json"
-    content_template: str | None = None
-    record_template: str | None = None
 
     @classmethod
-    def from_dict(cls, predictor: Mapping[str, Any], dataset_type: str | None) -> TimeSeriesPredictorSettings:
-        content_type = str(predictor.get("content_type") or dataset_type or "application/json").lower()
-        accept_type = str(predictor.get("accept_type") or content_type).lower()
-        template = predictor.get("content_template")
-        return cls(
-            forecast=str((predictor.get(TIME_SERIES_PREDICTOR_KEY) or {}).get("forecast", "")),
-            content_type=content_type,
-            accept_type=accept_type,
-            content_template=template if isinstance(template, str) else None,
-            record_template=predictor.get("record_template"),
-        )
+    def from_dict(cls, data: JSONObject) -> TimeSeriesForecast:
+        forecast = data.get("forecast")
+        return cls(forecast if isinstance(forecast, str) else "")
 
 
 @dataclass(frozen=True)
 class TimeSeriesSettings:
-    """Everything a time-series explanation run reads from the config, in one object.
+    """The three time-series parts together (``AnalysisConfig.time_series``), and the display names.
 
-    ``feature_names`` follow ``headers`` when given (item id, timestamp, target, related..., static...) and are
-    derived from the locations otherwise (see :func:`default_feature_name`).
+    ``names`` follow ``headers`` when given (item id, timestamp, target, related..., static...) and are derived
+    from the locations otherwise (see :func:`default_feature_name`).
     """
 
-    data: TimeSeriesDataSettings
-    method: AsymmetricShapleyValueSettings
-    predictor: TimeSeriesPredictorSettings | None
+    data: TimeSeriesData
+    method: AsymmetricShapleyValueMethod
+    forecast: TimeSeriesForecast | None
     headers: tuple[str, ...] | None = None
-    report_requested: bool = False
-    raw_baseline: Any = field(default=None, repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:
         """One display name per location (``headers`` order)."""
         if self.headers is not None and len(self.headers) == len(self.data.locations):
-            return tuple(str(name) for name in self.headers)
+            return self.headers
         return tuple(default_feature_name(location) for location in self.data.locations)
 
     @property
@@ -255,7 +247,7 @@ def default_feature_name(location: NameOrIndex) -> str:
     """A readable name for a location when ``headers`` is absent.
 
     A JMESPath ending in a field name gives that name (``[*].timeseries[].rts1`` → ``rts1``); anything else keeps
-    the expression text. An index ``k`` gives ``column_k``, the tabular convention (SPEC §3.2).
+    the expression text. An index ``k`` gives ``column_k``, the tabular convention (reference §3.2).
     """
     if isinstance(location, int):
         return f"column_{location}"
@@ -264,24 +256,3 @@ def default_feature_name(location: NameOrIndex) -> str:
         return quoted.group(1)
     identifier = _TRAILING_IDENTIFIER.search(location)
     return identifier.group(1) if identifier else location
-
-
-def time_series_settings(config: Any) -> TimeSeriesSettings | None:
-    """The typed view of ``config`` (an ``AnalysisConfig`` or a validated document); ``None`` without time series."""
-    document = config.to_dict() if hasattr(config, "to_dict") else config
-    if not isinstance(document, Mapping) or "time_series_data_config" not in document:
-        return None
-    methods = document.get("methods") or {}
-    predictor = document.get("predictor")
-    headers = document.get("headers")
-    method = methods.get(TIME_SERIES_METHOD) or {}
-    return TimeSeriesSettings(
-        data=TimeSeriesDataSettings.from_dict(document["time_series_data_config"]),
-        method=AsymmetricShapleyValueSettings.from_dict(method),
-        predictor=TimeSeriesPredictorSettings.from_dict(predictor, document.get("dataset_type"))
-        if isinstance(predictor, Mapping) and TIME_SERIES_PREDICTOR_KEY in predictor
-        else None,
-        headers=tuple(headers) if isinstance(headers, list) else None,
-        report_requested="report" in methods,
-        raw_baseline=copy.deepcopy(method.get("baseline")),
-    )

@@ -31,25 +31,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from airflow_provider_clarify.config import templates
 from airflow_provider_clarify.config.errors import ConfigProblem
+from airflow_provider_clarify.config.schema import enum_values
 from airflow_provider_clarify.config.time_series import (
-    DATASET_FORMATS,
-    PLACEHOLDER_PATTERN,
-    RECORD_PLACEHOLDERS,
-    RELATED_TIME_SERIES,
-    STATIC_COVARIATES,
-    TARGET_TIME_SERIES,
+    TIME_SERIES_DATA_KEY,
     TIME_SERIES_METHOD,
     TIME_SERIES_PREDICTOR_KEY,
-    is_time_series,
 )
+from airflow_provider_clarify.contract import CSV, JSON, JSON_LINES
 
-DATA_KEY = "time_series_data_config"
+DATA_KEY = TIME_SERIES_DATA_KEY
 METHOD_PATH = f"methods.{TIME_SERIES_METHOD}"
 FORECAST_PATH = f"predictor.{TIME_SERIES_PREDICTOR_KEY}"
-JSON = "application/json"
-JSONLINES = "application/jsonlines"
-CSV = "text/csv"
+DATASET_FORMATS = tuple(enum_values("$defs", TIME_SERIES_DATA_KEY, "properties", "dataset_format"))
+
+
+def is_time_series(document: object) -> bool:
+    """True when any of the three time-series parts is present: the document then describes a time-series
+    analysis, and the rules here say what else it needs (``AnalysisConfig.analysis_kind`` reads the validated
+    document the same way)."""
+    if not isinstance(document, Mapping):
+        return False
+    methods = document.get("methods")
+    predictor = document.get("predictor")
+    return (
+        TIME_SERIES_DATA_KEY in document
+        or (isinstance(methods, Mapping) and TIME_SERIES_METHOD in methods)
+        or (isinstance(predictor, Mapping) and TIME_SERIES_PREDICTOR_KEY in predictor)
+    )
+
 
 # Top-level and predictor fields a time-series analysis cannot use, with the reason shown to the user.
 _NO_LABEL = "time-series explanations have no label; the forecast target is time_series_data_config.target_time_series"
@@ -161,9 +172,6 @@ def _locations(data: Mapping[str, Any]) -> list[ConfigProblem]:
     target = data.get("target_time_series")
     if isinstance(target, bool) or not isinstance(target, (str, int)):
         return []  # the schema reports the type of target_time_series itself
-    kind = str if isinstance(target, str) else int
-    kind_text = "a JMESPath string" if kind is str else "an integer index"
-    problems = []
     fields: list[tuple[str, Any]] = [
         (f"{DATA_KEY}.item_id", data.get("item_id")),
         (f"{DATA_KEY}.timestamp", data.get("timestamp")),
@@ -173,55 +181,59 @@ def _locations(data: Mapping[str, Any]) -> list[ConfigProblem]:
         values = data.get(key)
         if isinstance(values, list):
             fields += [(f"{DATA_KEY}.{key}[{i}]", value) for i, value in enumerate(values)]
+    problems = []
     seen: dict[Any, str] = {}
     for path, value in fields:
         if value is None or isinstance(value, bool) or not isinstance(value, (str, int)):
             continue  # missing or of a type the schema already refuses
-        if not isinstance(value, kind):
-            problems.append(
-                ConfigProblem(
-                    path,
-                    f"must be {kind_text} like target_time_series ({target!r}): the locations are all JMESPath "
-                    f"strings or all integer indexes, never mixed; got {value!r}",
-                )
+        problem = _location_problem(path, value, target)
+        if problem is None and value in seen:
+            problem = ConfigProblem(
+                path, f"{value!r} is already used by {seen[value]}; each location names one part"
             )
-            continue
-        if isinstance(value, str) and not value.strip():
-            problems.append(ConfigProblem(path, "must not be an empty string; give a JMESPath expression"))
-            continue
-        if isinstance(value, str):
-            syntax = _jmespath_syntax_error(value)
-            if syntax:
-                problems.append(
-                    ConfigProblem(path, f"{value!r} is not a valid JMESPath expression: {syntax}")
-                )
-                continue
-        if value in seen:
-            problems.append(
-                ConfigProblem(
-                    path, f"{value!r} is already used by {seen[value]}; each location names one part"
-                )
-            )
+        if problem is not None:
+            problems.append(problem)
         else:
             seen[value] = path
-    fmt = data.get("dataset_format")
-    if kind is str and "dataset_format" not in data:
-        problems.append(
+    return problems + _dataset_format(data, uses_paths=isinstance(target, str))
+
+
+def _location_problem(path: str, value: str | int, target: str | int) -> ConfigProblem | None:
+    """What is wrong with one location: another kind than the target's, an empty or invalid JMESPath."""
+    if isinstance(value, str) != isinstance(target, str):
+        kind_text = "a JMESPath string" if isinstance(target, str) else "an integer index"
+        return ConfigProblem(
+            path,
+            f"must be {kind_text} like target_time_series ({target!r}): the locations are all JMESPath "
+            f"strings or all integer indexes, never mixed; got {value!r}",
+        )
+    if isinstance(value, str) and not value.strip():
+        return ConfigProblem(path, "must not be an empty string; give a JMESPath expression")
+    syntax = _jmespath_syntax_error(value) if isinstance(value, str) else None
+    if syntax:
+        return ConfigProblem(path, f"{value!r} is not a valid JMESPath expression: {syntax}")
+    return None
+
+
+def _dataset_format(data: Mapping[str, Any], *, uses_paths: bool) -> list[ConfigProblem]:
+    """``dataset_format`` is required with JMESPath locations and refused with integer indexes."""
+    if uses_paths and "dataset_format" not in data:
+        return [
             ConfigProblem(
                 f"{DATA_KEY}.dataset_format",
                 "required with JMESPath locations: how the JSON dataset is laid out, one of "
                 + ", ".join(DATASET_FORMATS),
             )
-        )
-    if kind is int and fmt is not None:
-        problems.append(
+        ]
+    if not uses_paths and data.get("dataset_format") is not None:
+        return [
             ConfigProblem(
                 f"{DATA_KEY}.dataset_format",
                 "only applies to JMESPath locations; with integer indexes the dataset is a JSON array of rows "
                 "(one array per item and timestamp), so remove dataset_format",
             )
-        )
-    return problems
+        ]
+    return []
 
 
 def _jmespath_syntax_error(expression: str) -> str | None:
@@ -375,10 +387,10 @@ def _folded(value: Any) -> str | None:
 def _predictor(
     document: Any, predictor: Mapping[str, Any], data: Mapping[str, Any] | None
 ) -> list[ConfigProblem]:
-    problems = []
     content_type = _folded(predictor.get("content_type")) or _folded(document.get("dataset_type")) or JSON
     accept_type = _folded(predictor.get("accept_type")) or content_type
-    if "content_type" in predictor and content_type not in (JSON, JSONLINES):
+    problems = []
+    if "content_type" in predictor and content_type not in (JSON, JSON_LINES):
         problems.append(
             ConfigProblem(
                 "predictor.content_type",
@@ -394,43 +406,9 @@ def _predictor(
                 "application/jsonlines)",
             )
         )
-    content_template = predictor.get("content_template")
-    if content_template is not None and not isinstance(content_template, str):
-        problems.append(
-            ConfigProblem(
-                "predictor.content_template",
-                'must be a template string for time series, e.g. "{\\"instances\\": $records}"',
-            )
-        )
-        content_template = None
-    if content_type == JSON:
-        if content_template is None and "content_template" not in predictor:
-            problems.append(
-                ConfigProblem(
-                    "predictor.content_template",
-                    "required for application/json model input: $records (a batch) or $record (one item per "
-                    'request), e.g. "{\\"instances\\": $records}"',
-                )
-            )
-        elif isinstance(content_template, str) and "$record" not in content_template:
-            problems.append(
-                ConfigProblem(
-                    "predictor.content_template", "must contain the placeholder $records or $record"
-                )
-            )
-    elif (
-        content_type == JSONLINES
-        and isinstance(content_template, str)
-        and "$record" not in content_template.replace("$records", "")
-    ):
-        problems.append(
-            ConfigProblem(
-                "predictor.content_template",
-                "for application/jsonlines model input each line holds one record: use $record (not $records)",
-            )
-        )
+    problems += _content_template(predictor, content_type)
     record_template = predictor.get("record_template")
-    if content_type in (JSON, JSONLINES) and record_template is None:
+    if content_type in (JSON, JSON_LINES) and record_template is None:
         problems.append(
             ConfigProblem(
                 "predictor.record_template",
@@ -443,29 +421,66 @@ def _predictor(
     return problems
 
 
+def _content_template(predictor: Mapping[str, Any], content_type: str) -> list[ConfigProblem]:
+    """A JSON body wraps records with ``$records`` / ``$record``; a JSON Lines line holds one ``$record``."""
+    path = "predictor.content_template"
+    template = predictor.get("content_template")
+    if template is not None and not isinstance(template, str):
+        return [
+            ConfigProblem(
+                path, 'must be a template string for time series, e.g. "{\\"instances\\": $records}"'
+            )
+        ]
+    if content_type == JSON and "content_template" not in predictor:
+        return [
+            ConfigProblem(
+                path,
+                "required for application/json model input: $records (a batch) or $record (one item per "
+                'request), e.g. "{\\"instances\\": $records}"',
+            )
+        ]
+    if content_type == JSON and isinstance(template, str) and not templates.has_record_placeholder(template):
+        return [ConfigProblem(path, "must contain the placeholder $records or $record")]
+    if content_type == JSON_LINES and isinstance(template, str) and not templates.sends_one_record(template):
+        return [
+            ConfigProblem(
+                path,
+                "for application/jsonlines model input each line holds one record: use $record (not $records)",
+            )
+        ]
+    return []
+
+
 def _record_template(template: str, data: Mapping[str, Any] | None) -> list[ConfigProblem]:
     """Placeholders: only the time-series ones, the target always, related/static exactly when configured (not
     checked against a missing time_series_data_config, which is reported on its own)."""
     path = "predictor.record_template"
     problems = []
     unknown = sorted(
-        {token for token in PLACEHOLDER_PATTERN.findall(template) if token not in RECORD_PLACEHOLDERS}
+        {
+            token
+            for token in templates.ANY_PLACEHOLDER.findall(template)
+            if token not in templates.TIME_SERIES_PLACEHOLDERS
+        }
     )
     if unknown:
         problems.append(
             ConfigProblem(
                 path,
                 f"{', '.join(unknown)} cannot be used for time series; the placeholders are "
-                + ", ".join(RECORD_PLACEHOLDERS),
+                + ", ".join(templates.TIME_SERIES_PLACEHOLDERS),
             )
         )
-    if TARGET_TIME_SERIES not in template:
+    if templates.TARGET_TIME_SERIES not in template:
         problems.append(
-            ConfigProblem(path, f"must contain {TARGET_TIME_SERIES}: the model forecasts from it")
+            ConfigProblem(path, f"must contain {templates.TARGET_TIME_SERIES}: the model forecasts from it")
         )
     if data is None:
         return problems
-    pairs = (("related_time_series", RELATED_TIME_SERIES), ("static_covariates", STATIC_COVARIATES))
+    pairs = (
+        ("related_time_series", templates.RELATED_TIME_SERIES),
+        ("static_covariates", templates.STATIC_COVARIATES),
+    )
     for key, placeholder in pairs:
         configured = bool(_list(data.get(key)))
         if configured and placeholder not in template:

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_clarify.config import templates
 from airflow_provider_clarify.config.errors import ROOT_PATH, ConfigProblem, join_path
+from airflow_provider_clarify.config.image_rules import image_config_problems
 from airflow_provider_clarify.config.model import PARQUET_CONTENT_TYPE_RULE, default_content_type
 from airflow_provider_clarify.config.schema import schema_document, schema_validator
-from airflow_provider_clarify.config.time_series import is_time_series
-from airflow_provider_clarify.config.time_series_rules import time_series_problems
+from airflow_provider_clarify.config.time_series_rules import is_time_series, time_series_problems
 from airflow_provider_clarify.contract import CSV, JSON, JSON_LINES, PARQUET, TABULAR_DATASET_TYPES
 
 if TYPE_CHECKING:
@@ -306,7 +306,8 @@ def cross_field_problems(document: dict[str, Any]) -> list[ConfigProblem]:
     if predictor is not None:
         problems += _predictor_rules(document, predictor, dataset_type)
     problems += _column_name_rules(document, dataset_type, methods)
-    problems += time_series_problems(document)  # time series: rules in config/time_series_rules.py
+    problems += image_config_problems(document)  # computer vision: config/image_rules.py
+    problems += time_series_problems(document)  # time series: config/time_series_rules.py
     return problems
 
 

@@ -35,7 +35,7 @@ from .analysis import run_analysis
 from .bias.intervals import IntervalSettings
 from .confidence import interval_settings
 from .errors import AnalysisError
-from .options import EngineOptions
+from .options import SHAP_ALGORITHMS, EngineOptions
 
 CONTAINER_CONFIG = Path(CONFIG_LOCAL_PATH) / CONFIG_FILE
 CONTAINER_DATA = Path(DATASET_LOCAL_PATH)
@@ -60,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-concurrency", type=int, default=EngineOptions.max_concurrency)
     parser.add_argument("--timeout-seconds", type=float, default=EngineOptions.timeout_seconds)
     parser.add_argument("--max-retries", type=int, default=EngineOptions.max_retries)
+    parser.add_argument(
+        "--shap-algorithm",
+        choices=SHAP_ALGORITHMS,
+        default=EngineOptions.shap_algorithm,
+        help="kernel (default), tree (exact TreeSHAP, in-process tree ensembles) or auto",
+    )
+    parser.add_argument(
+        "--shap-standard-errors",
+        action="store_true",
+        help="estimate the sampling error of Kernel SHAP values",
+    )
     parser.add_argument(
         "--confidence",
         type=_confidence,
@@ -98,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         max_concurrency=args.max_concurrency,
         timeout_seconds=args.timeout_seconds,
         max_retries=args.max_retries,
+        shap_algorithm=args.shap_algorithm,
+        shap_standard_errors=args.shap_standard_errors,
         confidence=args.confidence,
     )
     s3_client = None

@@ -8,7 +8,7 @@ other callers can hand in anything that answers them.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -31,3 +31,14 @@ class ScoreModel(Protocol):
 
 class Model(LabelModel, ScoreModel, Protocol):
     """Both: what ``run_analysis`` builds when a method needs a model."""
+
+
+@runtime_checkable
+class EstimatorBacked(Protocol):
+    """A model served by an in-process estimator whose internals an analysis may read (exact TreeSHAP reads the
+    trees), and the output column its scores come from (None: every column)."""
+
+    @property
+    def in_process_estimator(self) -> object | None: ...
+
+    def score_column(self) -> int | None: ...

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
     from .bias.intervals import IntervalSettings
+
+ShapAlgorithm = Literal["kernel", "tree", "auto"]
+SHAP_ALGORITHMS: tuple[ShapAlgorithm, ...] = get_args(ShapAlgorithm)
 
 
 @dataclass
@@ -30,6 +33,13 @@ class EngineOptions:
     before the engine stops tracking them exactly and falls back to a second streaming pass.
     ``progress_interval_seconds``: how often long reads log rows read and rate at INFO.
     ``ft_n_jobs``: parallel jobs for the flip test's nearest-neighbour queries (-1 = all cores).
+    ``shap_algorithm``: "kernel" (default: Kernel SHAP, as the managed job computes it), "tree" (exact
+    interventional TreeSHAP with the baseline as background; only for in-process tree ensembles, an error
+    otherwise) or "auto" (tree where it computes exactly what Kernel SHAP estimates, else kernel).
+    ``shap_standard_errors``: also estimate each Kernel SHAP value's sampling error (explanations_shap/
+    out_standard_errors.csv beside out.csv, and ``global_shap_standard_errors`` in analysis.json).
+    ``shap_block_rows``: synthetic rows Kernel SHAP builds and sends to the model at once (memory bound); an
+    in-process model gets each block in one call, a remote one in requests of ``batch_size`` records.
     ``confidence``: bootstrap confidence intervals for the count-based bias metrics and global SHAP values
     (``{"level", "replicates", "seed", "method"}``, docs/intervals.md); ``None`` (default) computes none and
     leaves analysis.json exactly as without the option. A dict is validated here, so a bad setting fails when the
@@ -47,10 +57,22 @@ class EngineOptions:
     max_distinct_values: int = 1_000_000
     progress_interval_seconds: float = 10.0
     ft_n_jobs: int = -1
+    shap_algorithm: ShapAlgorithm = "kernel"
+    shap_standard_errors: bool = False
+    shap_block_rows: int = 100_000
     # --- confidence intervals (engine/confidence.py) ---
     confidence: IntervalSettings | Mapping[str, object] | None = None
 
     def __post_init__(self) -> None:
+        if self.shap_algorithm not in SHAP_ALGORITHMS:
+            raise ValueError(
+                f"EngineOptions.shap_algorithm {self.shap_algorithm!r} is not one of "
+                f"{', '.join(repr(a) for a in SHAP_ALGORITHMS)}"
+            )
+        if int(self.shap_block_rows) < 1:
+            raise ValueError(
+                f"EngineOptions.shap_block_rows must be at least 1, got {self.shap_block_rows!r}"
+            )
         if self.confidence is not None:
             from .confidence import interval_settings  # numpy only when intervals are asked for
 

@@ -1,8 +1,10 @@
 """The state of one engine run, built once by ``run_analysis`` and passed down to every analysis.
 
-Why one object: the bias pass, the explanations and the report all need the same config, resolved column roles,
-options, warnings sink and clients. Passing them as one frozen value keeps the signatures short and makes it
-impossible for two steps to resolve roles (or defaults) differently.
+Why one object: every analysis kind needs the same config, options, warnings sink, clients and output folder,
+and the tabular steps (bias, explanations, report) also the same resolved column roles. Passing them as one
+frozen value keeps the signatures short and makes it impossible for two steps to resolve roles (or defaults)
+differently. :class:`RunContext` is what every kind receives; :class:`AnalysisRun` adds the column roles a
+tabular analysis resolves from its dataset.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ..redaction import redact_text
 from .data.sources import S3Client
 from .options import EngineOptions
 from .roles import ColumnRoles
+from .segments import SegmentConfigSpec
 
 log = logging.getLogger("airflow_provider_clarify.engine")
 
@@ -34,10 +37,40 @@ class WarningSink:
         self.collected = collected
 
     def warn(self, message: str) -> None:
-        message = redact_text(message)
+        redacted = redact_text(message)
+        if redacted != message:  # keep the kind of a marked warning (a ``str`` subclass such as ValuesNotFound)
+            message = type(message)(redacted)
         log.warning(message)
         if self.collected is not None:
             self.collected.append(message)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """One run as every analysis kind receives it: the validated config, the dataset (the config's
+    ``dataset_uri`` already applied), the output folder (None: nothing is written), a run-scoped scratch folder
+    (S3 downloads), the engine options, the warnings sink (``warn``), the S3 client, the model override (``predictor``: a
+    URL, ``module:callable``, model file, estimator or callable; None: the config's predictor) with the
+    sagemaker-runtime client for endpoints, and where the caller publishes the output folder (``published_uri``,
+    e.g. an ``s3://`` prefix; None: the output folder itself), and the parsed ``segment_config`` (tabular
+    analyses also compute their results per segment)."""
+
+    config: AnalysisConfig
+    dataset_uri: str | Path
+    scratch: Path
+    output_dir: Path | None = None
+    options: EngineOptions = field(default_factory=EngineOptions)
+    sink: WarningSink = field(default_factory=WarningSink)
+    s3_client: S3Client | None = None
+    predictor: object = None
+    sagemaker_runtime_client: object = None
+    published_uri: str | None = None
+    segments: list[SegmentConfigSpec] = field(default_factory=list)
+
+    @property
+    def warn(self) -> Warn:
+        """The run's one warnings sink (logged, and collected for the caller)."""
+        return self.sink.warn
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from airflow_provider_clarify.config.model import EXPLANATION_METHODS
 from airflow_provider_clarify.contract import (
     CONFIG_INPUT_NAME,
     CONFIG_LOCAL_PATH,
@@ -380,9 +381,7 @@ def build_processing_job_request(spec: ProcessingJobSpec, job_name: str) -> Json
 def default_job_name_prefix(method_names: Collection[str]) -> str:
     """The SDK's prefixes, so that jobs started here read the same in the console as SDK-started ones."""
     pre, post = "pre_training_bias" in method_names, "post_training_bias" in method_names
-    explain = any(
-        name in method_names for name in ("shap", "pdp", "asymmetric_shapley_value")
-    )  # + time series
+    explain = any(name in method_names for name in EXPLANATION_METHODS)
     if (pre or post) and explain:
         return "Clarify-Bias-And-Explainability"
     if explain:

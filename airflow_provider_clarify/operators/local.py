@@ -59,6 +59,7 @@ class _EngineInputs:
     s3_client: AwsClient | None
     runtime_client: AwsClient | None
     predictor: object
+    published_uri: str  # where the output is published (results that name their files use it)
 
 
 class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator):
@@ -138,6 +139,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
             if predictor is None and _uses_endpoint(analysis_config)
             else None,
             predictor=predictor,
+            published_uri=output_uri,
         )
         warnings: list[str] = []
         self._work_lock = _private_workdir(output_uri)
@@ -149,7 +151,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
                 redact_url(str(analysis_config.dataset_uri or dataset_uri)),
                 redact_url(output_uri),
             )
-            analysis = self._run_engine(analysis_config, inputs, self._workdir, warnings, output_uri)
+            analysis = self._run_engine(analysis_config, inputs, self._workdir, warnings)
             if self._killed:
                 raise ClarifyAnalysisError("the task was killed during the analysis; nothing was published")
             segments = read_segments(self._workdir)  # segment_config: the per-segment file, for the result
@@ -172,12 +174,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
     # ------------------------------------------------------------------------------------------------ parts
 
     def _run_engine(
-        self,
-        config: AnalysisConfig,
-        inputs: _EngineInputs,
-        workdir: Path,
-        warnings: list[str],
-        output_uri: str | None = None,
+        self, config: AnalysisConfig, inputs: _EngineInputs, workdir: Path, warnings: list[str]
     ) -> dict[str, Any]:
         from airflow_provider_clarify.engine import AnalysisError, run_analysis  # heavy: imported on use
 
@@ -191,7 +188,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
                 predictor=inputs.predictor,
                 options=inputs.options,
                 warnings=warnings,
-                published_uri=output_uri,  # time series: explanation_results_path names the published file
+                published_uri=inputs.published_uri,
             )
         except AnalysisError as err:
             raise ClarifyAnalysisError(redact_text(err.reason)) from err
@@ -313,10 +310,10 @@ def engine_options(value: object) -> EngineOptions:
     if isinstance(value, Mapping):
         try:
             return EngineOptions(**value)
-        except TypeError as err:
-            raise ClarifyInvalidConfigError(f"engine_options: {err}") from None
         except ClarifyConfigError as err:  # a bad engine_options["confidence"]
             raise ClarifyInvalidConfigError(f"engine_options: {err}", problems=err.problems) from None
+        except (TypeError, ValueError) as err:  # an unknown field, or a value EngineOptions refuses
+            raise ClarifyInvalidConfigError(f"engine_options: {err}") from None
     raise ClarifyInvalidConfigError(
         f"engine_options must be an EngineOptions or a dict, got {type(value).__name__}"
     )

@@ -11,12 +11,13 @@ import boto3
 import numpy as np
 
 from airflow_provider_clarify.engine.options import EngineOptions
-from airflow_provider_clarify.engine.timeseries import explain_time_series, explanation_lines
+from airflow_provider_clarify.engine.timeseries import explanation_lines
 from tests.unit.engine.timeseries.forecasting import (
     ITEMS,
     Forecaster,
     analysis_config,
     nonlinear,
+    run_time_series,
     timestamp_records_document,
     write_dataset,
 )
@@ -39,7 +40,7 @@ def lines_of(entry: dict) -> list[dict]:
 
 def local_reference(tmp_path: Path, config: dict) -> list[dict]:
     dataset = write_dataset(tmp_path, "timestamp_records")
-    entry = explain_time_series(config, dataset, tmp_path / "reference", predictor=Forecaster(nonlinear))
+    entry = run_time_series(config, dataset, tmp_path / "reference", predictor=Forecaster(nonlinear))
     return lines_of(entry)
 
 
@@ -58,7 +59,7 @@ def test_dataset_and_baseline_on_s3_with_an_http_model(s3_client, bucket, tmp_pa
     local_config = analysis_config(granularity="fine_grained", num_samples=3, baseline=STATIC_BASELINE)
     expected = local_reference(tmp_path / "local", local_config)
     with ModelServer(served(Forecaster(nonlinear))) as server:
-        entry = explain_time_series(
+        entry = run_time_series(
             config,
             f"s3://{bucket}/forecasts/",
             tmp_path / "out",
@@ -93,7 +94,7 @@ def test_invoke_endpoint_protocol_with_a_throttle_retried(tmp_path):
     with ModelServer(served(Forecaster(nonlinear))) as server:
         client = boto3.client("sagemaker-runtime", endpoint_url=server.endpoint_url, region_name="us-east-1")
         server.fail_next(Failure(status=429, error_type="ThrottlingException"))
-        entry = explain_time_series(
+        entry = run_time_series(
             config,
             dataset,
             tmp_path / "out",
@@ -146,7 +147,7 @@ def test_local_operator_in_a_dag_run_on_s3(test_dags_dir, s3_client, bucket, tmp
     }
     published = s3_client.get_object(Bucket=bucket, Key=results_key)["Body"].read().decode().splitlines()
     dataset = write_dataset(tmp_path, "timestamp_records")
-    entry = explain_time_series(CONFIG, dataset, tmp_path / "direct", predictor=forecaster)
+    entry = run_time_series(CONFIG, dataset, tmp_path / "direct", predictor=forecaster)
     assert [json.loads(line) for line in published] == lines_of(entry)
     result = outcome.xcom("explain_forecasts")
     assert any("no report is written for time-series explanations" in w for w in result["warnings"])

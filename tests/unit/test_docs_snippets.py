@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_clarify import clarify
-from airflow_provider_clarify.config import builders
+from airflow_provider_clarify.config import builders, builders_time_series
 from airflow_provider_clarify.engine.options import EngineOptions
 from airflow_provider_clarify.operators._assets import ClarifyAssetEventResult
 from airflow_provider_clarify.operators.clarify import ClarifyOperator
@@ -42,8 +42,9 @@ CHECKED = {
         clarify.SageMakerClarifyProcessor,
         *(
             value
-            for name, value in vars(builders).items()
-            if inspect.isclass(value) and value.__module__ == builders.__name__ and not name.startswith("_")
+            for module in (builders, builders_time_series)
+            for name, value in vars(module).items()
+            if inspect.isclass(value) and value.__module__ == module.__name__ and not name.startswith("_")
         ),
     )
 }

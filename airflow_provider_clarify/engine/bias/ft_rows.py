@@ -62,13 +62,13 @@ class FlipTestRows:
     rows: int = 0
     role_columns: list[str] = field(default_factory=list)
     stored: dict[str, list[pa.Array]] = field(default_factory=dict)
-    # --- segments and sharded runs: a view of some of the rows ---
-    row_filter: RowFilter | None = None
-    """Keeps only some rows (a segment's) from every table (:meth:`filtered`)."""
+    row_filter: Callable[[pa.Table], pa.Table] | None = None
+    """Keeps a subset of every chunk's rows (a segment's view of the same rows, engine/segments.py)."""
+    # --- sharded runs: a shard compares its own facet-d rows only ---
     queried: tuple[int, int] | None = None
-    """Only facet-d rows at these positions of the row stream are compared (a shard's rows, :meth:`querying`);
-    every row still counts for facet a's neighbours and for n_d."""
-    # --- end segments and sharded runs ---
+    """Only facet-d rows at these positions of the row stream are compared (:meth:`querying`); every row still
+    counts for facet a's neighbours and for n_d."""
+    # --- end sharded runs ---
 
     @property
     def text_columns(self) -> set[str]:
@@ -94,18 +94,16 @@ class FlipTestRows:
         self.chunks.append(table.select(list(dict.fromkeys([*self.columns, *role_columns]))))
 
     def tables(self) -> Iterator[pa.Table]:
-        """The FT columns and role columns of every row, chunk by chunk (read again, or the kept chunks); with
-        :attr:`queried`, each row's position in the stream as :data:`ROW_POSITION`; with :attr:`row_filter`,
-        only the rows it keeps."""
+        """The FT columns and role columns of every row (of the filter's rows, when one is set), chunk by chunk
+        (read again, or the kept chunks); with :attr:`queried`, each row's position in the stream as
+        :data:`ROW_POSITION`."""
         offset = 0
         for table in self._all_tables():
             if self.queried is not None:
                 positions = pa.array(range(offset, offset + table.num_rows), pa.int64())
                 table = table.append_column(ROW_POSITION, positions)
             offset += table.num_rows
-            if self.row_filter is not None:
-                table = table.filter(pa.array(self.row_filter(table)))
-            yield table
+            yield table if self.row_filter is None else self.row_filter(table)
 
     def _all_tables(self) -> Iterator[pa.Table]:
         if self.source is None:
@@ -120,28 +118,16 @@ class FlipTestRows:
             offset += table.num_rows
             yield table
 
-    # --- segments and sharded runs ---
-    def filtered(self, keep: RowFilter) -> FlipTestRows:
-        """The same rows, of which only those ``keep`` marks (a segment's) take part."""
-        return replace(self, row_filter=_both(self.row_filter, keep))
-
+    # --- sharded runs ---
     def querying(self, start: int, end: int) -> FlipTestRows:
         """The same rows, of which only the facet-d rows at positions [start, end) are compared."""
         return replace(self, queried=(start, end))
 
-    # --- end segments and sharded runs ---
+    # --- end sharded runs ---
 
 
-RowFilter = Callable[[pa.Table], np.ndarray]
-"""Which rows of a table take part (a boolean per row)."""
 ROW_POSITION = "__clarify_row_position__"
 """The column :meth:`FlipTestRows.tables` adds when only some rows are queried."""
-
-
-def _both(first: RowFilter | None, second: RowFilter) -> RowFilter:
-    if first is None:
-        return second
-    return lambda table: np.asarray(first(table), dtype=bool) & np.asarray(second(table), dtype=bool)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ...config.metrics import POST_TRAINING_DESCRIPTIONS, PRE_TRAINING_DESCRIPTIONS
 from ..segments import SegmentMembership
@@ -127,7 +128,13 @@ class SegmentTables:
 
 
 def segment_rows(rows: FlipTestRows | None, membership: SegmentMembership, code: int) -> FlipTestRows | None:
-    """The flip test's rows of one segment (FT is the one metric computed from rows, not tables)."""
+    """The flip test's rows of one segment (FT is the one metric computed from rows, not tables): the same rows,
+    read again, keeping those whose segment column falls in segment ``code``."""
     if rows is None:
         return None
-    return rows.filtered(lambda table: membership.codes(table.column(membership.column).to_pandas()) == code)
+
+    def in_segment(table: pa.Table) -> pa.Table:
+        codes = membership.codes(table.column(membership.column).to_pandas())
+        return table.filter(pa.array(codes == code))
+
+    return replace(rows, row_filter=in_segment)

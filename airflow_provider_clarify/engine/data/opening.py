@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...config import AnalysisConfig
-from ...contract import CSV, IMAGE, JSON_LINES, PARQUET, TABULAR_DATASET_TYPES
+from ...contract import CSV, JSON_LINES, PARQUET
 from ..errors import AnalysisError
 from .columns import DEFAULT_LABEL_NAME, DEFAULT_PREDICTED_LABEL_NAME, column_name
 from .csv_headers import csv_source
@@ -34,8 +34,7 @@ def open_dataset(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress_interval: float = 10.0,
 ) -> TabularDataset:
-    """Open the dataset(s) of an analysis config (reads only headers; rows are streamed later)."""
-    check_readable(config)
+    """Open the dataset(s) of a tabular analysis config (reads only headers; rows are streamed later)."""
     dataset_type = config.dataset_type
     files = list_files(dataset_uri, "dataset_uri", s3_client=s3_client, scratch=scratch)
     if dataset_type == CSV:
@@ -66,25 +65,6 @@ def open_dataset(
             source = csv_source(aux_files, headers, field_name)
             auxiliaries.append(_auxiliary(field_name, headers_field, source, main, join_key, len(files)))
     return TabularDataset(main, auxiliaries, join_key, chunk_rows, progress_interval)
-
-
-def check_readable(config: AnalysisConfig) -> None:
-    """The local engine reads tabular data; computer vision and time series run in the managed job only."""
-    dataset_type = config.dataset_type
-    if dataset_type == IMAGE:
-        raise AnalysisError(
-            "dataset_type: application/x-image (computer vision) is not supported by the local engine yet; use "
-            "text/csv, application/jsonlines, application/json or application/x-parquet, or run the managed job"
-        )
-    if dataset_type not in TABULAR_DATASET_TYPES:
-        raise AnalysisError(
-            f"dataset_type: {dataset_type!r} is not supported; use one of {list(TABULAR_DATASET_TYPES)}"
-        )
-    if config.time_series_data_config is not None:
-        raise AnalysisError(
-            "time_series_data_config: time-series analysis is not supported by the local engine yet; remove it or "
-            "run the managed job"
-        )
 
 
 def _auxiliary(

@@ -140,7 +140,7 @@ def _download_s3(uri: str, field: str, s3_client: S3Client | None, scratch: Path
         bucket, key = split_s3_uri(uri, what=field)
     except InvalidS3Uri as error:
         raise AnalysisError(str(error)) from error
-    selected = _select_keys(_list_keys(s3_client, bucket, key, field, uri), key)
+    selected = select_s3_keys(list_s3_keys(s3_client, bucket, key, field, uri), key)
     if not selected:
         raise AnalysisError(f"{field}: no objects under {uri}; check the bucket and prefix")
     target_root = scratch / f"{field.replace('.', '_')}-{len(list(scratch.iterdir()))}"
@@ -158,7 +158,8 @@ def _download_s3(uri: str, field: str, s3_client: S3Client | None, scratch: Path
     return files
 
 
-def _list_keys(s3_client: S3Client, bucket: str, key: str, field: str, uri: str) -> list[str]:
+def list_s3_keys(s3_client: S3Client, bucket: str, key: str, field: str, uri: str) -> list[str]:
+    """Every object key under ``key`` (all pages); a listing failure names ``field`` and ``uri``."""
     keys: list[str] = []
     try:
         for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
@@ -168,7 +169,7 @@ def _list_keys(s3_client: S3Client, bucket: str, key: str, field: str, uri: str)
     return keys
 
 
-def _select_keys(keys: list[str], key: str) -> list[str]:
+def select_s3_keys(keys: list[str], key: str) -> list[str]:
     """The object itself when ``key`` names one, else the objects under the folder ``key/``, else every object
     whose key starts with ``key`` (a plain key prefix such as ``s3://bucket/data/part-``: SageMaker S3Prefix).
     A folder marker (an empty object whose key ends in ``/``) is never a data file, nor is a key with a hidden or

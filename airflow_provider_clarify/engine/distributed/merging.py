@@ -21,20 +21,32 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ...config import Methods
+from ...config.model import BIAS_METHODS, EXPLANATION_METHODS
 from ...contract import ANALYSIS_FILE, SEGMENTS_PATH, json_ready
 from ...outputs.manifest import new_run
 from ...outputs.publishing import LocalDirectory, publish, seal
 from ...outputs.workdirs import WorkDir, create_workdir, remove_abandoned
 from ...redaction import redact_text
-from ..analysis import BIAS_METHODS, EXPLANATION_METHODS, SCRATCH_PREFIX, STAGING_PREFIX
+from ..analysis import SCRATCH_PREFIX, STAGING_PREFIX
 from ..bias.analyze import Distributions, bias_sections
 from ..bias.plan import BiasPlan, plan_bias
 from ..bias.stream import check_first_pass, stream_chunks
 from ..data.sources import S3Client
 from ..errors import AnalysisError
-from ..explain.pdp import pdp_entry, unsupported_entry
+from ..explain.features import ExplanationData
+from ..explain.pdp import partial_dependence, pdp_entry, unsupported_entry
+from ..explain.plan import ExplanationPlan, plan_explanations
+from ..explain.runner import (
+    FileWriter,
+    computed_baseline_file,
+    large_shap_warning,
+    pdp_features,
+    shap_results,
+)
+from ..explain.shap_extras import ShapExtras
 from ..models import Model
 from ..options import EngineOptions
 from ..output import write_json_atomic
@@ -48,6 +60,7 @@ from .dataset_state import planned_columns
 from .document import SHARD_FOLDER, Plan, read_artefacts, read_plan
 from .flip_test import merged_flip_test
 from .kinds import preset_text, shards_to_redo, text_columns
+from .shap_state import frame_from_bytes, merged_local, merged_units, restore_frame
 from .shard import shard_files, shard_model, shard_state
 from .steps import PROFILED_IN_PLAN, StepInputs, needs_model_for_bias
 from .workfolder import WorkFolder, WorkS3Client
@@ -250,7 +263,7 @@ def _assemble(context: _MergeContext) -> dict[str, Any]:
         analysis.update(sections)
     if explanations:
         with steps.step(explanations):
-            analysis["explanations"] = _explanations(context)
+            analysis["explanations"] = _explanations(context, run, segments)
     segments_document = segments.document() if segments is not None else None
     if segments_document is not None:
         write_json_atomic(context.output_dir / SEGMENTS_PATH, segments_document)  # before analysis.json
@@ -304,16 +317,95 @@ def _second_pass(context: _MergeContext, bias_plan: BiasPlan) -> Any:
     return (table.to_pandas() for table in stream_chunks(bias_plan, data, model))
 
 
-def _explanations(context: _MergeContext) -> dict[str, Any]:
+def _explanations(
+    context: _MergeContext, run: AnalysisRun, segments: SegmentResults | None
+) -> dict[str, Any]:
+    """What ``run_explanations`` returns (and the files it writes), from the shards' local values and scores."""
     inputs = context.inputs
     artefacts = read_artefacts(context.folder, inputs.plan)
     assert artefacts is not None
     _, planned = codec.decode(artefacts, "the plan's artefacts")
+    dtypes = inputs.plan["explanations"]["dtypes"]
+    features = pd.DataFrame(
+        {name: pd.Series([], dtype=pd.api.types.pandas_dtype(dtype)) for name, dtype in dtypes.items()}
+    )
+    explanation_plan = plan_explanations(
+        inputs.config, ExplanationData(features, None, inputs.roles.label_columns)
+    )
     result: dict[str, Any] = {}
+    files: list[FileWriter] = []
+    first: dict[str, float] | None = None
+    shap = planned["explanations"].get("shap")
+    if shap is not None:
+        result["kernel_shap"], first, files = _kernel_shap(context, run, explanation_plan, shap, segments)
     pdp = planned["explanations"].get("pdp")
     if pdp is not None:
-        result["pdp"] = _pdp(context, pdp)
+        if "sample" in pdp:  # the top SHAP features: known only now
+            result["pdp"] = _ranked_pdp(context, explanation_plan, restore_frame(pdp["sample"]), first)
+        else:
+            result["pdp"] = _pdp(context, pdp)
+    for relative, writer in files:
+        writer(context.output_dir / relative)
     return result
+
+
+def _kernel_shap(
+    context: _MergeContext,
+    run: AnalysisRun,
+    explanation_plan: ExplanationPlan,
+    planned: dict[str, Any],
+    segments: SegmentResults | None,
+) -> tuple[dict[str, Any], dict[str, float], list[FileWriter]]:
+    shap = explanation_plan.shap
+    assert shap is not None
+    parts = [state["explanations"]["shap"] for state in context.states]
+    local = merged_local([part["local"] for part in parts])
+    units = merged_units([part["units"] for part in parts])
+    if context.inputs.options.shap_algorithm != "tree":
+        most_units = max((int(part["most_units"]) for part in parts), default=0)
+        message = large_shap_warning(
+            explanation_plan, len(local.values), int(planned["baseline_rows"]), most_units, shap.num_samples
+        )
+        if message is not None:
+            run.warn(message)
+    files = [] if planned["baseline"] is None else computed_baseline_file(restore_frame(planned["baseline"]))
+    join_key = None
+    if planned["join_key"] is not None:
+        join_key = frame_from_bytes(planned["join_key"]).iloc[:, 0]
+    extras = None
+    settings = context.inputs.options.interval_settings
+    if settings is not None or segments is not None:
+        frame = None
+        if segments is not None:
+            frame = pd.concat(
+                [frame_from_bytes(part["segments"]) for part in parts if part["segments"] is not None],
+                ignore_index=True,
+            )
+        extras = ShapExtras(settings, segments, frame)
+    targets = next((list(part["targets"]) for part in parts if part["targets"] is not None), None)
+    if targets is None:
+        raise AnalysisError("internal: no shard asked the model for scores")
+    kernel_shap, first, more = shap_results(
+        run, explanation_plan, shap, local, units, targets, join_key, extras
+    )
+    return kernel_shap, first, files + more
+
+
+def _ranked_pdp(
+    context: _MergeContext,
+    explanation_plan: ExplanationPlan,
+    sample: pd.DataFrame,
+    first: dict[str, float] | None,
+) -> list[dict[str, Any]]:
+    """PDP of the top SHAP features (as ``runner._pdp``), over the plan's record sample."""
+    pdp = explanation_plan.pdp
+    assert pdp is not None
+    model = context.model()
+    entries = []
+    for name in pdp_features(explanation_plan, pdp, first):
+        kind = explanation_plan.kinds[explanation_plan.names.index(name)]
+        entries.append(partial_dependence(sample, name, kind, model, pdp.grid_resolution, None))
+    return entries
 
 
 def _pdp(context: _MergeContext, planned: dict[str, Any]) -> list[dict[str, Any]]:

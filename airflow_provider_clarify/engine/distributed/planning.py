@@ -33,12 +33,12 @@ from ..errors import AnalysisError
 from ..explain.features import FREE_TEXT, ExplanationData
 from ..explain.pdp import grid, sample_positions
 from ..explain.plan import ExplanationPlan, frame_of, plan_explanations
-from ..explain.runner import pdp_features
+from ..explain.runner import pdp_features, shap_baseline
 from ..models import Model
 from ..options import EngineOptions
 from ..predictors import PredictorError, build_model
 from ..roles import ColumnRoles, resolve_roles
-from ..run import AnalysisRun, WarningSink
+from ..run import AnalysisRun, Warn, WarningSink
 from ..segments import parse_segment_configs
 from . import codec
 from .bias_state import first_pass_state
@@ -57,6 +57,7 @@ from .document import (
 from .flip_test import ft_rows_state, merge_ft_rows_states
 from .inputs import InputFile, open_inputs
 from .pieces import Piece, PieceReader, assign_files, assign_rows, chunk_sizes
+from .shap_state import frame_state, table_bytes
 from .steps import PROFILED_IN_PLAN, PROFILED_IN_SHARDS
 from .workfolder import WorkFolder, WorkS3Client
 
@@ -163,7 +164,7 @@ def plan(
                 artefacts["bias"] = _profile_shards(config, roles, data, pieces, chunks, model, options, sink)
             if config.methods.explains:
                 document["explanations"], artefacts["explanations"] = _explanation_plan(
-                    config, data, roles, pieces, chunks, options
+                    config, data, roles, pieces, chunks, options, s3_client, sink.warn
                 )
             return document, artefacts
 
@@ -210,16 +211,16 @@ def _check_shards(shards: object) -> None:
 
 
 def _check_supported(config: AnalysisConfig) -> None:
-    """Sharded runs cover tabular analyses; time-series explanations run in one task."""
+    """Sharded runs cover tabular analyses; image and time-series explanations run in one task."""
+    if config.analysis_kind == "image":
+        raise AnalysisError(
+            "dataset_type: image explanations (application/x-image) run as one task (LocalClarifyOperator or "
+            "run_analysis); a sharded run covers tabular bias, SHAP, PDP and the report"
+        )
     if config.methods.asymmetric_shapley_value is not None:
         raise AnalysisError(
             "methods.asymmetric_shapley_value: time-series explanations run as one task (LocalClarifyOperator or "
             "run_analysis); a sharded run covers tabular bias, SHAP, PDP and the report"
-        )
-    shap = config.methods.shap
-    if shap is not None:
-        raise AnalysisError(
-            "methods.shap: Kernel SHAP is not computed by sharded runs; run the explanations as one task"
         )
 
 
@@ -362,7 +363,11 @@ def _explanation_plan(
     pieces: list[list[Piece]],
     chunks: list[list[int]] | None,
     options: EngineOptions,
+    s3_client: S3Client | None,
+    warn: Warn,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Where each shard's records start, the feature dtypes, the SHAP baseline (when computed) and the join key
+    of every record, the PDP sample and grids."""
     explained, starts = read_explanation_parts(data, roles, pieces, chunks)
     explanation_plan = plan_explanations(config, explained)
     frame = frame_of(explained)
@@ -371,9 +376,20 @@ def _explanation_plan(
         "dtypes": {str(name): str(dtype) for name, dtype in frame.dtypes.items()},
     }
     artefacts: dict[str, Any] = {}
+    shap = explanation_plan.shap
+    if shap is not None:
+        run = AnalysisRun(config, roles, options, warn, s3_client)
+        baseline, _ = shap_baseline(run, explanation_plan, shap, frame)  # given rows are checked here too
+        artefacts["shap"] = {
+            "baseline": None if shap.baseline is not None else frame_state(baseline, "the SHAP baseline"),
+            "baseline_rows": len(baseline),
+            "join_key": None
+            if explained.join_key is None
+            else table_bytes(explained.join_key.reset_index(drop=True).to_frame()),
+        }
     pdp = explanation_plan.pdp
     if pdp is not None:
-        seed = explanation_plan.shap.seed if explanation_plan.shap is not None else None
+        seed = shap.seed if shap is not None else None
         positions = sample_positions(len(frame), options.pdp_max_records, seed)
         document["pdp"] = {"ranked": explanation_plan.pdp_features is None}
         artefacts["pdp"] = _pdp_grids(explanation_plan, frame, positions)
@@ -384,6 +400,8 @@ def _pdp_grids(plan: ExplanationPlan, frame: pd.DataFrame, positions: Any) -> di
     """The PDP sample and, for configured features, each one's grid and distribution (from the whole sample)."""
     assert plan.pdp is not None
     sample = frame if positions is None else frame.iloc[positions].reset_index(drop=True)
+    if plan.pdp_features is None:  # the top SHAP features: the merge scores the sample itself
+        return {"positions": None, "grids": [], "sample": frame_state(sample, "the PDP sample")}
     features = pdp_features(plan, plan.pdp, None) if plan.pdp_features is not None else []
     grids: list[dict[str, Any]] = []
     for name in features:

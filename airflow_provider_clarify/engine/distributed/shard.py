@@ -28,7 +28,10 @@ from ..data.column_kinds import with_stable_column_types
 from ..data.dataset import TabularDataset
 from ..data.sources import S3Client
 from ..errors import AnalysisError
+from ..explain.features import ExplanationData
 from ..explain.pdp import grid_scores
+from ..explain.plan import plan_explanations
+from ..explain.runner import local_values, shap_baseline, text_units
 from ..models import Model
 from ..options import EngineOptions
 from ..run import AnalysisRun, WarningSink
@@ -39,6 +42,7 @@ from .document import read_artefacts, read_plan, shard_file
 from .flip_test import restored_ft_rows, shard_flip_tests
 from .kinds import kinds_state
 from .pieces import PieceReader
+from .shap_state import local_state, restore_frame, table_bytes, units_state
 from .steps import PROFILED_IN_PLAN, PROFILED_IN_SHARDS, StepInputs, needs_model_for_bias, shard_records
 from .workfolder import WorkFolder, WorkS3Client
 
@@ -146,7 +150,7 @@ def shard_state(
             state["bias"] = {"ft": _flip_tests(folder, inputs, index, data, run)}
         if inputs.config.methods.explains:
             assert model is not None
-            state["explanations"] = _explanations(folder, inputs, index, reader, model)
+            state["explanations"] = _explanations(folder, inputs, index, reader, model, run)
         return state
 
     state = with_stable_column_types(compute, sink.warn, sink.collected)
@@ -182,7 +186,7 @@ def shard_frame(inputs: StepInputs, index: int, reader: PieceReader | TabularDat
 
 
 def _explanations(
-    folder: WorkFolder, inputs: StepInputs, index: int, reader: PieceReader, model: Model
+    folder: WorkFolder, inputs: StepInputs, index: int, reader: PieceReader, model: Model, run: AnalysisRun
 ) -> dict[str, Any]:
     artefacts = read_artefacts(folder, inputs.plan)
     assert artefacts is not None
@@ -190,6 +194,9 @@ def _explanations(
     frame = shard_frame(inputs, index, reader)
     start, end = shard_records(inputs, index)
     result: dict[str, Any] = {}
+    shap = planned["explanations"].get("shap")
+    if shap is not None:
+        result["shap"] = _local_shap(inputs, frame, (start, end), shap, model, run, reader)
     pdp = planned["explanations"].get("pdp")
     if pdp is not None:
         positions = pdp["positions"]
@@ -207,6 +214,46 @@ def _explanations(
             scores.append(grid_scores(local, entry["feature"], entry["kind"], entry["values"], model))
         result["pdp"] = {"scores": scores, "targets": _target_names(model)}
     return result
+
+
+def _local_shap(
+    inputs: StepInputs,
+    frame: pd.DataFrame,
+    records: tuple[int, int],
+    planned: dict[str, Any],
+    model: Model,
+    run: AnalysisRun,
+    reader: PieceReader,
+) -> dict[str, Any]:
+    """The local SHAP values and text units of this shard's records (record ids: their dataset positions)."""
+    explanation_plan = plan_explanations(
+        inputs.config, ExplanationData(frame, None, inputs.roles.label_columns)
+    )
+    shap = explanation_plan.shap
+    assert shap is not None
+    if planned["baseline"] is not None:
+        baseline = restore_frame(planned["baseline"])
+    else:
+        baseline, _ = shap_baseline(
+            run, explanation_plan, shap, frame
+        )  # given rows: the same for every shard
+    units = text_units(explanation_plan, frame)
+    local = local_values(
+        run, explanation_plan, shap, frame, baseline, units, model, range(records[0], records[1])
+    )
+    segments = None
+    if inputs.roles.segment_columns and inputs.config.segment_config:
+        columns = list(dict.fromkeys(inputs.roles.segment_columns))
+        frames = list(reader.iter_frames(columns=columns))
+        if frames:
+            segments = table_bytes(pd.concat(frames, ignore_index=True)[columns])
+    return {
+        "local": local_state(local),
+        "units": units_state(units, len(frame)),
+        "most_units": max((sum(len(u) for u in r.values()) for r in units.values()), default=0),
+        "segments": segments,
+        "targets": _target_names(model),
+    }
 
 
 def _target_names(model: Model) -> list[str] | None:

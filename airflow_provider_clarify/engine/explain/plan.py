@@ -13,7 +13,6 @@ import pandas as pd
 
 from ...config import AnalysisConfig
 from ...config.model import PdpMethod, ShapMethod, TextSettings
-from ...contract import IMAGE
 from .errors import ExplanationError
 from .features import FREE_TEXT, ExplanationData, column_kind, label_columns, resolve_features_to_explain
 from .pdp import resolve_pdp_features
@@ -49,8 +48,6 @@ def plan_explanations(config: AnalysisConfig, data: ExplanationData) -> Explanat
     features = data.features
     names = [str(c) for c in features.columns]
     kinds = [column_kind(features[c], text=text_config is not None) for c in features.columns]
-    if shap is not None:
-        check_supported(config)
     text_columns: list[int] = []
     if text_config is not None:
         text_columns = [i for i, kind in enumerate(kinds) if kind == FREE_TEXT]
@@ -65,16 +62,6 @@ def plan_explanations(config: AnalysisConfig, data: ExplanationData) -> Explanat
     if pdp is not None and pdp.features:
         pdp_features = resolve_pdp_features(list(pdp.features), names)
     return ExplanationPlan(shap, pdp, names, kinds, text_columns, explained, pdp_features)
-
-
-def check_supported(config: AnalysisConfig) -> None:
-    """Computer-vision explanations run in the managed job only."""
-    shap = config.methods.shap
-    if config.dataset_type == IMAGE or (shap is not None and shap.image_config is not None):
-        raise ExplanationError(
-            "computer-vision explanations (application/x-image, methods.shap.image_config) are not supported by "
-            "the local engine yet; explain tabular or text data here, or run the managed job"
-        )
 
 
 def frame_of(data: ExplanationData) -> pd.DataFrame:

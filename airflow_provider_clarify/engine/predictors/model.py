@@ -7,6 +7,7 @@ It glues the serializer (request bodies), a transport (endpoint, URL, in-process
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,12 +19,14 @@ from ...contract import CSV
 from .errors import ModelInvocationError, PredictorConfigError
 from .invoker import InvocationSettings, ModelInvoker
 from .outputs import OutputInterpreter
-from .responses import RecordOutput, ResponseParser
+from .responses import RecordOutput, ResponseParser, csv_field_value
 from .serializer import RequestSerializer
 from .transports import (
     EstimatorTransport,
     SageMakerEndpointTransport,
     Transport,
+    TypedCallableTransport,
+    TypedTransport,
     transport_for_override,
 )
 
@@ -51,7 +54,7 @@ class ClarifyModel:
     def __init__(
         self,
         predictor_config: Predictor,
-        transport_factory: Any,
+        transport_factory: Callable[[list[str]], Transport],
         interpreter: OutputInterpreter,
         settings: InvocationSettings,
         dataset_label: str | None,
@@ -66,17 +69,27 @@ class ClarifyModel:
         self.dataset_label = dataset_label
         self.content_type = content_type
         self.accept_type = accept_type
-        self._invokers: dict[tuple[str, ...], ModelInvoker] = {}
+        self._invokers: dict[tuple[str, ...], ModelInvoker[Sequence[Any], ResponseParser]] = {}
         self._target_names: list[str] | None = (
             [str(h) for h in interpreter.label_headers] if interpreter.label_headers else None
         )
         self.description = ""
+        self.in_process_estimator: object | None = None
+        """The estimator object of an in-process model (what the TreeSHAP path reads), else None."""
 
     @property
     def target_names(self) -> list[str]:
         if self._target_names is None:
             raise ModelInvocationError("target names are known once the model has returned scores")
         return self._target_names
+
+    @property
+    def overlapping_calls(self) -> int:
+        """How many calls Kernel SHAP may have in flight at once: 2 for a remote model with concurrency (the next
+        block's requests queue behind the last ones of the previous block, under the same concurrency bound),
+        else 1."""
+        remote = any(invoker.remote for invoker in self._invokers.values())
+        return 2 if remote and self.settings.max_concurrency > 1 else 1
 
     @property
     def requests_sent(self) -> int:
@@ -86,7 +99,7 @@ class ClarifyModel:
         """Validate the templates against the model features before any request (fail before side effects)."""
         self._invoker(feature_names)
 
-    def _invoker(self, feature_names: list[str]) -> ModelInvoker:
+    def _invoker(self, feature_names: list[str]) -> ModelInvoker[Sequence[Any], ResponseParser]:
         key = tuple(str(name) for name in feature_names)
         invoker = self._invokers.get(key)
         if invoker is None:
@@ -117,6 +130,9 @@ class ClarifyModel:
     def predict_outputs(self, features: pd.DataFrame) -> list[RecordOutput]:
         """Parsed outputs, one per row of ``features`` (columns = model features in model order)."""
         invoker = self._invoker(list(features.columns))
+        typed = _typed_array(invoker, features)
+        if typed is not None:
+            return [self._record_output(_output_fields(row)) for row in typed.tolist()]
         if isinstance(invoker.transport, EstimatorTransport):
             invoker.transport.dtypes = self._string_dtypes(features)
         return invoker.invoke(records_of(features))
@@ -126,6 +142,10 @@ class ClarifyModel:
         outputs = self.predict_outputs(features)
         labels = self.interpreter.predicted_labels(outputs, lambda i: describe_record(features, i))
         return pd.Series(labels, index=features.index, name="predicted_label")
+
+    def score_column(self) -> int | None:
+        """The output column the scores are read from (``probability``, else ``label``), None = all (SPEC §5.4)."""
+        return self._numeric_csv_column()[1]
 
     def _numeric_csv_column(self) -> tuple[bool, int | None]:
         """Whether scores can be read straight from a numeric CSV response, and which column (None = all)."""
@@ -138,6 +158,14 @@ class ClarifyModel:
             return isinstance(label, int), label
         return True, None
 
+    def _record_output(self, fields: list[Any]) -> RecordOutput:
+        """One output row of an in-process model read the way a text/csv response line is read (SPEC §5.2)."""
+        return RecordOutput(
+            label=_pick(fields, self._selector("label"), "label"),
+            probability=_pick(fields, self._selector("probability"), "probability"),
+            raw=fields[0] if len(fields) == 1 else fields,
+        )
+
     def _fast_scores(self, features: pd.DataFrame) -> np.ndarray | None:
         """Scores from all-numeric CSV responses without per-record objects (Kernel SHAP sends many records);
         None when a response is not plain numbers, so the general rules apply."""
@@ -145,9 +173,16 @@ class ClarifyModel:
         if not usable:
             return None
         invoker = self._invoker(list(features.columns))
-        if isinstance(invoker.transport, EstimatorTransport):
-            invoker.transport.dtypes = self._string_dtypes(features)
-        answers = invoker.invoke_batches(records_of(features), invoker.parser.parse_numeric_csv)
+        typed = _typed_array(invoker, features)
+        answers: list[np.ndarray | None]
+        if typed is not None:
+            if typed.dtype.kind not in "iuf":
+                return None
+            answers = [typed.astype(float)]
+        else:
+            if isinstance(invoker.transport, EstimatorTransport):
+                invoker.transport.dtypes = self._string_dtypes(features)
+            answers = invoker.invoke_batches(records_of(features), invoker.parser.parse_numeric_csv)
         parts = [part for part in answers if part is not None]
         if len(parts) < len(answers) or len({part.shape[1] for part in parts}) > 1:
             return None
@@ -190,6 +225,39 @@ class ClarifyModel:
         return np.asarray(vectors, dtype=float).reshape(len(vectors), width)
 
 
+def _typed_array(
+    invoker: ModelInvoker[Sequence[Any], ResponseParser], features: pd.DataFrame
+) -> np.ndarray | None:
+    """The outputs (N × fields) of an in-process model that takes typed records; None for other models."""
+    transport = invoker.transport
+    return transport.predict_array(features) if isinstance(transport, TypedTransport) else None
+
+
+def _pick(fields: list[Any], selector: object, name: str) -> Any:
+    """The field an integer ``predictor.label`` / ``probability`` selects (None when none is configured)."""
+    if not isinstance(selector, int):
+        return None
+    if not -len(fields) <= selector < len(fields):
+        raise ModelInvocationError(
+            f"predictor.{name} is column {selector}, but a model output has only {len(fields)} fields"
+        )
+    return fields[selector]
+
+
+def _output_fields(row: object) -> list[Any]:
+    """One output row of an in-process model as the fields a text/csv response line would give: numbers stay
+    numbers; anything else reads as its CSV text would (SPEC §5.2: "1" → 1, "yes" → "yes", missing → "")."""
+    fields = row if isinstance(row, list) else [row]
+    return [
+        value
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        else csv_field_value(
+            "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        )
+        for value in fields
+    ]
+
+
 def build_model(
     config: AnalysisConfig,
     *,
@@ -200,66 +268,68 @@ def build_model(
 ) -> ClarifyModel:
     """The model of an analysis config. ``predictor`` overrides the transport (URL, ``module:callable``, model
     file, estimator or callable) while the config's serialization settings stay; without it, ``endpoint_name``
-    goes through InvokeEndpoint (``sagemaker_runtime_client``, else a default boto3 client)."""
+    goes through InvokeEndpoint (``sagemaker_runtime_client``, else a default boto3 client). With
+    ``feature_names`` the templates and an estimator's declared column order are checked before any request."""
     settings_view = config.predictor_settings
     settings = InvocationSettings.from_options(options)
     predictor = settings_view.local_predictor if predictor is None else predictor
-    content_type = _content_type(settings_view)
-    accept_type = settings_view.accept_type or content_type
-    label_headers = list(settings_view.label_headers) if settings_view.label_headers else None
-    threshold = config.probability_threshold
-    dataset_label = config.column_name(config.label)
-
-    if predictor is not None:
-        probe = transport_for_override(predictor, ["probe"], timeout=settings.timeout_seconds)
-        if isinstance(probe, EstimatorTransport):
-            estimator_model = _estimator_model(
-                predictor,
-                settings_view,
-                probe,
-                settings,
-                dataset_label,
-                label_headers,
-                threshold,
-                content_type,
-            )
-            if feature_names is not None:
-                estimator_model.check_features(feature_names)  # the column order, before any analysis runs
-            return estimator_model
-
-        def factory(names: list[str]) -> Transport:
-            return transport_for_override(predictor, names, timeout=settings.timeout_seconds)
-
+    content_type, _ = wire_types(
+        settings_view
+    )  # a missing content type fails here, whatever serves the model
+    model: ClarifyModel
+    if predictor is None:
+        model = _wire_model(config, _endpoint_factory(settings_view, sagemaker_runtime_client), settings)
     else:
-        factory = _endpoint_factory(settings_view, sagemaker_runtime_client)
+        probe = transport_for_override(predictor, ["probe"], timeout=settings.timeout_seconds)
+        if isinstance(probe, (EstimatorTransport, TypedCallableTransport)):
+            model = _in_process_model(config, probe, settings, content_type)
+        else:
 
-    interpreter = OutputInterpreter(
-        label_headers=label_headers,
-        probability_threshold=float(threshold),
-        has_label=settings_view.label is not None,
-        has_probability=settings_view.probability is not None,
-    )
-    model = ClarifyModel(
-        settings_view,
-        factory,
-        interpreter,
-        settings,
-        dataset_label,
-        content_type=content_type,
-        accept_type=accept_type,
-    )
+            def override(names: list[str]) -> Transport:
+                return transport_for_override(predictor, names, timeout=settings.timeout_seconds)
+
+            model = _wire_model(config, override, settings)
     if feature_names is not None:
         model.check_features(feature_names)
     return model
 
 
-def _content_type(predictor_config: Predictor) -> str:
-    if predictor_config.content_type is None:
+def _wire_model(
+    config: AnalysisConfig, factory: Callable[[list[str]], Transport], settings: InvocationSettings
+) -> ClarifyModel:
+    """A model behind a wire (endpoint, URL, a callable taking the request body), read by the predictor's rules."""
+    settings_view = config.predictor_settings
+    content_type, accept_type = wire_types(settings_view)
+    label_headers = list(settings_view.label_headers) if settings_view.label_headers else None
+    interpreter = OutputInterpreter(
+        label_headers=label_headers,
+        probability_threshold=float(config.probability_threshold),
+        has_label=settings_view.label is not None,
+        has_probability=settings_view.probability is not None,
+    )
+    return ClarifyModel(
+        settings_view,
+        factory,
+        interpreter,
+        settings,
+        config.column_name(config.label),
+        content_type=content_type,
+        accept_type=accept_type,
+    )
+
+
+def wire_types(predictor_config: Predictor) -> tuple[str, str]:
+    """The request and response MIME types of a model (the view's defaults applied); only Parquet data leaves
+    the content type open, and then the config must give it."""
+    content_type = predictor_config.content_type
+    if content_type is None:
         raise PredictorConfigError(f"predictor.content_type is {PARQUET_CONTENT_TYPE_RULE}")
-    return predictor_config.content_type
+    return content_type, predictor_config.accept_type or content_type
 
 
-def _endpoint_factory(predictor_config: Predictor, client: Any) -> Any:
+def endpoint_transport(predictor_config: Predictor, client: object) -> SageMakerEndpointTransport:
+    """InvokeEndpoint of ``predictor.endpoint_name`` through ``client`` (a sagemaker-runtime client; None: boto3's
+    default). Every analysis kind calls an endpoint through this transport."""
     endpoint_name = predictor_config.endpoint_name
     if not endpoint_name:
         if predictor_config.model_name:
@@ -275,49 +345,54 @@ def _endpoint_factory(predictor_config: Predictor, client: Any) -> Any:
         import boto3
 
         client = boto3.client("sagemaker-runtime")
+    return SageMakerEndpointTransport(
+        client,
+        endpoint_name,
+        target_model=predictor_config.target_model,
+        custom_attributes=predictor_config.custom_attributes,
+    )
+
+
+def _endpoint_factory(predictor_config: Predictor, client: object) -> Callable[[list[str]], Transport]:
+    transport = endpoint_transport(predictor_config, client)
 
     def factory(names: list[str]) -> Transport:
-        return SageMakerEndpointTransport(
-            client,
-            endpoint_name,
-            target_model=predictor_config.target_model,
-            custom_attributes=predictor_config.custom_attributes,
-        )
+        return transport
 
     return factory
 
 
-def _estimator_model(
-    predictor: Any,
-    predictor_config: Predictor,
-    probe: EstimatorTransport,
+def _in_process_model(
+    config: AnalysisConfig,
+    probe: EstimatorTransport | TypedCallableTransport,
     settings: InvocationSettings,
-    dataset_label: str | None,
-    label_headers: list[Any] | None,
-    threshold: float,
     content_type: str,
 ) -> ClarifyModel:
-    """An estimator speaks CSV both ways (it has no wire format of its own); an integer ``probability`` / ``label``
-    still picks a column of its output row (e.g. probability 1 = P(class 1)); JMESPath selectors do not apply."""
+    """An estimator (or a callable taking typed records) has no wire format of its own: its output rows are read
+    like text/csv lines; an integer ``probability`` / ``label`` still picks a column of its output row (e.g.
+    probability 1 = P(class 1)); JMESPath selectors do not apply."""
     if content_type != CSV:
         LOG.info(
-            "in-process estimator: requests use text/csv instead of %s (an estimator reads CSV)", content_type
+            "in-process model: records go to it as a typed frame (text/csv where serialized) instead of %s",
+            content_type,
         )
+    predictor_config = config.predictor_settings
+    label_headers = list(predictor_config.label_headers) if predictor_config.label_headers else None
     label = predictor_config.label if isinstance(predictor_config.label, int) else None
     probability = predictor_config.probability if isinstance(predictor_config.probability, int) else None
     no_selector = label is None and probability is None
     if no_selector and not label_headers and probe.classes is not None and len(probe.classes) > 1:
         label_headers = probe.classes
-    estimator = probe.estimator
 
     def factory(names: list[str]) -> Transport:
-        transport = EstimatorTransport(estimator, names, probe.description)
-        transport.follow_declared_order()
-        if transport.model_order is not None:
-            LOG.info(
-                "%s declares its input order (feature_names_in_): records are given to it in that order",
-                probe.description,
-            )
+        transport = probe.for_features(names)
+        if isinstance(transport, EstimatorTransport):
+            transport.follow_declared_order()
+            if transport.model_order is not None:
+                LOG.info(
+                    "%s declares its input order (feature_names_in_): records are given to it in that order",
+                    probe.description,
+                )
         return transport
 
     csv_config = Predictor(
@@ -327,16 +402,19 @@ def _estimator_model(
     )
     interpreter = OutputInterpreter(
         label_headers=label_headers,
-        probability_threshold=float(threshold),
+        probability_threshold=float(config.probability_threshold),
         has_label=label is not None,
         has_probability=probability is not None,
     )
-    return ClarifyModel(
+    model = ClarifyModel(
         csv_config,
         factory,
         interpreter,
         settings,
-        dataset_label,
+        config.column_name(config.label),
         content_type=CSV,
         accept_type=CSV,
     )
+    if isinstance(probe, EstimatorTransport):
+        model.in_process_estimator = probe.estimator
+    return model

@@ -27,7 +27,7 @@ class RecordOutput:
     raw: Any = None
 
 
-def _number(text: str) -> Any:
+def csv_field_value(text: str) -> Any:
     """A CSV field as a number when it is one; a bracketed list as a vector; otherwise the string."""
     stripped = text.strip()
     if stripped.startswith("[") and stripped.endswith("]"):
@@ -45,6 +45,17 @@ def _number(text: str) -> Any:
         return stripped
 
 
+def check_selector(selector: str, name: str) -> None:
+    """``predictor.<name>`` must be a valid JMESPath expression (checked before any request), whatever the
+    analysis kind reads with it."""
+    try:
+        jmespath.compile(selector)
+    except jmespath.exceptions.JMESPathError as error:
+        raise PredictorConfigError(
+            f"predictor.{name} {selector!r} is not a valid JMESPath expression: {error}"
+        ) from error
+
+
 def _csv_fields(line: str) -> list[Any]:
     stripped = line.strip()
     if stripped.startswith("[") and stripped.endswith("]"):
@@ -52,7 +63,7 @@ def _csv_fields(line: str) -> list[Any]:
             return [json.loads(stripped)]
         except json.JSONDecodeError:
             pass
-    return [_number(cell) for cell in next(csv.reader(io.StringIO(stripped)))]
+    return [csv_field_value(cell) for cell in next(csv.reader(io.StringIO(stripped)))]
 
 
 @dataclass
@@ -79,12 +90,7 @@ class ResponseParser:
                     f"predictor.{name} must be a column index (int) for text/csv responses, got {selector!r}"
                 )
             if isinstance(selector, str):
-                try:
-                    jmespath.compile(selector)
-                except jmespath.exceptions.JMESPathError as error:
-                    raise PredictorConfigError(
-                        f"predictor.{name} {selector!r} is not a valid JMESPath expression: {error}"
-                    ) from error
+                check_selector(selector, name)
 
     def parse(self, body: bytes | str, expected: int) -> list[RecordOutput]:
         """``expected`` outputs from ``body``, or a ModelInvocationError saying why not."""

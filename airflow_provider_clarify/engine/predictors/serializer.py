@@ -19,11 +19,11 @@ import numpy as np
 
 from ...config import templates
 from ...contract import CSV as CSV  # re-exported: transports.py reads it from here
-from ...contract import IMAGE, JSON, JSON_LINES
+from ...contract import JSON, JSON_LINES
 from .errors import PredictorConfigError
 
 SUPPORTED_TYPES = (CSV, JSON_LINES, JSON)
-"""The MIME types the local engine sends to and reads from a model."""
+"""The MIME types a tabular model receives and answers in (images and time series have their own bodies)."""
 
 
 def to_plain(value: Any) -> Any:
@@ -65,11 +65,6 @@ class RequestSerializer:
     def __post_init__(self) -> None:
         self.content_type = normalize_mime(self.content_type) or CSV
         self.feature_names = [str(name) for name in self.feature_names]
-        if self.content_type == IMAGE:
-            raise PredictorConfigError(
-                "predictor.content_type application/x-image (computer vision) is not supported by the local engine "
-                "yet; use text/csv, application/jsonlines or application/json, or run the managed job"
-            )
         if self.content_type not in SUPPORTED_TYPES:
             raise PredictorConfigError(
                 f"predictor.content_type {self.content_type!r} is not supported; use one of {', '.join(SUPPORTED_TYPES)}"

@@ -1,26 +1,36 @@
 """Ways to deliver a serialized request to a model and bring back its response body.
 
-Every transport takes bytes and returns bytes: serialization stays in one place (serializer.py), so all of them
-exercise the same contract. ``RetryableModelError`` marks failures worth another try (throttling, 5xx, timeouts).
+Every wire transport takes bytes and returns bytes: serialization stays in one place (serializer.py), so all of
+them exercise the same contract. ``RetryableModelError`` marks failures worth another try (throttling, 5xx,
+timeouts).
+
+In-process models skip the wire when they can: an estimator (and a callable whose first parameter is annotated
+``pandas.DataFrame`` or ``numpy.ndarray``) receives the records as a typed frame in the dataset's column order —
+the frame a CSV round trip would have produced, without the cost of writing and parsing millions of synthetic
+rows (``predict_array``). A callable without that annotation keeps the documented contract: request body in,
+response body out.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import io
 import pickle
 import threading
+import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
+from ...contract import CSV
 from ...redaction import redact_http_logs, redact_text, redact_url
 from ..suggestions import suggestion_for
 from .errors import ModelInvocationError, PredictorConfigError
-from .serializer import CSV
 
 _THROTTLING_CODES = {
     "ThrottlingException",
@@ -43,6 +53,19 @@ class Transport(Protocol):
     description: str
 
     def invoke(self, body: bytes, content_type: str, accept_type: str) -> bytes: ...
+
+
+@runtime_checkable
+class TypedTransport(Protocol):
+    """An in-process model that takes the records themselves (a typed frame), no request body."""
+
+    description: str
+
+    def predict_array(self, features: pd.DataFrame) -> np.ndarray: ...
+
+
+TypedInput = Literal["frame", "array"]
+"""How a typed callable wants the records: a ``pandas.DataFrame`` or a ``numpy.ndarray``."""
 
 
 class SageMakerEndpointTransport:
@@ -142,7 +165,8 @@ class HttpTransport:
             raise ModelInvocationError(
                 f"{self.description} rejected the request with HTTP {response.status_code}: {answer!r}"
             )
-        return response.content
+        content: bytes = response.content
+        return content
 
 
 def _redacted(error: BaseException) -> str:
@@ -162,10 +186,32 @@ class CallableTransport:
         return result.encode("utf-8") if isinstance(result, str) else bytes(result)
 
 
+def typed_frame(features: pd.DataFrame, feature_names: list[str]) -> pd.DataFrame:
+    """``features`` as the text/csv round trip would hand them to a model, without the round trip: columns named
+    ``feature_names`` in order, numeric columns as numpy numbers (nullable ones as float with NaN), every other
+    column as strings (missing values stay missing)."""
+    columns: dict[str, Any] = {}
+    for name, (_, series) in zip(feature_names, features.items(), strict=True):
+        dtype = series.dtype
+        if pd.api.types.is_numeric_dtype(dtype):
+            if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+                has_missing = bool(series.isna().any())
+                series = series.astype(
+                    float if has_missing or pd.api.types.is_float_dtype(dtype) else "int64"
+                )
+            columns[name] = series.to_numpy()
+            continue
+        if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
+            series = series.astype(object).map(str).where(series.notna(), None)
+        columns[name] = series.to_numpy(dtype=object)
+    return pd.DataFrame(columns, columns=feature_names)
+
+
 class EstimatorTransport:
-    """A scikit-learn-style estimator behind a text/csv wire: the CSV body is read back into a DataFrame (with the
-    model feature names), ``predict_proba`` (else ``predict``) runs, and each record's outputs come back as one CSV
-    line. The estimator never sees anything the serializer did not produce."""
+    """A scikit-learn-style estimator. In-process calls use ``predict_array`` (a typed frame in, the outputs of
+    ``predict_proba``, else ``predict``, out). ``invoke`` keeps the text/csv wire for the cases that need one (outputs
+    that are not numbers): the CSV body is read back into a DataFrame with the model feature names, and each
+    record's outputs come back as one CSV line."""
 
     content_type = CSV
     accept_type = CSV
@@ -199,28 +245,116 @@ class EstimatorTransport:
             raise PredictorConfigError(feature_mismatch(self.description, expected, self.feature_names))
         self.model_order = expected
 
+    def for_features(self, feature_names: list[str]) -> EstimatorTransport:
+        return EstimatorTransport(self.estimator, feature_names, self.description)
+
     @property
     def classes(self) -> list[Any] | None:
         classes = getattr(self.estimator, "classes_", None)
         return None if classes is None or not hasattr(self.estimator, "predict_proba") else list(classes)
 
-    def invoke(self, body: bytes, content_type: str, accept_type: str) -> bytes:
-        frame = pd.read_csv(
-            io.BytesIO(body), header=None, names=self.feature_names, dtype=self.dtypes or None
-        )
+    def _outputs(self, frame: pd.DataFrame) -> np.ndarray:
         if self.model_order is not None:
             frame = frame[self.model_order]
         if hasattr(self.estimator, "predict_proba"):
             outputs = np.asarray(self.estimator.predict_proba(frame), dtype=float)
         else:
             outputs = np.asarray(self.estimator.predict(frame))
-        if outputs.ndim == 1:
-            outputs = outputs.reshape(-1, 1)
+        return outputs.reshape(-1, 1) if outputs.ndim == 1 else outputs
+
+    def predict_array(self, features: pd.DataFrame) -> np.ndarray:
+        """The estimator's outputs (N × outputs) for the records of ``features``, no serialization."""
+        return _checked(
+            self._outputs(typed_frame(features, self.feature_names)), len(features), self.description
+        )
+
+    def invoke(self, body: bytes, content_type: str, accept_type: str) -> bytes:
+        frame = pd.read_csv(
+            io.BytesIO(body), header=None, names=self.feature_names, dtype=self.dtypes or None
+        )
+        outputs = self._outputs(frame)
         if outputs.dtype.kind == "f":  # repr: the shortest text that reads back as the same float
             return "\n".join(",".join(map(repr, row)) for row in outputs.tolist()).encode("utf-8")
         buffer = io.StringIO()
         pd.DataFrame(outputs).to_csv(buffer, header=False, index=False)
         return buffer.getvalue().encode("utf-8")
+
+
+class TypedCallableTransport:
+    """An in-process function declared (by the annotation of its first parameter) to take the records as a
+    ``pandas.DataFrame`` or a ``numpy.ndarray``; it returns one output (a score, a label or a vector) per record."""
+
+    content_type = CSV
+    accept_type = CSV
+    classes = None
+
+    def __init__(
+        self, function: Callable[..., Any], feature_names: list[str], description: str, kind: TypedInput
+    ) -> None:
+        self.function = function
+        self.feature_names = feature_names
+        self.description = description
+        self.kind = kind
+
+    def for_features(self, feature_names: list[str]) -> TypedCallableTransport:
+        return TypedCallableTransport(self.function, feature_names, self.description, self.kind)
+
+    def predict_array(self, features: pd.DataFrame) -> np.ndarray:
+        frame = typed_frame(features, self.feature_names)
+        result = self.function(frame if self.kind == "frame" else frame.to_numpy())
+        outputs = np.asarray(result)
+        if outputs.ndim == 1:
+            outputs = outputs.reshape(-1, 1)
+        return _checked(outputs, len(features), self.description)
+
+    def invoke(self, body: bytes, content_type: str, accept_type: str) -> bytes:
+        raise ModelInvocationError(f"{self.description} takes typed records, not a request body")
+
+
+def _checked(outputs: np.ndarray, expected: int, description: str) -> np.ndarray:
+    if outputs.ndim != 2 or outputs.shape[0] != expected:
+        raise ModelInvocationError(
+            f"{description} returned outputs of shape {outputs.shape} for {expected} records; every record needs "
+            "exactly one output (a number, a label or a vector)"
+        )
+    return outputs
+
+
+_TYPED_ANNOTATIONS: dict[str, TypedInput] = {
+    "DataFrame": "frame",
+    "pd.DataFrame": "frame",
+    "pandas.DataFrame": "frame",
+    "ndarray": "array",
+    "np.ndarray": "array",
+    "numpy.ndarray": "array",
+}
+
+
+def typed_input_kind(function: Callable[..., Any]) -> TypedInput | None:
+    """ "frame" or "array" when the first parameter of ``function`` is annotated ``pandas.DataFrame`` or
+    ``numpy.ndarray``; None otherwise (the function takes the request body)."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if not parameters:
+        return None
+    annotation = parameters[0].annotation
+    if isinstance(annotation, str):
+        target = (
+            function
+            if inspect.isfunction(function) or inspect.ismethod(function)
+            else type(function).__call__
+        )
+        try:
+            annotation = typing.get_type_hints(target).get(parameters[0].name, annotation)
+        except Exception:  # unresolvable forward references: judge by the annotation's text
+            return _TYPED_ANNOTATIONS.get(annotation.strip())
+    if annotation is pd.DataFrame:
+        return "frame"
+    if annotation is np.ndarray or typing.get_origin(annotation) is np.ndarray:
+        return "array"
+    return None
 
 
 def feature_mismatch(description: str, declared: list[str], features: list[str]) -> str:
@@ -237,7 +371,11 @@ def feature_mismatch(description: str, declared: list[str], features: list[str])
     )
 
 
-def _load_model_file(path: Path) -> Any:
+MODEL_FILE_SUFFIXES = (".joblib", ".jl", ".pkl", ".pickle")
+
+
+def load_model_file(path: Path) -> Any:
+    """The model object a user saved (joblib for ``.joblib``/``.jl``, else pickle): an arbitrary Python object."""
     if path.suffix in (".joblib", ".jl"):
         import joblib
 
@@ -246,7 +384,8 @@ def _load_model_file(path: Path) -> Any:
         return pickle.load(handle)  # the user's own model file, named by them
 
 
-def _import_target(spec: str) -> Any:
+def import_target(spec: str) -> Any:
+    """The object ``module:attribute`` names (the attribute may be dotted): an arbitrary Python object."""
     module_name, _, attribute = spec.partition(":")
     try:
         target: Any = importlib.import_module(module_name)
@@ -263,31 +402,57 @@ def _import_target(spec: str) -> Any:
     return target
 
 
-def transport_for_override(predictor: Any, feature_names: list[str], *, timeout: float) -> Transport:
-    """The transport named by the ``--predictor`` override / ``run_analysis(predictor=...)``."""
-    if isinstance(predictor, str):
-        if predictor.startswith(("http://", "https://")):
-            return HttpTransport(predictor, timeout=timeout)
-        path = Path(predictor)
-        if path.suffix in (".joblib", ".jl", ".pkl", ".pickle") or path.is_file():
-            if not path.is_file():
-                raise PredictorConfigError(f"predictor model file {predictor!r} does not exist")
-            return EstimatorTransport(_load_model_file(path), feature_names, f"model file {path.name}")
-        if ":" in predictor:
-            return _object_transport(_import_target(predictor), feature_names, predictor)
-        raise PredictorConfigError(
-            f"predictor {redact_text(predictor)!r} is neither an http(s):// URL, a module:callable nor a "
-            "joblib/pickle file"
-        )
-    return _object_transport(predictor, feature_names, type(predictor).__name__)
+@dataclass(frozen=True)
+class InProcessTarget:
+    """A model override that runs in this process: the object (``Any``: whatever the user's model is), its name
+    for messages, and whether it was loaded from a model file (then it must be an estimator)."""
+
+    target: Any
+    name: str
+    from_file: bool = False
+
+
+def resolve_override(predictor: object, *, timeout: float) -> HttpTransport | InProcessTarget:
+    """What a model override names (``--predictor``, ``run_analysis(predictor=...)``, ``local_predictor``): an
+    HTTP model for an ``http(s)://`` URL, else the in-process object of a model file, a ``module:callable`` or
+    the object itself. Every analysis kind resolves overrides here; each then wraps the object its own way."""
+    if not isinstance(predictor, str):
+        return InProcessTarget(predictor, type(predictor).__name__)
+    if predictor.startswith(("http://", "https://")):
+        return HttpTransport(predictor, timeout=timeout)
+    path = Path(predictor)
+    if path.suffix in MODEL_FILE_SUFFIXES or path.is_file():
+        if not path.is_file():
+            raise PredictorConfigError(f"predictor model file {predictor!r} does not exist")
+        return InProcessTarget(load_model_file(path), f"model file {path.name}", from_file=True)
+    if ":" in predictor:
+        return InProcessTarget(import_target(predictor), predictor)
+    raise PredictorConfigError(
+        f"predictor {redact_text(predictor)!r} is neither an http(s):// URL, a module:callable nor a "
+        "joblib/pickle file"
+    )
+
+
+def transport_for_override(predictor: object, feature_names: list[str], *, timeout: float) -> Transport:
+    """The transport of a tabular model override (see :func:`resolve_override`)."""
+    resolved = resolve_override(predictor, timeout=timeout)
+    if isinstance(resolved, HttpTransport):
+        return resolved
+    if resolved.from_file:
+        return EstimatorTransport(resolved.target, feature_names, resolved.name)
+    return _object_transport(resolved.target, feature_names, resolved.name)
 
 
 def _object_transport(target: Any, feature_names: list[str], name: str) -> Transport:
     if hasattr(target, "predict_proba") or hasattr(target, "predict"):
         return EstimatorTransport(target, feature_names, f"in-process model {name}")
     if callable(target):
+        kind = typed_input_kind(target)
+        if kind is not None:
+            return TypedCallableTransport(target, feature_names, f"in-process callable {name}", kind)
         return CallableTransport(target, f"in-process callable {name}")
     raise PredictorConfigError(
         f"predictor {name!r} is not callable and has no predict_proba/predict: pass a function taking the request "
-        "body, or an estimator"
+        "body (or the records, when its first parameter is annotated pandas.DataFrame / numpy.ndarray), or an "
+        "estimator"
     )

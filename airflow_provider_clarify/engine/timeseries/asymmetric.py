@@ -174,7 +174,7 @@ def _exact_is_cheaper(blocks: list[np.ndarray], samples: int) -> bool:
     sizes = [len(block) for block in blocks]
     if max(sizes, default=0) > MAX_EXACT_BLOCK:
         return False
-    exact = sum(2**size for size in sizes) - (len(sizes) - 1)
+    exact = sum(1 << size for size in sizes) - (len(sizes) - 1)
     sampled = samples * sum(max(size - 1, 0) for size in sizes) + len(sizes) + 1
     return bool(exact <= sampled)
 

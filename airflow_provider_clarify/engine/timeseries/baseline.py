@@ -12,17 +12,16 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from ...config.time_series import TimeSeriesBaseline, TimeSeriesSettings
+from ...config.time_series import TIME_SERIES_METHOD, TimeSeriesBaseline, TimeSeriesSettings
 from ...config.time_series_rules import baseline_problems
-from ..data.sources import list_files
+from ..data.sources import S3Client, list_files
 from ..errors import AnalysisError
 from .series import ItemSeries, StaticValue
 
-BASELINE_PATH = "methods.asymmetric_shapley_value.baseline"
+BASELINE_PATH = f"methods.{TIME_SERIES_METHOD}.baseline"
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class ItemBaseline:
 
 
 def resolve_baseline(
-    settings: TimeSeriesSettings, *, s3_client: Any = None, scratch: Path | None = None
+    settings: TimeSeriesSettings, *, s3_client: S3Client | None = None, scratch: Path | None = None
 ) -> TimeSeriesBaseline:
     """The inline baseline, or the one a URI points at (read and checked now, before any model call)."""
     baseline = settings.method.baseline

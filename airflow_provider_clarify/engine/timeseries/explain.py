@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import json
 import logging
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ...config.time_series import TimeSeriesSettings, time_series_settings
+from ...config.time_series import TimeSeriesBaseline, TimeSeriesSettings
 from ..data.sources import list_files
 from ..errors import AnalysisError
 from ..options import EngineOptions
 from ..output import atomic_text_file
+from ..run import RunContext
 from .asymmetric import Plan, Players, coalition_records, plan_item
 from .baseline import check_static_baselines, item_baseline, resolve_baseline
 from .model import TimeSeriesModel, build_time_series_model
@@ -56,71 +56,34 @@ class RunStatistics:
 
 
 def explain_time_series(
-    config: Any,
-    dataset_uri: str | Path | None,
-    output_dir: str | Path,
+    context: RunContext,
     *,
-    predictor: Any = None,
-    sagemaker_runtime_client: Any = None,
-    s3_client: Any = None,
-    options: EngineOptions | None = None,
-    warn: Callable[[str], None] | None = None,
-    output_uri: str | None = None,
-    seed: int = 0,
     model: TimeSeriesModel | None = None,
     statistics: RunStatistics | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """Explain every item's forecast; write ``out.jsonl``; return the ``explanations`` entry of analysis.json.
 
-    ``config``: a validated ``AnalysisConfig`` (or its document) with ``methods.asymmetric_shapley_value``.
-    ``dataset_uri``: local file/directory or ``s3://`` object/prefix (the config's ``dataset_uri`` wins, SPEC §1).
-    ``output_dir``: local directory; the file goes to ``asymmetric_shapley_value/<granularity>_<direction>/``.
-    ``predictor`` / ``sagemaker_runtime_client``: where the model is, as for ``run_analysis`` (or ``model``, a
-    prebuilt :class:`TimeSeriesModel`). ``output_uri``: where ``output_dir`` will be published (an ``s3://``
-    prefix), used for ``explanation_results_path``; default the local path. ``seed``: seeds the per-item
-    ordering samples of fine-grained explanations. ``warn`` receives every warning (SPEC §16).
+    The context's config holds ``methods.asymmetric_shapley_value`` with ``time_series_data_config``; its dataset
+    is a local file/directory or an ``s3://`` object/prefix; the file goes to
+    ``<output>/asymmetric_shapley_value/<granularity>_<direction>/out.jsonl``, and ``explanation_results_path``
+    names it under the context's ``published_uri`` when the output is published there (else the local path).
+    The model is the context's (``predictor`` override, else the config's predictor), or ``model``, a prebuilt
+    :class:`TimeSeriesModel`. ``statistics`` collects what the run did; ``seed`` seeds the per-item ordering
+    samples of fine-grained explanations.
     """
     started = time.perf_counter()
     stats = statistics if statistics is not None else RunStatistics()
-    options = options or EngineOptions()
-    document = config.to_dict() if hasattr(config, "to_dict") else dict(config)
-    settings = time_series_settings(document)
-    if settings is None or "asymmetric_shapley_value" not in (document.get("methods") or {}):
+    settings = context.config.time_series
+    if settings is None or context.output_dir is None:
         raise AnalysisError(
-            "methods.asymmetric_shapley_value with time_series_data_config is required for time-series explanations"
+            "methods.asymmetric_shapley_value with time_series_data_config, and an output directory, are required "
+            "for time-series explanations"
         )
-
-    def report(message: str) -> None:
-        log.warning(message)
-        if warn is not None:
-            warn(message)
-
-    uri = document.get("dataset_uri") or dataset_uri
-    if uri is None:
-        raise AnalysisError("dataset_uri: no dataset given; pass the dataset location or set dataset_uri")
-    fine = settings.method.is_fine_grained
-    with tempfile.TemporaryDirectory(prefix="clarify-timeseries-") as scratch:
-        files = list_files(uri, "dataset_uri", s3_client=s3_client, scratch=Path(scratch))
-        items = read_items(settings, files)
-        baseline = resolve_baseline(settings, s3_client=s3_client, scratch=Path(scratch))
-    check_static_baselines(items, baseline, fine)
-    if settings.report_requested:
-        report(REPORT_WARNING)
-    if not fine and baseline.static_covariates:
-        report(
-            "methods.asymmetric_shapley_value.baseline.static_covariates: not used by timewise explanations, "
-            "which keep every item's static covariates at their values"
-        )
+    items, baseline = _inputs(context, settings)
     if model is None:
-        model = build_time_series_model(
-            settings,
-            document,
-            predictor=predictor,
-            sagemaker_runtime_client=sagemaker_runtime_client,
-            options=options,
-        )
+        model = build_time_series_model(context)
     relative = results_relative_path(settings.method.granularity, settings.method.direction)
-    target = Path(output_dir) / relative
     log.info(
         "Explaining %d item(s) (%s, %s) with %s",
         len(items),
@@ -128,13 +91,12 @@ def explain_time_series(
         settings.method.direction,
         model.description,
     )
-    with atomic_text_file(target) as stream:
-        for chunk in _chunks(items, settings, options):
+    with atomic_text_file(context.output_dir / relative) as stream:
+        for chunk in _chunks(items, settings, context.options):
             for line in _explain_chunk(chunk, settings, baseline, model, seed, stats):
                 stream.write(json.dumps(line, ensure_ascii=False, allow_nan=False))
                 stream.write("\n")
-    stats.items = len(items)
-    stats.requests = model.requests_sent
+    stats.items, stats.requests = len(items), model.requests_sent
     stats.seconds = time.perf_counter() - started
     log.info(
         "Explained %d item(s): %d model record(s) in %d request(s), %.1f s (%d exact, %d sampled)",
@@ -148,8 +110,27 @@ def explain_time_series(
     return analysis_entry(
         settings.method.direction,
         settings.method.granularity,
-        published_path(Path(output_dir), relative, output_uri),
+        published_path(context.output_dir, relative, context.published_uri),
     )
+
+
+def _inputs(context: RunContext, settings: TimeSeriesSettings) -> tuple[list[ItemSeries], TimeSeriesBaseline]:
+    """Every item and the baseline, read and checked before any model call (with the warnings they raise)."""
+    files = list_files(
+        context.dataset_uri, "dataset_uri", s3_client=context.s3_client, scratch=context.scratch
+    )
+    items = read_items(settings, files)
+    baseline = resolve_baseline(settings, s3_client=context.s3_client, scratch=context.scratch)
+    fine = settings.method.is_fine_grained
+    check_static_baselines(items, baseline, fine)
+    if context.config.methods.report is not None:
+        context.warn(REPORT_WARNING)
+    if not fine and baseline.static_covariates:
+        context.warn(
+            "methods.asymmetric_shapley_value.baseline.static_covariates: not used by timewise explanations, "
+            "which keep every item's static covariates at their values"
+        )
+    return items, baseline
 
 
 def _chunks(
@@ -180,7 +161,7 @@ def _estimated_coalitions(item: ItemSeries, settings: TimeSeriesSettings) -> int
 def _explain_chunk(
     chunk: list[ItemSeries],
     settings: TimeSeriesSettings,
-    baseline: Any,
+    baseline: TimeSeriesBaseline,
     model: TimeSeriesModel,
     seed: int,
     stats: RunStatistics,

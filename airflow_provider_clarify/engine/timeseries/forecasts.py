@@ -17,10 +17,10 @@ import jmespath
 import jmespath.exceptions
 import numpy as np
 
+from ...contract import CSV, JSON, JSON_LINES
 from ..predictors.errors import ModelInvocationError, PredictorConfigError
 
 FORECAST = "predictor.time_series_predictor_config.forecast"
-JSONLINES = "application/jsonlines"
 
 
 class ForecastReader:
@@ -32,8 +32,8 @@ class ForecastReader:
             self._compiled = jmespath.compile(expression)
         except jmespath.exceptions.JMESPathError as error:
             raise PredictorConfigError(f"{FORECAST} {expression!r} is not valid JMESPath: {error}") from None
-        self.accept_type = (accept_type or "application/json").lower()
-        if self.accept_type == "text/csv":
+        self.accept_type = (accept_type or JSON).lower()
+        if self.accept_type == CSV:
             raise PredictorConfigError(
                 "predictor.accept_type text/csv cannot carry forecasts; use application/json or application/jsonlines"
             )
@@ -42,7 +42,7 @@ class ForecastReader:
     def read(self, body: bytes, count: int) -> list[np.ndarray]:
         """``count`` forecasts from ``body`` (the response to a request of ``count`` records)."""
         text = _text(body)
-        if self.accept_type == JSONLINES:
+        if self.accept_type == JSON_LINES:
             lines = [line for line in text.splitlines() if line.strip()]
             if len(lines) != count:
                 raise ModelInvocationError(

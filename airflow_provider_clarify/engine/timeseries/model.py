@@ -10,31 +10,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any, cast
 
 import numpy as np
 
-from ...config.time_series import TimeSeriesPredictorSettings, TimeSeriesSettings
 from ..predictors.errors import PredictorConfigError
-from ..predictors.invoker import InvocationSettings, ModelInvoker
-from ..predictors.responses import ResponseParser
-from ..predictors.serializer import RequestSerializer
+from ..predictors.invoker import AcceptHeader, InvocationSettings, ModelInvoker
+from ..predictors.model import endpoint_transport, wire_types
 from ..predictors.transports import (
     CallableTransport,
     EstimatorTransport,
-    SageMakerEndpointTransport,
     Transport,
     transport_for_override,
 )
+from ..run import RunContext
 from .forecasts import ForecastReader
 from .requests import TimeSeriesRecord, TimeSeriesSerializer
-
-
-class _Accept:
-    """What ``ModelInvoker`` reads of a response parser: the Accept header."""
-
-    def __init__(self, accept_type: str) -> None:
-        self.accept_type = accept_type
 
 
 class TimeSeriesModel:
@@ -53,13 +43,7 @@ class TimeSeriesModel:
         if not getattr(transport, "remote", False):
             # An in-process Python model holds the GIL: parallel calls only contend, so they run one at a time.
             settings = dataclasses.replace(settings, max_concurrency=1)
-        # ModelInvoker only uses serializer.content_type/single_record/serialize and parser.accept_type.
-        self._invoker = ModelInvoker(
-            cast(RequestSerializer, serializer),
-            cast(ResponseParser, _Accept(reader.accept_type)),
-            transport,
-            settings,
-        )
+        self._invoker = ModelInvoker(serializer, AcceptHeader(reader.accept_type), transport, settings)
 
     @property
     def description(self) -> str:
@@ -75,36 +59,35 @@ class TimeSeriesModel:
         return [forecast for batch in batches for forecast in batch]
 
 
-def build_time_series_model(
-    settings: TimeSeriesSettings,
-    document: dict[str, Any],
-    *,
-    predictor: Any = None,
-    sagemaker_runtime_client: Any = None,
-    options: Any = None,
-) -> TimeSeriesModel:
-    """The model of a time-series config. ``predictor`` overrides where the model is (an http(s) URL, a
-    ``module:callable`` or a function taking the request body); otherwise ``predictor.local_predictor`` or
-    ``predictor.endpoint_name`` (InvokeEndpoint through ``sagemaker_runtime_client``)."""
-    if settings.predictor is None:
+def build_time_series_model(context: RunContext) -> TimeSeriesModel:
+    """The model of a time-series config. The context's ``predictor`` overrides where the model is (an http(s)
+    URL, a ``module:callable`` or a function taking the request body); otherwise ``predictor.local_predictor`` or
+    ``predictor.endpoint_name`` (InvokeEndpoint through the context's sagemaker-runtime client)."""
+    predictor = context.config.predictor_settings
+    forecast = predictor.time_series_predictor_config
+    if forecast is None:
         raise PredictorConfigError(
             "predictor.time_series_predictor_config is required: where the forecast is in the model response"
         )
-    ts: TimeSeriesPredictorSettings = settings.predictor
-    serializer = TimeSeriesSerializer(ts.content_type, ts.record_template, ts.content_template)
-    reader = ForecastReader(ts.forecast, ts.accept_type, single_record=serializer.single_record)
-    invocation = InvocationSettings.from_options(options)
-    predictor_config = document.get("predictor") or {}
-    override = predictor if predictor is not None else predictor_config.get("local_predictor")
+    content_type, accept_type = wire_types(predictor)
+    content_template = predictor.content_template
+    serializer = TimeSeriesSerializer(
+        content_type,
+        predictor.record_template,
+        content_template if isinstance(content_template, str) else None,
+    )
+    reader = ForecastReader(forecast.forecast, accept_type, single_record=serializer.single_record)
+    invocation = InvocationSettings.from_options(context.options)
+    override = context.predictor if context.predictor is not None else predictor.local_predictor
     transport = (
         _override_transport(override, invocation.timeout_seconds)
         if override is not None
-        else _endpoint_transport(predictor_config, sagemaker_runtime_client)
+        else endpoint_transport(predictor, context.sagemaker_runtime_client)
     )
     return TimeSeriesModel(serializer, reader, transport, invocation)
 
 
-def _override_transport(override: Any, timeout: float) -> Transport:
+def _override_transport(override: object, timeout: float) -> Transport:
     if not isinstance(override, str) and callable(override):
         # A forecaster is always called with the JSON body, even when the object also has a predict method.
         return CallableTransport(override, f"in-process callable {type(override).__name__}")
@@ -116,27 +99,3 @@ def _override_transport(override: Any, timeout: float) -> Transport:
             "response body, an http(s) URL, or use predictor.endpoint_name"
         )
     return transport
-
-
-def _endpoint_transport(predictor_config: dict[str, Any], client: Any) -> Transport:
-    endpoint_name = predictor_config.get("endpoint_name")
-    if not endpoint_name:
-        if predictor_config.get("model_name"):
-            raise PredictorConfigError(
-                "predictor.model_name needs a shadow endpoint that only the managed Clarify job creates; run locally "
-                "with predictor.endpoint_name (an existing endpoint) or a local model (predictor=...), or use the "
-                "remote ClarifyOperator"
-            )
-        raise PredictorConfigError(
-            "no model to call: set predictor.endpoint_name, or pass a local model (predictor=...)"
-        )
-    if client is None:
-        import boto3
-
-        client = boto3.client("sagemaker-runtime")
-    return SageMakerEndpointTransport(
-        client,
-        endpoint_name,
-        target_model=predictor_config.get("target_model"),
-        custom_attributes=predictor_config.get("custom_attributes"),
-    )

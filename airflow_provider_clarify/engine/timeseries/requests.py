@@ -17,21 +17,13 @@ import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from ...config.time_series import (
-    RECORD_PLACEHOLDERS,
-    RELATED_TIME_SERIES,
-    START_TIME,
-    STATIC_COVARIATES,
-    TARGET_TIME_SERIES,
-)
+from ...config import templates
+from ...config.templates import RELATED_TIME_SERIES, START_TIME, STATIC_COVARIATES, TARGET_TIME_SERIES
+from ...contract import JSON, JSON_LINES
 from ..predictors.errors import PredictorConfigError
 
-JSON = "application/json"
-JSONLINES = "application/jsonlines"
-_PLACEHOLDER = re.compile(
-    "|".join(re.escape(token) for token in sorted(RECORD_PLACEHOLDERS, key=len, reverse=True))
-)
-_CONTENT = re.compile(r"\$records|\$record")
+_PLACEHOLDER = templates.TIME_SERIES_PLACEHOLDER
+_CONTENT = re.compile(f"{re.escape(templates.RECORDS)}|{re.escape(templates.RECORD)}")  # longest first
 
 
 class TimeSeriesRecord(NamedTuple):
@@ -76,7 +68,7 @@ class TimeSeriesSerializer:
 
     def __init__(self, content_type: str, record_template: str | None, content_template: str | None) -> None:
         self.content_type = (content_type or JSON).lower()
-        if self.content_type not in (JSON, JSONLINES):
+        if self.content_type not in (JSON, JSON_LINES):
             raise PredictorConfigError(
                 f"predictor.content_type {content_type!r} cannot carry time series; use application/json"
             )
@@ -85,7 +77,9 @@ class TimeSeriesSerializer:
                 'predictor.record_template is required for time series, e.g. "{\\"start\\": $start_time, '
                 '\\"target\\": $target_time_series}"'
             )
-        if self.content_type == JSON and (not content_template or "$record" not in content_template):
+        if self.content_type == JSON and (
+            not content_template or not templates.has_record_placeholder(content_template)
+        ):
             raise PredictorConfigError(
                 "predictor.content_template must contain $records or $record for application/json requests"
             )
@@ -101,7 +95,7 @@ class TimeSeriesSerializer:
     def single_record(self) -> bool:
         """``$record`` (not ``$records``) in a JSON content template: one record per request."""
         template = self.content_template or ""
-        return self.content_type == JSON and "$record" in template.replace("$records", "")
+        return self.content_type == JSON and templates.sends_one_record(template)
 
     def render(self, record: TimeSeriesRecord) -> str:
         values = {
@@ -118,16 +112,16 @@ class TimeSeriesSerializer:
 
     def serialize(self, records: Sequence[TimeSeriesRecord]) -> bytes:
         rendered = [self.render(record) for record in records]
-        if self.content_type == JSONLINES:
+        if self.content_type == JSON_LINES:
             template = self.content_template
-            lines = [template.replace("$record", line) for line in rendered] if template else rendered
+            lines = [template.replace(templates.RECORD, line) for line in rendered] if template else rendered
             body = "\n".join(lines)
         else:
             if self.single_record and len(rendered) != 1:
                 raise ValueError("a $record content_template takes exactly one record per request")
 
             def substitute(match: re.Match[str]) -> str:
-                return "[" + ",".join(rendered) + "]" if match.group(0) == "$records" else rendered[0]
+                return "[" + ",".join(rendered) + "]" if match.group(0) == templates.RECORDS else rendered[0]
 
             body = _CONTENT.sub(substitute, self.content_template or "")
         if not self.checked:
@@ -136,7 +130,7 @@ class TimeSeriesSerializer:
 
     def _check_json(self, body: str) -> None:
         """The first body must be valid JSON: a quoting mistake in a template is a config error, said once."""
-        first = body.split("\n", 1)[0] if self.content_type == JSONLINES else body
+        first = body.split("\n", 1)[0] if self.content_type == JSON_LINES else body
         try:
             json.loads(first)
         except json.JSONDecodeError as error:

@@ -22,6 +22,12 @@ SHAP_CSV: dict[str, Any] = {
     "predictor": {"endpoint_name": "my-endpoint"},
 }
 
+SHAP_IMAGES: dict[str, Any] = {
+    "dataset_type": "application/x-image",
+    "methods": {"shap": {"num_samples": 100, "image_config": {"model_type": "IMAGE_CLASSIFICATION"}}},
+    "predictor": {"endpoint_name": "my-endpoint", "label_headers": ["cat", "dog"]},
+}
+
 # A forecasting explanation as the SDK writes it (timestamp records, one related series, one static covariate).
 TIME_SERIES_JSON: dict[str, Any] = {
     "dataset_type": "application/json",

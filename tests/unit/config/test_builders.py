@@ -27,6 +27,7 @@ from airflow_provider_clarify.config import (
     TextConfig,
     load_config,
 )
+from airflow_provider_clarify.config.builders import Builder, set_if_given
 
 REPORT = {"name": "report", "title": "Analysis Report"}
 HEADERS = ["Target", "Age", "Gender", "Income", "Occupation"]
@@ -557,3 +558,30 @@ def test_every_builder_lists_its_arguments_as_template_fields():
     ):
         arguments = [name for name in inspect.signature(kind.__init__).parameters if name != "self"]
         assert sorted(kind.template_fields) == sorted(arguments), kind.__name__
+
+
+# ------------------------------------------------------------------------------------- what builders share
+class _Example(Builder):
+    template_fields = ("name", "sizes")
+
+    def __init__(self, name: str | None = None, sizes: list[int] | None = None) -> None:
+        self.name = name
+        self.sizes = sizes
+
+
+def test_only_given_values_are_written_and_as_copies():
+    target: dict[str, object] = {}
+    sizes = [1, 2]
+    set_if_given(None, "absent", target)
+    set_if_given(sizes, "sizes", target)
+    set_if_given(0, "zero", target)  # a falsy value is still a value
+    assert target == {"sizes": [1, 2], "zero": 0}
+    sizes.append(3)
+    assert target["sizes"] == [1, 2]
+
+
+def test_repr_shows_given_arguments_and_equality_compares_them():
+    assert repr(_Example("a")) == "_Example(name='a')"
+    assert _Example("a", [1]) == _Example("a", [1]) and _Example("a") != _Example("b")
+    with pytest.raises(TypeError):
+        hash(_Example())  # mutable: Airflow renders the attributes in place

@@ -7,13 +7,18 @@ import pytest
 from airflow_provider_clarify.config import (
     POST_TRAINING_METRICS,
     PRE_TRAINING_METRICS,
+    AsymmetricShapleyValueMethod,
     Facet,
+    ImageDebug,
     ImageSettings,
     TextSettings,
+    TimeSeriesBaseline,
+    TimeSeriesData,
+    TimeSeriesForecast,
     analysis_config_schema,
     load_config,
 )
-from tests.unit.config.documents import BIAS_CSV, DELETE, SHAP_CSV, variant
+from tests.unit.config.documents import BIAS_CSV, DELETE, SHAP_CSV, SHAP_IMAGES, variant
 
 EVERY_TOP_LEVEL = {
     "version": "1.0",
@@ -167,13 +172,60 @@ def test_image_config_fields():
     document = {
         "dataset_type": "application/x-image",
         "methods": {"shap": {"image_config": image_config}},
-        "predictor": {"endpoint_name": "e", "content_type": "image/jpeg"},
+        "predictor": {"endpoint_name": "e", "content_type": "image/jpeg", "label_headers": ["a", "b"]},
     }
     config = load_config(document)
     assert config.to_dict() == document and not config.is_tabular
+    assert config.analysis_kind == "image"
     assert config.methods.shap.image_config == ImageSettings(
-        **{**image_config, "model_type": "OBJECT_DETECTION"}
+        **{
+            **image_config,
+            "model_type": "OBJECT_DETECTION",
+            "debug": ImageDebug(("a.jpg",), (1,), 0, 5),
+        }
     )
+
+
+def test_image_settings_defaults_of_the_reference_and_the_sdk():
+    """The defaulted view of image settings: the reference's defaults when the document is silent."""
+    config = load_config(SHAP_IMAGES)
+    settings = config.methods.shap.image_config
+    assert settings == ImageSettings()
+    assert (settings.num_segments, settings.segment_compactness) == (20, 5.0)
+    assert (settings.max_objects, settings.iou_threshold, settings.context) == (3, 0.5, 1.0)
+    assert settings.feature_extraction_method == "segmentation" and config.probability_threshold == 0.5
+    predictor = config.predictor_settings
+    assert (predictor.content_type, predictor.accept_type) == ("image/jpeg", "application/json")
+    assert predictor.label_headers == ("cat", "dog")
+    assert not settings.is_object_detection and settings.debug == ImageDebug()
+
+
+def test_image_settings_given_values_win_and_enums_are_canonical():
+    document = variant(
+        SHAP_IMAGES,
+        probability_threshold=0.8,
+        **{
+            "methods.shap.image_config": {
+                "model_type": "object_detection",
+                "num_segments": 50,
+                "segment_compactness": 0.5,
+                "max_objects": 5,
+                "iou_threshold": 0.25,
+                "context": 0.0,
+                "debug": {"image_names": ["a.jpg"], "class_ids": [1], "sample_from": 2, "sample_to": 4},
+            },
+            "predictor.content_type": "Application/X-NPY",
+            "predictor.label_headers": [0, 1],
+        },
+    )
+    config = load_config(document)
+    settings = config.methods.shap.image_config
+    assert settings.is_object_detection and settings.model_type == "OBJECT_DETECTION"
+    assert (settings.num_segments, settings.segment_compactness, settings.max_objects) == (50, 0.5, 5)
+    assert (settings.iou_threshold, settings.context, config.probability_threshold) == (0.25, 0.0, 0.8)
+    assert config.predictor_settings.content_type == "application/x-npy"
+    assert config.predictor_settings.label_headers == (0, 1)
+    assert settings.debug == ImageDebug(("a.jpg",), (1,), 2, 4)
 
 
 def test_baseline_forms():
@@ -187,7 +239,7 @@ def test_baseline_forms():
         assert load_config(document).methods.shap.baseline == baseline
 
 
-def test_time_series_and_asymmetric_shapley_value_pass_through():
+def test_time_series_and_asymmetric_shapley_value_views():
     document = {
         "dataset_type": "application/json",
         "time_series_data_config": {
@@ -217,8 +269,13 @@ def test_time_series_and_asymmetric_shapley_value_pass_through():
     }
     config = load_config(document)
     assert config.to_dict() == document
-    assert config.time_series_data_config == document["time_series_data_config"]
-    assert config.methods.asymmetric_shapley_value == document["methods"]["asymmetric_shapley_value"]
+    assert config.time_series_data_config == TimeSeriesData(
+        "[].target", "[].id", "[].ts", ("[].r1",), ("[].s1",), "item_records"
+    )
+    assert config.methods.asymmetric_shapley_value == AsymmetricShapleyValueMethod(
+        "chronological", "fine_grained", 5, TimeSeriesBaseline("zero", "zero", {"item1": (1,)})
+    )
+    assert config.predictor_settings.time_series_predictor_config == TimeSeriesForecast("predictions[*].mean")
 
 
 @pytest.mark.parametrize(

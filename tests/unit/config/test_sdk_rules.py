@@ -38,7 +38,12 @@ def data(**extra):
 def problems_of(builder):
     with pytest.raises(ClarifyConfigError) as caught:
         load_config(builder)
-    return {problem.path: problem.message for problem in caught.value.problems}
+    found: dict[str, str] = {}
+    for problem in caught.value.problems:  # every message of a path (a value may break two rules)
+        found[problem.path] = (
+            f"{found[problem.path]} | {problem.message}" if problem.path in found else problem.message
+        )
+    return found
 
 
 def explain(model=None, shap=None, **data_extra):
@@ -142,6 +147,9 @@ def test_endpoint_with_a_stray_model_name_is_written_as_the_sdk_writes_it(caplog
                 DataConfig("s3://b/img/", "s3://b/out", dataset_type="application/x-image"),
                 ModelConfig(endpoint_name="e", content_type="image/jpeg"),
                 SHAPConfig(image_config=ImageConfig("object_detection")),
+                ModelPredictedLabelConfig(
+                    label_headers=["cat", "dog"]
+                ),  # images need them (the engine's rule)
             ),
             "methods.shap.image_config.model_type",
             "write 'OBJECT_DETECTION'",

@@ -6,35 +6,39 @@ import dataclasses
 
 import pytest
 
-from airflow_provider_clarify.config import load_config, time_series_settings
+from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.config.time_series import (
-    AsymmetricShapleyValueSettings,
+    AsymmetricShapleyValueMethod,
     TimeSeriesBaseline,
+    TimeSeriesForecast,
     default_feature_name,
-    is_time_series,
 )
+from airflow_provider_clarify.config.time_series_rules import is_time_series
 from tests.unit.config.documents import DELETE, SHAP_CSV, TIME_SERIES_JSON, variant
 
 
 def test_views_of_an_sdk_shaped_document():
-    settings = time_series_settings(load_config(TIME_SERIES_JSON))
-    assert settings is not None
+    config = load_config(TIME_SERIES_JSON)
+    settings = config.time_series
+    assert settings is not None and config.analysis_kind == "time_series"
     assert settings.data.target_time_series == "[].sales"
     assert settings.data.related_time_series == ("[].price",)
     assert settings.data.static_covariates == ("[].store_size",)
     assert settings.data.dataset_format == "timestamp_records"
     assert not settings.data.uses_indexes
-    assert settings.method == AsymmetricShapleyValueSettings("chronological", "timewise", None, None)
-    assert settings.predictor is not None
-    assert settings.predictor.forecast == "predictions[*].mean"
-    assert settings.predictor.content_type == settings.predictor.accept_type == "application/json"
+    assert settings.method == AsymmetricShapleyValueMethod("chronological", "timewise", None, None)
+    assert config.methods.asymmetric_shapley_value == settings.method
+    assert settings.forecast == TimeSeriesForecast("predictions[*].mean")
+    assert config.predictor_settings.time_series_predictor_config == settings.forecast
+    predictor = config.predictor_settings
+    assert predictor.content_type == predictor.accept_type == "application/json"
     assert settings.names == ("item_id", "timestamp", "sales", "price", "store_size")
     assert (settings.target_name, settings.related_names, settings.static_names) == (
         "sales",
         ("price",),
         ("store_size",),
     )
-    assert settings.report_requested
+    assert config.methods.report is not None  # the SDK writes it; the engine warns and writes no report
 
 
 def test_defaults_when_the_method_says_little():
@@ -50,17 +54,19 @@ def test_defaults_when_the_method_says_little():
             "headers": DELETE,
         },
     )
-    settings = time_series_settings(document)
+    config = load_config(document)
+    settings = config.time_series
     assert settings is not None
     assert settings.method.direction == "anti_chronological"  # canonical spelling
     assert settings.method.inline_baseline == TimeSeriesBaseline("zero", "zero", None)
-    assert settings.predictor is not None
-    assert settings.predictor.content_type == "application/json"  # defaults to dataset_type
+    assert settings.forecast is not None
+    assert config.predictor_settings.content_type == "application/json"  # defaults to dataset_type
+    assert config.predictor_settings.accept_type == "application/json"  # defaults to content_type
     assert settings.names == ("item_id", "timestamp", "sales", "price", "store_size")  # from the JMESPaths
 
 
 def test_inline_and_uri_baselines():
-    inline = AsymmetricShapleyValueSettings.from_dict(
+    inline = AsymmetricShapleyValueMethod.from_dict(
         {
             "direction": "chronological",
             "granularity": "FINE_GRAINED",
@@ -70,7 +76,7 @@ def test_inline_and_uri_baselines():
     )
     assert inline.is_fine_grained
     assert inline.baseline == TimeSeriesBaseline("zero", "mean", {"7": (1, "x")})
-    uri = AsymmetricShapleyValueSettings.from_dict({"baseline": "s3://b/k.json"})
+    uri = AsymmetricShapleyValueMethod.from_dict({"baseline": "s3://b/k.json"})
     assert uri.baseline == "s3://b/k.json"
     assert uri.inline_baseline == TimeSeriesBaseline()
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -98,4 +104,6 @@ def test_is_time_series_and_no_view_without_time_series():
     assert is_time_series({"methods": {"asymmetric_shapley_value": {}}})
     assert is_time_series({"predictor": {"time_series_predictor_config": {}}})
     assert not is_time_series(SHAP_CSV)
-    assert time_series_settings(load_config(SHAP_CSV)) is None
+    config = load_config(SHAP_CSV)
+    assert config.time_series is None and config.time_series_data_config is None
+    assert config.methods.asymmetric_shapley_value is None and config.analysis_kind == "tabular"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_clarify.config import ClarifyConfigError, load_config
-from tests.unit.config.documents import BIAS_CSV, DELETE, SHAP_CSV, TIME_SERIES_JSON, variant
+from tests.unit.config.documents import BIAS_CSV, DELETE, SHAP_CSV, SHAP_IMAGES, TIME_SERIES_JSON, variant
 
 JSONL_SHAP = {
     "dataset_type": "application/jsonlines",
@@ -309,15 +309,7 @@ CASES = [
     ),
     (
         "features-to-explain-with-image-config",
-        variant(
-            SHAP_CSV,
-            **{
-                "methods.shap": {
-                    "features_to_explain": [0],
-                    "image_config": {"model_type": "IMAGE_CLASSIFICATION"},
-                }
-            },
-        ),
+        variant(SHAP_IMAGES, **{"methods.shap.features_to_explain": [0]}),
         ["methods.shap.features_to_explain"],
         "image_config",
     ),
@@ -375,13 +367,13 @@ CASES = [
     ),
     (
         "bad-image-model-type",
-        variant(SHAP_CSV, **{"methods.shap": {"image_config": {"model_type": "SEGMENTATION"}}}),
+        variant(SHAP_IMAGES, **{"methods.shap.image_config.model_type": "SEGMENTATION"}),
         ["methods.shap.image_config.model_type"],
         "IMAGE_CLASSIFICATION",
     ),
     (
         "iou-threshold-out-of-range",
-        variant(SHAP_CSV, **{"methods.shap": {"image_config": {"iou_threshold": 1.5}}}),
+        variant(SHAP_IMAGES, **{"methods.shap.image_config.iou_threshold": 1.5}),
         ["methods.shap.image_config.iou_threshold"],
         "<= 1",
     ),
@@ -631,7 +623,7 @@ CASES = [
     (
         "predicted-label-for-images",
         variant(BIAS_CSV, dataset_type="application/x-image", predicted_label="p", headers=DELETE),
-        ["predicted_label"],
+        ["predicted_label", "methods.pre_training_bias"],
         "tabular",
     ),
     # --- column names checked against the document's own headers (CSV / Parquet)

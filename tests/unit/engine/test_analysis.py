@@ -1,11 +1,16 @@
-"""Where and how run_analysis leaves its files: a new output folder is created, files get ordinary permissions."""
+"""Where and how run_analysis leaves its files (a new output folder is created, files get ordinary permissions), and
+which module runs each kind of analysis."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+from typing import get_args
 
-from airflow_provider_clarify.config import load_config
+import numpy as np
+
+from airflow_provider_clarify.config import AnalysisKind, load_config
 from airflow_provider_clarify.engine import AnalysisError, run_analysis
 
 CONFIG = {
@@ -56,6 +61,72 @@ def test_failed_run_removes_the_output_folder_it_created(tmp_path):
     else:
         raise AssertionError("a facet column absent from the data must fail the run")
     assert not output.exists()
+
+
+def test_an_image_config_runs_the_image_analysis(tmp_path):
+    """dataset_type application/x-image goes to the image module: its section in analysis.json, its files beside."""
+    from PIL import Image
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    pixels = np.arange(16 * 16 * 3, dtype=np.uint8).reshape(16, 16, 3)
+    Image.fromarray(pixels).save(folder / "one.png")
+    config = load_config(
+        {
+            "dataset_type": "application/x-image",
+            "methods": {
+                "shap": {
+                    "num_samples": 10,
+                    "seed": 0,
+                    "image_config": {"model_type": "IMAGE_CLASSIFICATION", "num_segments": 4},
+                }
+            },
+            "predictor": {"label_headers": ["dark", "bright"]},
+        }
+    )
+
+    def model(images: np.ndarray) -> np.ndarray:
+        bright = images.reshape(len(images), -1).mean(axis=1) / 255.0
+        return np.stack([1 - bright, bright], axis=1)
+
+    output = tmp_path / "out"
+    analysis = run_analysis(config, dataset=str(folder), output=str(output), predictor=model)
+    section = analysis["explanations"]["computer_vision"]
+    assert section["num_images"] == 1 and section["label_headers"] == ["dark", "bright"]
+    assert json.loads((output / "analysis.json").read_text()) == analysis
+    assert (output / "explanations_shap" / "image_explanations.jsonl").is_file()
+    assert "pre_training_bias_metrics" not in analysis
+
+
+def test_every_analysis_kind_has_an_entry_point():
+    from airflow_provider_clarify.engine.analysis import ANALYSES
+
+    assert set(ANALYSES) == set(get_args(AnalysisKind))
+
+
+def test_a_time_series_config_runs_the_time_series_analysis(tmp_path):
+    """time_series_data_config goes to the time-series module: its entry, its out.jsonl, no report."""
+    from tests.unit.engine.timeseries.forecasting import Forecaster, analysis_config, nonlinear, write_dataset
+
+    document = analysis_config()
+    document["methods"]["report"] = {"name": "report"}
+    dataset = write_dataset(tmp_path, "timestamp_records")
+    output = tmp_path / "out"
+    warnings: list[str] = []
+    analysis = run_analysis(
+        load_config(document),
+        dataset=str(dataset),
+        output=str(output),
+        predictor=Forecaster(nonlinear),
+        warnings=warnings,
+        published_uri="s3://bucket/run",
+    )
+    entry = analysis["explanations"]["asymmetric_shapley_value"]
+    relative = "asymmetric_shapley_value/timewise_chronological/out.jsonl"
+    assert entry["explanation_results_path"] == f"s3://bucket/run/{relative}"
+    assert (output / relative).is_file() and not list(output.glob("report.*"))
+    assert json.loads((output / "analysis.json").read_text()) == analysis
+    assert any("no report is written for time-series" in warning for warning in warnings)
 
 
 def test_rerun_with_a_smaller_config_leaves_no_file_of_the_earlier_run(tmp_path):

@@ -53,6 +53,11 @@ def test_engine_options_from_a_dict_or_the_object():
         ClarifyInvalidConfigError, match=r"engine_options: .*unexpected keyword argument 'batch'"
     ):
         engine_options({"batch": 7})
+    with pytest.raises(
+        ClarifyInvalidConfigError,
+        match=r"engine_options: EngineOptions.shap_algorithm 'trees' is not one of 'kernel', 'tree', 'auto'",
+    ):
+        engine_options({"shap_algorithm": "trees"})
     with pytest.raises(ClarifyInvalidConfigError, match="must be an EngineOptions or a dict, got list"):
         engine_options([7])
 

@@ -48,12 +48,3 @@ def test_several_files_with_a_second_dataset_need_a_join_column(tmp_path):
     pd.DataFrame({"g": ["a"] * 4}).to_csv(tmp_path / "facets.csv", index=False)
     with pytest.raises(AnalysisError, match="joinsource_name_or_index: required because the dataset"):
         open_dataset(config(facet_dataset_uri=str(tmp_path / "facets.csv")), folder)
-
-
-def test_computer_vision_is_refused_before_reading(tmp_path):
-    image = load_config({"dataset_type": "application/x-image", "methods": {"shap": {}},
-                         "predictor": {"endpoint_name": "e"}})  # fmt: skip
-    with pytest.raises(
-        AnalysisError, match=r"application/x-image .* is not supported by the local engine yet"
-    ):
-        open_dataset(image, tmp_path / "nowhere")

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from airflow_provider_clarify.engine.data.sources import _select_keys, list_files
+from airflow_provider_clarify.engine.data.sources import list_files, select_s3_keys
 from airflow_provider_clarify.engine.errors import AnalysisError
 
 
@@ -47,7 +47,7 @@ KEYS = ["data/part-0.csv", "data/part-1.csv", "data/", "data-old/x.csv", "other/
 )
 def test_s3_key_selection(key, selected):
     listed = [k for k in KEYS if k.startswith(key)]  # what list_objects_v2 returns for Prefix=key
-    assert _select_keys(listed, key) == selected
+    assert select_s3_keys(listed, key) == selected
 
 
 def test_spark_markers_and_hidden_files_are_skipped_in_folders_and_under_s3_prefixes(tmp_path):
@@ -65,8 +65,10 @@ def test_spark_markers_and_hidden_files_are_skipped_in_folders_and_under_s3_pref
         "out/_temporary/0/p.csv",
         "out/sub/p.csv",
     ]
-    assert _select_keys(keys, "out") == ["out/part-0.csv", "out/sub/p.csv"]
-    assert _select_keys(["out/_SUCCESS"], "out/_SUCCESS") == ["out/_SUCCESS"]  # named exactly: read as given
+    assert select_s3_keys(keys, "out") == ["out/part-0.csv", "out/sub/p.csv"]
+    assert select_s3_keys(["out/_SUCCESS"], "out/_SUCCESS") == [
+        "out/_SUCCESS"
+    ]  # named exactly: read as given
 
 
 def test_a_fifo_is_named_as_what_it_is_not_as_missing(tmp_path):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
+import threading
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from airflow_provider_clarify.config import ClarifyConfigError, load_config
+from airflow_provider_clarify.engine import EngineOptions
 from airflow_provider_clarify.engine.explain import ExplanationData, ExplanationError
 from airflow_provider_clarify.engine.predictors import build_model
 from tests.unit.engine.explain.runs import explain
@@ -233,14 +237,6 @@ def test_mixed_data_uses_kprototypes_with_modes(tmp_path):
     assert sorted(map(tuple, rows.to_numpy().tolist())) == [(1, "u"), (91, "w")]
 
 
-def test_image_data_is_refused_by_the_local_engine(tmp_path):
-    config = {**_config({}), "dataset_type": "application/x-image"}
-    with pytest.raises(ExplanationError, match="not supported by the local engine yet"):
-        explain(
-            config, DATA, build_model(load_config(_config({})), predictor=CsvFunctionModel(sum)), tmp_path
-        )
-
-
 def test_progress_is_logged_with_rate_and_eta(tmp_path, caplog):
     caplog.set_level("INFO", logger="airflow_provider_clarify.engine.explain")
     _run(tmp_path, _sigmoid_model, {"baseline": [[1, 0.0, 0, 0.5]], "num_samples": 10})
@@ -249,10 +245,244 @@ def test_progress_is_logged_with_rate_and_eta(tmp_path, caplog):
     assert "records/s, ETA 0 s)" in messages[-1]
 
 
-def test_each_record_is_sent_once_for_its_own_prediction(tmp_path):
-    """f(x) for all records goes in one batched call; shap's per-record f(x) queries are answered from it."""
-    model_function = CsvFunctionModel(_sigmoid_model)
-    config = _config({"baseline": [[1, 0.0, 0, 0.5], [2, 1.0, 1, 0.1]], "num_samples": 10})
+def test_each_distinct_synthetic_row_is_scored_once(tmp_path):
+    """f(x) of all records goes in one call; then every synthetic row the model sees is distinct (the empty
+    coalition h(∅, b_k) = b_k, shared by all records, among them), and no more rows than Kernel SHAP needs."""
+    sent: list[list[str]] = []
+
+    class Recording(CsvFunctionModel):
+        def __call__(self, body: bytes) -> str:
+            sent.append(body.decode().splitlines())
+            return super().__call__(body)
+
+    model_function = Recording(_sigmoid_model)
+    baseline = [[1, 0.0, 0, 0.5], [2, 1.0, 1, 0.1]]
+    config = _config({"baseline": baseline, "num_samples": 10, "seed": 1})
     explain(config, DATA, build_model(load_config(config), predictor=model_function), tmp_path)
-    # own predictions (12) + background (2) + 12 records × 10 coalitions × 2 baseline rows
-    assert model_function.records == 12 + 2 + 12 * 10 * 2
+    own, *synthetic = sent
+    assert len(own) == len(DATA)
+    rows = [line for call in synthetic for line in call]
+    assert len(rows) == len(set(rows))
+    assert {",".join(repr(float(v)) for v in b) for b in baseline} <= {
+        ",".join(repr(float(v)) for v in line.split(",")) for line in rows
+    }
+    assert len(rows) <= len(DATA) * (10 + 1) * len(baseline)
+
+
+def test_features_to_explain_in_the_enumeration_regime_are_exact_shapley_values(tmp_path):
+    """Players b and d only; a and c keep the record's value in every synthetic row (SPEC §6.1)."""
+
+    def function(v):
+        return v[0] * v[1] - v[2] * v[3] ** 2 + math.sin(v[1] * v[3])
+
+    baseline = [[1, 0.5, 2, 0.1], [4, -1.0, 0, 0.9], [0, 2.0, -3, 0.4]]
+    shap = {"baseline": baseline, "features_to_explain": ["b", "d"], "save_local_shap_values": True}
+    _run(tmp_path, function, shap)
+    local = pd.read_csv(tmp_path / "explanations_shap" / "out.csv").to_numpy()
+    players = [1, 3]
+    for i, row in enumerate(DATA.to_numpy(dtype=float)):
+
+        def value(subset, row=row):
+            outputs = []
+            for b in baseline:
+                mixed = [row[j] if (j not in players or j in subset) else b[j] for j in range(4)]
+                outputs.append(function(mixed))
+            return float(np.mean(outputs))
+
+        phi_b = 0.5 * (value({1}) - value(set())) + 0.5 * (value({1, 3}) - value({3}))
+        phi_d = 0.5 * (value({3}) - value(set())) + 0.5 * (value({1, 3}) - value({1}))
+        np.testing.assert_allclose(local[i], [phi_b, phi_d], atol=1e-10)
+
+
+class _FakeRuntime:
+    """A sagemaker-runtime client whose endpoint answers after a random delay: concurrent requests complete in
+    any order."""
+
+    def __init__(self, function, seed: int) -> None:
+        self.function = function
+        self.random = np.random.default_rng(seed)
+        self.lock = threading.Lock()
+
+    def invoke_endpoint(self, **arguments):
+        with self.lock:
+            delay = float(self.random.uniform(0, 0.004))
+        time.sleep(delay)
+        return {"Body": CsvFunctionModel(self.function)(arguments["Body"]).encode()}
+
+
+def _endpoint_run(tmp_path, shap: dict, options: EngineOptions, seed: int = 0, data=DATA):
+    config = _config(shap, predictor={"endpoint_name": "model"})
+    model = build_model(
+        load_config(config), sagemaker_runtime_client=_FakeRuntime(_sigmoid_model, seed), options=options
+    )
+    result = explain(config, data, model, tmp_path, options=options)
+    return result, (tmp_path / "explanations_shap" / "out.csv").read_bytes()
+
+
+def test_identical_files_whatever_the_block_size_batch_size_and_concurrency(tmp_path):
+    shap = {
+        "baseline": [[1, 0.0, 0, 0.5], [2, 1.0, 1, 0.1]],
+        "num_samples": 6,
+        "seed": 3,
+        "save_local_shap_values": True,
+    }
+    runs = [
+        EngineOptions(shap_block_rows=1, batch_size=1, max_concurrency=1),  # one record per block and request
+        EngineOptions(shap_block_rows=7 * 14, batch_size=7, max_concurrency=8),
+        EngineOptions(shap_block_rows=1000, batch_size=1000, max_concurrency=8),
+        EngineOptions(shap_block_rows=10**6, batch_size=3, max_concurrency=8),
+    ]
+    outputs = [_endpoint_run(tmp_path / str(n), shap, options, seed=n) for n, options in enumerate(runs)]
+    first_result, first_file = outputs[0]
+    for result, file in outputs[1:]:
+        assert file == first_file
+        assert result == first_result
+    local = pd.read_csv(io.BytesIO(first_file)).to_numpy()
+    assert np.abs(local).max() > 0.01  # the values are not trivially equal
+
+
+def test_a_record_has_the_same_values_in_any_order_and_any_part_of_the_data(tmp_path):
+    """record_ids name each record's random stream: explaining the records reversed, or only some of them,
+    gives each record the values it gets in the full run."""
+    from airflow_provider_clarify.engine.explain.kernel_shap import (
+        KernelSettings,
+        ScoreFunction,
+        explain_all_features,
+    )
+    from airflow_provider_clarify.engine.explain.progress import Progress
+
+    config = load_config(_config({}))
+    model = build_model(config, predictor=CsvFunctionModel(_sigmoid_model))
+    baseline = pd.DataFrame([[1, 0.0, 0, 0.5], [2, 1.0, 1, 0.1]], columns=DATA.columns)
+
+    def explain_part(frame, ids):
+        return explain_all_features(
+            frame.reset_index(drop=True),
+            baseline,
+            ScoreFunction(model, False),
+            KernelSettings(num_samples=5, seed=9, block_rows=20),
+            progress=Progress("test", len(frame)),
+            record_ids=ids,
+        ).values
+
+    full = explain_part(DATA, None)
+    order = list(range(len(DATA)))[::-1]
+    for position, values in zip(order, explain_part(DATA.iloc[order], order), strict=True):
+        np.testing.assert_array_equal(values, full[position])
+    part = [3, 8, 5]
+    for position, values in zip(part, explain_part(DATA.iloc[part], part), strict=True):
+        np.testing.assert_array_equal(values, full[position])
+
+
+def test_standard_errors_only_when_asked(tmp_path):
+    shap = {
+        "baseline": [[1, 0.0, 0, 0.5], [2, 1.0, 1, 0.1]],
+        "num_samples": 8,
+        "seed": 1,
+        "save_local_shap_values": True,
+    }
+    plain, _ = _run(tmp_path / "plain", _sigmoid_model, shap)
+    assert "global_shap_standard_errors" not in plain["kernel_shap"]["y"]
+    assert not (tmp_path / "plain" / "explanations_shap" / "out_standard_errors.csv").exists()
+
+    config = _config(shap)
+    model = build_model(load_config(config), predictor=CsvFunctionModel(_sigmoid_model))
+    result = explain(config, DATA, model, tmp_path / "se", options=EngineOptions(shap_standard_errors=True))
+    entry = result["kernel_shap"]["y"]
+    local = pd.read_csv(tmp_path / "se" / "explanations_shap" / "out.csv")
+    errors = pd.read_csv(tmp_path / "se" / "explanations_shap" / "out_standard_errors.csv")
+    assert list(errors.columns) == list(local.columns)
+    assert (errors.to_numpy() > 0).all()  # 8 of 14 coalitions: sampled
+    np.testing.assert_allclose(
+        list(entry["global_shap_standard_errors"].values()),
+        np.sqrt((errors.to_numpy() ** 2).sum(axis=0)) / len(DATA),
+    )
+    assert (
+        local.to_numpy().tolist()
+        == pd.read_csv(tmp_path / "plain" / "explanations_shap" / "out.csv").to_numpy().tolist()
+    )
+
+    exact = explain(
+        _config({key: value for key, value in shap.items() if key != "num_samples"}),  # all enumerated
+        DATA,
+        model,
+        tmp_path / "exact",
+        options=EngineOptions(shap_standard_errors=True),
+    )
+    assert set(exact["kernel_shap"]["y"]["global_shap_standard_errors"].values()) == {0.0}
+
+
+def test_agrees_with_kernel_explainer_on_adult_within_the_sampling_error(tmp_path):
+    """The bundled Adult sample, a logistic model of its 7 features, 120 records, 10 baseline rows, 40 samples
+    (of 126 coalitions): per-feature mean |φ| of shap.KernelExplainer and of the engine agree within their
+    sampling error, and the engine's values add up to f(x) − φ0 on every row."""
+    import logging
+    from pathlib import Path
+
+    shap_library = pytest.importorskip("shap")
+    logging.getLogger("shap").setLevel(logging.WARNING)
+    adult = pd.read_csv(Path(__file__).resolve().parents[4] / "sample_data" / "adult" / "validation.csv")
+    features = adult.drop(columns=["income_gt_50k"])
+    records, baseline = features.iloc[:120].reset_index(drop=True), features.iloc[-10:].reset_index(drop=True)
+    weights = np.array([0.04, 0.3, 0.03, 0.0003, 0.0007, 1.5, 0.5])
+
+    def probability(matrix: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-(np.asarray(matrix, dtype=float) @ weights - 7.0)))
+
+    np.random.seed(0)
+    explainer = shap_library.KernelExplainer(probability, baseline.to_numpy(dtype=float))
+    theirs = np.asarray(
+        explainer.shap_values(records.to_numpy(dtype=float), nsamples=40, l1_reg=False, silent=True)
+    )
+
+    def endpoint(body: bytes) -> str:
+        rows = np.array([[float(v) for v in line.split(",")] for line in body.decode().splitlines()])
+        return "\n".join(repr(float(p)) for p in probability(rows))
+
+    config = {
+        "dataset_type": "text/csv",
+        "label": "income_gt_50k",
+        "methods": {
+            "shap": {
+                "baseline": baseline.to_numpy().tolist(),
+                "num_samples": 40,
+                "seed": 0,
+                "save_local_shap_values": True,
+            }
+        },
+        "predictor": {},
+    }
+    result = explain(
+        config,
+        records,
+        build_model(load_config(config), predictor=endpoint),
+        tmp_path,
+        options=EngineOptions(shap_standard_errors=True),
+    )
+    ours = pd.read_csv(tmp_path / "explanations_shap" / "out.csv").to_numpy()
+    errors = pd.read_csv(tmp_path / "explanations_shap" / "out_standard_errors.csv").to_numpy()
+    expected_value = result["kernel_shap"]["income_gt_50k"]["expected_value"]
+    np.testing.assert_allclose(ours.sum(axis=1), probability(records.to_numpy()) - expected_value, atol=1e-12)
+    sampling_error = np.sqrt((errors**2).sum(axis=0)) / len(records)
+    difference = np.abs(np.abs(ours).mean(axis=0) - np.abs(theirs).mean(axis=0))
+    assert sampling_error.max() > 0
+    # both estimates carry sampling error of this size: their difference is within 4·√2 of it
+    np.testing.assert_array_less(difference, 4 * np.sqrt(2) * sampling_error + 1e-12)
+
+
+def test_an_in_process_model_is_called_on_the_calling_thread(tmp_path):
+    """In-process models need not be thread-safe: every block is scored on the thread that runs the analysis."""
+    threads: set[str] = set()
+
+    class Recording(CsvFunctionModel):
+        def __call__(self, body: bytes) -> str:
+            threads.add(threading.current_thread().name)
+            return super().__call__(body)
+
+    config = _config({"baseline": [[1, 0.0, 0, 0.5]], "num_samples": 6, "seed": 2})
+    model = build_model(
+        load_config(config), predictor=Recording(_sigmoid_model), options=EngineOptions(batch_size=5)
+    )
+    options = EngineOptions(shap_block_rows=30, batch_size=5, max_concurrency=4)
+    explain(config, DATA, model, tmp_path, options=options)
+    assert threads == {threading.current_thread().name}

@@ -7,7 +7,7 @@ import pytest
 
 from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.engine.explain import ExplanationData, ExplanationError
-from airflow_provider_clarify.engine.explain.plan import check_supported, plan_explanations
+from airflow_provider_clarify.engine.explain.plan import plan_explanations
 
 DATA = ExplanationData(
     pd.DataFrame({"n": [1, 2], "c": ["a", "b"], "t": ["good day", "bad"]}), label_columns=["y"]
@@ -33,11 +33,3 @@ def test_text_config_makes_string_columns_free_text():
 def test_the_label_is_never_explained():
     with pytest.raises(ExplanationError, match="features_to_explain names 'y', the label"):
         plan_explanations(config({"features_to_explain": ["y"]}, label=3, headers=["n", "c", "t", "y"]), DATA)
-
-
-def test_image_explanations_run_in_the_managed_job():
-    image = load_config(
-        {"dataset_type": "application/x-image", "methods": {"shap": {}}, "predictor": {"endpoint_name": "e"}}
-    )
-    with pytest.raises(ExplanationError, match="not supported by the local engine yet"):
-        check_supported(image)

@@ -134,3 +134,53 @@ def test_text_csv_through_run_analysis_with_the_engine_reader(tmp_path):
     assert len(lines) == 3
     summary = analysis["explanations"]["kernel_shap"]["sentiment"]
     assert summary["global_shap_values"]["comments"] == pytest.approx((2.25 + 1 + 0) / 3)
+
+
+def interacting(body: bytes) -> str:
+    """Not additive: 'not' flips 'bad' and dampens 'good' (so units have interaction effects)."""
+    answers = []
+    for rating, text in csv.reader(io.StringIO(body.decode())):
+        answers.append(str(_bag_score(float(rating), {w.strip(".,!").lower() for w in text.split()})))
+    return "\n".join(answers)
+
+
+def _bag_score(rating: float, words: set[str]) -> float:
+    score = 0.1 * rating + sum(WORD_SCORES.get(w, 0.0) for w in words)
+    return score + 1.5 * ("not" in words and "bad" in words) - 0.7 * ("not" in words and "good" in words)
+
+
+def test_text_units_in_the_enumeration_regime_are_exact_shapley_values(tmp_path):
+    """Players: rating and the 5 units of "Good food, not bad" (2^6 − 2 coalitions, all enumerated); an absent
+    unit is dropped (baseline text ""), an absent rating takes the baseline's 3."""
+    import itertools
+    import math
+
+    config = _config({"granularity": "token", "language": "en"})
+    record = REVIEWS.iloc[[2]].reset_index(drop=True)
+    explain(config, record, build_model(load_config(config), predictor=interacting), tmp_path)
+    (document,) = [
+        json.loads(line) for line in (tmp_path / "explanations_shap" / "out.jsonl").read_text().splitlines()
+    ]
+    rating, comments = document["explanations"]
+    units = [a["description"]["partial_text"] for a in comments["attributions"]]
+    assert units == ["Good", "food", ",", "not", "bad"]
+    got = [rating["attributions"][0]["attribution"][0]] + [
+        a["attribution"][0] for a in comments["attributions"]
+    ]
+
+    def value(subset: frozenset[int]) -> float:  # player 0 = rating, 1.. = units
+        words = {units[p - 1].strip(".,!").lower() for p in subset if p > 0} - {""}
+        return _bag_score(5.0 if 0 in subset else 3.0, words)
+
+    players = 6
+    expected = []
+    for j in range(players):
+        others = [p for p in range(players) if p != j]
+        total = 0.0
+        for size in range(players):
+            weight = math.factorial(size) * math.factorial(players - size - 1) / math.factorial(players)
+            for subset in itertools.combinations(others, size):
+                total += weight * (value(frozenset(subset) | {j}) - value(frozenset(subset)))
+        expected.append(total)
+    np.testing.assert_allclose(got, expected, atol=1e-10)
+    assert abs(expected[4] - 0.0) > 0.1  # 'not' matters only through its interactions

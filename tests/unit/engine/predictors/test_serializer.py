@@ -87,6 +87,9 @@ def test_named_placeholder_naming_no_feature_lists_the_features():
     assert "'Z'" in caught.value.reason and "['A', 'B']" in caught.value.reason
 
 
-def test_image_content_type_is_refused_by_the_local_engine():
-    with pytest.raises(PredictorConfigError, match="not supported by the local engine yet"):
+def test_a_content_type_tabular_models_do_not_read_is_refused_with_the_supported_ones():
+    with pytest.raises(
+        PredictorConfigError,
+        match=r"'application/x-image' is not supported; use one of text/csv, application/jsonlines, application/json",
+    ):
         RequestSerializer("application/x-image", HEADERS)

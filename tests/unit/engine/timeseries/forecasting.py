@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import copy
 import json
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from airflow_provider_clarify.config import AnalysisConfig, load_config
+from airflow_provider_clarify.engine.data.sources import S3Client
+from airflow_provider_clarify.engine.options import EngineOptions
+from airflow_provider_clarify.engine.run import RunContext, WarningSink
+from airflow_provider_clarify.engine.timeseries import explain_time_series
 
 RECORD_TEMPLATE = (
     '{"start": $start_time, "target": $target_time_series, "dynamic_feat": $related_time_series, '
@@ -288,3 +295,34 @@ def nonlinear(target: np.ndarray, related: np.ndarray, statics: np.ndarray) -> n
     first = np.tanh(target @ np.arange(1, len(target) + 1) / 10.0) * (1.0 + rel) + last * stat
     second = np.max(target) * np.min(related) if related.size else np.max(target)
     return np.array([first, second + target[0] * last, np.exp(-abs(stat - rel))])
+
+
+def run_time_series(
+    config: AnalysisConfig | dict[str, Any],
+    dataset: str | Path,
+    output: str | Path,
+    *,
+    predictor: object = None,
+    sagemaker_runtime_client: object = None,
+    s3_client: S3Client | None = None,
+    options: EngineOptions | None = None,
+    warnings: list[str] | None = None,
+    output_uri: str | None = None,
+    **keywords: Any,
+) -> dict[str, Any]:
+    """``explain_time_series`` as ``run_analysis`` calls it: a loaded config and a run context (``output_uri``: where
+    the output is published; ``keywords``: ``model``, ``statistics``, ``seed``)."""
+    with tempfile.TemporaryDirectory(prefix="clarify-test-") as scratch:
+        context = RunContext(
+            config if isinstance(config, AnalysisConfig) else load_config(config),
+            dataset,
+            Path(scratch),
+            Path(output),
+            options or EngineOptions(),
+            WarningSink(warnings),
+            s3_client,
+            predictor,
+            sagemaker_runtime_client,
+            output_uri,
+        )
+        return explain_time_series(context, **keywords)

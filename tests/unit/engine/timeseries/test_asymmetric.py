@@ -22,7 +22,6 @@ from airflow_provider_clarify.engine.options import EngineOptions
 from airflow_provider_clarify.engine.timeseries import (
     RunStatistics,
     asymmetric,
-    explain_time_series,
     explanation_lines,
 )
 from airflow_provider_clarify.engine.timeseries.asymmetric import Players, plan_item
@@ -33,6 +32,7 @@ from tests.unit.engine.timeseries.forecasting import (
     LinearForecaster,
     analysis_config,
     nonlinear,
+    run_time_series,
     write_dataset,
 )
 
@@ -54,7 +54,7 @@ def run(tmp_path: Path, model, items=ITEMS, options=None, **config_options):
     config = analysis_config(**config_options)
     dataset = write_dataset(tmp_path, "timestamp_records", items)
     stats = RunStatistics()
-    entry = explain_time_series(
+    entry = run_time_series(
         config, dataset, tmp_path / "out", predictor=model, options=options, statistics=stats
     )
     lines = list(explanation_lines(entry["asymmetric_shapley_value"]["explanation_results_path"]))

@@ -15,7 +15,6 @@ import pytest
 
 from airflow_provider_clarify.engine.errors import AnalysisError
 from airflow_provider_clarify.engine.predictors.errors import ModelInvocationError, PredictorConfigError
-from airflow_provider_clarify.engine.timeseries import explain_time_series
 from airflow_provider_clarify.engine.timeseries.forecasts import ForecastReader
 from airflow_provider_clarify.engine.timeseries.requests import TimeSeriesRecord, TimeSeriesSerializer
 from tests.unit.engine.timeseries.forecasting import (
@@ -23,6 +22,7 @@ from tests.unit.engine.timeseries.forecasting import (
     RECORD_TEMPLATE,
     Forecaster,
     analysis_config,
+    run_time_series,
     write_dataset,
 )
 
@@ -146,7 +146,7 @@ def test_not_json_response():
 
 def explain(tmp_path, model, **config_options):
     dataset = write_dataset(tmp_path, "timestamp_records")
-    return explain_time_series(analysis_config(**config_options), dataset, tmp_path / "out", predictor=model)
+    return run_time_series(analysis_config(**config_options), dataset, tmp_path / "out", predictor=model)
 
 
 def test_wrong_forecast_length_for_one_item_is_an_error_and_leaves_no_output(tmp_path):
@@ -205,7 +205,7 @@ def test_invoke_endpoint_transport(tmp_path):
     config = analysis_config()
     config["predictor"].update(endpoint_name="forecaster", target_model="m1.tar.gz", custom_attributes="a=b")
     dataset = write_dataset(tmp_path, "timestamp_records")
-    explain_time_series(config, dataset, tmp_path / "out", sagemaker_runtime_client=runtime)
+    run_time_series(config, dataset, tmp_path / "out", sagemaker_runtime_client=runtime)
     first = runtime.calls[0]
     assert first["EndpointName"] == "forecaster"
     assert (first["ContentType"], first["Accept"]) == ("application/json", "application/json")

@@ -14,7 +14,6 @@ from airflow_provider_clarify.engine.options import EngineOptions
 from airflow_provider_clarify.engine.predictors.errors import ModelInvocationError
 from airflow_provider_clarify.engine.timeseries import (
     REPORT_WARNING,
-    explain_time_series,
     explanation_lines,
     summarize_explanations,
     summarize_explanations_file,
@@ -25,6 +24,7 @@ from tests.unit.engine.timeseries.forecasting import (
     Item,
     analysis_config,
     nonlinear,
+    run_time_series,
     write_dataset,
 )
 
@@ -43,9 +43,7 @@ def tiny_model(body: bytes) -> str:
 def run(tmp_path: Path, items, model=tiny_model, layout="timestamp_records", warnings=None, **options):
     config = analysis_config(layout, **options)
     dataset = write_dataset(tmp_path, "indexes" if layout == "indexes" else layout, items)
-    entry = explain_time_series(
-        config, dataset, tmp_path / "out", predictor=model, warn=(warnings or []).append
-    )
+    entry = run_time_series(config, dataset, tmp_path / "out", predictor=model, warnings=warnings)
     return entry, [
         json.loads(text)
         for text in Path(entry["asymmetric_shapley_value"]["explanation_results_path"])
@@ -137,7 +135,7 @@ def test_three_layouts_and_integer_indexes_give_identical_output(tmp_path, granu
 def test_output_uri_names_the_published_file(tmp_path):
     config = analysis_config(related=1, statics=1)
     dataset = write_dataset(tmp_path, "timestamp_records")
-    entry = explain_time_series(
+    entry = run_time_series(
         config, dataset, tmp_path / "out", predictor=Forecaster(nonlinear), output_uri="s3://bucket/runs/7/"
     )
     assert entry["asymmetric_shapley_value"]["explanation_results_path"] == (
@@ -160,7 +158,7 @@ def test_a_failing_model_leaves_no_partial_output(tmp_path):
     config = analysis_config()
     dataset = write_dataset(tmp_path, "timestamp_records", ITEMS)
     with pytest.raises(ModelInvocationError):
-        explain_time_series(
+        run_time_series(
             config, dataset, tmp_path / "out", predictor=flaky, options=EngineOptions(batch_size=3)
         )
     assert [p.name for p in (tmp_path / "out").rglob("*") if p.is_file()] == ["keep.txt"]
@@ -200,9 +198,7 @@ def test_warnings_for_report_and_unused_static_baselines(tmp_path):
     load_config(config)  # valid: the SDK writes methods.report into every config
     warnings: list[str] = []
     dataset = write_dataset(tmp_path, "timestamp_records")
-    explain_time_series(
-        config, dataset, tmp_path / "out", predictor=Forecaster(nonlinear), warn=warnings.append
-    )
+    run_time_series(config, dataset, tmp_path / "out", predictor=Forecaster(nonlinear), warnings=warnings)
     assert warnings[0] == REPORT_WARNING
     assert "not used by timewise explanations" in warnings[1]
     assert not list((tmp_path / "out").glob("report.*"))

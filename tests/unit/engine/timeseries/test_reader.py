@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from airflow_provider_clarify.config import load_config, time_series_settings
+from airflow_provider_clarify.config import load_config
 from airflow_provider_clarify.engine.errors import AnalysisError
 from airflow_provider_clarify.engine.timeseries.reader import read_items
 from tests.unit.engine.timeseries.forecasting import ITEMS, Item, analysis_config, write_dataset
@@ -16,7 +16,7 @@ LAYOUTS = ["columns", "timestamp_records", "item_records", "indexes"]
 
 
 def settings_for(layout: str, **options):
-    return time_series_settings(load_config(analysis_config(layout, **options)))
+    return load_config(analysis_config(layout, **options)).time_series
 
 
 def read(tmp_path, layout, items=ITEMS, **options):
