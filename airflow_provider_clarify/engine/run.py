@@ -38,7 +38,9 @@ class WarningSink:
 
     def warn(self, message: str) -> None:
         redacted = redact_text(message)
-        if redacted != message:  # keep the kind of a marked warning (a ``str`` subclass such as ValuesNotFound)
+        if (
+            redacted != message
+        ):  # keep the kind of a marked warning (a ``str`` subclass such as ValuesNotFound)
             message = type(message)(redacted)
         log.warning(message)
         if self.collected is not None:
