@@ -57,6 +57,47 @@ def redact_text(text: str) -> str:
     return "".join(parts)
 
 
+SECRET_PARAMETER_WORDS: Final = (
+    "key",
+    "token",
+    "secret",
+    "sig",
+    "pass",
+    "pwd",
+    "auth",
+    "credential",
+    "session",
+)
+"""A query parameter whose lower-cased name contains one of these carries a credential (``api_key``, ``sig``,
+``X-Amz-Signature``, ``X-Amz-Security-Token``, ``access_token``)."""
+
+
+def url_credentials(text: str) -> list[str]:
+    """The credentials of every URL in ``text``, exactly as they are written there, for a secrets masker.
+
+    ``redact_url`` hides every query value when it shows a URL; a masker, though, hides a value wherever it
+    appears (a date given as ``?version=2024-01-01`` would vanish from every log line), so this names only what
+    is a credential: the userinfo (whole, and its password alone) and the values of query parameters whose name
+    says so (:data:`SECRET_PARAMETER_WORDS`).
+    """
+    found: list[str] = []
+    for match in _URL.finditer(text):
+        try:
+            parts = urlsplit(match.group(0).rstrip(_TRAILING))
+        except ValueError:
+            continue
+        userinfo, at, _ = parts.netloc.rpartition("@")
+        if at and userinfo:
+            found.append(userinfo)
+            _, colon, password = userinfo.partition(":")
+            if colon and password:
+                found.append(password)
+        for name, value in _QUERY_VALUE.findall("?" + parts.query):
+            if value and any(word in name.lower() for word in SECRET_PARAMETER_WORDS):
+                found.append(value)
+    return list(dict.fromkeys(found))
+
+
 def _redact_fragment(text: str) -> str:
     """Query values and userinfo in text that is not a whole URL (``url: /path?token=...``)."""
     text = _USERINFO.sub(f"{REDACTED}@", text)

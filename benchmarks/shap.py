@@ -1,8 +1,15 @@
 """Kernel SHAP: the engine's estimator vs ``shap.KernelExplainer``, and vs the model alone.
 
-Adult (the bundled sample, ``sample_data/adult``), a scikit-learn pipeline (scaling + one-hot + logistic
-regression) trained on ``train.csv``; 1,000 rows of ``validation.csv`` explained against 10 baseline rows with
-``num_samples`` 100 — one run each:
+Adult and a scikit-learn pipeline (scaling + one-hot + logistic regression); 1,000 rows explained against 10
+baseline rows drawn from the training rows, with ``num_samples`` 100. Two data sets (``--data``):
+
+- ``sample`` (default): the bundled model-ready sample ``sample_data/adult`` (7 features, two of them 0/1
+  codes), trained on ``train.csv``, rows of ``validation.csv``;
+- ``full``: the full UCI Adult ``sample_data/uci-adult/adult.csv.gz`` with its 14 attributes as published (6
+  numeric, 8 categorical strings one-hot encoded by the pipeline), trained on the ``train`` split (32,561 rows),
+  rows of the ``test`` split.
+
+One run each:
 
 - shap.KernelExplainer called directly (object matrix in, the pipeline's P(>50K) out);
 - the engine's ``run_explanations`` with the model in process (everything a real run does: synthetic rows, model
@@ -13,7 +20,7 @@ regression) trained on ``train.csv``; 1,000 rows of ``validation.csv`` explained
 Also checked: local accuracy of the engine's values, and the per-feature mean |φ| of both explainers, which must
 agree within the sampling error (the engine's estimate of it).
 
-    python benchmarks/shap.py [--rows 1000] [--num-samples 100]
+    python benchmarks/shap.py [--data sample|full] [--rows 1000] [--num-samples 100]
 """
 
 from __future__ import annotations
@@ -49,25 +56,36 @@ from airflow_provider_clarify.engine.roles import ColumnRoles  # noqa: E402
 from airflow_provider_clarify.engine.run import AnalysisRun  # noqa: E402
 
 SAMPLE = REPO / "sample_data" / "adult"
+FULL = REPO / "sample_data" / "uci-adult" / "adult.csv.gz"
 LABEL = "income_gt_50k"
-CATEGORICAL = ["married", "sex"]
 BASELINE_ROWS = 10
 BLOCK_ROWS = 100_000
 
 
-def adult_pipeline() -> tuple[object, pd.DataFrame, pd.DataFrame]:
-    """(fitted pipeline, validation features, training features)."""
-    train = pd.read_csv(SAMPLE / "train.csv")
-    validation = pd.read_csv(SAMPLE / "validation.csv")
+def adult_data(data: str) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(training rows, rows to explain, categorical columns) of ``data`` ("sample" or "full"), with the 0/1
+    label ``LABEL``."""
+    if data == "sample":
+        return pd.read_csv(SAMPLE / "train.csv"), pd.read_csv(SAMPLE / "validation.csv"), ["married", "sex"]
+    raw = pd.read_csv(FULL)
+    frame = raw.drop(columns=["income", "split"]).assign(**{LABEL: (raw["income"] == ">50K").astype("int64")})
+    categorical = [name for name in frame.columns if not pd.api.types.is_numeric_dtype(frame[name])]
+    train = frame[raw["split"] == "train"].reset_index(drop=True)
+    return train, frame[raw["split"] == "test"].reset_index(drop=True), categorical
+
+
+def adult_pipeline(data: str) -> tuple[object, pd.DataFrame, pd.DataFrame]:
+    """(fitted pipeline, features of the rows to explain, training features)."""
+    train, explained, categorical = adult_data(data)
     features = train.drop(columns=[LABEL])
-    numeric = [c for c in features.columns if c not in CATEGORICAL]
+    numeric = [c for c in features.columns if c not in categorical]
     model = make_pipeline(
         make_column_transformer(
-            (StandardScaler(), numeric), (OneHotEncoder(handle_unknown="ignore"), CATEGORICAL)
+            (StandardScaler(), numeric), (OneHotEncoder(handle_unknown="ignore"), categorical)
         ),
         LogisticRegression(max_iter=300),
     ).fit(features, train[LABEL])
-    return model, validation.drop(columns=[LABEL]), features
+    return model, explained.drop(columns=[LABEL]), features
 
 
 def synthetic_rows(rows: pd.DataFrame, baseline: pd.DataFrame, num_samples: int, seed: int) -> pd.DataFrame:
@@ -127,12 +145,13 @@ def engine_run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", choices=["sample", "full"], default="sample")
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--num-samples", type=int, default=100)
     args = parser.parse_args()
     logging.getLogger("shap").setLevel(logging.WARNING)
 
-    model, validation, training = adult_pipeline()
+    model, validation, training = adult_pipeline(args.data)
     rows = validation.iloc[: args.rows].reset_index(drop=True)
     baseline = training.sample(BASELINE_ROWS, random_state=0).reset_index(drop=True)
     columns = list(rows.columns)
@@ -169,7 +188,10 @@ def main() -> None:
     z = (ours - theirs) / np.maximum(np.sqrt(2) * global_error, 1e-12)  # both estimates carry sampling error
 
     n = len(rows)
-    print(f"rows explained: {n}, baseline rows: {BASELINE_ROWS}, num_samples: {args.num_samples}")
+    print(
+        f"Adult {args.data} ({len(columns)} features), rows explained: {n}, baseline rows: {BASELINE_ROWS}, "
+        f"num_samples: {args.num_samples}"
+    )
     print(f"shap.KernelExplainer directly:    {direct_seconds:8.2f} s ({n / direct_seconds:8.1f} rows/s)")
     print(
         f"engine run_explanations:          {engine_seconds:8.2f} s ({n / engine_seconds:8.1f} rows/s) "

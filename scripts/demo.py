@@ -187,6 +187,15 @@ def report_path(result_xcom: dict[str, Any]) -> str | None:
     return None
 
 
+NEXT_STEPS = """
+Next (docs/index.md):
+  make sandbox                   the managed SageMaker path on loopback S3 + SageMaker, no AWS account (docs/install.md)
+  python -m airflow_provider_clarify.config validate CONFIG --dataset DATA   check a config against its data (docs/cli.md)
+  from airflow_provider_clarify import clarify   the SageMaker SDK's Clarify calls, local or managed (docs/migration.md)
+  Assets, MLflow, alerts: docs/where-results-go.md; intervals and segments: docs/intervals.md, docs/segments.md"""
+"""What the demo points at when it is done: the parts of the provider a first run does not show."""
+
+
 def summarise(dag_run: Any, params: dict[str, Any], seconds: float) -> int:
     states = task_states(dag_run)
     result = xcom_value(dag_run, "analysis_result")
@@ -227,6 +236,7 @@ def summarise(dag_run: Any, params: dict[str, Any], seconds: float) -> int:
     report = report_path(result or {})
     print(f"HTML report: {shown(report)}" if report else "HTML report: (none written)")
     print(f"Airflow log: {shown(LOG_FILE)}")
+    print(NEXT_STEPS)
     return 0
 
 

@@ -33,6 +33,7 @@ from .errors import AnalysisError
 from .image import explain_images
 from .options import EngineOptions
 from .output import write_json_atomic
+from .report_data import with_report
 from .run import RunContext, WarningSink
 from .segments import parse_segment_configs
 from .tabular import analyze_tables
@@ -45,8 +46,8 @@ Analysis = Callable[[RunContext], dict[str, Any]]
 
 ANALYSES: Final[Mapping[AnalysisKind, Analysis]] = {
     "tabular": analyze_tables,
-    "image": lambda context: {"explanations": explain_images(context)},
-    "time_series": lambda context: {"explanations": explain_time_series(context)},
+    "image": lambda context: with_report(context, explain_images(context)),
+    "time_series": lambda context: with_report(context, explain_time_series(context)),
 }
 
 

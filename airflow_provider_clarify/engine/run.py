@@ -35,16 +35,28 @@ class WarningSink:
 
     def __init__(self, collected: list[str] | None = None) -> None:
         self.collected = collected
+        self._said: set[str] = set()  # what warn_once said, when nothing is collected
 
     def warn(self, message: str) -> None:
         redacted = redact_text(message)
-        if (
-            redacted != message
-        ):  # keep the kind of a marked warning (a ``str`` subclass such as ValuesNotFound)
+        if redacted != message:  # keep the kind of a marked warning (a ``str`` subclass: ValuesNotFound...)
             message = type(message)(redacted)
         log.warning(message)
         if self.collected is not None:
             self.collected.append(message)
+
+    def warn_once(self, message: str) -> None:
+        """``warn``, unless this run already holds the same warning.
+
+        For what every read of the data finds again (the rows an inner join drops): the run reads its data once
+        per step. Checked against the collected warnings, so one that an abandoned attempt said (and that was
+        removed with the attempt's warnings, see ``with_stable_column_types``) is said again by the next one.
+        """
+        said = redact_text(message)
+        if said in (self.collected if self.collected is not None else self._said):
+            return
+        self._said.add(said)
+        self.warn(message)
 
 
 @dataclass(frozen=True)

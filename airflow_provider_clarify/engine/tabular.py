@@ -24,6 +24,7 @@ from .explain.shap_extras import ShapExtras
 from .models import Model
 from .output import write_json_atomic
 from .predictors import PredictorError, build_model
+from .report_data import tabular_report_inputs
 from .roles import resolve_roles
 from .run import AnalysisRun, RunContext
 from .segment_results import SegmentResults
@@ -42,6 +43,7 @@ def analyze_tables(context: RunContext) -> dict[str, Any]:
         scratch=context.scratch,
         chunk_rows=options.chunk_rows,
         progress_interval=options.progress_interval_seconds,
+        warn=context.sink.warn_once,  # each step reads the data again; say what a read finds once per run
     )
     roles = resolve_roles(config, data)
     run = AnalysisRun(config, roles, options, context.warn, context.s3_client, context.output_dir)
@@ -50,13 +52,14 @@ def analyze_tables(context: RunContext) -> dict[str, Any]:
     model = _build_model(run, context) if needs_predictions or methods.explains else None
     # A column whose values change kind between chunks is read as text everywhere: the analysis starts again.
     return with_stable_column_types(
-        lambda: _analyze_data(run, data, model, context.segments), context.warn, context.sink.collected
+        lambda: _analyze_data(run, data, model, context), context.warn, context.sink.collected
     )
 
 
 def _analyze_data(
-    run: AnalysisRun, data: TabularDataset, model: Model | None, segment_specs: list[SegmentConfigSpec]
+    run: AnalysisRun, data: TabularDataset, model: Model | None, context: RunContext
 ) -> dict[str, Any]:
+    segment_specs: list[SegmentConfigSpec] = context.segments
     methods, roles = run.config.methods, run.roles
     analysis: dict[str, Any] = {}
     distributions: Distributions | None = None
@@ -69,6 +72,7 @@ def _analyze_data(
     bias, explanations = _present(methods, BIAS_METHODS), _present(methods, EXPLANATION_METHODS)
     report = ["report"] if methods.report is not None and run.output_dir is not None else []
     steps = MethodSteps([*bias, *explanations, *report])
+    explained_rows = None  # records read for explanations: the run context's rows when no bias pass ran
     if bias:
         with steps.step(bias):
             sections, distributions = compute_bias_sections(run, data, model, segments)
@@ -78,13 +82,18 @@ def _analyze_data(
         with steps.step(explanations):
             extras = _shap_extras(run, data, segments)
             explained = read_explanation_data(data, roles)
+            explained_rows = len(explained.features)
             analysis["explanations"] = run_explanations(run, explained, model, extras)
     segments_document = segments.document() if segments is not None else None
     if segments_document is not None and run.output_dir is not None:
         write_json_atomic(run.output_dir / SEGMENTS_PATH, segments_document)  # before analysis.json
     if report:
         with steps.step(report):
-            _write_report(run, analysis, distributions, segments_document)
+            charts, report_data = tabular_report_inputs(
+                run.config, context.dataset_uri, roles, distributions,
+                predictor=context.predictor, explained_rows=explained_rows,
+            )  # fmt: skip
+            _write_report(run, analysis, charts, segments_document, report_data)
     return analysis
 
 
@@ -93,6 +102,7 @@ def _write_report(
     analysis: dict[str, Any],
     distributions: Distributions | None,
     segments: dict[str, Any] | None,
+    report_data: dict[str, Any],
 ) -> None:
     # Imported on use: nbconvert and matplotlib cost about a second, and most runs write no report.
     from .report import write_report
@@ -106,6 +116,7 @@ def _write_report(
         title=report.title,
         distributions=distributions,
         segments=json_ready(segments) if segments is not None else None,
+        report_data=report_data,  # run context and performance counts, beside analysis.json (report_data.py)
     )
 
 

@@ -10,7 +10,8 @@ for the concrete ``Asset`` through it. So every Clarify task's outlet is ``Asset
 the result's compact summary (:mod:`airflow_provider_clarify.results.summary`, at most 16 KiB). A consumer DAG
 schedules on the alias (``schedule=AssetAlias("clarify-monitoring")``: any output of that task) or on one
 concrete Asset (a fixed output location); Airflow queues both kinds. A task that ends without a result (a
-managed job started with ``wait_for_completion=False``) adds no event, so consumers never run on nothing.
+managed job started with ``wait_for_completion=False``) adds no event, so consumers never run on nothing; the
+``ClarifyProcessingJobSensor`` that waits for that job announces its result instead.
 
 The URI names the same object, by the same rules, as the operators' OpenLineage output (``lineage.py``).
 

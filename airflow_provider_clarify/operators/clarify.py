@@ -56,6 +56,7 @@ from airflow_provider_clarify.hooks.job_request import (
 )
 from airflow_provider_clarify.links.clarify import ClarifyProcessingJobLink
 from airflow_provider_clarify.operators._assets import AnalysisAssetMixin
+from airflow_provider_clarify.operators._masking import MaskRenderedUrlCredentialsMixin
 from airflow_provider_clarify.operators.lineage import ClarifyLineageMixin
 from airflow_provider_clarify.triggers.clarify import ClarifyProcessingJobTrigger
 
@@ -72,7 +73,9 @@ class JobPlan:
     spec: ProcessingJobSpec
 
 
-class ClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, AwsBaseOperator[ClarifyHook]):
+class ClarifyOperator(
+    ClarifyLineageMixin, AnalysisAssetMixin, MaskRenderedUrlCredentialsMixin, AwsBaseOperator[ClarifyHook]
+):
     """Run a SageMaker Clarify analysis as a managed processing job and push its result summary to XCom.
 
     :param config: the analysis config (templated): a dict, a JSON string, a path to a .json file, builder
@@ -108,7 +111,8 @@ class ClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, AwsBaseOperator[C
     :param deferrable: wait in the triggerer instead of the worker.
     :param asset_alias: the ``AssetAlias`` this task declares as its outlet; each completed job adds an event for
         the published ``analysis.json`` Asset through it, the result summary in its ``extra`` (default
-        ``clarify/<dag_id>/<task_id>``; none with ``wait_for_completion=False``).
+        ``clarify/<dag_id>/<task_id>``; none with ``wait_for_completion=False``: the sensor that waits for the
+        job announces it).
     :param emit_asset: False declares no outlet and emits no asset event.
     :return: ``ClarifyResult.to_xcom()`` of the finished job; with ``wait_for_completion=False`` a small dict
         ``{"engine": "managed", "job_name", "job_status", "output_uri"}`` (the sensor pushes the full result).

@@ -38,6 +38,7 @@ from airflow_provider_clarify.contract import SEGMENTS_PATH, is_s3_uri, split_s3
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.operators import storage
 from airflow_provider_clarify.operators._assets import AnalysisAssetMixin
+from airflow_provider_clarify.operators._masking import MaskRenderedUrlCredentialsMixin, mask_url_credentials
 from airflow_provider_clarify.operators.lineage import ClarifyLineageMixin
 from airflow_provider_clarify.outputs.workdirs import WorkDir, create_workdir, remove_abandoned
 from airflow_provider_clarify.redaction import redact_text, redact_url
@@ -62,7 +63,9 @@ class _EngineInputs:
     published_uri: str  # where the output is published (results that name their files use it)
 
 
-class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator):
+class LocalClarifyOperator(
+    ClarifyLineageMixin, AnalysisAssetMixin, MaskRenderedUrlCredentialsMixin, BaseOperator
+):
     """Run a SageMaker Clarify analysis (bias, SHAP, PDP, report) in the worker with the local engine.
 
     :param config: the analysis config: dict, JSON string, path to a ``.json`` file, builder objects or an
@@ -126,6 +129,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
         predictor = self.predictor
         if isinstance(predictor, str):  # only strings are templated: a callable model must not be called
             predictor = self.render_template(predictor, context)
+            mask_url_credentials(predictor)  # task-log lines of other libraries show *** too (_masking.py)
         analysis_config = self.resolve_analysis_config()
         _check_runnable(analysis_config, local_model_available=predictor is not None)
         job_io = analysis_config.job_io
@@ -155,10 +159,11 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
             if self._killed:
                 raise ClarifyAnalysisError("the task was killed during the analysis; nothing was published")
             segments = read_segments(self._workdir)  # segment_config: the per-segment file, for the result
+            summaries = _explanation_summaries(self._workdir, analysis)  # time series: out.jsonl in brief
             published = self._publish(self._workdir, output_uri, inputs.s3_client)
         finally:
             self._cleanup()
-        return self._result(context, analysis, output_uri, published, warnings, segments)
+        return self._result(context, analysis, output_uri, published, warnings, segments, summaries)
 
     def on_kill(self) -> None:
         """Stop publishing and drop the private working directory.
@@ -224,7 +229,9 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
         published: list[str],
         warnings: list[str],
         segments: Mapping[str, Any] | None = None,
+        summaries: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
+        # output_files: image heatmaps and segment maps are folded into patterns (results/files.py)
         result = ClarifyResult.from_analysis(
             analysis,
             engine="local",
@@ -234,6 +241,7 @@ class LocalClarifyOperator(ClarifyLineageMixin, AnalysisAssetMixin, BaseOperator
             output_files={name: storage.join(output_uri, name) for name in published},
             warnings=warnings,
             segments=segments,
+            explanation_summaries=summaries,
         )
         self.log.info(
             "Clarify analysis complete: %d bias metric(s), %d SHAP target(s), %d warning(s); analysis.json at %s",
@@ -336,6 +344,12 @@ def with_confidence(options: EngineOptions, confidence: object) -> EngineOptions
             "confidence: " + "; ".join(str(problem) for problem in err.problems), problems=err.problems
         ) from None
     return dataclasses.replace(options, confidence=settings)
+
+
+def _explanation_summaries(workdir: Path, analysis: Mapping[str, Any]) -> dict[str, Any]:
+    from airflow_provider_clarify.engine.summaries import explanation_summaries  # engine: imported on use
+
+    return explanation_summaries(workdir, analysis)
 
 
 def read_segments(workdir: Path) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from airflow_provider_clarify.config.metrics import METRIC_STAGES
 from airflow_provider_clarify.results.errors import ClarifyResultError
+from airflow_provider_clarify.results.kinds import ImageSummary, TimeSeriesSummary
 from airflow_provider_clarify.results.parse import RunFacts, parse_analysis
 from airflow_provider_clarify.results.sections import (
     STAGES,
@@ -55,6 +56,13 @@ class ClarifyResult:
     """Per-segment bias metrics (segments/analysis_segments.json); empty without ``segment_config``."""
     segments_truncated: int = 0
     """Segments left out of the XCom form this result was rebuilt from (its size bound)."""
+    # --- the other analysis kinds (results/kinds.py) ---
+    time_series: TimeSeriesSummary | None = None
+    """Time-series explanations in brief (``explanations.asymmetric_shapley_value``); None for other kinds."""
+    computer_vision: ImageSummary | None = None
+    """Computer-vision explanations in brief (``explanations.computer_vision``); None for other kinds."""
+    output_file_counts: dict[str, int] = field(default_factory=dict)
+    """For each pattern entry of ``output_files`` (``"*.jpeg"``), how many files it stands for (results/files.py)."""
 
     # ---------------------------------------------------------------------------------------------- building
 
@@ -70,6 +78,7 @@ class ClarifyResult:
         output_files: Mapping[str, str] | Iterable[str] | None = None,
         warnings: Iterable[str] | None = None,
         segments: Mapping[str, Any] | None = None,
+        explanation_summaries: Mapping[str, Any] | None = None,
     ) -> ClarifyResult:
         """Parse an ``analysis.json`` (a dict, a local file, or a local output directory holding one).
 
@@ -78,9 +87,12 @@ class ClarifyResult:
         lists relative names (joined to ``output_uri``); for a local path it defaults to every file of
         that directory (analysis.json, report, ``explanations_shap/*``; hidden files excepted). ``segments`` is the
         ``segments/analysis_segments.json`` document (``segment_config``); for a local path it is read from beside
-        analysis.json when it exists.
+        analysis.json when it exists. ``explanation_summaries`` holds summaries of explanation files read by the
+        caller: ``{"time_series": <summarize_explanations dict of out.jsonl>}`` (the local operator passes it).
         """
-        run = RunFacts(engine, job_name, job_status, output_uri, output_files, warnings, segments)
+        run = RunFacts(
+            engine, job_name, job_status, output_uri, output_files, warnings, segments, explanation_summaries
+        )
         return cls(**parse_analysis(path_or_dict, run))
 
     @classmethod

@@ -16,7 +16,9 @@ from airflow_provider_clarify.config.metrics import METRIC_DESCRIPTIONS, metric_
 from airflow_provider_clarify.contract import ANALYSIS_FILE, is_s3_uri, join_uri
 from airflow_provider_clarify.outputs import OutputStateError, read_local_analysis
 from airflow_provider_clarify.results.errors import ClarifyResultError
+from airflow_provider_clarify.results.files import bounded_output_files
 from airflow_provider_clarify.results.intervals import metric_interval_fields, section_interval_settings
+from airflow_provider_clarify.results.kinds import image_summary, time_series_summary
 from airflow_provider_clarify.results.numbers import is_number, parse_number, required_number
 from airflow_provider_clarify.results.sections import (
     SECTION_KEYS,
@@ -47,6 +49,8 @@ class RunFacts:
     warnings: Iterable[str] | None = None
     segments: Mapping[str, Any] | None = None
     """The segments/analysis_segments.json document (read beside a local analysis.json when not given)."""
+    explanation_summaries: Mapping[str, Any] | None = None
+    """Summaries of explanation files the caller read (``{"time_series": summarize_explanations(...)}``)."""
 
 
 def parse_analysis(source: str | Path | Mapping[str, Any], run: RunFacts) -> ResultFields:
@@ -74,13 +78,15 @@ def parse_analysis(source: str | Path | Mapping[str, Any], run: RunFacts) -> Res
         for stage, key in SECTION_KEYS.items()
         if document.get(key) is not None
     }
+    files, counts = bounded_output_files(_output_files(run.output_files, output_uri, local_dir, trusted))
     return ResultFields(
         engine=run.engine,
         job_name=run.job_name,
         job_status=run.job_status,
         output_uri=output_uri,
         analysis_uri=join_uri(output_uri, ANALYSIS_FILE) if output_uri else None,
-        output_files=_output_files(run.output_files, output_uri, local_dir, trusted),
+        output_files=files,
+        output_file_counts=counts,
         version=None if document.get("version") is None else str(document["version"]),
         bias=bias,
         shap=parse_kernel_shap(explanations.get("kernel_shap")),
@@ -88,6 +94,10 @@ def parse_analysis(source: str | Path | Mapping[str, Any], run: RunFacts) -> Res
         warnings=with_metric_failures(run.warnings or (), bias),
         segments=parse_segments(run.segments if run.segments is not None else read_segments(local_dir)),
         segments_truncated=0,
+        time_series=time_series_summary(
+            explanations.get("asymmetric_shapley_value"), (run.explanation_summaries or {}).get("time_series")
+        ),
+        computer_vision=image_summary(explanations.get("computer_vision")),
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from airflow_provider_clarify.results.errors import ClarifyResultError
+from airflow_provider_clarify.results.kinds import ImageSummary, TimeSeriesSummary
 
 STAGES = ("pre_training", "post_training")
 """Bias stages, named as the analysis.json sections without the ``_bias_metrics`` suffix."""
@@ -143,6 +144,9 @@ class ResultFields(TypedDict):
     warnings: tuple[str, ...]
     segments: tuple[SegmentResult, ...]
     segments_truncated: int
+    time_series: TimeSeriesSummary | None
+    computer_vision: ImageSummary | None
+    output_file_counts: dict[str, int]
 
 
 def normalise_stage(stage: str | None) -> str | None:

@@ -38,6 +38,7 @@ from airflow_provider_clarify.results.intervals import (
     encode_metric_interval,
     encode_settings,
 )
+from airflow_provider_clarify.results.kinds import ImageSummary, TimeSeriesSummary
 from airflow_provider_clarify.results.numbers import parse_number, required_number
 from airflow_provider_clarify.results.parse import MAX_CATEGORIES
 from airflow_provider_clarify.results.sections import (
@@ -93,9 +94,16 @@ def encode_result(result: ClarifyResult) -> XComPayload:
         payload["warnings_truncated"] = len(result.warnings) - XCOM_MAX_WARNINGS
     if len(result.output_files) > XCOM_MAX_OUTPUT_FILES:
         payload["output_files_truncated"] = len(result.output_files) - XCOM_MAX_OUTPUT_FILES
+    counts = {name: count for name, count in result.output_file_counts.items() if name in files}
+    if counts:  # pattern entries of output_files (results/files.py)
+        payload["output_file_counts"] = counts
     payload.update(
         encode_segments(result.segments, _encode_bias_section)
     )  # segment_config (results/segments.py)
+    if result.time_series is not None:  # the other analysis kinds (results/kinds.py): only when present
+        payload["time_series"] = result.time_series.to_dict()
+    if result.computer_vision is not None:
+        payload["computer_vision"] = result.computer_vision.to_dict()
     return payload
 
 
@@ -110,6 +118,7 @@ def decode_result(payload: object) -> ResultFields:
             output_uri=checked.get("output_uri"),
             analysis_uri=checked.get("analysis_uri"),
             output_files=dict(checked.get("output_files") or {}),
+            output_file_counts={str(k): int(v) for k, v in (checked.get("output_file_counts") or {}).items()},
             version=checked.get("version"),
             bias={
                 stage: _decode_bias_section(section) for stage, section in (checked.get("bias") or {}).items()
@@ -122,6 +131,12 @@ def decode_result(payload: object) -> ResultFields:
             warnings=tuple(checked.get("warnings") or ()),
             segments=decode_segments(checked, _decode_bias_section),
             segments_truncated=int(checked.get(XCOM_SEGMENTS_TRUNCATED_KEY, 0)),
+            time_series=TimeSeriesSummary.from_dict(checked["time_series"])
+            if "time_series" in checked
+            else None,
+            computer_vision=ImageSummary.from_dict(checked["computer_vision"])
+            if "computer_vision" in checked
+            else None,
         )
     except (KeyError, TypeError, AttributeError) as err:
         raise ClarifyResultError(f"malformed Clarify result XCom: {type(err).__name__}: {err}") from None

@@ -378,22 +378,9 @@ class ProcessingJobEmulator:
         self._roots.append(root)
         with self._lock:
             job.processing_start_time = utcnow()
-        try:
-            for item in request.get("ProcessingInputs", []):
-                s3_input = item["S3Input"]
-                if not self._download(s3_input["S3Uri"], host_path(root, s3_input["LocalPath"])):
-                    self._finish(
-                        job,
-                        "Failed",
-                        f'ClientError: No S3 objects found under S3 URL "{s3_input["S3Uri"]}" given in input '
-                        f"data source. Please ensure that the bucket exists in the selected region "
-                        f"({self.region}), that objects exist under that S3 prefix, and that the role "
-                        f'{request.get("RoleArn")} has "s3:ListBucket" permissions on bucket '
-                        f'"{s3_input["S3Uri"][5:].split("/")[0]}".',
-                    )
-                    return
-        except Exception as error:
-            self._finish(job, "Failed", f"ClientError: cannot download the job inputs: {error}")
+        failure = self._download_inputs(request, root)
+        if failure is not None:
+            self._finish(job, "Failed", failure)
             return
         output_spec = request["ProcessingOutputConfig"]
         output = output_spec["Outputs"][0]["S3Output"]
@@ -406,8 +393,40 @@ class ProcessingJobEmulator:
             extra=[*self.engine_options, *self._predictor_options(host_path(root, CONFIG_LOCAL_PATH))],
         )
         self.commands.append(command)
-        # The job's Environment, plus what a real container gets from its role: credentials (the sandbox's fake
-        # ones), a region, and the endpoint of the S3 that holds its data.
+        returncode = self._run_container(command, self._container_environment(request), root, stop)
+        if returncode is None:
+            self._finish(job, "Stopped")
+        elif returncode != 0:
+            self._finish(job, "Failed", _failure_reason(root, output_dir, returncode))
+        else:
+            try:
+                self._upload(output_dir, output["S3Uri"], output_spec.get("KmsKeyId"))
+            except Exception as error:
+                self._finish(job, "Failed", f"ClientError: cannot upload the job output: {error}")
+                return
+            self._finish(job, "Completed")
+
+    def _download_inputs(self, request: dict[str, Any], root: Path) -> str | None:
+        """Copy every processing input into the container layout under ``root``; the FailureReason AWS gives
+        when one cannot be read, or None."""
+        try:
+            for item in request.get("ProcessingInputs", []):
+                s3_input = item["S3Input"]
+                if not self._download(s3_input["S3Uri"], host_path(root, s3_input["LocalPath"])):
+                    return (
+                        f'ClientError: No S3 objects found under S3 URL "{s3_input["S3Uri"]}" given in input '
+                        f"data source. Please ensure that the bucket exists in the selected region "
+                        f"({self.region}), that objects exist under that S3 prefix, and that the role "
+                        f'{request.get("RoleArn")} has "s3:ListBucket" permissions on bucket '
+                        f'"{s3_input["S3Uri"][5:].split("/")[0]}".'
+                    )
+        except Exception as error:
+            return f"ClientError: cannot download the job inputs: {error}"
+        return None
+
+    def _container_environment(self, request: dict[str, Any]) -> dict[str, str]:
+        """The job's Environment, plus what a real container gets from its role: credentials (the sandbox's fake
+        ones), a region, and the endpoint of the S3 that holds its data."""
         env = {
             **os.environ,
             **(request.get("Environment") or {}),
@@ -418,24 +437,22 @@ class ProcessingJobEmulator:
         }
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
             env.pop(name, None)
+        return env
+
+    @staticmethod
+    def _run_container(
+        command: list[str], env: dict[str, str], root: Path, stop: threading.Event
+    ) -> int | None:
+        """Run the entrypoint to its end; its exit status, or None when the job was stopped meanwhile."""
         with (root / "stdout.log").open("wb") as stdout, (root / "stderr.log").open("wb") as stderr:
             process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env, cwd=root)
             while process.poll() is None:
                 if stop.is_set():
                     process.terminate()
                     process.wait(timeout=30)
-                    self._finish(job, "Stopped")
-                    return
+                    return None
                 time.sleep(0.05)
-        if process.returncode != 0:
-            self._finish(job, "Failed", _failure_reason(root, output_dir, process.returncode))
-            return
-        try:
-            self._upload(output_dir, output["S3Uri"], output_spec.get("KmsKeyId"))
-        except Exception as error:
-            self._finish(job, "Failed", f"ClientError: cannot upload the job output: {error}")
-            return
-        self._finish(job, "Completed")
+        return process.returncode
 
 
 def _validate_request(request: dict[str, Any]) -> None:

@@ -3,6 +3,11 @@
 Pairs with ``ClarifyOperator(wait_for_completion=False)``: the operator starts the job and returns at once, the
 sensor (``job_name="{{ ti.xcom_pull('start')['job_name'] }}"``) waits and pushes the same ``ClarifyResult``
 summary the operator would have pushed. Failed and Stopped fail the sensor with the job's FailureReason.
+
+The sensor is where such a result becomes known, so it is also where it is announced: like the operators, it
+declares an ``AssetAlias`` outlet and, when the job is Completed, adds the event for the job's ``analysis.json``
+Asset with the result summary as ``extra`` (:mod:`airflow_provider_clarify.operators._assets`). A DAG scheduled
+on the alias (or the Asset) runs after a no-wait analysis exactly as after a waited one.
 """
 
 from __future__ import annotations
@@ -26,22 +31,29 @@ from airflow_provider_clarify.hooks.clarify import (
     FAILED_STATES,
     SUCCESS_STATE,
     ClarifyHook,
+    JobDescription,
     failure_reason,
     is_transient,
 )
 from airflow_provider_clarify.links.clarify import ClarifyProcessingJobLink
+from airflow_provider_clarify.operators._assets import AnalysisAssetMixin
 from airflow_provider_clarify.triggers.clarify import ClarifyProcessingJobTrigger
 
 XComResult = dict[str, Any]
 """The sensor's XCom value: a ``ClarifyResult.to_xcom()`` dict (JSON values)."""
 
 
-class ClarifyProcessingJobSensor(AwsBaseSensor[ClarifyHook]):
-    """Wait until a Clarify processing job is Completed and push ``ClarifyResult.to_xcom()``.
+class ClarifyProcessingJobSensor(AnalysisAssetMixin, AwsBaseSensor[ClarifyHook]):
+    """Wait until a Clarify processing job is Completed, announce its ``analysis.json`` and push
+    ``ClarifyResult.to_xcom()``.
 
     :param job_name: the processing job (templated).
     :param deferrable: wait in the triggerer (the sensor's ``poke_interval`` becomes the trigger's interval and
         its ``timeout`` the trigger's deadline).
+    :param asset_alias: the ``AssetAlias`` this task declares as its outlet; a Completed job adds an event for
+        its ``analysis.json`` Asset through it, the result summary in its ``extra`` (default
+        ``clarify/<dag_id>/<task_id>``). Pass the alias a consumer DAG is scheduled on.
+    :param emit_asset: False declares no outlet and emits no asset event.
     """
 
     aws_hook_class = ClarifyHook
@@ -54,12 +66,17 @@ class ClarifyProcessingJobSensor(AwsBaseSensor[ClarifyHook]):
         *,
         job_name: str,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        asset_alias: str | None = None,
+        emit_asset: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.job_name = job_name
         self.deferrable = deferrable
         self._link_persisted = False
+        self.asset_alias = asset_alias  # Assets (operators/_assets.py)
+        self.emit_asset = emit_asset
+        self.declare_analysis_asset()
 
     def execute(self, context: Context) -> XComResult | None:
         if not self.deferrable:
@@ -100,7 +117,7 @@ class ClarifyProcessingJobSensor(AwsBaseSensor[ClarifyHook]):
             self._link_persisted = True
         status = description["ProcessingJobStatus"]
         if status == SUCCESS_STATE:
-            return PokeReturnValue(is_done=True, xcom_value=self.hook.job_result(description))
+            return PokeReturnValue(is_done=True, xcom_value=self._completed(description, context))
         if status in FAILED_STATES:
             raise ClarifyAnalysisError(failure_reason(description), job_name=self.job_name)
         self.log.info("Processing job %s is %s", self.job_name, status)
@@ -111,9 +128,13 @@ class ClarifyProcessingJobSensor(AwsBaseSensor[ClarifyHook]):
             raise AirflowException(f"{self.task_id} resumed without a trigger event")
         status = event.get("status")
         if status == "success":
-            return self.hook.job_result(self.hook.describe_processing_job(self.job_name))
+            return self._completed(self.hook.describe_processing_job(self.job_name), context)
         if status in ("failed", "stopped"):
             raise ClarifyAnalysisError(event.get("message") or status, job_name=self.job_name)
         if status == "timeout":
             raise AirflowSensorTimeout(f"{self.job_name} did not finish within the sensor's timeout")
         raise AirflowException(event.get("message") or f"waiting for {self.job_name} ended with {status}")
+
+    def _completed(self, description: JobDescription, context: Context) -> XComResult:
+        """The result of the Completed job, announced as the asset event (operators/_assets.py)."""
+        return self.announce_result(self.hook.job_result(description), context)

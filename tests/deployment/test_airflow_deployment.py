@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import boto3
 import joblib
@@ -235,29 +236,37 @@ def test_ui_trigger_form_submits_on_defaults(stack, chromium, tmp_path):
             browser.close()
 
 
-@pytest.mark.xfail(
-    reason="the task-instance page's element for extra links is not located yet (the REST API serves the same "
-    "link, checked above)",
-    strict=False,
-)
 def test_ui_task_page_shows_the_console_link(stack, chromium, tmp_path):
+    """The task instance's Details tab lists its extra links (Airflow's UI fetches them from the REST API's
+    ``.../taskInstances/{task_id}/links`` and draws each as an ``<a>`` under the heading "Extra Links")."""
     from playwright.sync_api import sync_playwright
 
     run_id, job_name = stack.managed_run
+    expected = f"https://console.aws.amazon.com/sagemaker/home?region=us-east-1#/processing-jobs/{job_name}"
     with sync_playwright() as playwright:
         browser = launch(playwright, chromium)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(
-                f"{stack.base_url}/auth/token/login?next={stack.base_url}/dags", wait_until="networkidle"
-            )
-            page.goto(
-                f"{stack.base_url}/dags/clarify_deploy_gate/runs/{run_id}/tasks/managed_analysis",
-                wait_until="networkidle",
-            )
-            link = page.locator("a", has_text="SageMaker Clarify Processing Job").first
-            link.wait_for(timeout=30_000)
-            assert link.get_attribute("href").endswith(f"#/processing-jobs/{job_name}")
+            try:
+                page.goto(
+                    f"{stack.base_url}/auth/token/login?next={stack.base_url}/dags", wait_until="networkidle"
+                )
+                task_page = (
+                    f"{stack.base_url}/dags/clarify_deploy_gate/runs/{quote(run_id, safe='')}"
+                    "/tasks/managed_analysis/details"
+                )
+                links_request = "/taskInstances/managed_analysis/links"
+                with page.expect_response(lambda response: links_request in response.url) as answer:
+                    page.goto(task_page, wait_until="networkidle")
+                assert answer.value.ok, answer.value.status
+                page.get_by_text("Extra Links", exact=True).wait_for(timeout=30_000)
+                link = page.get_by_role("link", name="SageMaker Clarify Processing Job", exact=True)
+                link.wait_for(timeout=30_000)
+                assert link.count() == 1
+                assert link.inner_text().strip() == "SageMaker Clarify Processing Job"
+                assert link.get_attribute("href") == expected
+                assert link.get_attribute("target") == "_blank"  # another origin: opened beside the UI
+            finally:
+                page.screenshot(path=str(tmp_path / "console-link.png"))
         finally:
-            page.screenshot(path=str(tmp_path / "console-link.png"))
             browser.close()

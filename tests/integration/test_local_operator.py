@@ -340,3 +340,64 @@ def test_the_summary_counts_every_warning_and_the_result_carries_them(tmp_path):
         line.startswith("Clarify analysis complete: 2 bias metric(s), 0 SHAP target(s), 1 warning(s)")
         for line in lines
     ), lines
+
+
+def test_rows_an_inner_join_drops_are_one_warning_of_the_run_and_no_step_uses_them(tmp_path):
+    """Bias and SHAP each read the data: the join's drop is said once, counted, and kept in the result; SHAP
+    explains the joined rows only (the features come from the main file alone, yet its rows are joined too)."""
+    from tests.unit.engine.model_fixtures import CsvFunctionModel
+
+    rows = range(120)
+    sex = [i % 2 for i in rows]
+    x = [i % 9 for i in rows]
+    pd.DataFrame({"id": list(rows), "label": [(i * 7) % 5 < 2 for i in rows], "sex": sex, "x": x}).astype(
+        {"label": int}
+    ).to_csv(tmp_path / "data.csv", index=False)
+    joined = [i for i in rows if i % 3 != 0]  # ids divisible by 3 have no prediction: 40 of 120 rows dropped
+    pd.DataFrame({"id": joined, "pred": [(i * 3) % 7 < 3 for i in joined]}).astype({"pred": int}).to_csv(
+        tmp_path / "predictions.csv", index=False
+    )
+    config = {
+        "dataset_type": "text/csv",
+        "label": "label",
+        "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": "sex", "value_or_threshold": [1]}],
+        "joinsource_name_or_index": "id",
+        "predicted_label_dataset_uri": str(tmp_path / "predictions.csv"),
+        "predicted_label_headers": ["id", "pred"],
+        "predicted_label": "pred",
+        "methods": {
+            "pre_training_bias": {"methods": ["CI"]},
+            "post_training_bias": {"methods": ["DPPL"]},
+            "shap": {"baseline": [[0, 0]], "num_samples": 10, "save_local_shap_values": True},
+        },
+        "predictor": {},
+    }
+    operator = _operator(
+        config=config,
+        dataset_uri=str(tmp_path / "data.csv"),
+        output_uri=str(tmp_path / "out"),
+        predictor=CsvFunctionModel(lambda v: 2 * v[0] + v[1]),  # features: sex, x
+    )
+    task_log = MagicMock()
+    with patch.object(LocalClarifyOperator, "log", new_callable=PropertyMock, return_value=task_log):
+        result = ClarifyResult.from_xcom(operator.execute({}))
+
+    joins = [w for w in result.warnings if w.startswith("Inner join on 'id'")]
+    assert joins == [
+        "Inner join on 'id' (joinsource_name_or_index) dropped 40 of 120 dataset row(s) (40 without a match in "
+        "predicted_label_dataset_uri); every metric and explanation uses the 80 joined row(s). If no row should "
+        "be dropped, make column 'id' hold the same values in the dataset and in each joined file"
+    ]
+    lines = [call.args[0] % call.args[1:] for call in task_log.info.call_args_list]
+    summary = next(line for line in lines if line.startswith("Clarify analysis complete:"))
+    assert f"{len(result.warnings)} warning(s)" in summary
+    # CI over the 80 joined rows: (n_a − n_d) / n with d = sex 1.
+    n_d = sum(sex[i] for i in joined)
+    assert result.metric("CI") == pytest.approx((80 - 2 * n_d) / 80, abs=1e-12)
+    # A linear model against a zero baseline: φ_sex = 2·sex, φ_x = x; global = mean |φ| over the joined rows.
+    local = pd.read_csv(tmp_path / "out" / "explanations_shap" / "out.csv")
+    assert len(local) == 80
+    shap = result.shap["label"].global_shap_values
+    assert shap["sex"] == pytest.approx(sum(2 * sex[i] for i in joined) / 80, abs=1e-9)
+    assert shap["x"] == pytest.approx(sum(x[i] for i in joined) / 80, abs=1e-9)

@@ -90,6 +90,34 @@ def _check_run(outcome, clarify_task: str, stand_in, s3_client, bucket: str, exp
     return summary
 
 
+def _asset_events(dag_id: str, run_id: str) -> list[tuple[str, str, dict, list[str]]]:
+    """(task id, asset URI, extra, alias names) of every asset event the run's tasks emitted, oldest first."""
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        events = session.scalars(
+            select(AssetEvent)
+            .where(AssetEvent.source_dag_id == dag_id, AssetEvent.source_run_id == run_id)
+            .order_by(AssetEvent.id)
+        ).all()
+        return [
+            (e.source_task_id, e.asset.uri, dict(e.extra), [a.name for a in e.source_aliases]) for e in events
+        ]
+
+
+def _check_sensor_announced(outcome, bucket: str, expected: dict) -> None:
+    """The sensor, not the no-wait operator, added the analysis.json event, the job's numbers in its extra."""
+    [(task_id, uri, extra, aliases)] = _asset_events(outcome.dag_id, outcome.run_id)
+    assert (task_id, aliases) == ("wait", [f"clarify/{outcome.dag_id}/wait"])
+    assert uri == f"s3://{bucket}/clarify/output/analysis.json"
+    [group] = extra["bias"]["pre_training"]["facets"]["sex"]
+    values = {metric["name"]: metric["value"] for metric in group["metrics"]}
+    assert values == pytest.approx(expected, abs=1e-12)
+    assert extra["job_name"] == outcome.xcom("start")["job_name"]
+
+
 def test_sync_operator_runs_the_job_and_feeds_downstream(
     clarify_standin, bucket, s3_client, test_dags_dir, adult_sample
 ):
@@ -131,6 +159,7 @@ def test_no_wait_operator_then_sensor(clarify_standin, bucket, s3_client, test_d
     assert started["job_status"] == "InProgress"
     summary = _check_run(outcome, "wait", clarify_standin, s3_client, bucket, expected)
     assert summary["job_name"] == started["job_name"]
+    _check_sensor_announced(outcome, bucket, expected)
 
 
 def test_no_wait_operator_then_deferrable_sensor(
@@ -143,6 +172,7 @@ def test_no_wait_operator_then_deferrable_sensor(
         conf=_conf(bucket, s3_client, sample),
     )
     _check_run(outcome, "wait", clarify_standin, s3_client, bucket, expected)
+    _check_sensor_announced(outcome, bucket, expected)
 
 
 def test_no_wait_operator_then_rescheduling_sensor(
@@ -155,6 +185,7 @@ def test_no_wait_operator_then_rescheduling_sensor(
         conf=_conf(bucket, s3_client, sample),
     )
     _check_run(outcome, "wait", clarify_standin, s3_client, bucket, expected)
+    _check_sensor_announced(outcome, bucket, expected)
 
 
 def test_mapped_tasks_get_one_job_each(clarify_standin, bucket, s3_client, test_dags_dir, adult_csv):

@@ -6,7 +6,10 @@ tests run as root (as in CI containers), and fails with the command to run other
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -146,3 +149,121 @@ def test_engine_writes_the_report_when_methods_report_is_set(chromium, tmp_path,
     pixels = _screenshot(chromium, out / "adult_report.html", tmp_path / "adult.png", tmp_path / "profile")
     _assert_looks_like_a_report(pixels)
     _assert_pdf(out / "adult_report.pdf", "Adult income bias", ["Bias analysis"])
+
+
+# ------------------------------------------------------------------ model performance, run context, gate verdict
+def _dom(chromium: str, page: Path, profile: Path) -> str:
+    """The page's DOM after Chromium rendered it (what a reader's browser shows, as text)."""
+    command = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={profile}",
+        "--dump-dom",
+        page.as_uri(),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def performance_report(tmp_path_factory, adult_csv) -> tuple[Path, pd.DataFrame]:
+    """The engine on 4,000 Adult rows with a rule as the model's predicted label; the gate's verdict added by
+    refresh_report, as a DAG would after ClarifyGateOperator."""
+    from airflow_provider_clarify.engine.report import refresh_report
+    from airflow_provider_clarify.results import ClarifyResult, evaluate
+
+    folder = tmp_path_factory.mktemp("performance")
+    data = pd.read_csv(adult_csv, nrows=4000).drop(columns=["split"])
+    data["predicted"] = np.where(data["education-num"] >= 13, ">50K", "<=50K")
+    data.to_csv(folder / "adult.csv", index=False)
+    config = {
+        "dataset_type": "text/csv",
+        "label": "income",
+        "label_values_or_threshold": [">50K"],
+        "predicted_label": "predicted",
+        "facet": [{"name_or_index": "sex", "value_or_threshold": ["Female"]}],
+        "methods": {
+            "pre_training_bias": {"methods": "all"},
+            "post_training_bias": {"methods": "all"},
+            "report": {"name": "report", "title": "Adult income model"},
+        },
+    }
+    out = folder / "out"
+    run_analysis(load_config(config), folder / "adult.csv", out)
+    result = ClarifyResult.from_analysis(out)
+    gate = evaluate(result, {"DI": [0.8, 1.25]})
+    (out / "constraint_violations.json").write_text(json.dumps(gate.constraint_violations()))
+    refresh_report(out)
+    return out, data
+
+
+def test_model_performance_run_context_and_verdict_render(chromium, tmp_path, performance_report):
+    out, data = performance_report
+    y, p = data["income"] == ">50K", data["predicted"] == ">50K"
+    tp, fp, fn, tn = (int(v.sum()) for v in (y & p, ~y & p, y & ~p, ~y & ~p))
+    total = len(data)
+    dom = html.unescape(_dom(chromium, out / "report.html", tmp_path / "profile"))
+    for heading in ("Run context", "Gate verdict", "Bias analysis", "Model performance"):
+        assert re.search(rf"<h2[^>]*>{heading}<", dom), heading
+    # confusion matrix: the counts made here from the rows
+    assert f">{tp:,} ({100 * tp / total:.1f} %)</td>" in dom
+    assert f">{fp:,} ({100 * fp / total:.1f} %)</td>" in dom
+    assert f">{fn:,} ({100 * fn / total:.1f} %)</td>" in dom
+    assert f">{tn:,} ({100 * tn / total:.1f} %)</td>" in dom
+    assert f">{(tp + tn) / total:.4f}</td>" in dom  # accuracy
+    assert f">{tp / (tp + fp):.4f}</td>" in dom  # precision
+    assert f">{tp / (tp + fn):.4f}</td>" in dom  # recall
+    assert f">{tn / (tn + fp):.4f}</td>" in dom  # specificity
+    female = data[data["sex"] == "Female"]
+    rate = (female["predicted"] == ">50K").mean()
+    assert f"{100 * rate:.1f} % ({int((female['predicted'] == '>50K').sum()):,})" in dom
+    assert "Gate verdict: failed, 1 violation(s)" in dom and "✗ gate" in dom
+    assert f">{total:,}</td>" in dom  # rows read, in the run context
+    visible = re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", " ", dom, flags=re.DOTALL)).lower()
+    assert "re-run" not in visible and "notebook" not in visible and "cell" not in visible
+    pixels = _screenshot(chromium, out / "report.html", tmp_path / "shot.png", tmp_path / "profile")
+    _assert_looks_like_a_report(pixels)
+    reader = _assert_pdf(
+        out / "report.pdf",
+        "Adult income model",
+        ["Run context", "Gate verdict", "Bias analysis", "Model performance"],
+    )
+    pdf = "\n".join(page.extract_text() or "" for page in reader.pages)
+    for count in (tp, fp, fn, tn):
+        assert f"{count:,} ({100 * count / total:.1f} %)" in pdf
+    assert f"{(tp + tn) / total:.4f}" in pdf
+
+
+def test_report_notebook_executes_in_a_fresh_kernel(performance_report, tmp_path):
+    """report.ipynb runs with nbclient in a new Python kernel (ipykernel: the 'report' extra), in a copy of the
+    output folder, and draws the same sections."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    out, _ = performance_report
+    folder = tmp_path / "copy"
+    shutil.copytree(out, folder)
+    notebook = nbformat.read(folder / "report.ipynb", as_version=4)
+    stored = [cell.outputs for cell in notebook.cells if cell.cell_type == "code"]
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    ).execute()
+    fresh = [cell.outputs for cell in notebook.cells if cell.cell_type == "code"]
+    assert not [o for outputs in fresh for o in outputs if o.output_type == "error"]
+    assert [len(o) for o in fresh] == [len(o) for o in stored]
+    tables = [
+        o["data"]["text/html"] for outputs in fresh for o in outputs if "text/html" in o.get("data", {})
+    ]
+    assert any("Confusion matrix (all rows)" in table for table in tables)
+    assert any("Gate verdict: failed" in table for table in tables)  # read from constraint_violations.json
+    pngs = [o for outputs in fresh for o in outputs if "image/png" in o.get("data", {})]
+    assert len(pngs) == sum("image/png" in o.get("data", {}) for outputs in stored for o in outputs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -176,3 +177,44 @@ def test_a_model_that_keeps_failing_shows_its_url_nowhere(data, tmp_path, all_lo
         _assert_no_secret("a log record", text)
     captured = capfd.readouterr()
     _assert_no_secret("stdout/stderr", captured.out + captured.err)
+
+
+def _stored_rendered_fields(dag_id: str, run_id: str) -> dict[tuple[str, int], dict]:
+    """What Airflow stored as each task instance's rendered template fields (the UI's "Rendered Template")."""
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        rows = session.query(RenderedTaskInstanceFields).filter_by(dag_id=dag_id, run_id=run_id).all()
+        return {(row.task_id, row.map_index): dict(row.rendered_fields) for row in rows}
+
+
+def test_url_credentials_in_the_config_are_masked_in_the_stored_rendered_fields(
+    data, tmp_path, test_dags_dir
+):
+    from tests.integration.airflow_runs import run_dag
+
+    dataset, estimator = data
+    password, api_key = f"pw-{uuid.uuid4().hex[:12]}", f"key-{uuid.uuid4().hex[:12]}"
+    with ModelServer(estimator_csv_model(estimator, FEATURES)) as server:
+        host = server.endpoint_url.removeprefix("http://")
+        url = f"http://modeluser:{password}@{host}/invocations?api_key={api_key}&format=text-csv"
+        outcome = run_dag(
+            test_dags_dir / "rendered_secrets.py",
+            "rendered_secrets",
+            conf={"dataset": str(dataset), "output": str(tmp_path / "out"), "model_url": url},
+        )
+        called = [request.path for request in server.requests]
+    assert outcome.task_states() == {"plain": "success", "mapped[0]": "success"}
+    assert called and all(path.endswith(f"api_key={api_key}&format=text-csv") for path in called)
+
+    stored = _stored_rendered_fields("rendered_secrets", outcome.run_id)
+    assert set(stored) == {("plain", -1), ("mapped", 0)}
+    for (task_id, _), fields in stored.items():
+        text = json.dumps(fields)
+        assert password not in text and api_key not in text, (task_id, text)
+        # The URL is still recognisable: host, path and the harmless parameter stay.
+        assert fields["config"]["predictor"]["local_predictor"] == (
+            f"http://***@{host}/invocations?api_key=***&format=text-csv"
+        )
+        assert fields["dataset_uri"] == str(dataset)

@@ -131,7 +131,10 @@ def test_local_operator_in_a_dag_run_on_s3(test_dags_dir, s3_client, bucket, tmp
     keys = sorted(o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket, Prefix="clarify/")["Contents"])
     results_key = "clarify/run-1/asymmetric_shapley_value/timewise_bidirectional/out.jsonl"
     assert results_key in keys and "clarify/run-1/analysis.json" in keys
-    assert not [key for key in keys if "/report." in key]  # no report for time series (docs)
+    # the local engine writes a report for time series too (docs/time-series.md)
+    assert {"clarify/run-1/report.html", "clarify/run-1/report.pdf", "clarify/run-1/report.ipynb"} <= set(
+        keys
+    )
     analysis = json.loads(
         s3_client.get_object(Bucket=bucket, Key="clarify/run-1/analysis.json")["Body"].read()
     )
@@ -150,4 +153,14 @@ def test_local_operator_in_a_dag_run_on_s3(test_dags_dir, s3_client, bucket, tmp
     entry = run_time_series(CONFIG, dataset, tmp_path / "direct", predictor=forecaster)
     assert [json.loads(line) for line in published] == lines_of(entry)
     result = outcome.xcom("explain_forecasts")
-    assert any("no report is written for time-series explanations" in w for w in result["warnings"])
+    assert not any("report" in w for w in result["warnings"])
+    # the XCom result summarises out.jsonl: items, horizon, top time steps (results/kinds.py)
+    series = result["time_series"]
+    assert (series["items"], series["direction"], series["granularity"]) == (
+        len(ITEMS),
+        "bidirectional",
+        "timewise",
+    )
+    assert series["results_path"] == f"s3://{bucket}/{results_key}" and series["top_time_steps"]
+    page = s3_client.get_object(Bucket=bucket, Key="clarify/run-1/report.html")["Body"].read().decode()
+    assert "Time-series explanations" in page and "Attributions over time" in page

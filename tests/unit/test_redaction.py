@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from airflow_provider_clarify.redaction import RedactingFilter, redact_text, redact_url
+from airflow_provider_clarify.redaction import RedactingFilter, redact_text, redact_url, url_credentials
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,30 @@ def test_the_logging_filter_redacts_the_merged_message():
     )
     assert RedactingFilter().filter(record)
     assert record.getMessage() == 'http://127.0.0.1:1 "POST /invocations?api_key=***"'
+
+
+@pytest.mark.parametrize(
+    ("text", "credentials"),
+    [
+        (
+            "http://modeluser:pw-7f3a@models:8080/invocations?api_key=k-51e0&sig=s-c0ff&version=2024-01-01",
+            ["modeluser:pw-7f3a", "pw-7f3a", "k-51e0", "s-c0ff"],
+        ),
+        (
+            "call https://tok-123456@models/x).",
+            ["tok-123456"],
+        ),  # a bare token as userinfo, sentence punctuation
+        (
+            "s3 https://b.s3.amazonaws.com/k?X-Amz-Date=20240101T000000Z&X-Amz-Signature=abc123&X-Amz-Security-Token=t0k",
+            ["abc123", "t0k"],
+        ),
+        ("http://models:8080/invocations?format=csv", []),  # nothing secret: nothing to mask everywhere
+        (
+            "user:pw@host without a scheme, /path?api_key=abc",
+            [],
+        ),  # not URLs: redact_text's business, not a masker's
+        ("http://a:same-pw@h/x and http://b:same-pw@h/y", ["a:same-pw", "same-pw", "b:same-pw"]),
+    ],
+)
+def test_url_credentials_are_what_a_masker_should_hide(text, credentials):
+    assert url_credentials(text) == credentials

@@ -22,6 +22,7 @@ from .contingency import count_tables
 from .diagnostics import check_predictions, metric_failures
 from .groups import facet_groups, group_codes, label_encoders
 from .interval_entries import add_section_intervals
+from .performance import overall_builder, performance_counts, with_overall
 from .plan import BiasPlan, plan_bias
 from .sections import FlipTest, bias_section, post_training_metric, pre_training_metric, value_counts
 from .segment_tables import SegmentTables
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
     from ..segment_results import SegmentResults
 
 Distributions = dict[str, Any]
-"""``{"label": {value: count}, "facets": {column: {value: count}}}`` for the report's charts."""
+"""``{"label": {value: count}, "facets": {column: {value: count}}, "rows": rows read, "performance": counts}`` for
+the report (``performance``: :func:`.performance.performance_counts`); none of it goes into analysis.json."""
 
 
 def compute_bias_sections(
@@ -77,12 +79,15 @@ def bias_sections(
     if segments is not None:
         segment_tables = SegmentTables.plan(segments.resolve(found.profiles), groups, encoders)
     # --- end segment_config ---
+    overall = overall_builder(encoders)  # the whole dataset's table, for the report (performance.py)
     count_tables(
         groups,
         encoders,
         found.counters,
         second_pass,
-        segment_tables.by_column() if segment_tables is not None else None,
+        with_overall(
+            segment_tables.by_column() if segment_tables is not None else None, plan.facet_columns[0], overall
+        ),
     )
     sections: dict[str, Any] = {}
     if plan.pre_metrics is not None:
@@ -113,5 +118,9 @@ def bias_sections(
     distributions = {
         "label": value_counts(found.profiles[plan.label]),
         "facets": {column: value_counts(found.profiles[column]) for column in plan.facet_columns},
+        "rows": found.rows,
+        "performance": performance_counts(
+            plan.label, label_text, groups, overall, with_predictions=plan.post_metrics is not None
+        ),
     }
     return sections, distributions

@@ -5,13 +5,17 @@ aligned by position (one file each, row counts must match) or inner-joined on ``
 (SPEC §3.3, :mod:`.joins`). Consumers see named pyarrow tables (``iter_tables``) or pandas frames
 (``iter_frames``) restricted to the columns they ask for, and progress is logged at INFO while long reads run.
 :func:`.opening.open_dataset` builds it from a config.
+
+Rows an inner join drops are said through ``warn`` (the run's warnings sink: counted and kept with the result).
+The data is read once per analysis step, and each complete read drops the same rows; the sink's ``warn_once``
+says it once per run.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -19,7 +23,7 @@ import pyarrow as pa
 
 from ..errors import AnalysisError
 from .file_source import AuxiliarySource, FileSource
-from .joins import align_by_position, join_on_key, load_for_join
+from .joins import JoinCounts, align_by_position, join_on_key, load_for_join
 
 log = logging.getLogger("airflow_provider_clarify.engine")
 
@@ -33,6 +37,7 @@ class TabularDataset:
     join_key: str | None
     chunk_rows: int
     progress_interval: float = 10.0
+    warn: Callable[[str], None] | None = None  # the run's warnings (None: the log only)
 
     @property
     def main_columns(self) -> list[str]:
@@ -89,6 +94,23 @@ class TabularDataset:
             yield from align_by_position(main_stream, needed_aux, wanted, self.chunk_rows)
             return
         key = self.join_key
-        lookups = [load_for_join(a, key, self.chunk_rows) for a in needed_aux]
+        # Every auxiliary takes part in the join, its columns only when asked for: the rows are the same in
+        # every read (SPEC §3.3: rows without a match are dropped from the analysis, not from some steps).
+        lookups = {
+            a.field: load_for_join(a, key, self.chunk_rows, None if a in needed_aux else [])
+            for a in self.auxiliaries
+        }
         main_columns = list(dict.fromkeys([*main_wanted, key]))
-        yield from join_on_key(self.main.iter_tables(main_columns, self.chunk_rows), lookups, key, wanted)
+        yield from join_on_key(
+            self.main.iter_tables(main_columns, self.chunk_rows), lookups, key, wanted, self._report_join
+        )
+
+    def _report_join(self, counts: JoinCounts) -> None:
+        assert self.join_key is not None
+        message = counts.warning(self.join_key)
+        if message is None:
+            return
+        if self.warn is None:
+            log.warning(message)
+        else:
+            self.warn(message)

@@ -3,12 +3,18 @@
 Rows of separate files are aligned by position only when each side is one stream of the same length; with a join
 column they are inner-joined on it, the key compared as text so an integer key in one file matches the same digits
 in another.
+
+Rows without a match are dropped (SPEC §3.3) from every read of the data, whichever columns the read asks for: a
+read that only needs the main file's columns (the model features for SHAP) still joins on the key, so every metric
+and every explanation covers the same rows. How many rows a read dropped is counted (:class:`JoinCounts`) and
+said as a warning of the run (:mod:`.dataset`), since a join that silently drops most rows changes every number.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
@@ -28,13 +34,16 @@ def key_text(series: pd.Series) -> pd.Series:
     )
 
 
-def load_for_join(auxiliary: AuxiliarySource, key: str, chunk_rows: int) -> pd.DataFrame:
-    frames = [t.to_pandas() for t in auxiliary.source.iter_tables([key, *auxiliary.contributed], chunk_rows)]
-    frame = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(columns=[key, *auxiliary.contributed])
-    )
+def load_for_join(
+    auxiliary: AuxiliarySource, key: str, chunk_rows: int, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """The auxiliary dataset's ``columns`` (default: every column it contributes) and its key as text.
+
+    ``columns=[]`` gives the keys alone: what a read that needs none of its columns joins on, to drop the same rows.
+    """
+    wanted = list(auxiliary.contributed if columns is None else columns)
+    frames = [t.to_pandas() for t in auxiliary.source.iter_tables([key, *wanted], chunk_rows)]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[key, *wanted])
     frame[JOIN_KEY_COLUMN] = key_text(frame[key])
     lookup: pd.DataFrame = frame.drop(columns=[key])
     return lookup
@@ -108,20 +117,54 @@ def mismatch(auxiliary: AuxiliarySource, aux_rows: int, main_rows: int) -> Analy
     )
 
 
+@dataclass
+class JoinCounts:
+    """One complete read through the inner join: dataset rows read, rows the join yielded, and per auxiliary
+    dataset (its config field) the dataset rows whose key it does not hold."""
+
+    read: int = 0
+    kept: int = 0
+    dropped: int = 0
+    unmatched: dict[str, int] = field(default_factory=dict)
+
+    def warning(self, key: str) -> str | None:
+        """The run's warning about the dropped rows (None when the join dropped none)."""
+        if not self.dropped:
+            return None
+        where = "; ".join(
+            f"{count} without a match in {name}" for name, count in self.unmatched.items() if count
+        )
+        return (
+            f"Inner join on {key!r} (joinsource_name_or_index) dropped {self.dropped} of {self.read} dataset "
+            f"row(s) ({where}); every metric and explanation uses the {self.kept} joined row(s). If no row should "
+            f"be dropped, make column {key!r} hold the same values in the dataset and in each joined file"
+        )
+
+
 def join_on_key(
-    main_stream: Iterator[pa.Table], lookups: list[pd.DataFrame], key: str, wanted: list[str]
+    main_stream: Iterator[pa.Table],
+    lookups: Mapping[str, pd.DataFrame],
+    key: str,
+    wanted: list[str],
+    on_complete: Callable[[JoinCounts], None] | None = None,
 ) -> Iterator[pa.Table]:
-    """Each main chunk inner-joined with every auxiliary lookup (from :func:`load_for_join`) on ``key``."""
-    kept = dropped = 0
+    """Each main chunk inner-joined with every auxiliary lookup (field → frame from :func:`load_for_join`) on
+    ``key``; ``on_complete`` gets the counts once the whole stream was read (not for a read stopped early)."""
+    counts = JoinCounts(unmatched={name: 0 for name in lookups})
     for table in main_stream:
         frame = table.to_pandas()
         frame[JOIN_KEY_COLUMN] = key_text(frame[key])
-        before = len(frame)
-        for lookup in lookups:
+        matched_everywhere = pd.Series(True, index=frame.index)
+        for name, lookup in lookups.items():
+            matched = frame[JOIN_KEY_COLUMN].isin(lookup[JOIN_KEY_COLUMN])
+            counts.unmatched[name] += int((~matched).sum())
+            matched_everywhere &= matched
+        counts.read += len(frame)
+        counts.dropped += int((~matched_everywhere).sum())
+        for lookup in lookups.values():
             frame = frame.merge(lookup, on=JOIN_KEY_COLUMN, how="inner", sort=False)
-        kept += len(frame)
-        dropped += before - len(frame)
+        counts.kept += len(frame)
         frame = frame[[c for c in wanted if c in frame.columns]]
         yield pa.Table.from_pandas(frame, preserve_index=False)
-    if dropped:
-        log.warning("Inner join on %r dropped %d row(s) without a match (%d kept)", key, dropped, kept)
+    if on_complete is not None:
+        on_complete(counts)

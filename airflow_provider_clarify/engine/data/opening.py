@@ -8,6 +8,7 @@ share their columns, the join column is in each file, several files need a join 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ...config import AnalysisConfig
@@ -33,8 +34,12 @@ def open_dataset(
     scratch: Path | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress_interval: float = 10.0,
+    warn: Callable[[str], None] | None = None,
 ) -> TabularDataset:
-    """Open the dataset(s) of a tabular analysis config (reads only headers; rows are streamed later)."""
+    """Open the dataset(s) of a tabular analysis config (reads only headers; rows are streamed later).
+
+    ``warn`` receives what the reads find worth a warning (rows an inner join drops); None logs it only.
+    """
     dataset_type = config.dataset_type
     files = list_files(dataset_uri, "dataset_uri", s3_client=s3_client, scratch=scratch)
     if dataset_type == CSV:
@@ -64,7 +69,7 @@ def open_dataset(
             aux_files = list_files(uri, field_name, s3_client=s3_client, scratch=scratch)
             source = csv_source(aux_files, headers, field_name)
             auxiliaries.append(_auxiliary(field_name, headers_field, source, main, join_key, len(files)))
-    return TabularDataset(main, auxiliaries, join_key, chunk_rows, progress_interval)
+    return TabularDataset(main, auxiliaries, join_key, chunk_rows, progress_interval, warn)
 
 
 def _auxiliary(

@@ -269,15 +269,24 @@ def _assemble(context: _MergeContext) -> dict[str, Any]:
         write_json_atomic(context.output_dir / SEGMENTS_PATH, segments_document)  # before analysis.json
     if methods.report is not None:
         from ..report import write_report
+        from ..report_data import tabular_report_inputs
 
         with steps.step(["report"]):
+            records = inputs.plan.document.get("explanations") or {}
+            explained_rows = int(records["records"][-1]) if "records" in records else None
+            predictor = context.predictor if context.predictor is not None else inputs.plan["predictor"]
+            charts, report_data = tabular_report_inputs(
+                inputs.config, str(inputs.plan["dataset_uri"]), inputs.roles, distributions,
+                predictor=predictor, explained_rows=explained_rows,
+            )  # fmt: skip
             write_report(
                 context.output_dir,
                 json_ready(analysis),
                 name=methods.report.name,
                 title=methods.report.title,
-                distributions=distributions,
+                distributions=charts,
                 segments=json_ready(segments_document) if segments_document is not None else None,
+                report_data=report_data,
             )
     return analysis
 

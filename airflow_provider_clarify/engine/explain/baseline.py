@@ -102,11 +102,36 @@ def _read_bytes(uri: str, s3_client: S3Client | None) -> bytes:
     return s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
+_BOOLEAN_SPELLINGS = {"true": True, "false": False, "1": True, "0": False}
+
+
+def _as_booleans(values: pd.Series, name: str) -> pd.Series:
+    """A baseline column of a boolean feature as booleans. The config and CSV files spell them as text ("False"):
+    left as text, synthetic rows would mix strings into a boolean column, and a model that receives typed rows
+    would see other values than the CSV body carries (where both read back as the same boolean)."""
+
+    def parsed(value: object) -> bool:
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        key = (
+            str(int(value)) if isinstance(value, (int, float, np.number)) and value in (0, 1) else str(value)
+        )
+        if key.strip().lower() not in _BOOLEAN_SPELLINGS:
+            raise ExplanationError(
+                f"methods.shap.baseline holds {value!r} for the boolean feature {name!r}; give True or False"
+            )
+        return _BOOLEAN_SPELLINGS[key.strip().lower()]
+
+    return values.map(parsed).astype(bool)
+
+
 def _cast_like(frame: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
     """Give baseline columns the dtypes of the dataset's columns (CSV files hold strings)."""
     result = frame.copy()
     for name in data.columns:
-        if pd.api.types.is_numeric_dtype(data[name].dtype) and not pd.api.types.is_bool_dtype(
+        if pd.api.types.is_bool_dtype(data[name].dtype) and result[name].notna().all():
+            result[name] = _as_booleans(result[name], str(name))
+        elif pd.api.types.is_numeric_dtype(data[name].dtype) and not pd.api.types.is_bool_dtype(
             data[name].dtype
         ):
             converted = pd.to_numeric(result[name], errors="coerce")

@@ -196,17 +196,37 @@ def _reachable_range(tree: Any, record: np.ndarray, background: np.ndarray) -> t
     return low[0][inverse.ravel()], high[0][inverse.ravel()]
 
 
+def _model_order(estimator: Any, columns: list[str]) -> list[str]:
+    """The columns in the order the estimator was fitted with (``feature_names_in_``, a scikit-learn estimator
+    fitted on a DataFrame), else as given. The trees index features by that order; the model client feeds the
+    estimator by name in the same way (``EstimatorTransport.follow_declared_order``)."""
+    declared = getattr(estimator, "feature_names_in_", None)
+    if declared is None:
+        return columns
+    names = [str(name) for name in declared]
+    return names if sorted(names) == sorted(columns) else columns
+
+
+def _estimator_input(estimator: Any, frame: pd.DataFrame) -> pd.DataFrame | np.ndarray:
+    """``frame`` (in the estimator's order) as float32, named when the estimator declares names: what its own
+    validation expects, without a feature-name warning either way."""
+    values = frame.astype(np.float32)
+    return values if getattr(estimator, "feature_names_in_", None) is not None else values.to_numpy()
+
+
 def _gradient_boosting_bound(estimator: Any, data: pd.DataFrame, baseline: pd.DataFrame) -> float:
     """For scikit-learn gradient boosting: the largest |margin| any synthetic row h(z, b_k) of any record can
     have, bounded tree by tree (``_reachable_range``) and summed per (record, baseline row)."""
     rate = float(estimator.learning_rate)
     trees = [stage[0].tree_ for stage in estimator.estimators_]
+    order = _model_order(estimator, [str(name) for name in data.columns])
+    data = data[order]
     # the trees compare float32 inputs with their thresholds, as scikit-learn does
     records = data.to_numpy(dtype=np.float32)
-    background = baseline[list(data.columns)].to_numpy(dtype=np.float32)
-    first = data.iloc[:1]
-    leaves = estimator.apply(first.to_numpy(dtype=np.float32)).reshape(len(trees)).astype(np.intp)
-    initial = float(estimator.decision_function(first.to_numpy(dtype=np.float32))[0]) - rate * sum(
+    background = baseline[order].to_numpy(dtype=np.float32)
+    # apply() validates with the first stage's tree, which was fitted without names: it takes an array
+    leaves = estimator.apply(records[:1]).reshape(len(trees)).astype(np.intp)
+    initial = float(estimator.decision_function(_estimator_input(estimator, data.iloc[:1]))[0]) - rate * sum(
         float(tree.value.reshape(tree.node_count, -1)[leaves[t], 0]) for t, tree in enumerate(trees)
     )
     largest_tree = max(tree.node_count for tree in trees)
@@ -270,7 +290,9 @@ def _run(
 ) -> LocalShap:
     import shap
 
-    background = baseline[list(data.columns)].astype(float)
+    columns = [str(name) for name in data.columns]
+    order = _model_order(plan.estimator, columns)
+    background = baseline[order].astype(float)
     try:
         explainer = shap.TreeExplainer(
             plan.estimator,
@@ -291,12 +313,13 @@ def _run(
     own = score(data) if len(data) else np.zeros((0, len(plan.columns)))
     null = score(baseline).mean(axis=0) if len(data) else np.zeros(len(plan.columns))
     chunks = []
-    features = data.astype(float)
+    features = data[order].astype(float)
     for start in range(0, len(data), PROGRESS_CHUNK):
         raw = explainer.shap_values(features.iloc[start : start + PROGRESS_CHUNK], check_additivity=False)
         chunks.append(_as_array(raw, len(features.iloc[start : start + PROGRESS_CHUNK]), data.shape[1]))
         progress.advance(min(PROGRESS_CHUNK, len(data) - start))
     values = np.concatenate(chunks) if chunks else np.zeros((0, data.shape[1], 1))
+    values = values[:, [order.index(name) for name in columns], :]  # back to the dataset's column order
     if max(plan.columns, default=0) >= values.shape[2]:
         raise _NotExact(
             f"TreeExplainer explains {values.shape[2]} outputs, the model scores {len(plan.columns)}"

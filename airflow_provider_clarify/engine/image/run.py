@@ -157,11 +157,6 @@ def _warn_unused(config: AnalysisConfig, shap: ShapMethod, warn: Warn) -> None:
             "methods.shap.agg_method does not apply to images (each image has its own segments, so there is no "
             "global value per feature); it is ignored"
         )
-    if config.methods.report is not None:
-        warn(
-            "methods.report: the local engine writes no report for image datasets; the heatmap JPEGs and "
-            "explanations_shap/image_explanations.jsonl in the output folder hold the results"
-        )
     if not image_config.is_object_detection:
         for key in ("max_objects", "iou_threshold", "context"):
             if image_config.is_set(key):

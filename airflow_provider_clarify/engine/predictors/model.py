@@ -362,6 +362,35 @@ def _endpoint_factory(predictor_config: Predictor, client: object) -> Callable[[
     return factory
 
 
+def _log_typed_instead_of(probe: EstimatorTransport | TypedCallableTransport, content_type: str) -> None:
+    """Say once that the configured content type is not used: an in-process model gets typed records."""
+    body_hint = (
+        "; a callable that wants the request body declares it with its first parameter (annotated `bytes` "
+        "or named `body`)"
+        if isinstance(probe, TypedCallableTransport)
+        else ""
+    )
+    LOG.info(
+        "%s: records go to it as a typed frame instead of %s request bodies%s",
+        probe.description,
+        content_type,
+        body_hint,
+    )
+
+
+def _in_process_transport(probe: EstimatorTransport | TypedCallableTransport, names: list[str]) -> Transport:
+    """The transport for one list of feature names; an estimator that declares its input order gets it."""
+    transport = probe.for_features(names)
+    if isinstance(transport, EstimatorTransport):
+        transport.follow_declared_order()
+        if transport.model_order is not None:
+            LOG.info(
+                "%s declares its input order (feature_names_in_): records are given to it in that order",
+                probe.description,
+            )
+    return transport
+
+
 def _in_process_model(
     config: AnalysisConfig,
     probe: EstimatorTransport | TypedCallableTransport,
@@ -372,10 +401,7 @@ def _in_process_model(
     like text/csv lines; an integer ``probability`` / ``label`` still picks a column of its output row (e.g.
     probability 1 = P(class 1)); JMESPath selectors do not apply."""
     if content_type != CSV:
-        LOG.info(
-            "in-process model: records go to it as a typed frame (text/csv where serialized) instead of %s",
-            content_type,
-        )
+        _log_typed_instead_of(probe, content_type)
     predictor_config = config.predictor_settings
     label_headers = list(predictor_config.label_headers) if predictor_config.label_headers else None
     label = predictor_config.label if isinstance(predictor_config.label, int) else None
@@ -385,15 +411,7 @@ def _in_process_model(
         label_headers = probe.classes
 
     def factory(names: list[str]) -> Transport:
-        transport = probe.for_features(names)
-        if isinstance(transport, EstimatorTransport):
-            transport.follow_declared_order()
-            if transport.model_order is not None:
-                LOG.info(
-                    "%s declares its input order (feature_names_in_): records are given to it in that order",
-                    probe.description,
-                )
-        return transport
+        return _in_process_transport(probe, names)
 
     csv_config = Predictor(
         label=label,

@@ -4,11 +4,14 @@ Every wire transport takes bytes and returns bytes: serialization stays in one p
 them exercise the same contract. ``RetryableModelError`` marks failures worth another try (throttling, 5xx,
 timeouts).
 
-In-process models skip the wire when they can: an estimator (and a callable whose first parameter is annotated
-``pandas.DataFrame`` or ``numpy.ndarray``) receives the records as a typed frame in the dataset's column order —
-the frame a CSV round trip would have produced, without the cost of writing and parsing millions of synthetic
-rows (``predict_array``). A callable without that annotation keeps the documented contract: request body in,
-response body out.
+In-process models skip the wire: an estimator or a callable receives the records as a typed frame in the
+dataset's column order — the frame a CSV round trip would have produced, without the cost of writing and parsing
+millions of synthetic rows (``predict_array``). Kernel SHAP sends a model hundreds of synthetic rows per explained
+record, so the text round trip, not the model, would otherwise set the speed. A callable that wants the request
+body instead (to exercise its serving code, or because it reads JSON Lines) declares it with its first parameter:
+annotated ``bytes`` (or ``str``, then the body is decoded as UTF-8), or unannotated and named ``body``
+(:func:`callable_input_kind`). The time-series kind calls every callable with the request body: its model
+contract is the JSON a forecaster endpoint reads.
 """
 
 from __future__ import annotations
@@ -66,6 +69,12 @@ class TypedTransport(Protocol):
 
 TypedInput = Literal["frame", "array"]
 """How a typed callable wants the records: a ``pandas.DataFrame`` or a ``numpy.ndarray``."""
+
+BodyInput = Literal["bytes", "str"]
+"""How a callable that declared it wants the request body receives it: the bytes, or their UTF-8 text."""
+
+CallableInput = Literal["frame", "array", "bytes", "str"]
+"""What a callable model receives, as its first parameter declares (:func:`callable_input_kind`)."""
 
 
 class SageMakerEndpointTransport:
@@ -175,14 +184,16 @@ def _redacted(error: BaseException) -> str:
 
 
 class CallableTransport:
-    """An in-process function that takes the request body and returns the response body (SPEC §2.4 hook)."""
+    """An in-process function that takes the request body and returns the response body (SPEC §2.4 hook):
+    the bytes, or their UTF-8 text when ``body_as`` is "str" (the function's first parameter is annotated ``str``)."""
 
-    def __init__(self, function: Callable[..., Any], description: str) -> None:
+    def __init__(self, function: Callable[..., Any], description: str, body_as: BodyInput = "bytes") -> None:
         self.function = function
         self.description = description
+        self.body_as = body_as
 
     def invoke(self, body: bytes, content_type: str, accept_type: str) -> bytes:
-        result = self.function(body)
+        result = self.function(body.decode("utf-8") if self.body_as == "str" else body)
         return result.encode("utf-8") if isinstance(result, str) else bytes(result)
 
 
@@ -281,8 +292,9 @@ class EstimatorTransport:
 
 
 class TypedCallableTransport:
-    """An in-process function declared (by the annotation of its first parameter) to take the records as a
-    ``pandas.DataFrame`` or a ``numpy.ndarray``; it returns one output (a score, a label or a vector) per record."""
+    """An in-process function that takes the records as a ``pandas.DataFrame`` (the default) or, when its first
+    parameter is annotated so, a ``numpy.ndarray``; it returns one output (a score, a label or a vector) per
+    record."""
 
     content_type = CSV
     accept_type = CSV
@@ -301,7 +313,16 @@ class TypedCallableTransport:
 
     def predict_array(self, features: pd.DataFrame) -> np.ndarray:
         frame = typed_frame(features, self.feature_names)
-        result = self.function(frame if self.kind == "frame" else frame.to_numpy())
+        try:
+            result = self.function(frame if self.kind == "frame" else frame.to_numpy())
+        except (AttributeError, TypeError) as error:
+            # the usual symptom of a function written for the request body (body.decode(), body.splitlines())
+            given = "a pandas.DataFrame" if self.kind == "frame" else "a numpy.ndarray"
+            raise ModelInvocationError(
+                f"{self.description} failed on {len(frame)} records given as {given}: "
+                f"{type(error).__name__}: {error}. A callable that reads the request body instead declares it "
+                "with its first parameter: annotated `bytes` (or `str`), or named `body`"
+            ) from error
         outputs = np.asarray(result)
         if outputs.ndim == 1:
             outputs = outputs.reshape(-1, 1)
@@ -320,26 +341,33 @@ def _checked(outputs: np.ndarray, expected: int, description: str) -> np.ndarray
     return outputs
 
 
-_TYPED_ANNOTATIONS: dict[str, TypedInput] = {
+_INPUT_ANNOTATIONS: dict[str, CallableInput] = {
     "DataFrame": "frame",
     "pd.DataFrame": "frame",
     "pandas.DataFrame": "frame",
     "ndarray": "array",
     "np.ndarray": "array",
     "numpy.ndarray": "array",
+    "bytes": "bytes",
+    "str": "str",
 }
 
 
-def typed_input_kind(function: Callable[..., Any]) -> TypedInput | None:
-    """ "frame" or "array" when the first parameter of ``function`` is annotated ``pandas.DataFrame`` or
-    ``numpy.ndarray``; None otherwise (the function takes the request body)."""
+def callable_input_kind(function: Callable[..., Any]) -> CallableInput:
+    """What a callable model receives, as its first parameter declares: the request body when it is annotated
+    ``bytes`` ("bytes") or ``str`` ("str", the body decoded as UTF-8), or is unannotated and named ``body`` (a
+    ``lambda body: ...``); the records as a ``numpy.ndarray`` when annotated so ("array"); otherwise the records
+    as a typed ``pandas.DataFrame`` ("frame"). Typed records are the default because they skip writing and
+    parsing the text of every synthetic row; the body is for callables that say they want it."""
     try:
         parameters = list(inspect.signature(function).parameters.values())
-    except (TypeError, ValueError):
-        return None
+    except (TypeError, ValueError):  # no signature to read (some builtins, C extensions)
+        return "frame"
     if not parameters:
-        return None
+        return "frame"
     annotation = parameters[0].annotation
+    if annotation is inspect.Parameter.empty:
+        return "bytes" if parameters[0].name == "body" else "frame"
     if isinstance(annotation, str):
         target = (
             function
@@ -349,12 +377,14 @@ def typed_input_kind(function: Callable[..., Any]) -> TypedInput | None:
         try:
             annotation = typing.get_type_hints(target).get(parameters[0].name, annotation)
         except Exception:  # unresolvable forward references: judge by the annotation's text
-            return _TYPED_ANNOTATIONS.get(annotation.strip())
-    if annotation is pd.DataFrame:
-        return "frame"
+            return _INPUT_ANNOTATIONS.get(annotation.strip(), "frame")
+    if annotation is bytes:
+        return "bytes"
+    if annotation is str:
+        return "str"
     if annotation is np.ndarray or typing.get_origin(annotation) is np.ndarray:
         return "array"
-    return None
+    return "frame"
 
 
 def feature_mismatch(description: str, declared: list[str], features: list[str]) -> str:
@@ -402,6 +432,13 @@ def import_target(spec: str) -> Any:
     return target
 
 
+def object_name(target: object) -> str:
+    """How messages name an in-process model: a function by its own name, any other object by its type."""
+    if inspect.isfunction(target) or inspect.ismethod(target):
+        return str(target.__name__)
+    return type(target).__name__
+
+
 @dataclass(frozen=True)
 class InProcessTarget:
     """A model override that runs in this process: the object (``Any``: whatever the user's model is), its name
@@ -417,7 +454,7 @@ def resolve_override(predictor: object, *, timeout: float) -> HttpTransport | In
     HTTP model for an ``http(s)://`` URL, else the in-process object of a model file, a ``module:callable`` or
     the object itself. Every analysis kind resolves overrides here; each then wraps the object its own way."""
     if not isinstance(predictor, str):
-        return InProcessTarget(predictor, type(predictor).__name__)
+        return InProcessTarget(predictor, object_name(predictor))
     if predictor.startswith(("http://", "https://")):
         return HttpTransport(predictor, timeout=timeout)
     path = Path(predictor)
@@ -433,26 +470,35 @@ def resolve_override(predictor: object, *, timeout: float) -> HttpTransport | In
     )
 
 
-def transport_for_override(predictor: object, feature_names: list[str], *, timeout: float) -> Transport:
-    """The transport of a tabular model override (see :func:`resolve_override`)."""
+def transport_for_override(
+    predictor: object, feature_names: list[str], *, timeout: float, callables_take_body: bool = False
+) -> Transport:
+    """The transport of a tabular model override (see :func:`resolve_override`). A callable receives what its
+    first parameter declares (:func:`callable_input_kind`); with ``callables_take_body`` (the time-series kind,
+    whose models read JSON) every callable receives the request body."""
     resolved = resolve_override(predictor, timeout=timeout)
     if isinstance(resolved, HttpTransport):
         return resolved
     if resolved.from_file:
         return EstimatorTransport(resolved.target, feature_names, resolved.name)
-    return _object_transport(resolved.target, feature_names, resolved.name)
+    return _object_transport(resolved.target, feature_names, resolved.name, callables_take_body)
 
 
-def _object_transport(target: Any, feature_names: list[str], name: str) -> Transport:
+def _object_transport(
+    target: Any, feature_names: list[str], name: str, callables_take_body: bool
+) -> Transport:
     if hasattr(target, "predict_proba") or hasattr(target, "predict"):
         return EstimatorTransport(target, feature_names, f"in-process model {name}")
     if callable(target):
-        kind = typed_input_kind(target)
-        if kind is not None:
-            return TypedCallableTransport(target, feature_names, f"in-process callable {name}", kind)
-        return CallableTransport(target, f"in-process callable {name}")
+        description = f"in-process callable {name}"
+        if callables_take_body:
+            return CallableTransport(target, description)
+        kind = callable_input_kind(target)
+        if kind == "bytes" or kind == "str":
+            return CallableTransport(target, description, kind)
+        return TypedCallableTransport(target, feature_names, description, kind)
     raise PredictorConfigError(
-        f"predictor {name!r} is not callable and has no predict_proba/predict: pass a function taking the request "
-        "body (or the records, when its first parameter is annotated pandas.DataFrame / numpy.ndarray), or an "
-        "estimator"
+        f"predictor {name!r} is not callable and has no predict_proba/predict: pass an estimator, or a function "
+        "taking the records (a pandas.DataFrame; a numpy.ndarray when its first parameter is annotated so) or "
+        "the request body (its first parameter annotated bytes or str, or named body)"
     )

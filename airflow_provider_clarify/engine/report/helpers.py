@@ -93,7 +93,8 @@ class Chart:
 
 
 class Cell:
-    """One table cell: ``kind`` is "text", "value", "error" or "missing" and decides its style."""
+    """One table cell: ``kind`` is "text", "value", "error", "missing" or "violation" (a value outside a gate's
+    band) and decides its style."""
 
     def __init__(self, text: str, kind: str = "text") -> None:
         self.text = text
@@ -110,7 +111,7 @@ class Table:
         self.caption = caption
 
     def _repr_html_(self) -> str:
-        numeric = [any(row[i].kind == "value" for row in self.rows) for i in range(len(self.columns))]
+        numeric = [any(row[i].kind in NUMERIC_KINDS for row in self.rows) for i in range(len(self.columns))]
         head = "".join(
             f'<th class="clarify-num">{html.escape(column)}</th>'
             if numeric[i]
@@ -133,6 +134,9 @@ class Table:
         return f"<Table: {self.title} ({len(self.rows)} rows)>"
 
 
+NUMERIC_KINDS = ("value", "violation")
+"""Cell kinds that hold a number (right-aligned)."""
+
 # Selectors carry the wrapper class so they outrank JupyterLab's right-aligned ":not(...) td" table rules.
 TABLE_CSS = (
     "div.clarify-table-wrap{overflow-x:auto;margin:0.4em 0 1.2em 0;font-family:-apple-system,"
@@ -150,6 +154,8 @@ TABLE_CSS = (
     "div.clarify-table-wrap table.clarify-table td.clarify-value{text-align:right;"
     "font-variant-numeric:tabular-nums;white-space:nowrap}"
     "div.clarify-table-wrap table.clarify-table td.clarify-error{color:#B42318;font-size:0.9em;max-width:28em}"
+    "div.clarify-table-wrap table.clarify-table td.clarify-violation{text-align:right;color:#B42318;"
+    "font-weight:600;background:#FDECEA;font-variant-numeric:tabular-nums;white-space:nowrap}"
     "div.clarify-table-wrap table.clarify-table td.clarify-missing{color:#8C959F;text-align:center}"
     "div.clarify-table-wrap p.clarify-caption{color:#57606A;font-size:0.85em;margin:0.4em 0 0 0}"
 )
@@ -308,11 +314,17 @@ def _metric_names(groups: list[Document]) -> list[str]:
     return sorted(names, key=str)
 
 
-def bias_metric_table(analysis: Document, stage: str, facet: str) -> Table:
-    """Metric name, description and one value column per facet group; a failed metric shows its error."""
+def bias_metric_table(
+    analysis: Document, stage: str, facet: str, violations: Document | None = None
+) -> Table:
+    """Metric name, description and one value column per facet group; a failed metric shows its error.
+
+    ``violations`` (the ``constraint_violations.json`` document of a gate, when one checked this result) marks
+    each value the gate found outside its band with :data:`VIOLATION_MARK`."""
     section = analysis.get(stage) or {}
     groups = (section.get("facets") or {}).get(facet, [])
     names = _metric_names(groups)
+    flagged = violated_metrics(violations)
     rows = []
     for name in names:
         description = ""
@@ -323,7 +335,10 @@ def bias_metric_table(analysis: Document, stage: str, facet: str) -> Table:
                 cells.append(Cell("not computed", "missing"))
                 continue
             description = description or str(metric.get("description", ""))
-            cells.append(metric_cell(metric))
+            cell = metric_cell(metric)
+            if (facet, str(group.get("value_or_threshold", "")), str(name)) in flagged:
+                cell = Cell(f"{cell.text} {VIOLATION_MARK}", "violation")
+            cells.append(cell)
         rows.append([Cell(str(name)), Cell(description), *cells])
     columns = ["Metric", "Description", *(group_label(facet, group) for group in groups)]
     label = section.get("label", "")
@@ -332,7 +347,26 @@ def bias_metric_table(analysis: Document, stage: str, facet: str) -> Table:
         "Values are facet a (the rest) compared with facet d (the group in the column header); "
         "DI is a ratio with parity at 1, every other metric has parity at 0."
     )
+    if flagged:
+        caption += f" {VIOLATION_MARK}: outside the band of the gate that checked this result."
     return Table(f"{STAGE_TITLES.get(stage, stage)}: facet {facet}", columns, rows, caption)
+
+
+# A value the gate found outside its band (constraint_violations.json), in tables and charts.
+VIOLATION_MARK = "✗ gate"
+
+
+def violated_metrics(violations: Document | None) -> set[tuple[str, str, str]]:
+    """(facet, facet value, metric) of every bias violation of the whole dataset in a constraint_violations.json
+    document; a segment's violations (their description starts with "Segment ") and SHAP drift are left out."""
+    found = set()
+    for entry in (violations or {}).get("violations") or []:
+        if not isinstance(entry, dict) or entry.get("facet") is None:
+            continue
+        if str(entry.get("description", "")).startswith("Segment "):
+            continue
+        found.add((str(entry["facet"]), str(entry.get("facet_value", "")), str(entry.get("metric_name", ""))))
+    return found
 
 
 def _metric_entries(
@@ -350,8 +384,46 @@ def _metric_entries(
     return entries
 
 
-def bias_metric_chart(analysis: Document, stage: str, facet: str, first_group: int = 0) -> Chart:
-    """Each metric's distance from parity, one bar per facet group (up to six groups per chart)."""
+def metric_axis_label(name: str) -> str:
+    """What a metric panel's axis shows: every metric on its own scale, DI as the ratio it is."""
+    if name in PARITY:
+        return f"{name} (ratio; parity at {PARITY[name]:g}, bars start there)"
+    return f"{name} (parity at 0)"
+
+
+def panel_limits(
+    values: list[float | None], intervals: list[tuple[float, float]], parity: float
+) -> tuple[float, float]:
+    """The x range of one metric's panel: its own finite values and interval ends, parity inside, with room for
+    the value labels; a panel with nothing finite spans parity ± 1."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    finite += [end for pair in intervals for end in pair if math.isfinite(end)]
+    low = min([parity, *finite])
+    high = max([parity, *finite])
+    span = max(high - low, abs(parity) * 0.05, 0.05)
+    infinite = [v for v in values if v is not None and math.isinf(v)]
+    infinite += [end for pair in intervals for end in pair if math.isinf(end)]
+    if any(v < 0 for v in infinite) or low < parity:
+        low -= 0.35 * span
+    else:
+        low -= 0.08 * span
+    if any(v > 0 for v in infinite) or high > parity or not finite:
+        high += 0.35 * span
+    else:
+        high += 0.08 * span
+    return low, high
+
+
+def bias_metric_chart(
+    analysis: Document,
+    stage: str,
+    facet: str,
+    first_group: int = 0,
+    violations: Document | None = None,
+) -> Chart:
+    """One panel per metric, each on its own scale (TE's range never squeezes DPPL's): a bar per facet group
+    from the metric's parity to its value, up to six groups per chart. DI stays a ratio, its bars start at 1.
+    ``violations`` outlines in red the bars a gate found outside its band."""
     section = analysis.get(stage) or {}
     all_groups = (section.get("facets") or {}).get(facet, [])
     groups = all_groups[first_group : first_group + GROUPS_PER_CHART]
@@ -359,88 +431,119 @@ def bias_metric_chart(analysis: Document, stage: str, facet: str, first_group: i
     title = f"{STAGE_TITLES.get(stage, stage)}: facet {facet}"
     if len(all_groups) > GROUPS_PER_CHART:
         title += f" (groups {first_group + 1}-{first_group + len(groups)} of {len(all_groups)})"
-
     entries = _metric_entries(names, groups)
     intervals = entry_intervals(names, groups)  # confidence intervals, when the analysis has them
-    shifts = [v - PARITY.get(names[m], 0.0) for m, _, v, _ in entries if v is not None and math.isfinite(v)]
-    shifts += interval_shifts(intervals, names, PARITY)
-    limit = max([abs(x) for x in shifts] + [0.05]) * 1.35
-    # Room on a side only when some bar goes there (infinite ones included), so one-sided metrics use the width.
-    signs = [v - PARITY.get(names[m], 0.0) for m, _, v, _ in entries if v is not None]
-    left = limit * 1.15 if any(x < 0 for x in signs) else limit * 0.12
-    right = limit * 1.15 if any(x > 0 for x in signs) or not signs else limit * 0.12
+    flagged = violated_metrics(violations)
+    columns = 1 if len(names) <= 4 else 2
+    rows = max(math.ceil(len(names) / columns), 1)
+    panel_height = 0.55 + 0.24 * max(len(groups), 1)
 
     def draw(figure: FigureBase) -> None:
-        axes = figure.subplots()
-        band = 0.8 / max(len(groups), 1)
-        for m_index, g_index, value, error in entries:
-            y = m_index - 0.4 + band * (g_index + 0.5)
-            color = PALETTE[g_index % len(PALETTE)]
-            _metric_bar(axes, y, value, error, PARITY.get(names[m_index], 0.0), color, band, limit)
-            draw_interval(
-                axes, y, intervals.get((m_index, g_index)), PARITY.get(names[m_index], 0.0), band, limit
-            )
-        axes.axvline(0, color="#57606A", linewidth=1.2, linestyle="--")
-        axes.set_yticks(
-            range(len(names)), [n if n not in PARITY else f"{n} (parity {PARITY[n]:g})" for n in names]
-        )
-        axes.set_ylim(len(names) - 0.5, -0.5)
-        axes.set_xlim(-left, right)
-        xlabel = "Distance from parity (value shown at the bar; hatched = infinite)"
-        if intervals:
-            xlabel += f"; whiskers: {interval_level_text(section)} confidence interval"
-        axes.set_xlabel(xlabel, color=TEXT_COLOR)
-        axes.set_title(title, loc="left", fontsize=12, fontweight="bold", color=TEXT_COLOR)
-        _style_axes(axes, grid_axis="x")
+        figure.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold", color=TEXT_COLOR)
+        grid = figure.subplots(rows, columns, squeeze=False)
+        for index, axes in enumerate(grid.flat):
+            if index >= len(names):
+                axes.set_axis_off()
+                continue
+            name = names[index]
+            parity = PARITY.get(name, 0.0)
+            mine = [(g, v, e) for m, g, v, e in entries if m == index]
+            pairs = [pair for (m, _), pair in intervals.items() if m == index]
+            low, high = panel_limits([v for _, v, _ in mine], pairs, parity)
+            for g_index, value, error in mine:
+                key = (facet, str(groups[g_index].get("value_or_threshold", "")), name)
+                _panel_bar(
+                    axes,
+                    g_index,
+                    value,
+                    error,
+                    parity,
+                    (low, high),
+                    PALETTE[g_index % len(PALETTE)],
+                    key in flagged,
+                )
+                _panel_whisker(axes, g_index, intervals.get((index, g_index)), (low, high))
+            axes.axvline(parity, color="#57606A", linewidth=1.1, linestyle="--")
+            axes.set_xlim(low, high)
+            axes.set_ylim(len(groups) - 0.5, -0.5)
+            axes.set_yticks([])
+            axes.set_title(metric_axis_label(name), loc="left", fontsize=9.5, color=TEXT_COLOR)
+            _style_axes(axes, grid_axis="x")
         if groups:
-            _group_legend(axes, facet, groups)
+            _group_legend(figure, facet, groups, bool(intervals), bool(flagged), section)
 
-    height = min(2.0 + 0.42 * len(names) * max(1.0, 0.55 * len(groups)), 11.0)
-    return Chart(title, draw, size=(9.0, height))
+    height = min(1.3 + rows * panel_height, 13.0)
+    return Chart(title, draw, size=(9.0 if columns == 1 else 10.0, height))
 
 
-def _metric_bar(
+def _panel_bar(
     axes: Axes,
     y: float,
     value: float | None,
     error: str | None,
     parity: float,
+    limits: tuple[float, float],
     color: str,
-    band: float,
-    limit: float,
+    flagged: bool,
 ) -> None:
-    """One metric of one group: a bar from parity to the value (hatched at the edge when infinite) and the value
-    as text, or "error" / "n/a" where there is no value."""
+    """One group's bar from parity to its value (hatched to the panel's edge when infinite) with the value as
+    text, or "error" / "n/a" where there is no value; a red outline when a gate flagged it."""
+    low, high = limits
+    span = high - low
     if value is None:
         axes.text(
-            0,
-            y,
-            " error" if error else " n/a",
-            va="center",
-            ha="left",
-            fontsize=8,
-            color=ERROR_COLOR if error else "#8C959F",
-            style="italic",
-        )
+            parity, y, " error" if error else " n/a", va="center", ha="left", fontsize=8,
+            color=ERROR_COLOR if error else "#8C959F", style="italic",
+        )  # fmt: skip
         return
-    shown = value - parity
-    if math.isinf(shown):
-        shown = math.copysign(limit * 0.92, shown)
-        axes.barh(y, shown, height=band * 0.85, color=color, hatch="///", edgecolor="white")
+    edge, width = (ERROR_COLOR, 2.0) if flagged else (None, 0.0)
+    if math.isinf(value):
+        end = low + 0.04 * span if value < 0 else high - 0.04 * span
+        axes.barh(
+            y, end - parity, left=parity, height=0.7, color=color, hatch="///",
+            edgecolor=edge or "white", linewidth=width,
+        )  # fmt: skip
     else:
-        axes.barh(y, shown, height=band * 0.85, color=color)
+        end = value
+        axes.barh(y, value - parity, left=parity, height=0.7, color=color, edgecolor=edge, linewidth=width)
+    label = format_number(value) + (f" {VIOLATION_MARK}" if flagged else "")
+    right = end >= parity
     axes.text(
-        shown + (limit * 0.015 if shown >= 0 else -limit * 0.015),
-        y,
-        format_number(value),
-        va="center",
-        ha="left" if shown >= 0 else "right",
-        fontsize=8,
-        color=TEXT_COLOR,
-    )
+        end + (0.012 * span if right else -0.012 * span), y, label, va="center",
+        ha="left" if right else "right", fontsize=8, color=ERROR_COLOR if flagged else TEXT_COLOR,
+    )  # fmt: skip
 
 
-def _group_legend(axes: Axes, facet: str, groups: list[Document]) -> None:
+def _panel_whisker(
+    axes: Axes, y: float, interval: tuple[float, float] | None, limits: tuple[float, float]
+) -> None:
+    """The confidence interval across a bar, in the metric's own units; an infinite end reaches the panel's
+    edge with an arrow head, so "unbounded" never reads as a finite number."""
+    if interval is None:
+        return
+    low, high = limits
+    ends = [
+        (low + 0.01 * (high - low) if end < 0 else high - 0.01 * (high - low)) if math.isinf(end) else end
+        for end in interval
+    ]
+    axes.hlines(y, ends[0], ends[1], color=INTERVAL_COLOR, linewidth=1.1, zorder=3)
+    for end, original in zip(ends, interval, strict=True):
+        if math.isinf(original):
+            axes.plot(
+                end, y, marker=">" if original > 0 else "<", color=INTERVAL_COLOR, markersize=4, zorder=3
+            )
+        else:
+            axes.vlines(end, y - 0.22, y + 0.22, color=INTERVAL_COLOR, linewidth=1.1, zorder=3)
+
+
+def _group_legend(
+    figure: FigureBase,
+    facet: str,
+    groups: list[Document],
+    with_intervals: bool,
+    with_violations: bool,
+    section: Document,
+) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -448,8 +551,20 @@ def _group_legend(axes: Axes, facet: str, groups: list[Document]) -> None:
         Patch(color=PALETTE[i % len(PALETTE)], label=_shorten(group_label(facet, g), 40))
         for i, g in enumerate(groups)
     ]
-    handles.append(Line2D([], [], color="#57606A", linewidth=1.2, linestyle="--", label="parity"))
-    axes.legend(handles=handles, frameon=False, fontsize=8, loc="lower right")
+    handles.append(Line2D([], [], color="#57606A", linewidth=1.1, linestyle="--", label="parity"))
+    if with_intervals:
+        handles.append(
+            Line2D([], [], color=INTERVAL_COLOR, linewidth=1.1,
+                   label=f"{interval_level_text(section)} confidence interval")
+        )  # fmt: skip
+    if with_violations:
+        handles.append(
+            Patch(facecolor="white", edgecolor=ERROR_COLOR, linewidth=2.0, label="outside the gate's band")
+        )
+    handles.append(Patch(facecolor="white", edgecolor="#8C959F", hatch="///", label="infinite"))
+    figure.legend(
+        handles=handles, loc="outside lower center", ncols=min(len(handles), 4), frameon=False, fontsize=8
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------- SHAP

@@ -6,6 +6,7 @@ objects its cells return, so the three renderings cannot drift apart.
 
 from __future__ import annotations
 
+import ast
 import html
 import inspect
 import pprint
@@ -17,27 +18,47 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from airflow_provider_clarify import contract
-from airflow_provider_clarify.contract import ANALYSIS_FILE, SEGMENTS_PATH
-from airflow_provider_clarify.engine.report import helpers
+from airflow_provider_clarify.contract import ANALYSIS_FILE, CONSTRAINT_VIOLATIONS_FILE, SEGMENTS_PATH
+from airflow_provider_clarify.engine.report import context, helpers, images, performance, series, verdict
 from airflow_provider_clarify.engine.report.helpers import Document
 
 PARAMETERS_TAG = "parameters"
 HELPERS_TAG = "clarify-helpers"
+VIOLATIONS_FILE = CONSTRAINT_VIOLATIONS_FILE
 
-
-CONTRACT_IMPORT = "from airflow_provider_clarify.contract import decode_number"
+PACKAGE = "airflow_provider_clarify"
+CONTRACT_MODULE = "airflow_provider_clarify.contract"
 _DECODER_CONSTANTS = ("_POSITIVE_INFINITY_SPELLINGS", "_NEGATIVE_INFINITY_SPELLINGS", "_NAN_SPELLINGS")
+HELPER_MODULES = (helpers, context, verdict, performance, series, images)
+"""The modules whose source makes up the notebook's helper cell, in order (each imports only the ones before)."""
 
 
 def helpers_source() -> str:
-    """The helper module's own source, so the notebook re-runs without this provider installed: its import of
-    the job contract's number decoder is replaced by the decoder's source (one codec, no copy to drift)."""
-    source = Path(helpers.__file__).read_text(encoding="utf-8").strip()
-    lines = source.splitlines()
-    position = next(i for i, line in enumerate(lines) if line.startswith(CONTRACT_IMPORT))
-    spellings = [f"{name} = frozenset({sorted(getattr(contract, name))!r})" for name in _DECODER_CONSTANTS]
-    decoder = inspect.getsource(contract.decode_number).rstrip()
-    lines[position : position + 1] = [*spellings, "", "", decoder]
+    """The helper modules' own source as one cell, so the notebook re-runs without this provider installed: their
+    imports from the package are dropped (the cell defines everything in one namespace), and the job contract's
+    number decoder is inlined (one codec, no copy to drift)."""
+    return "\n\n\n".join(
+        _standalone(Path(str(module.__file__)).read_text(encoding="utf-8"), first=index == 0)
+        for index, module in enumerate(HELPER_MODULES)
+    )
+
+
+def _standalone(source: str, *, first: bool) -> str:
+    """``source`` without its package imports (the contract's decoder inlined in their place) and, past the first
+    module, without ``from __future__`` (allowed only at the top of a cell)."""
+    lines = source.strip().splitlines()
+    for node in reversed(ast.parse(source).body):
+        if not isinstance(node, ast.ImportFrom) or not node.module:
+            continue
+        start, end = node.lineno - 1, node.end_lineno or node.lineno
+        if node.module == CONTRACT_MODULE:
+            spellings = [
+                f"{name} = frozenset({sorted(getattr(contract, name))!r})" for name in _DECODER_CONSTANTS
+            ]
+            decoder = inspect.getsource(contract.decode_number).rstrip()
+            lines[start:end] = [*spellings, "", "", decoder]
+        elif node.module.startswith(PACKAGE) or (node.module == "__future__" and not first):
+            del lines[start:end]
     return "\n".join(lines)
 
 
@@ -72,35 +93,50 @@ def build_notebook(
     distributions: Document | None = None,
     analysis_file: str = ANALYSIS_FILE,
     segments: Document | None = None,
+    report_data: Document | None = None,
+    violations: Document | None = None,
 ) -> nbformat.NotebookNode:
     """The report notebook for ``analysis`` (unexecuted: cells have no outputs yet).
 
     ``segments``: the ``segments/analysis_segments.json`` document of ``segment_config``, drawn as its own section.
+    ``report_data``: what the engine knows beside analysis.json (run context, performance counts, time-series
+    items), embedded in the parameters cell. ``violations``: a gate's ``constraint_violations.json``; when given,
+    the report has a gate-verdict section (the cells read the file beside analysis.json).
     """
+    data = report_data or {}
     cells = [
         _markdown(
             f"# {markdown_text(title)}\n\n"
             f"Generated {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} from `{analysis_file}` "
-            f"(analysis format version {analysis.get('version', '?')}). "
-            "Re-run all cells next to that file to draw the charts again.",
+            f"(analysis format version {analysis.get('version', '?')}).",
             section="title",
         ),
         _code(helpers_source(), HELPERS_TAG, hidden=True),
         _code(
+            "# The report's inputs. To draw it again, run every cell in the folder that holds analysis.json\n"
+            "# (and, once a gate has checked the result, constraint_violations.json).\n"
             f"analysis_path = {analysis_file!r}\n"
-            f"distributions = {pprint.pformat(distributions or {}, sort_dicts=False)}"
-            + (f"\nsegments_path = {SEGMENTS_PATH!r}" if segments else ""),
+            f"violations_path = {VIOLATIONS_FILE!r}\n"
+            f"distributions = {pprint.pformat(distributions or {}, sort_dicts=False)}\n"
+            f"report_data = {pprint.pformat(data, sort_dicts=False)}"
+            + (f"\nsegments_path = {SEGMENTS_PATH!r}" if segments else "")
+            + (f"\noutput_folder = {'.'!r}  # where the heatmaps are" if images.image_section(data) else ""),
             PARAMETERS_TAG,
         ),
-        _code("analysis = load_analysis(analysis_path)"),
+        _code("analysis = load_analysis(analysis_path)\nviolations = load_violations(violations_path)"),
     ]
     sections = [
-        _bias_cells(analysis, distributions or {}),
+        _context_cells(data),
+        _verdict_cells(violations),
+        _bias_cells(analysis, distributions or {}, data),
+        _performance_cells(data),
         _shap_cells(analysis),
         _pdp_cells(analysis),
+        _series_cells(data),
+        _image_cells(data),
         segment_cells(segments or {}),
     ]
-    if not any(sections):
+    if not any(sections[2:]):
         cells.append(_markdown("This analysis holds no bias metrics and no explanations.", section="empty"))
     for section in sections:
         cells.extend(section)
@@ -111,7 +147,34 @@ def build_notebook(
     return notebook
 
 
-def _bias_cells(analysis: Document, distributions: Document) -> list[nbformat.NotebookNode]:
+def _context_cells(report_data: Document) -> list[nbformat.NotebookNode]:
+    if not context.has_run_context(report_data):
+        return []
+    return [
+        _markdown(
+            "## Run context\n\nWhat was analysed, how, and by which engine.",
+            section="Run context",
+        ),
+        _code("run_context_table(report_data)"),
+    ]
+
+
+def _verdict_cells(violations: Document | None) -> list[nbformat.NotebookNode]:
+    if violations is None:
+        return []
+    return [
+        _markdown(
+            "## Gate verdict\n\n"
+            f"What the gate that checked this result found (`{VIOLATIONS_FILE}` beside `analysis.json`).",
+            section="Gate verdict",
+        ),
+        _code("gate_verdict_table(violations)"),
+    ]
+
+
+def _bias_cells(
+    analysis: Document, distributions: Document, report_data: Document
+) -> list[nbformat.NotebookNode]:
     stages = helpers.bias_stages(analysis)
     label_counts = distributions.get("label") or {}
     facet_counts = distributions.get("facets") or {}
@@ -131,14 +194,79 @@ def _bias_cells(analysis: Document, distributions: Document) -> list[nbformat.No
         cells.append(_code("label_distribution_chart(distributions, analysis)"))
     for facet in facet_counts:
         cells.append(_code(f"facet_distribution_chart(distributions, {facet!r}, analysis)"))
+    if performance.has_performance(report_data) and not performance.has_predictions(report_data):
+        cells.append(_markdown("### Label rates per facet group"))
+        cells.append(_code("group_rates_table(report_data)"))
     for stage in stages:
         cells.append(_markdown(f"### {helpers.STAGE_TITLES[stage]}"))
         for facet in helpers.bias_facets(analysis, stage):
-            cells.append(_code(f"bias_metric_table(analysis, {stage!r}, {facet!r})"))
+            cells.append(_code(f"bias_metric_table(analysis, {stage!r}, {facet!r}, violations)"))
             groups = len((analysis[stage].get("facets") or {}).get(facet) or [])
             for first in range(0, groups, helpers.GROUPS_PER_CHART):
                 suffix = f", first_group={first}" if first else ""
-                cells.append(_code(f"bias_metric_chart(analysis, {stage!r}, {facet!r}{suffix})"))
+                cells.append(
+                    _code(f"bias_metric_chart(analysis, {stage!r}, {facet!r}{suffix}, violations=violations)")
+                )
+    return cells
+
+
+def _performance_cells(report_data: Document) -> list[nbformat.NotebookNode]:
+    if not performance.has_predictions(report_data):
+        return []
+    return [
+        _markdown(
+            "## Model performance\n\n"
+            "The predicted labels against the labels, counted by the bias analysis: over all rows, then inside "
+            "each facet group (d) and the rest (a).",
+            section="Model performance",
+        ),
+        _code("confusion_matrix_table(report_data)"),
+        _code("confusion_matrix_chart(report_data)"),
+        _code("performance_table(report_data)"),
+        _markdown("### Per facet group"),
+        _code("group_rates_table(report_data)"),
+        _code("group_rates_chart(report_data)"),
+        _code("group_performance_table(report_data)"),
+    ]
+
+
+def _image_cells(report_data: Document) -> list[nbformat.NotebookNode]:
+    section = images.image_section(report_data)
+    if not section:
+        return []
+    cells = [
+        _markdown(
+            "## Computer vision\n\n"
+            "Kernel SHAP over superpixels. In each heatmap the left half is the input with its superpixels, the "
+            "right half the SHAP values over a grey copy: blue raises the explained score, red lowers it.",
+            section="Computer vision",
+        ),
+        _code("image_summary_table(report_data)"),
+    ]
+    if section.get("shown"):
+        cells.append(_code("image_grid_chart(report_data, output_folder)"))
+    return cells
+
+
+def _series_cells(report_data: Document) -> list[nbformat.NotebookNode]:
+    items = series.series_items(report_data)
+    if not report_data.get("time_series"):
+        return []
+    cells = [
+        _markdown(
+            "## Time-series explanations\n\n"
+            "Asymmetric Shapley values of the forecasts: how much each time step (or each series at each time "
+            f"step) moved each forecast step, for the first {len(items)} item(s), then the inputs that mattered "
+            "most over all items.",
+            section="Time-series explanations",
+        )
+    ]
+    for index, item in enumerate(items):
+        cells.append(_markdown(f"### Item {markdown_text(str(item.get('item_id', index)))}"))
+        cells.append(_code(f"series_attribution_chart(report_data, {index})"))
+        cells.append(_code(f"series_item_table(report_data, {index})"))
+    cells.append(_markdown("### All items"))
+    cells.append(_code("series_top_table(report_data)"))
     return cells
 
 

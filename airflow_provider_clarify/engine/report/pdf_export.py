@@ -185,7 +185,8 @@ def _content_capacity() -> tuple[int, int]:
 
 
 def _column_widths(table: Table, columns: list[int], capacity: int) -> list[int]:
-    caps = {0: 14, 1: 46}
+    # metric tables: a short name then a description; two-column tables (run context...): a label then a value
+    caps = {0: 14, 1: 46} if len(table.columns) > 2 else {0: 46, 1: 90}
     wanted = []
     for column in columns:
         longest = max([len(table.columns[column])] + [len(row[column].text) for row in table.rows])
@@ -256,7 +257,7 @@ def _table_drawer(
         axes.add_patch(Rectangle((0, y), sum(widths), header_height, color="#F3F6F9", linewidth=0))
         x = 0.0
         for i, lines in enumerate(header):
-            numeric = any(row[columns[i]].kind == "value" for row in table.rows)
+            numeric = any(row[columns[i]].kind in ("value", "violation") for row in table.rows)
             _cell_text(axes, x, y, widths[i], lines, right=numeric, color=TEXT_COLOR, bold=True)
             x += widths[i]
         y += header_height
@@ -269,10 +270,13 @@ def _table_drawer(
                 cell = table.rows[index][columns[i]]
                 color = (
                     ERROR_COLOR
-                    if cell.kind == "error"
+                    if cell.kind in ("error", "violation")
                     else ("#8C959F" if cell.kind == "missing" else TEXT_COLOR)
                 )
-                _cell_text(axes, x, y, widths[i], lines, right=cell.kind == "value", color=color)
+                right = cell.kind in ("value", "violation")
+                _cell_text(
+                    axes, x, y, widths[i], lines, right=right, color=color, bold=cell.kind == "violation"
+                )
                 x += widths[i]
             y += height
             axes.plot([0, sum(widths)], [y, y], color="#E4E8EC", linewidth=0.6)

@@ -6,13 +6,12 @@ written results into the compact summary a ``ClarifyResult`` carries.
 
 from __future__ import annotations
 
-from .explain import REPORT_WARNING, RunStatistics, explain_time_series, explanation_lines
+from .explain import RunStatistics, explain_time_series, explanation_lines
 from .model import TimeSeriesModel, build_time_series_model
 from .output import results_relative_path
 from .summary import summarize_explanations, summarize_explanations_file
 
 __all__ = [
-    "REPORT_WARNING",
     "RunStatistics",
     "TimeSeriesModel",
     "build_time_series_model",

@@ -34,11 +34,6 @@ from .series import ItemSeries
 
 log = logging.getLogger("airflow_provider_clarify.engine.timeseries")
 
-REPORT_WARNING = (
-    "methods.report: no report is written for time-series explanations (the Clarify documentation: the report "
-    "is not supported for time series; the SDK adds it to every config); read the explanations from "
-    "explanation_results_path"
-)
 CHUNK_BATCHES = 4
 """Records per chunk = batch_size × max_concurrency × CHUNK_BATCHES (at least one item)."""
 
@@ -123,8 +118,6 @@ def _inputs(context: RunContext, settings: TimeSeriesSettings) -> tuple[list[Ite
     baseline = resolve_baseline(settings, s3_client=context.s3_client, scratch=context.scratch)
     fine = settings.method.is_fine_grained
     check_static_baselines(items, baseline, fine)
-    if context.config.methods.report is not None:
-        context.warn(REPORT_WARNING)
     if not fine and baseline.static_covariates:
         context.warn(
             "methods.asymmetric_shapley_value.baseline.static_covariates: not used by timewise explanations, "

@@ -91,7 +91,7 @@ def _override_transport(override: object, timeout: float) -> Transport:
     if not isinstance(override, str) and callable(override):
         # A forecaster is always called with the JSON body, even when the object also has a predict method.
         return CallableTransport(override, f"in-process callable {type(override).__name__}")
-    transport = transport_for_override(override, ["series"], timeout=timeout)
+    transport = transport_for_override(override, ["series"], timeout=timeout, callables_take_body=True)
     if isinstance(transport, EstimatorTransport):
         raise PredictorConfigError(
             f"predictor {transport.description}: an estimator reads CSV feature rows, but a forecasting model is "

@@ -69,7 +69,7 @@ def test_the_managed_processor_builds_the_operator_s_request_for_the_same_object
 def test_the_local_operator_accepts_the_objects_and_their_locations():
     data, bias, model, labels, shap = objects()
     operator = LocalClarifyOperator(
-        task_id="local", config=[data, bias, model, labels, shap], predictor=lambda b: b
+        task_id="local", config=[data, bias, model, labels, shap], predictor=lambda body: body
     )
     config = operator.resolve_analysis_config()
     assert config.job_io.dataset_uri == "s3://bucket/in/adult.csv"

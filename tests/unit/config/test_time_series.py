@@ -38,7 +38,7 @@ def test_views_of_an_sdk_shaped_document():
         ("price",),
         ("store_size",),
     )
-    assert config.methods.report is not None  # the SDK writes it; the engine warns and writes no report
+    assert config.methods.report is not None  # the SDK writes it; the local engine writes the report
 
 
 def test_defaults_when_the_method_says_little():

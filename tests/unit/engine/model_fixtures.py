@@ -9,6 +9,20 @@ def csv_sum_model(body: bytes) -> str:
     return "\n".join(str(sum(float(v) for v in line.split(",")) / 10) for line in lines)
 
 
+def frame_sum_model(records):
+    """``csv_sum_model`` on typed records: an unannotated first parameter receives the records as a DataFrame."""
+    frame_sum_model.seen.append(records)
+    return records.sum(axis=1).to_numpy() / 10
+
+
+frame_sum_model.seen = []
+
+
+def body_named_sum_model(body):
+    """``csv_sum_model`` declared by its parameter's name alone (``body``, unannotated): it gets the bytes."""
+    return csv_sum_model(body)
+
+
 def jsonlines_echo_count(body: bytes) -> str:
     """One {"score": n} per request line, where n is the number of features the line carried."""
     import json

@@ -105,7 +105,7 @@ def test_every_analysis_kind_has_an_entry_point():
 
 
 def test_a_time_series_config_runs_the_time_series_analysis(tmp_path):
-    """time_series_data_config goes to the time-series module: its entry, its out.jsonl, no report."""
+    """time_series_data_config goes to the time-series module: its entry, its out.jsonl, and the report asked for."""
     from tests.unit.engine.timeseries.forecasting import Forecaster, analysis_config, nonlinear, write_dataset
 
     document = analysis_config()
@@ -124,9 +124,10 @@ def test_a_time_series_config_runs_the_time_series_analysis(tmp_path):
     entry = analysis["explanations"]["asymmetric_shapley_value"]
     relative = "asymmetric_shapley_value/timewise_chronological/out.jsonl"
     assert entry["explanation_results_path"] == f"s3://bucket/run/{relative}"
-    assert (output / relative).is_file() and not list(output.glob("report.*"))
+    assert (output / relative).is_file()
+    assert sorted(p.name for p in output.glob("report.*")) == ["report.html", "report.ipynb", "report.pdf"]
     assert json.loads((output / "analysis.json").read_text()) == analysis
-    assert any("no report is written for time-series" in warning for warning in warnings)
+    assert not [warning for warning in warnings if "report" in warning]
 
 
 def test_rerun_with_a_smaller_config_leaves_no_file_of_the_earlier_run(tmp_path):

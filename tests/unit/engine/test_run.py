@@ -22,6 +22,29 @@ def test_warnings_are_logged_and_collected(caplog):
     assert [record.getMessage() for record in caplog.records] == ["first", "only logged"]
 
 
+def test_warn_once_says_a_warning_the_run_does_not_hold_yet(caplog):
+    caplog.set_level(logging.WARNING, logger="airflow_provider_clarify.engine")
+    collected: list[str] = []
+    sink = WarningSink(collected)
+    sink.warn_once("dropped 3 rows")
+    sink.warn_once("dropped 3 rows")
+    sink.warn_once("dropped 4 rows")  # another finding is another warning
+    assert collected == ["dropped 3 rows", "dropped 4 rows"]
+    # An abandoned attempt's warnings are removed (with_stable_column_types): the next attempt says it again.
+    del collected[:]
+    sink.warn_once("dropped 3 rows")
+    assert collected == ["dropped 3 rows"]
+    assert [r.getMessage() for r in caplog.records] == ["dropped 3 rows", "dropped 4 rows", "dropped 3 rows"]
+
+
+def test_warn_once_without_a_list_logs_once(caplog):
+    caplog.set_level(logging.WARNING, logger="airflow_provider_clarify.engine")
+    sink = WarningSink()
+    sink.warn_once("model http://user:pw-123456@host/x answered")
+    sink.warn_once("model http://user:pw-123456@host/x answered")
+    assert [r.getMessage() for r in caplog.records] == ["model http://***@host/x answered"]
+
+
 def test_run_defaults():
     run = AnalysisRun(load_config(CONFIG), ColumnRoles.of_features(["a"]))
     assert run.options == EngineOptions() and run.s3_client is None and run.output_dir is None

@@ -28,6 +28,16 @@ def test_inline_rows_take_the_data_types():
         given_baseline([["x", "a"]], config(), DATA)
 
 
+def test_boolean_features_take_booleans_whatever_the_spelling():
+    data = pd.DataFrame({"flag": [True, False], "n": [1, 2]})
+    rows = given_baseline([["False", 1], ["TRUE", 2], [1, 3], ["0", 4]], config(), data)
+    assert rows["flag"].tolist() == [False, True, True, False] and rows["flag"].dtype == bool
+    with pytest.raises(
+        ExplanationError, match="holds 'maybe' for the boolean feature 'flag'; give True or False"
+    ):
+        given_baseline([["maybe", 1]], config(), data)
+
+
 def test_files_written_like_the_dataset(tmp_path):
     csv = tmp_path / "b.csv"
     csv.write_text("n,c\n5,b\n")

@@ -136,6 +136,31 @@ def test_boosted_log_odds_equals_tree_explainer_and_enumeration(tmp_path):
     assert analysis["explanations"]["kernel_shap"]["y"]["shap_algorithm"] == "tree"
 
 
+def test_a_model_fitted_with_another_column_order(tmp_path):
+    """A boosted model fitted on a DataFrame whose columns come in another order (feature_names_in_): its trees
+    index features by that order, the values come back in the dataset's order, and no feature-name warning."""
+    order = ["d", "b", "a", "c"]
+    model = GradientBoostingClassifier(n_estimators=30, max_depth=2, random_state=0).fit(
+        FEATURES[order], LABEL
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        analysis, local = _end_to_end(tmp_path, model, True, "tree", probability=1)
+    assert list(local.columns) == ["a_y", "b_y", "c_y", "d_y"]
+    reference = shap.TreeExplainer(
+        model, data=BASELINE[order], feature_perturbation="interventional", model_output="raw"
+    )
+    expected = pd.DataFrame(reference.shap_values(EXPLAINED[order]), columns=order)[list("abcd")]
+    np.testing.assert_allclose(local.to_numpy(), expected.to_numpy(), atol=1e-9, rtol=0)
+
+    def margin(frame: pd.DataFrame) -> np.ndarray:
+        return model.decision_function(frame[order])
+
+    exact = _exact(margin, EXPLAINED.to_numpy(float)[5], BASELINE.to_numpy(float))
+    np.testing.assert_allclose(local.to_numpy()[5], exact, atol=1e-6)
+    assert analysis["explanations"]["kernel_shap"]["y"]["shap_algorithm"] == "tree"
+
+
 def test_both_class_columns_of_a_binary_boosted_model(tmp_path):
     """Without a probability selector every predict_proba column is a target; class 0's log-odds are the negated
     class-1 ones."""

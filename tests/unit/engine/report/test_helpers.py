@@ -58,23 +58,93 @@ def test_bias_table_has_a_row_per_metric_and_a_column_per_group():
     assert rows["TE"] == ["Treatment Equality (TE)", "−∞", "Error: Facet set is empty. Cannot compute TE."]
 
 
-def test_bias_chart_draws_distance_from_parity_with_ratio_parity_at_one():
+def _panels(chart) -> dict[str, object]:
+    """The chart's metric panels by metric name (the first word of each panel's title)."""
+    return {
+        axes.get_title(loc="left").split()[0]: axes
+        for axes in chart.figure().axes
+        if axes.get_title(loc="left")
+    }
+
+
+def test_bias_chart_gives_every_metric_its_own_panel_and_scale():
     chart = helpers.bias_metric_chart(samples.bias_only(), "post_training_bias_metrics", "Race")
-    axes = chart.figure().axes[0]
-    labels = [tick.get_text() for tick in axes.get_yticklabels()]
-    assert labels == ["AD", "DCA", "DI (parity 1)", "DPPL", "TE"]
-    bars = _bars(axes)
-    finite = sorted(round(b.get_width(), 4) for b in bars if not b.get_hatch())
-    # AD -0.0621/0.0402, DCA 0.0123 (White), DI 0.4321-1 / 1.7312-1, DPPL 0.1517/-0.0897
-    assert finite == sorted(
-        [-0.0621, 0.0402, 0.0123, round(0.4321 - 1, 4), round(1.7312 - 1, 4), 0.1517, -0.0897]
+    panels = _panels(chart)
+    assert list(panels) == ["AD", "DCA", "DI", "DPPL", "TE"]
+    assert panels["DI"].get_title(loc="left") == "DI (ratio; parity at 1, bars start there)"
+    assert panels["AD"].get_title(loc="left") == "AD (parity at 0)"
+    # each bar runs from its metric's parity to its value: DI 0.4321 and 1.7312 start at 1, the others at 0
+    drawn = {
+        name: sorted(
+            (round(b.get_x(), 4), round(b.get_x() + b.get_width(), 4))
+            for b in _bars(axes)
+            if not b.get_hatch()
+        )
+        for name, axes in panels.items()
+    }
+    assert drawn["DI"] == [(1.0, 0.4321), (1.0, 1.7312)]
+    assert drawn["AD"] == [(0.0, -0.0621), (0.0, 0.0402)]
+    assert drawn["DPPL"] == [(0.0, -0.0897), (0.0, 0.1517)]
+    assert drawn["DCA"] == [(0.0, 0.0123)]
+    # every value lies inside its own panel, and no panel is stretched by another metric's range
+    for name, axes in panels.items():
+        low, high = axes.get_xlim()
+        for start, end in drawn[name]:
+            assert low < end < high and low <= start <= high
+    assert panels["DPPL"].get_xlim()[1] - panels["DPPL"].get_xlim()[0] < 0.5
+    assert panels["DI"].get_xlim()[0] < 0.4321 and panels["DI"].get_xlim()[1] > 1.7312
+    # infinities: hatched bars to the panel's edge; a failed metric says "error"
+    hatched = {name: [b for b in _bars(axes) if b.get_hatch()] for name, axes in panels.items()}
+    assert len(hatched["DCA"]) == 1 and len(hatched["TE"]) == 1
+    dca = hatched["DCA"][0]
+    assert dca.get_x() == 0 and dca.get_x() + dca.get_width() > 0.8 * panels["DCA"].get_xlim()[1]
+    te = hatched["TE"][0]
+    assert te.get_x() + te.get_width() < 0.8 * panels["TE"].get_xlim()[0]
+    assert "∞" in [t.get_text() for t in panels["DCA"].texts]
+    assert "−∞" in [t.get_text() for t in panels["TE"].texts]
+    assert [t.get_text() for t in panels["TE"].texts].count(" error") == 1  # TE for White
+
+
+def test_a_gate_violation_is_marked_in_the_table_and_the_chart():
+    violations = {
+        "version": "1.0",
+        "violations": [
+            {
+                "facet": "Race",
+                "facet_value": "Black",
+                "metric_name": "DI",
+                "constraint_check_type": "bias_threshold_check",
+                "description": "Value 0.4321 does not meet the constraint requirement [0.8, 1.25]",
+            },
+            {
+                "facet": "Race",
+                "facet_value": "White",
+                "metric_name": "DI",
+                "constraint_check_type": "bias_threshold_check",
+                "description": "Segment ages/young: Value 0.5 does not meet the constraint requirement [0.8, 1.25]",
+            },
+        ],
+    }
+    analysis = samples.bias_only()
+    table = helpers.bias_metric_table(analysis, "post_training_bias_metrics", "Race", violations)
+    di = next(row for row in table.rows if row[0].text == "DI")
+    assert (di[2].text, di[2].kind) == ("0.4321 ✗ gate", "violation")
+    assert (di[3].text, di[3].kind) == (
+        "1.7312",
+        "value",
+    )  # a segment's violation leaves the whole-data cell alone
+    assert "outside the band of the gate" in table.caption
+    assert "violation" not in {
+        c.kind
+        for row in helpers.bias_metric_table(analysis, "post_training_bias_metrics", "Race").rows
+        for c in row
+    }
+    panels = _panels(
+        helpers.bias_metric_chart(analysis, "post_training_bias_metrics", "Race", violations=violations)
     )
-    hatched = [b.get_width() for b in bars if b.get_hatch()]
-    assert len(hatched) == 2  # DCA +∞ and TE −∞ (Black), drawn to the axis edge
-    assert sorted(math.copysign(1, w) for w in hatched) == [-1, 1]
-    texts = [t.get_text() for t in axes.texts]
-    assert "∞" in texts and "−∞" in texts
-    assert texts.count(" error") == 1  # TE for White
+    outlined = [b for b in _bars(panels["DI"]) if b.get_linewidth() == 2.0]
+    assert [round(b.get_x() + b.get_width(), 4) for b in outlined] == [0.4321]
+    assert all(b.get_linewidth() != 2.0 for name, axes in panels.items() if name != "DI" for b in _bars(axes))
 
 
 def test_shap_chart_shows_the_ten_largest_by_magnitude_largest_first():

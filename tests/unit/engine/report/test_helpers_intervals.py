@@ -80,36 +80,32 @@ def test_table_cells_show_the_interval_in_brackets():
     assert helpers.metric_cell({"name": "DI", "value": 0.7333}).text == "0.7333"
 
 
-def test_bias_chart_draws_a_whisker_from_low_to_high_as_distances_from_parity():
+def test_bias_chart_draws_each_whisker_in_its_metrics_own_units():
     chart = helpers.bias_metric_chart(analysis_with_intervals(), STAGE, "sex")
     figure = chart.figure()
-    (axes,) = figure.axes
-    lines = whiskers(axes)
-    spans = sorted((round(low, 6), round(high, 6)) for _, low, high in lines)
-    right_edge = axes.get_xlim()[1]
-    # DI's parity is 1: [0.55, 0.909] is drawn at [-0.45, -0.091]; DPPL's [-0.02, 0.25] as is; TE's +∞ end goes
-    # to the edge of the axis; AD failed and has no whisker.
-    assert (-0.45, -0.091) in spans and (-0.02, 0.25) in spans
-    te = [high for _, low, high in lines if round(low, 6) == 0.5]
-    assert (
-        len(te) == 1
-        and te[0] > 0.8 * right_edge
-        and te[0] > max(high for _, _, high in lines if high != te[0])
-    )
-    arrow_heads = [line for line in axes.lines if line.get_marker() == ">"]
-    assert [line.get_xdata()[0] for line in arrow_heads] == [te[0]]
-    assert len(lines) == 3
-    assert "90 % confidence interval" in axes.get_xlabel()
-    assert np.isfinite(axes.get_xlim()).all()
+    panels = {a.get_title(loc="left").split()[0]: a for a in figure.axes if a.get_title(loc="left")}
+    # DI's interval [0.55, 0.909] is drawn where DI's values are (its bars start at 1); DPPL's [-0.02, 0.25] as is;
+    # TE's +∞ end goes to the edge of TE's panel with an arrow head; AD failed and has no whisker.
+    assert [(round(lo, 6), round(hi, 6)) for _, lo, hi in whiskers(panels["DI"])] == [(0.55, 0.909)]
+    assert [(round(lo, 6), round(hi, 6)) for _, lo, hi in whiskers(panels["DPPL"])] == [(-0.02, 0.25)]
+    ((_, low, high),) = whiskers(panels["TE"])
+    right_edge = panels["TE"].get_xlim()[1]
+    assert low == 0.5 and 0.95 * right_edge < high < right_edge
+    arrow_heads = [line for line in panels["TE"].lines if line.get_marker() == ">"]
+    assert [line.get_xdata()[0] for line in arrow_heads] == [high]
+    assert whiskers(panels["AD"]) == []
+    legend = [text.get_text() for legend in figure.legends for text in legend.get_texts()]
+    assert "90 % confidence interval" in legend
+    assert all(np.isfinite(axes.get_xlim()).all() for axes in panels.values())
 
 
 def test_an_analysis_without_intervals_draws_no_whisker():
     analysis = analysis_with_intervals()
     for metric in analysis[STAGE]["facets"]["sex"][0]["metrics"]:
         metric.pop("confidence_interval")
-    (axes,) = helpers.bias_metric_chart(analysis, STAGE, "sex").figure().axes
-    assert whiskers(axes) == []
-    assert "confidence" not in axes.get_xlabel()
+    figure = helpers.bias_metric_chart(analysis, STAGE, "sex").figure()
+    assert all(whiskers(axes) == [] for axes in figure.axes)
+    assert not [t for legend in figure.legends for t in legend.get_texts() if "confidence" in t.get_text()]
 
 
 def segments_document() -> dict:

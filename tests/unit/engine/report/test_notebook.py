@@ -28,8 +28,8 @@ def test_titles_are_text_never_markup():
 def test_cells_load_analysis_json_and_cover_each_part():
     notebook = build_notebook(samples.combined(), title="Audit")
     code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-    assert code[1].startswith("analysis_path = 'analysis.json'")
-    assert code[2] == "analysis = load_analysis(analysis_path)"
+    assert "\nanalysis_path = 'analysis.json'\nviolations_path = 'constraint_violations.json'\n" in code[1]
+    assert code[2] == "analysis = load_analysis(analysis_path)\nviolations = load_violations(violations_path)"
     sections = {
         cell.metadata.get("clarify_section") for cell in notebook.cells if cell.cell_type == "markdown"
     }

@@ -236,8 +236,14 @@ def test_notebook_is_valid_executed_and_loads_analysis_json(combined_render):
     nbformat.validate(notebook)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1))
-    assert code[1].source.startswith("analysis_path = 'analysis.json'")
-    assert code[2].source == "analysis = load_analysis(analysis_path)"
+    assert (
+        "\nanalysis_path = 'analysis.json'\nviolations_path = 'constraint_violations.json'\n"
+        in code[1].source
+    )
+    assert (
+        code[2].source
+        == "analysis = load_analysis(analysis_path)\nviolations = load_violations(violations_path)"
+    )
     assert "airflow_provider_clarify" not in code[0].source, "helper cell must not need this package"
     png_outputs = [o for cell in code for o in cell.outputs if "image/png" in o.get("data", {})]
     assert len(png_outputs) == 9
