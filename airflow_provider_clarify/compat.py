@@ -26,6 +26,13 @@ from airflow.providers.common.compat.sdk import (
 )
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+# --- sharded runs (operators/sharded.py): task groups ---
+try:  # Airflow 3
+    from airflow.sdk import TaskGroup
+except ImportError:  # pragma: no cover - Airflow 2
+    from airflow.utils.task_group import TaskGroup  # type: ignore[no-redef,import-not-found,unused-ignore]
+# --- end sharded runs ---
+
 __all__ = [
     "AirflowException",
     "AirflowFailException",
@@ -39,6 +46,7 @@ __all__ = [
     "BranchMixIn",
     "Context",
     "PokeReturnValue",
+    "TaskGroup",
     "TriggerEvent",
     "conf",
     "get_current_context",

@@ -19,6 +19,7 @@ OPERATOR_MODULES: list[str] = [
     "airflow_provider_clarify.operators.gate",
     "airflow_provider_clarify.operators.local",
     "airflow_provider_clarify.operators.mlflow",
+    "airflow_provider_clarify.operators.sharded",
 ]
 SENSOR_MODULES: list[str] = ["airflow_provider_clarify.sensors.clarify"]
 TRIGGER_MODULES: list[str] = ["airflow_provider_clarify.triggers.clarify"]

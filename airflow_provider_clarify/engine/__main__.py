@@ -1,5 +1,6 @@
 """Command line: ``python -m airflow_provider_clarify.engine --config C --dataset D --output O [--predictor P]
-[--confidence '{"level": 0.95, "replicates": 2000}']``.
+[--confidence '{"level": 0.95, "replicates": 2000}']``; a sharded run's steps are the subcommands ``plan``,
+``shard`` and ``merge`` (:mod:`.distributed.cli`).
 
 With no arguments the processing-container layout is used (config at
 ``/opt/ml/processing/input/config/analysis_config.json``, data under ``/opt/ml/processing/input/data``, output to
@@ -89,6 +90,13 @@ def _confidence(text: str) -> IntervalSettings:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # --- sharded runs: `plan` / `shard` / `merge` subcommands (engine/distributed/cli.py) ---
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments and arguments[0] in ("plan", "shard", "merge"):
+        from .distributed.cli import main as sharded_main
+
+        return sharded_main(arguments)
+    # --- end sharded runs ---
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     dataset = args.dataset

@@ -85,3 +85,23 @@ class DagRunOutcome:
             if row is None:
                 raise KeyError(f"no XCom {key!r} from {task_id!r} in run {self.run_id}")
             return XComModel.deserialize_value(row)
+
+    # --- sharded runs: how often each mapped task instance ran ---
+    def try_numbers(self, task_id: str) -> dict[int, int]:
+        """map index → the try number of each instance of the (mapped) task ``task_id``."""
+        from airflow.models.taskinstance import TaskInstance
+        from airflow.utils.session import create_session
+
+        with create_session() as session:
+            rows = (
+                session.query(TaskInstance.map_index, TaskInstance.try_number)
+                .filter(
+                    TaskInstance.dag_id == self.dag_id,
+                    TaskInstance.run_id == self.run_id,
+                    TaskInstance.task_id == task_id,
+                )
+                .all()
+            )
+        return {int(map_index): int(try_number) for map_index, try_number in rows}
+
+    # --- end sharded runs ---

@@ -9,7 +9,10 @@ from its table and wrapped as the managed job writes it (:mod:`.sections`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from ...config.metrics import POST_TRAINING_DESCRIPTIONS, PRE_TRAINING_DESCRIPTIONS
 from ..data.dataset import TabularDataset
@@ -20,10 +23,10 @@ from .diagnostics import check_predictions, metric_failures
 from .groups import facet_groups, group_codes, label_encoders
 from .interval_entries import add_section_intervals
 from .performance import overall_builder, performance_counts, with_overall
-from .plan import plan_bias
-from .sections import bias_section, post_training_metric, pre_training_metric, value_counts
+from .plan import BiasPlan, plan_bias
+from .sections import FlipTest, bias_section, post_training_metric, pre_training_metric, value_counts
 from .segment_tables import SegmentTables
-from .stream import first_pass, stream_chunks
+from .stream import FirstPass, first_pass, stream_chunks
 
 if TYPE_CHECKING:
     from ..segment_results import SegmentResults
@@ -44,8 +47,26 @@ def compute_bias_sections(
     With ``segments`` (``segment_config``), every requested metric is also computed per segment and added there.
     """
     plan = plan_bias(run, dataset.columns)
+    found = first_pass(plan, dataset, model, run.options, run.warn)
+    return bias_sections(
+        run, plan, found, lambda: (t.to_pandas() for t in stream_chunks(plan, dataset, model)), segments
+    )
+
+
+# --- sharded runs (engine/distributed): the merge step computes everything after the first pass here ---
+def bias_sections(
+    run: AnalysisRun,
+    plan: BiasPlan,
+    found: FirstPass,
+    second_pass: Callable[[], Iterable[pd.DataFrame]],
+    segments: SegmentResults | None = None,
+    flip_test: FlipTest | None = None,
+) -> tuple[dict[str, Any], Distributions]:
+    """The sections and distributions from a first pass (of one process, or merged from a sharded run's
+    shards); ``second_pass`` streams the role columns again when a facet's tuple counts outgrew their bound;
+    ``flip_test`` gives FT when the rows were compared elsewhere (a sharded run's shards)."""
     options, warn, strict = run.options, run.warn, run.options.strict_clarify_compat
-    found = first_pass(plan, dataset, model, options, warn)
+    # --- end sharded runs ---
     encoders, label_text = label_encoders(
         found.profiles, plan.label, plan.predicted, plan.label_values, strict, warn
     )
@@ -63,7 +84,7 @@ def compute_bias_sections(
         groups,
         encoders,
         found.counters,
-        lambda: (t.to_pandas() for t in stream_chunks(plan, dataset, model)),
+        second_pass,
         with_overall(
             segment_tables.by_column() if segment_tables is not None else None, plan.facet_columns[0], overall
         ),
@@ -75,7 +96,7 @@ def compute_bias_sections(
         )
     if plan.post_metrics is not None:
         check_predictions(groups, found.profiles, plan.label, plan.predicted, plan.label_values, encoders)
-        compute = post_training_metric(found.ft_rows, encoders, options.ft_n_jobs)
+        compute = post_training_metric(found.ft_rows, encoders, options.ft_n_jobs, flip_test)
         sections["post_training_bias_metrics"] = bias_section(
             plan.label, label_text, groups, plan.post_metrics, POST_TRAINING_DESCRIPTIONS, compute
         )
@@ -89,7 +110,7 @@ def compute_bias_sections(
             add_section_intervals(section, groups, key.removesuffix("_bias_metrics"), settings)
     if segments is not None and segment_tables is not None:
         per_segment = segment_tables.sections(
-            plan, label_text, found.ft_rows, encoders, options.ft_n_jobs, settings
+            plan, label_text, found.ft_rows, encoders, options.ft_n_jobs, settings, flip_test
         )
         for (config, code), document in per_segment.items():
             segments.add(config, code, document)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyarrow as pa
@@ -64,6 +64,11 @@ class FlipTestRows:
     stored: dict[str, list[pa.Array]] = field(default_factory=dict)
     row_filter: Callable[[pa.Table], pa.Table] | None = None
     """Keeps a subset of every chunk's rows (a segment's view of the same rows, engine/segments.py)."""
+    # --- sharded runs: a shard compares its own facet-d rows only ---
+    queried: tuple[int, int] | None = None
+    """Only facet-d rows at these positions of the row stream are compared (:meth:`querying`); every row still
+    counts for facet a's neighbours and for n_d."""
+    # --- end sharded runs ---
 
     @property
     def text_columns(self) -> set[str]:
@@ -90,8 +95,14 @@ class FlipTestRows:
 
     def tables(self) -> Iterator[pa.Table]:
         """The FT columns and role columns of every row (of the filter's rows, when one is set), chunk by chunk
-        (read again, or the kept chunks)."""
+        (read again, or the kept chunks); with :attr:`queried`, each row's position in the stream as
+        :data:`ROW_POSITION`."""
+        offset = 0
         for table in self._all_tables():
+            if self.queried is not None:
+                positions = pa.array(range(offset, offset + table.num_rows), pa.int64())
+                table = table.append_column(ROW_POSITION, positions)
+            offset += table.num_rows
             yield table if self.row_filter is None else self.row_filter(table)
 
     def _all_tables(self) -> Iterator[pa.Table]:
@@ -106,6 +117,17 @@ class FlipTestRows:
                 table = table.append_column(name, values.slice(offset, table.num_rows))
             offset += table.num_rows
             yield table
+
+    # --- sharded runs ---
+    def querying(self, start: int, end: int) -> FlipTestRows:
+        """The same rows, of which only the facet-d rows at positions [start, end) are compared."""
+        return replace(self, queried=(start, end))
+
+    # --- end sharded runs ---
+
+
+ROW_POSITION = "__clarify_row_position__"
+"""The column :meth:`FlipTestRows.tables` adds when only some rows are queried."""
 
 
 @dataclass
@@ -162,6 +184,32 @@ class _Growing:
 
 def group_flip_test(group: FacetGroup, rows: FlipTestRows | None, encoders: Encoders, n_jobs: int) -> float:
     """FT of one facet group: facet d's rows against facet a's (the facet column itself left out)."""
+    return flip_test_value(group_flip_counts(group, rows, encoders, n_jobs))
+
+
+# --- sharded runs: the counts FT is made of add across shards (each compares its own facet-d rows) ---
+@dataclass(frozen=True)
+class FlipCounts:
+    """F+ and F− of the facet-d rows compared, and n_d, the facet-d rows of the whole (segment of the) data."""
+
+    flipped_to_negative: int
+    flipped_to_positive: int
+    facet_d: int
+
+
+def flip_test_value(counts: FlipCounts) -> float:
+    """FT = (F+ − F−) / n_d."""
+    return divide(counts.flipped_to_negative - counts.flipped_to_positive, counts.facet_d)
+
+
+# --- end sharded runs ---
+
+
+def group_flip_counts(
+    group: FacetGroup, rows: FlipTestRows | None, encoders: Encoders, n_jobs: int
+) -> FlipCounts:
+    """F+, F− and n_d of one facet group (only the queried facet-d rows compared, :meth:`FlipTestRows.querying`);
+    raises the reference's errors (empty facets, text columns)."""
     if rows is None:
         raise ValueError("FT rows were not collected")
     if rows.text_columns - {group.role.column}:
@@ -195,6 +243,9 @@ def group_flip_test(group: FacetGroup, rows: FlipTestRows | None, encoders: Enco
     started = last = time.monotonic()
     for table in rows.tables():
         members = _group_rows(table, group, encoders)
+        if rows.queried is not None:  # a shard compares its own rows only
+            position = table.column(ROW_POSITION).to_numpy()
+            members.facet_d &= (position >= rows.queried[0]) & (position < rows.queried[1])
         features_d, predicted_d = (
             _features(table, columns, members.facet_d),
             members.predicted[members.facet_d],
@@ -218,4 +269,4 @@ def group_flip_test(group: FacetGroup, rows: FlipTestRows | None, encoders: Enco
     log.info(
         "%s: %d facet-d rows compared in %.1f s (%.0f rows/s)", what, done, elapsed, done / max(elapsed, 1e-9)
     )
-    return divide(flipped_to_negative - flipped_to_positive, n_d)
+    return FlipCounts(flipped_to_negative, flipped_to_positive, n_d)

@@ -27,11 +27,24 @@ def pre_training_metric(name: str, group: FacetGroup) -> float:
     return PRE_TRAINING_FUNCTIONS[name](group.builder.label_table())
 
 
-def post_training_metric(ft_rows: FlipTestRows | None, encoders: Encoders, n_jobs: int) -> MetricOf:
-    """Post-training metrics from the prediction tables; FT from the collected rows."""
+FlipTest = Callable[[FacetGroup, "tuple[int, int] | None"], float]
+"""FT of a facet group (in the whole data, or in segment (config, code)) computed elsewhere: a sharded run's merge
+adds up its shards' counts."""
+
+
+def post_training_metric(
+    ft_rows: FlipTestRows | None,
+    encoders: Encoders,
+    n_jobs: int,
+    flip_test: FlipTest | None = None,
+    segment: tuple[int, int] | None = None,
+) -> MetricOf:
+    """Post-training metrics from the prediction tables; FT from the collected rows (or ``flip_test``)."""
 
     def compute(name: str, group: FacetGroup) -> float:
         if name == "FT":
+            if flip_test is not None:
+                return flip_test(group, segment)
             return group_flip_test(group, ft_rows, encoders, n_jobs)
         assert group.builder is not None
         return POST_TRAINING_FUNCTIONS[name](group.builder.prediction_table())

@@ -28,7 +28,7 @@ from .groups import FacetGroup
 from .interval_entries import POST_TRAINING, PRE_TRAINING, add_section_intervals
 from .intervals import IntervalSettings
 from .plan import BiasPlan
-from .sections import bias_section, post_training_metric, pre_training_metric
+from .sections import FlipTest, bias_section, post_training_metric, pre_training_metric
 
 
 class SegmentTableBuilder(TableBuilder):
@@ -95,8 +95,10 @@ class SegmentTables:
         encoders: Encoders,
         n_jobs: int,
         settings: IntervalSettings | None,
+        flip_test: FlipTest | None = None,
     ) -> dict[tuple[int, int], dict[str, Any]]:
-        """The bias sections of each segment, keyed like :attr:`groups`."""
+        """The bias sections of each segment, keyed like :attr:`groups` (``flip_test``: FT from elsewhere, e.g.
+        a sharded run's counts)."""
         documents: dict[tuple[int, int], dict[str, Any]] = {}
         for (k, code), groups in self.groups.items():
             document: dict[str, Any] = {}
@@ -114,7 +116,7 @@ class SegmentTables:
                 document["pre_training_bias_metrics"] = section
             if plan.post_metrics is not None:
                 rows = segment_rows(ft_rows, self.memberships[k], code)
-                compute = post_training_metric(rows, encoders, n_jobs)
+                compute = post_training_metric(rows, encoders, n_jobs, flip_test, (k, code))
                 section = bias_section(
                     plan.label, label_text, groups, plan.post_metrics, POST_TRAINING_DESCRIPTIONS, compute
                 )

@@ -53,6 +53,18 @@ def stream_chunks(plan: BiasPlan, dataset: TabularDataset, model: LabelModel | N
 def first_pass(
     plan: BiasPlan, dataset: TabularDataset, model: LabelModel | None, options: EngineOptions, warn: Warn
 ) -> FirstPass:
+    """Profile, count and collect over the whole dataset, then check what only the whole dataset can tell."""
+    found = scan(plan, dataset, model, options)
+    check_first_pass(plan, found, warn)
+    return found
+
+
+# --- sharded runs (engine/distributed): the pass over a part of the data, and the checks of the whole ---
+def scan(
+    plan: BiasPlan, dataset: TabularDataset, model: LabelModel | None, options: EngineOptions
+) -> FirstPass:
+    """The first pass over ``dataset`` (all of it, or one shard's rows): nothing is checked about its size, so
+    the parts of a sharded run merge (:mod:`..distributed.bias_state`) into what one pass would have found."""
     cap = options.max_distinct_values
     profiles = {name: ColumnProfile(name, cap) for name in plan.role_columns}
     counters = {facet: TupleCounter(keys, cap) for facet, keys in plan.tuple_keys.items()}
@@ -74,6 +86,12 @@ def first_pass(
             counter.update(table)
         if ft_rows is not None:
             ft_rows.add(table, plan.role_columns)
+    return FirstPass(profiles, counters, ft_rows, rows)
+
+
+def check_first_pass(plan: BiasPlan, found: FirstPass, warn: Warn) -> None:
+    """What the first pass of the whole dataset must be: not empty; warned about when tiny."""
+    rows, profiles = found.rows, found.profiles
     if rows == 0:
         raise AnalysisError(
             "dataset_uri: the dataset is empty (no data rows); point it at a file with records"
@@ -87,7 +105,9 @@ def first_pass(
     dropped = label_profile.rows - label_profile.non_null
     if dropped:
         log.info("%d row(s) with a missing label are left out of the bias metrics", dropped)
-    return FirstPass(profiles, counters, ft_rows, rows)
+
+
+# --- end sharded runs ---
 
 
 def append_model_predictions(table: pa.Table, model: LabelModel, features: list[str]) -> pa.Table:

@@ -55,8 +55,33 @@ def partial_dependence(
 ) -> dict[str, Any]:
     """One PDP entry (SPEC §8.2); an unsupported column type gives the per-feature error entry (SPEC §10.3)."""
     if kind == FREE_TEXT:
-        return {"feature_name": feature, "data_type": kind, "error": UNSUPPORTED}
+        return unsupported_entry(feature, kind)
     values, distribution = grid(data[feature], kind, resolution)
+    scores = grid_scores(data, feature, kind, values, model)
+    return pdp_entry(feature, kind, values, distribution, scores, target_names or list(model.target_names))
+
+
+# --- sharded runs (engine/distributed): the plan fixes the sample and grids, shards score their records, the
+# merge averages; the steps below are the ones partial_dependence runs in one process ---
+def unsupported_entry(feature: str, kind: str) -> dict[str, Any]:
+    """The entry of a feature PDP cannot vary (free text, SPEC §10.3)."""
+    return {"feature_name": feature, "data_type": kind, "error": UNSUPPORTED}
+
+
+def sample_positions(records: int, max_records: int, seed: int | None) -> np.ndarray | None:
+    """The records PDP averages over (SPEC §7): positions of a seeded sample in dataset order, or None (all)."""
+    limit = max_records or 2000
+    if records <= limit:
+        return None
+    rng = np.random.default_rng(0 if seed is None else int(seed))
+    positions: np.ndarray = np.sort(rng.choice(records, limit, replace=False))
+    return positions
+
+
+def grid_scores(
+    data: pd.DataFrame, feature: str, kind: str, values: list[Any], model: ScoreModel
+) -> np.ndarray:
+    """The model's scores of every record with ``feature`` set to each grid value: grid × records × targets."""
     n = len(data)
     synthetic = pd.concat([data] * len(values), ignore_index=True)
     column = np.repeat(np.asarray(values, dtype=object), n)
@@ -64,14 +89,28 @@ def partial_dependence(
         synthetic[feature] = column.astype(float)
     else:
         synthetic[feature] = pd.Series(column, dtype=data[feature].dtype if kind != NUMERICAL else float)
-    scores = np.asarray(model.predict_scores(synthetic), dtype=float).reshape(len(values), n, -1)
+    scores: np.ndarray = np.asarray(model.predict_scores(synthetic), dtype=float).reshape(len(values), n, -1)
+    return scores
+
+
+def pdp_entry(
+    feature: str,
+    kind: str,
+    values: list[Any],
+    distribution: list[float],
+    scores: np.ndarray,
+    target_names: list[str],
+) -> dict[str, Any]:
+    """The entry of one feature from its grid and the scores of every record (grid × records × targets)."""
     means = scores.mean(axis=1)  # grid × targets
-    names = target_names or list(model.target_names)
     return {
         "feature_name": feature,
         "data_type": kind,
         "feature_values": [_plain(v) for v in values],
         "data_distribution": distribution,
         "model_predictions": means.T.tolist(),
-        "label_headers": names,
+        "label_headers": target_names,
     }
+
+
+# --- end sharded runs ---

@@ -6,11 +6,10 @@ Everything is computed first and written last, so a failure (bad config, model e
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from ...config.model import PdpMethod, ShapMethod
@@ -29,7 +28,7 @@ from .kernel_shap import (
     explain_per_record,
     sample_count,
 )
-from .pdp import partial_dependence
+from .pdp import partial_dependence, sample_positions
 from .plan import ExplanationPlan, frame_of, plan_explanations
 from .progress import Progress
 from .shap_additions import add_algorithm, add_standard_errors
@@ -83,18 +82,46 @@ def _shap(
     model: ScoreModel,
     extras: ShapExtras | None = None,
 ) -> tuple[dict[str, Any], dict[str, float], list[FileWriter]]:
-    files: list[FileWriter] = []
-    if shap.baseline is not None:
-        baseline = given_baseline(shap.baseline, run.config, frame, run.s3_client)
-    else:
-        baseline = computed_baseline(frame, plan.kinds, shap.num_clusters, shap.seed)
-        computed = baseline.copy()
-        files.append((f"{SHAP_DIR}/{BASELINE_CSV}", lambda path: write_csv(path, computed)))
+    baseline, files = shap_baseline(run, plan, shap, frame)
     units = _text_units(plan, frame)
     if run.options.shap_algorithm != "tree":
         _warn_if_large(run.warn, plan, frame, baseline, units, shap.num_samples)
     local = _local_values(run, plan, shap, frame, baseline, units, model)
     targets = list(model.target_names)
+    kernel_shap, first, more = shap_results(run, plan, shap, local, units, targets, data.join_key, extras)
+    return kernel_shap, first, files + more
+
+
+# --- sharded runs (engine/distributed): the plan computes the baseline, shards the local values of their
+# records, the merge everything after; one process runs the three in a row ---
+def shap_baseline(
+    run: AnalysisRun, plan: ExplanationPlan, shap: ShapMethod, frame: pd.DataFrame
+) -> tuple[pd.DataFrame, list[FileWriter]]:
+    """The baseline rows (given, or clustered from ``frame``: every record) and, when computed, its file."""
+    if shap.baseline is not None:
+        return given_baseline(shap.baseline, run.config, frame, run.s3_client), []
+    baseline = computed_baseline(frame, plan.kinds, shap.num_clusters, shap.seed)
+    return baseline, computed_baseline_file(baseline)
+
+
+def computed_baseline_file(baseline: pd.DataFrame) -> list[FileWriter]:
+    computed = baseline.copy()
+    return [(f"{SHAP_DIR}/{BASELINE_CSV}", lambda path: write_csv(path, computed))]
+
+
+def shap_results(
+    run: AnalysisRun,
+    plan: ExplanationPlan,
+    shap: ShapMethod,
+    local: LocalShap,
+    units: Units,
+    targets: list[str],
+    join_key: pd.Series | None,
+    extras: ShapExtras | None = None,
+) -> tuple[dict[str, Any], dict[str, float], list[FileWriter]]:
+    """The ``kernel_shap`` section, the first target's global values and the local-value files, from the local
+    values of every record."""
+    files: list[FileWriter] = []
     kernel_shap, first = summaries(plan, local, units, targets, shap.agg_method)
     if extras is not None:  # confidence intervals and per-segment SHAP (shap_extras.py)
         extras.apply(plan, local, units, targets, shap.agg_method, kernel_shap)
@@ -103,18 +130,53 @@ def _shap(
             documents = local_documents(plan, local, units)
             files.append((f"{SHAP_DIR}/{LOCAL_SHAP_JSONL}", lambda path: write_jsonl(path, documents)))
         else:
-            table = local_table(plan, local, targets, data.join_key)
+            table = local_table(plan, local, targets, join_key)
             files.append((f"{SHAP_DIR}/{LOCAL_SHAP_CSV}", lambda path: write_csv(path, table)))
     add_algorithm(kernel_shap, local.algorithm)
     if run.options.shap_standard_errors:
         tabular = [plan.names[j] for j in plan.non_text]
         local_file = shap.save_local_shap_values and not plan.text_columns
         files.extend(
-            add_standard_errors(
-                kernel_shap, tabular, local, targets, shap.agg_method, local_file, data.join_key
-            )
+            add_standard_errors(kernel_shap, tabular, local, targets, shap.agg_method, local_file, join_key)
         )
     return kernel_shap, first, files
+
+
+def text_units(plan: ExplanationPlan, frame: pd.DataFrame) -> Units:
+    """The text units of every record of ``frame`` (keys: positions in ``frame``)."""
+    return _text_units(plan, frame)
+
+
+def large_shap_warning(
+    plan: ExplanationPlan, records: int, baseline_rows: int, most_units: int, num_samples: int | None
+) -> str | None:
+    """The warning of a Kernel SHAP run that will score many synthetic records (None when it will not)."""
+    players = len(plan.explained)
+    typical = players + most_units
+    synthetic = records * baseline_rows * sample_count(num_samples, max(typical, 1))
+    if synthetic <= SYNTHETIC_ROWS_WARNING:
+        return None
+    return (
+        f"Kernel SHAP will score about {synthetic:,} synthetic records ({records} records × {baseline_rows} "
+        "baseline rows × samples); lower methods.shap.num_samples or the baseline size to go faster"
+    )
+
+
+def local_values(
+    run: AnalysisRun,
+    plan: ExplanationPlan,
+    shap: ShapMethod,
+    frame: pd.DataFrame,
+    baseline: pd.DataFrame,
+    units: Units,
+    model: ScoreModel,
+    record_ids: Sequence[int],
+) -> LocalShap:
+    """The local values of the records of ``frame``, at positions ``record_ids`` of the whole dataset."""
+    return _local_values(run, plan, shap, frame, baseline, units, model, record_ids)
+
+
+# --- end sharded runs ---
 
 
 def _text_units(plan: ExplanationPlan, frame: pd.DataFrame) -> Units:
@@ -143,14 +205,10 @@ def _warn_if_large(
     units: Units,
     num_samples: int | None,
 ) -> None:
-    players = len(plan.explained)
-    typical = players + (max((sum(len(u) for u in r.values()) for r in units.values()), default=0))
-    synthetic = len(frame) * len(baseline) * sample_count(num_samples, max(typical, 1))
-    if synthetic > SYNTHETIC_ROWS_WARNING:
-        warn(
-            f"Kernel SHAP will score about {synthetic:,} synthetic records ({len(frame)} records × {len(baseline)} "
-            "baseline rows × samples); lower methods.shap.num_samples or the baseline size to go faster"
-        )
+    most_units = max((sum(len(u) for u in r.values()) for r in units.values()), default=0)
+    message = large_shap_warning(plan, len(frame), len(baseline), most_units, num_samples)
+    if message is not None:
+        warn(message)
 
 
 def _local_values(
@@ -161,8 +219,12 @@ def _local_values(
     baseline: pd.DataFrame,
     units: Units,
     model: ScoreModel,
+    record_ids: Sequence[int] | None = None,
 ) -> LocalShap:
-    """Exact TreeSHAP when ``EngineOptions.shap_algorithm`` asks for it and it applies, else Kernel SHAP."""
+    """Exact TreeSHAP when ``EngineOptions.shap_algorithm`` asks for it and it applies, else Kernel SHAP.
+
+    ``record_ids``: the records' positions in the whole dataset (a shard's records), naming their random streams.
+    """
     options = run.options
     score = ScoreFunction(model, shap.use_logit)
     progress = Progress("Kernel SHAP", len(frame))
@@ -188,13 +250,15 @@ def _local_values(
         with_standard_errors=options.shap_standard_errors,
     )
     if all_features:
-        return explain_all_features(frame, baseline, score, kernel, progress=progress)
+        return explain_all_features(frame, baseline, score, kernel, progress=progress, record_ids=record_ids)
     non_text = plan.non_text
 
     def players_of(i: int) -> RecordPlayers:
         return RecordPlayers(features=non_text, units=units.get(i, {}))
 
-    return explain_per_record(frame, baseline, score, players_of, kernel, progress=progress)
+    return explain_per_record(
+        frame, baseline, score, players_of, kernel, progress=progress, record_ids=record_ids
+    )
 
 
 def _pdp(
@@ -206,18 +270,21 @@ def _pdp(
     seed: int | None,
     global_first_target: dict[str, float] | None,
 ) -> list[dict[str, Any]]:
-    if plan.pdp_features is not None:
-        features = plan.pdp_features
-    else:
-        ranked = sorted((global_first_target or {}).items(), key=lambda item: -item[1])
-        features = [name for name, _ in ranked[: pdp.top_k_features]]
-    limit = max_records or 2000
-    sample = frame
-    if len(frame) > limit:
-        rng = np.random.default_rng(0 if seed is None else int(seed))
-        sample = frame.iloc[np.sort(rng.choice(len(frame), limit, replace=False))].reset_index(drop=True)
+    features = pdp_features(plan, pdp, global_first_target)
+    positions = sample_positions(len(frame), max_records, seed)  # shared with sharded runs (pdp.py)
+    sample = frame if positions is None else frame.iloc[positions].reset_index(drop=True)
     entries = []
     for name in features:
         kind = plan.kinds[plan.names.index(name)]
         entries.append(partial_dependence(sample, name, kind, model, pdp.grid_resolution, None))
     return entries
+
+
+def pdp_features(
+    plan: ExplanationPlan, pdp: PdpMethod, global_first_target: dict[str, float] | None
+) -> list[str]:
+    """The features PDP explains: the configured ones, else the top SHAP features of the first target (SPEC §7)."""
+    if plan.pdp_features is not None:
+        return plan.pdp_features
+    ranked = sorted((global_first_target or {}).items(), key=lambda item: -item[1])
+    return [name for name, _ in ranked[: pdp.top_k_features]]
