@@ -55,7 +55,7 @@ class ClarifyGateRuleError(AirflowFailException):
 
 
 class ClarifyGateViolationError(AirflowFailException):
-    """The gate found violations in ``fail`` mode. ``violations`` holds the SPEC §12 violation entries."""
+    """The gate found violations in ``fail`` mode. ``violations`` holds the reference §12 violation entries."""
 
     def __init__(self, message: str, *, violations: Sequence[dict[str, Any]] = ()) -> None:
         self.violations = list(violations)

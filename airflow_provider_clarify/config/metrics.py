@@ -1,8 +1,8 @@
 """The bias metrics Clarify knows: each name, its stage, and the description string analysis.json carries.
 
 One registry for every layer: the config validates metric names against it, the engine writes its descriptions
-(byte for byte as the container does, SPEC §9, misspelling of "Liebler" included), and results and gates look
-names and stages up in it. Names are listed in SPEC order; the engine sorts them for output.
+(byte for byte as the container does, reference §9, misspelling of "Liebler" included), and results and gates look
+names and stages up in it. Names are listed in the reference's order (docs/reference.md §9); the engine sorts them for output.
 """
 
 from __future__ import annotations
@@ -45,6 +45,6 @@ METRIC_STAGES: dict[str, str] = {
 
 
 def metric_failure_warning(metric: str, facet: str, facet_value: str, error: str) -> str:
-    """The one wording of a per-metric failure (SPEC §10.2): the engine's warning and the warning a result read
+    """The one wording of a per-metric failure (reference §10.2): the engine's warning and the warning a result read
     from ``analysis.json`` carries are the same text, so the two never count one failure twice."""
     return f"{metric} failed for facet {facet}={facet_value}: {error} (its value is null in analysis.json)"

@@ -4,7 +4,7 @@ The document a user writes is what both engines run, so :class:`AnalysisConfig` 
 ``to_dict()`` gives it back unchanged (no defaults injected, case preserved). The typed views
 (``config.methods.shap.agg_method``, ``config.facets[0].name_or_index``) are derived from it for code that wants
 attributes instead of dict look-ups, and they carry the defaults the container applies when a field is absent
-(SPEC §2), declared once in this module. Fields without a default (a seed, an explicit baseline, ``num_samples``
+(reference §2), declared once in this module. Fields without a default (a seed, an explicit baseline, ``num_samples``
 where ``None`` means "automatic") stay ``None`` when absent; ``is_set(name)`` tells whether the document gave a
 field. Enum strings are in their canonical spelling (``dataset_type`` ``"text/csv"`` even when the document says
 ``"TEXT/CSV"``).
@@ -46,7 +46,7 @@ Number = TypeVar("Number", int, float)
 AnalysisKind = Literal["tabular", "image", "time_series"]
 """The kinds of analysis a document describes; the local engine runs each in its own module."""
 
-# Defaults the container applies when a field is absent (SPEC §2); the config never writes them into the document.
+# Defaults the container applies when a field is absent (reference §2); the config never writes them into the document.
 DEFAULT_PROBABILITY_THRESHOLD: Final = 0.5
 DEFAULT_AGG_METHOD: Final = "mean_abs"
 DEFAULT_USE_LOGIT: Final = False

@@ -1,4 +1,4 @@
-"""Which configured methods need a model, and whether the config (or the caller) provides one (SPEC §2.5).
+"""Which configured methods need a model, and whether the config (or the caller) provides one (reference §2.5).
 
 Both operators call :func:`check_model_source` before any side effect, so that "SHAP without a model" fails in
 seconds with the field to fix instead of after an upload and a job start.
@@ -112,7 +112,7 @@ def check_model_source(config: Config, *, local_model_available: bool = False) -
 def joinsource_problems(
     config: Config, *, instance_count: int = 1, multiple_files: bool = False
 ) -> list[ConfigProblem]:
-    """Rule 7 of SPEC §2.6, which depends on the job layout rather than on the document alone.
+    """Rule 7 of reference §2.6, which depends on the job layout rather than on the document alone.
 
     Rows of separate datasets (facet / predicted-label files) can only be matched by position when each input is
     one file on one instance; with several files (``multiple_files``: any input is a prefix holding more than one
@@ -158,7 +158,7 @@ def managed_job_problems(
     """Everything that keeps a valid config from running as a managed Clarify processing job.
 
     - the local-engine extension ``predictor.local_predictor`` (the container does not know it; it must not be
-      uploaded, SPEC §2.4),
+      uploaded, reference §2.4),
     - a method that needs a model nothing in the document provides (:func:`model_source_problems`),
     - a missing join column for a multi-instance / multi-file layout (:func:`joinsource_problems`),
     - an image or time-series baseline the job would have to read from the worker's disk

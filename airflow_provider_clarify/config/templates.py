@@ -1,4 +1,4 @@
-"""The placeholders of ``predictor.content_template`` and ``predictor.record_template`` (SPEC §5.1).
+"""The placeholders of ``predictor.content_template`` and ``predictor.record_template`` (reference §5.1).
 
 Why one module: the config validation (which rejects a template before any upload) and the engine's request
 serializer (which fills the template for every request) must agree on what counts as a placeholder; two copies of

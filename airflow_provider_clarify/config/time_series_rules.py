@@ -1,4 +1,4 @@
-"""Cross-field rules of time-series analyses (SPEC §13a), each reported with its JSON path before any side effect.
+"""Cross-field rules of time-series analyses (reference §13a), each reported with its JSON path before any side effect.
 
 Sources of the rules (read from SageMaker SDK 2.257.x ``sagemaker.clarify`` and the Clarify documentation pages
 "Analysis configuration files", "Time series data" and "Endpoint requests for time series data"):

@@ -290,7 +290,7 @@ def closest(word: str, choices: Iterable[str], *, ignore_case: bool = False) -> 
 
 
 def cross_field_problems(document: dict[str, Any]) -> list[ConfigProblem]:
-    """The rules of SPEC §2.6 and §15 that tie fields together. Tolerates structurally broken parts (skips them)."""
+    """The rules of reference §2.6 and §15 that tie fields together. Tolerates structurally broken parts (skips them)."""
     problems: list[ConfigProblem] = []
     dataset_type = _enum_or_none(document.get("dataset_type"))
     methods = _object(document.get("methods"))
@@ -387,7 +387,7 @@ def _dataset_rules(document: dict[str, Any], dataset_type: str | None) -> list[C
 
 
 DEFAULT_PREDICTED_LABEL_COLUMN = "predicted_label"
-"""The predicted-label dataset's column read when ``predicted_label`` is not set (SPEC §2.1)."""
+"""The predicted-label dataset's column read when ``predicted_label`` is not set (reference §2.1)."""
 
 
 def _default_predicted_label_rule(document: dict[str, Any]) -> list[ConfigProblem]:
@@ -463,7 +463,7 @@ def _shap_rules(document: dict[str, Any], methods: dict[str, Any]) -> list[Confi
 
 
 def _not_model_features(document: dict[str, Any], columns: Any, path: str) -> list[ConfigProblem]:
-    """Columns that are never sent to the model cannot be explained or varied (SPEC §3.4 column roles)."""
+    """Columns that are never sent to the model cannot be explained or varied (reference §3.4 column roles)."""
     if not isinstance(columns, list):
         return []
     roles = {

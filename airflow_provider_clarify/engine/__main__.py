@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
         "--predictor", default=None, help="model override: http URL, module:callable or model file"
     )
     parser.add_argument("--chunk-rows", type=int, default=EngineOptions.chunk_rows)
-    parser.add_argument("--lenient", action="store_true", help="strict_clarify_compat off (SPEC §3.5)")
+    parser.add_argument("--lenient", action="store_true", help="strict_clarify_compat off (reference §3.5)")
     parser.add_argument(
         "--batch-size", type=int, default=EngineOptions.batch_size, help="records per model request"
     )

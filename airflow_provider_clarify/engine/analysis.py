@@ -66,9 +66,9 @@ def run_analysis(
     """Run an analysis and return the parsed ``analysis.json`` (also written to ``<output>/analysis.json``).
 
     ``config`` comes from ``load_config`` (it is not validated again). ``dataset`` (local file/dir or ``s3://``)
-    is overridden by the config's ``dataset_uri`` (SPEC §1); ``output`` is a local directory (None: nothing is
+    is overridden by the config's ``dataset_uri`` (reference §1); ``output`` is a local directory (None: nothing is
     written). ``predictor`` overrides the model (URL, ``module:callable``, model file, estimator or callable).
-    ``warnings`` collects every engine warning (SPEC §16). ``published_uri``: where the caller publishes
+    ``warnings`` collects every engine warning (reference §16). ``published_uri``: where the caller publishes
     ``output`` (e.g. an ``s3://`` prefix), for results that name their published files.
     """
     sink = WarningSink(warnings)

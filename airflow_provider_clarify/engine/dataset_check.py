@@ -3,7 +3,7 @@
 The config layer checks a document on its own; whether its column names, label values and facet values mean what
 the author thinks depends on the data. This check reads the header and the first rows of the role columns (label,
 predicted label, facets, group variable) and applies the engine's own rules to them — column resolution, type
-inference (SPEC §3.5), value matching (§3.6), positive-label and facet construction (§4) — so it reports exactly
+inference (reference §3.5), value matching (§3.6), positive-label and facet construction (§4) — so it reports exactly
 what the run would warn about or fail on, and states how each column is read (categorical or continuous, which
 rows are facet d, which labels are positive). It computes no metric and never calls a model.
 
@@ -236,7 +236,7 @@ def _kind(profile: ColumnProfile) -> str:
 
 
 def _type_reason(profile: ColumnProfile, values: list[Any] | None, continuous: bool) -> str:
-    """Why the type rule (SPEC §3.5) reads the column as it does."""
+    """Why the type rule (reference §3.5) reads the column as it does."""
     if values is not None and len(values) > 1:
         return "categorical, because more than one value is given"
     if profile.kind == "float":

@@ -15,13 +15,13 @@ import pandas as pd
 
 
 class LabelModel(Protocol):
-    """A model that predicts one label per record (SPEC §5.3)."""
+    """A model that predicts one label per record (reference §5.3)."""
 
     def predict_labels(self, features: pd.DataFrame) -> pd.Series: ...
 
 
 class ScoreModel(Protocol):
-    """A model that scores records (N×T, SPEC §5.4) and names its T targets once it has answered."""
+    """A model that scores records (N×T, reference §5.4) and names its T targets once it has answered."""
 
     @property
     def target_names(self) -> list[str]: ...

@@ -2,7 +2,7 @@
 
 They change how the engine works (chunk sizes, concurrency, compatibility quirks) but never what a correct
 result is, except ``strict_clarify_compat`` which chooses between reproducing the reference quirks (default) and
-the more intuitive reading of tiny datasets (SPEC §3.5).
+the more intuitive reading of tiny datasets (reference §3.5).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Column roles of an analysis: which column is the label, the predicted label, each facet, the group variable,
-the join key, and which columns are model features, in model order (SPEC §3.4).
+the join key, and which columns are model features, in model order (reference §3.4).
 
 Names are resolved once, against the columns the readers found, so every later step (bias counts, FT, model
 requests, explanations) works by column name and a wrong name or index fails early with the available columns.
@@ -134,7 +134,7 @@ def _predicted_label(config: AnalysisConfig, dataset: TabularDataset, is_json: b
 
 
 def unnamed_predicted_label(columns: list[str], join_key: str | None) -> str:
-    """The reason a predicted-label dataset without a ``predicted_label`` setting cannot be read (SPEC §2.1: the
+    """The reason a predicted-label dataset without a ``predicted_label`` setting cannot be read (reference §2.1: the
     column named ``predicted_label`` is then the one read): say to set the field, and which columns it may name."""
     candidates = [name for name in columns if name != join_key]
     example = f"; here that is probably {candidates[0]!r}" if len(candidates) == 1 else ""

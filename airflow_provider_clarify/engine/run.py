@@ -28,7 +28,7 @@ Warn = Callable[[str], None]
 
 
 class WarningSink:
-    """Logs every warning and, when the caller gave a list, appends it there too (SPEC §16).
+    """Logs every warning and, when the caller gave a list, appends it there too (reference §16).
 
     Warnings travel to XCom and the report: a URL in one is redacted (credentials never leave the run).
     """

@@ -1,7 +1,7 @@
 """Which configured methods of a run completed, for the one log line a failed run owes its user.
 
 A run fails as a whole, as the managed job does: no ``analysis.json`` is written and what was computed is discarded
-(SPEC §10.1). The failure reason names the problem, but not which method hit it nor what had already been
+(reference §10.1). The failure reason names the problem, but not which method hit it nor what had already been
 computed; after an hour of bias counting, "SHAP failed, bias had completed" tells the user what to fix and what a
 re-run will repeat. :class:`MethodSteps` keeps that record and logs it at ERROR when a step fails.
 """

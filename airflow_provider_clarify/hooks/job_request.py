@@ -1,4 +1,4 @@
-"""The CreateProcessingJob request of a managed Clarify job, built as a pure function (SPEC §15).
+"""The CreateProcessingJob request of a managed Clarify job, built as a pure function (reference §15).
 
 Why a pure module: the request is the contract with the managed container. Keeping its construction free of
 connections, clients and Airflow makes every field testable by hand-written expectations, and lets the operator
@@ -342,7 +342,7 @@ def _output_config(spec: ProcessingJobSpec) -> JsonObject:
 
 
 def build_processing_job_request(spec: ProcessingJobSpec, job_name: str) -> JsonObject:
-    """The CreateProcessingJob keyword arguments, exactly as SPEC §15 shows them (optional parts only when set).
+    """The CreateProcessingJob keyword arguments, exactly as reference §15 shows them (optional parts only when set).
 
     No entrypoint or arguments are sent: the image's own entrypoint runs; distributed mode is nothing but
     ``instance_count > 1``.

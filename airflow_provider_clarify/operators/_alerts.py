@@ -7,7 +7,7 @@ context plus ``clarify_gate``:
 - ``clarify_gate.message`` — the violations as text (one line each, at most :data:`MAX_LISTED_VIOLATIONS`), the
   run, and where ``constraint_violations.json`` and ``analysis.json`` are;
 - ``clarify_gate.subject`` — a one-line subject (at most 100 characters, as SNS allows);
-- ``clarify_gate.violations`` — the SPEC §12 violation entries; ``clarify_gate.summary`` — the gate summary;
+- ``clarify_gate.violations`` — the reference §12 violation entries; ``clarify_gate.summary`` — the gate summary;
 - ``clarify_gate.constraint_violations_uri`` and ``clarify_gate.analysis_uri``.
 
 Notifiers render their template fields with that context, so ``message="{{ clarify_gate.message }}"``

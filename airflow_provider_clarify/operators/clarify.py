@@ -482,7 +482,7 @@ def _json_argument(value: Any, argument: str) -> Any:  # a dict/list argument, o
 
 
 def _check_managed_job(config: AnalysisConfig, instance_count: int) -> None:
-    """What a valid config still needs to run as a managed job (config layer, SPEC §2.5, §2.6 rule 7, §15).
+    """What a valid config still needs to run as a managed job (config layer, reference §2.5, §2.6 rule 7, §15).
 
     The managed job has no worker-side model, so the document itself must provide model output where a method
     needs it; local-engine extensions must not be uploaded; several instances need the join column.

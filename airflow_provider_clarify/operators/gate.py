@@ -11,7 +11,7 @@ of every check, and turns the verdict into what Airflow should do:
 XCom written by the gate (in every mode, before failing or skipping):
 
 - ``return_value`` — ``{"passed", "counts", "version", "violations"}`` (the summary),
-- ``violations`` — the list of SPEC §12 violation entries (empty when the gate passed),
+- ``violations`` — the list of reference §12 violation entries (empty when the gate passed),
 - ``constraint_violations_uri`` — where ``constraint_violations.json`` was written (None when not written).
 
 ``constraint_violations.json`` is written whether or not there are violations (an empty list means the gate ran

@@ -61,7 +61,7 @@ def analysis_datasets(
 ) -> tuple[list[DatasetName], list[DatasetName]]:
     """(inputs, outputs) of an analysis run with the operator's ``dataset_uri`` / ``output_uri`` arguments.
 
-    What is read: the config's ``dataset_uri`` overrides the dataset input (SPEC §2), which is the operator's
+    What is read: the config's ``dataset_uri`` overrides the dataset input (reference §2), which is the operator's
     argument or a builder's ``s3_data_input_path``; plus the separate facet and predicted-label datasets. What is
     written: the operator's output location, or a builder's ``s3_output_path``, and the ``analysis.json`` in it
     (the Airflow Asset the operators announce, see ``_assets.py``: the same object in both lineages).

@@ -8,14 +8,14 @@ Three kinds of checks, each producing one :class:`~.violations.Check` per metric
 - **threshold** — :class:`~.rules.ThresholdRule`: a metric must lie in ``[min, max]`` (inclusive; either end
   optional), optionally scoped to a stage, facet and facet value. ``|DPPL| <= 0.1`` is the band ``[-0.1, 0.1]``;
   the four-fifths rule is ``DI`` in ``[0.8, 1.25]``. ±∞ compares as infinite.
-- **bias drift** — Model Monitor semantics (SPEC §12.1): a metric violates when it is farther from its neutral
+- **bias drift** — Model Monitor semantics (reference §12.1): a metric violates when it is farther from its neutral
   point than in the baseline result, ``|current - n| > |baseline - n|`` with ``n = 1`` for DI and 0 otherwise.
   Only entries present in both results are compared; the rest are reported as ``not compared``.
-- **SHAP drift** — SPEC §12.2: per target, scikit-learn's ``ndcg_score`` with the baseline's global SHAP values as
+- **SHAP drift** — reference §12.2: per target, scikit-learn's ``ndcg_score`` with the baseline's global SHAP values as
   the true relevance and the current ones as scores, over the features both share; below the threshold (default
   0.9) is a violation.
 
-Null / error policy (``on_null``): a current metric whose value is null (it failed, SPEC §10.2) is a
+Null / error policy (``on_null``): a current metric whose value is null (it failed, reference §10.2) is a
 ``"violation"`` by default — a gate must not pass because the check could not be computed. ``"skip"`` mirrors
 Model Monitor, which skips nulls and errors. A null *baseline* value is always skipped (nothing to compare to).
 """

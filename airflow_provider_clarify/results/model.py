@@ -1,6 +1,6 @@
 """``ClarifyResult``: one compact, engine-independent view of a Clarify ``analysis.json``.
 
-Both engines (the managed processing job and the in-worker engine) write the same ``analysis.json`` (SPEC §8), so
+Both engines (the managed processing job and the in-worker engine) write the same ``analysis.json`` (reference §8), so
 downstream tasks — gates, dashboards, templates — read this one model and never care which engine ran. Building
 it is the parser's job (:mod:`.parse`) and the XCom codec's (:mod:`.xcom`); this module holds the result and the
 look-ups on it.
@@ -135,7 +135,7 @@ class ClarifyResult:
     def rows(self) -> list[BiasMetricRow]:
         """Every bias metric as a flat row, stage → facet → facet value → metric order.
 
-        Key names avoid the clash of "value": ``facet_value`` is the facet group string (SPEC §4, e.g.
+        Key names avoid the clash of "value": ``facet_value`` is the facet group string (reference §4, e.g.
         ``"Female"`` or ``"(40, 68]"``), ``value`` is the metric's number (None on error, ±inf as float).
         """
         rows: list[BiasMetricRow] = []

@@ -102,7 +102,7 @@ def parse_analysis(source: str | Path | Mapping[str, Any], run: RunFacts) -> Res
 
 
 def with_metric_failures(warnings: Iterable[str], bias: Mapping[str, BiasSection]) -> tuple[str, ...]:
-    """The run's warnings plus one per failed metric of the document (SPEC §10.2) that they do not already hold.
+    """The run's warnings plus one per failed metric of the document (reference §10.2) that they do not already hold.
 
     The local engine warns about each failed metric in the same words (:func:`metric_failure_warning`), so a
     failure is counted once; a managed job's result, which has no engine warnings, still carries them.

@@ -40,7 +40,7 @@ class MetricEntry:
 
 @dataclass(frozen=True)
 class FacetGroup:
-    """One element of a facet's list: the facet value(s)/threshold string (SPEC §4) and its metrics."""
+    """One element of a facet's list: the facet value(s)/threshold string (reference §4) and its metrics."""
 
     value_or_threshold: str
     metrics: tuple[MetricEntry, ...]

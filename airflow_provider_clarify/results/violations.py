@@ -1,6 +1,6 @@
 """What a gate found: one :class:`Check` per metric entry it looked at, and the report over all of them.
 
-Violations use the SPEC §12 ``constraint_violations.json`` entries. Drift checks use Model Monitor's
+Violations use the reference §12 ``constraint_violations.json`` entries. Drift checks use Model Monitor's
 ``bias_drift_check`` / ``feature_attribution_drift_check``; thresholds (a provider extension) use
 ``bias_threshold_check`` with the same keys.
 """
@@ -44,7 +44,7 @@ class Check:
     """``config/segment`` when the rule checked a segment of ``segment_config``."""
 
     def violation_entry(self) -> dict[str, Any]:
-        """The SPEC §12 ``constraint_violations.json`` entry for this check."""
+        """The reference §12 ``constraint_violations.json`` entry for this check."""
         if self.kind == SHAP_DRIFT_CHECK:
             return {
                 "label": self.label,
@@ -83,7 +83,7 @@ class GateReport:
         return not self.violations
 
     def constraint_violations(self) -> dict[str, Any]:
-        """The ``constraint_violations.json`` document (SPEC §12), an empty list when the gate passed."""
+        """The ``constraint_violations.json`` document (reference §12), an empty list when the gate passed."""
         return {
             "version": VIOLATIONS_VERSION,
             "violations": [check.violation_entry() for check in self.violations],

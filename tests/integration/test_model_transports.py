@@ -128,7 +128,7 @@ def test_invoke_endpoint_protocol_with_templates_jmespath_and_throttling(adult_s
     config = _config(**predictor)
     del config["methods"][
         "post_training_bias"
-    ]  # one score → 0/1 labels, which never equal ">50K" (SPEC §5.3)
+    ]  # one score → 0/1 labels, which never equal ">50K" (reference §5.3)
     config["methods"]["shap"]["use_logit"] = True
     with ModelServer(_jsonlines_model) as server:
         client = boto3.client("sagemaker-runtime", endpoint_url=server.endpoint_url, region_name="us-east-1")

@@ -72,7 +72,7 @@ def _check_run(outcome, clarify_task: str, stand_in, s3_client, bucket: str, exp
     assert downstream["CI"] == pytest.approx(expected["CI"], abs=1e-12)
     assert downstream["DPL"] == pytest.approx(expected["DPL"], abs=1e-12)
 
-    # Exactly one job, started with the SPEC §15 request, and waited for (InProgress seen before Completed).
+    # Exactly one job, started with the reference §15 request, and waited for (InProgress seen before Completed).
     assert stand_in.job_names() == [summary["job_name"]]
     (request,) = stand_in.created
     assert request["AppSpecification"] == {"ImageUri": IMAGE_US_EAST_1}

@@ -370,7 +370,7 @@ def test_operator_arguments_win_over_builder_s3_paths(clarify_standin, data_buck
 
 
 def test_dataset_given_twice_warns_that_the_configs_one_is_read(bucket, capsys):
-    """The container reads the config's dataset_uri, not the dataset input (SPEC §2): say so before the job.
+    """The container reads the config's dataset_uri, not the dataset input (reference §2): say so before the job.
 
     Airflow 3 task loggers are structlog loggers that print to the console, so the warning is read from there.
     """

@@ -1,4 +1,4 @@
-"""The request as it reaches the SageMaker API (moto over HTTP), for the fullest SPEC §15 scenario: KMS for config,
+"""The request as it reaches the SageMaker API (moto over HTTP), for the fullest reference §15 scenario: KMS for config,
 volume and output, VPC, environment, stopping condition and tags. Everything goes to moto (``aws_moto``: SeaweedFS
 has no KMS), and the encryption of the uploaded config and of the job's output is read back from S3."""
 

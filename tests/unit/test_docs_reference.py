@@ -249,3 +249,17 @@ def test_a_link_to_a_missing_anchor_is_reported():
 def test_section_order_key():
     numbers = ["14", "3.10", "13a", "3", "13.2", "3.2", "13"]
     assert sorted(numbers, key=section_key) == ["3", "3.2", "3.10", "13", "13.2", "13a", "14"]
+
+
+def test_citations_name_the_page_in_the_repository():
+    """The engineering spec the first version cited ("SPEC §n") is not part of the repository; every citation
+    names the reference page instead, so a reader of the repository can follow it."""
+    spec_citation = re.compile(r"\bSPEC\s*$|\bSPEC\s+" + SECTION_SIGN)
+    stale = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in scanned_files()
+        if path.name != Path(__file__).name
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if spec_citation.search(line)
+    ]
+    assert stale == []

@@ -1,4 +1,4 @@
-"""The bias sections of analysis.json from a streamed dataset (SPEC §4, §8.1, §9, §10.2): plan, stream, tables,
+"""The bias sections of analysis.json from a streamed dataset (reference §4, §8.1, §9, §10.2): plan, stream, tables,
 sections.
 
 One pass over the role columns builds the profiles and tuple counts (plus the FT rows when FT is asked for,

@@ -1,4 +1,4 @@
-"""What a bias configuration means on this data, said before it silently misleads (SPEC §3.5, §3.6, §4, §16).
+"""What a bias configuration means on this data, said before it silently misleads (reference §3.5, §3.6, §4, §16).
 
 Clarify's rules are kept — the numbers never change — but where they read a configuration in a way its author
 probably did not mean, the engine says so, naming the field, showing what it found and saying what to change:
@@ -213,7 +213,7 @@ def check_predictions(
 
 
 def metric_failures(section: Mapping[str, Any]) -> Iterator[str]:
-    """The warning of every metric that failed in a bias section (SPEC §10.2), in output order."""
+    """The warning of every metric that failed in a bias section (reference §10.2), in output order."""
     for facet, groups in section.get("facets", {}).items():
         for group in groups:
             for entry in group["metrics"]:

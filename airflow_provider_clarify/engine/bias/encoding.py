@@ -1,8 +1,8 @@
-"""From raw label / facet / predicted-label values to the booleans every metric uses (SPEC §3.5, §3.6, §4).
+"""From raw label / facet / predicted-label values to the booleans every metric uses (reference §3.5, §3.6, §4).
 
 Type inference, threshold intervals, value matching with type conversion, and the strings analysis.json shows
 (``label_value_or_threshold``, facet ``value_or_threshold``) all follow the reference library, quirks included;
-where a quirk silently produces a misleading answer a warning says so (SPEC §16).
+where a quirk silently produces a misleading answer a warning says so (reference §16).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def infer_series_type(
     strict: bool,
     warn: Callable[[str], None],
 ) -> str:
-    """Categorical or continuous, by the reference's rules (SPEC §3.5)."""
+    """Categorical or continuous, by the reference's rules (reference §3.5)."""
     uniqueness = divide(profile.distinct, profile.non_null)
     if profile.kind == "category" or (isinstance(values, list) and len(values) > 1):
         return CATEGORICAL
@@ -138,7 +138,7 @@ class CategoricalEncoder:
 def match_values(
     profile: ColumnProfile, values: list[Any], role: str, warn: Callable[[str], None]
 ) -> tuple[Any, ...]:
-    """Configured categorical values as they will be compared (SPEC §3.6).
+    """Configured categorical values as they will be compared (reference §3.6).
 
     If none of them occurs, they are cast to the column's element type and tried again (int parse errors fall
     back to float, "True"/"False" map to bool) and a warning records the conversion.

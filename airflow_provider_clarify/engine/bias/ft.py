@@ -1,4 +1,4 @@
-"""Flip test (FT), the one row-level metric (SPEC §9.2).
+"""Flip test (FT), the one row-level metric (reference §9.2).
 
 A k-NN classifier (uniform weights, Euclidean distance, the reference's k: 5 when facet a has more than 9 rows,
 else 1) is fit on facet a's feature rows with their predicted labels and asked what facet d's rows would have

@@ -1,4 +1,4 @@
-"""The rows of the flip test, read in two streaming passes once the facet groups are known (SPEC §9.2).
+"""The rows of the flip test, read in two streaming passes once the facet groups are known (reference §9.2).
 
 FT is the one metric computed from rows rather than from the contingency tables: it needs every feature of facet
 a and of facet d, plus the predicted labels. Which rows are facet a only becomes known after the first pass has

@@ -1,4 +1,4 @@
-"""Encoders and facet groups, fixed once the first pass has profiled the role columns (SPEC §3.5, §3.6, §4).
+"""Encoders and facet groups, fixed once the first pass has profiled the role columns (reference §3.5, §3.6, §4).
 
 The label is read as categorical or continuous from its profile, its positive values matched against the values
 seen (converted to the column's type when none matches, with a warning); each facet becomes one group (its

@@ -1,7 +1,7 @@
 """A metric evaluated on a batch of tables: one value per table, or the reason it is undefined there.
 
 The reference raises on the first failed check of a metric (facet d empty, no positive labels, ...) and the
-managed job writes that text as the metric's ``error`` (SPEC §10.2). A batch cannot raise for some of its tables,
+managed job writes that text as the metric's ``error`` (reference §10.2). A batch cannot raise for some of its tables,
 so each table carries the index of its first failed check instead; the point estimate (a batch of one) turns it
 back into the same ``ValueError`` with the same text, and the bootstrap counts the undefined replicates.
 """

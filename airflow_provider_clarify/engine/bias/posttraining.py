@@ -1,4 +1,4 @@
-"""Post-training bias metrics (SPEC §9.2) from prediction contingency tables (all but FT, see ``ft.py``).
+"""Post-training bias metrics (reference §9.2) from prediction contingency tables (all but FT, see ``ft.py``).
 
 Each metric keeps the reference's error texts and check order (facet d checked before facet a where the
 reference does so), safe division and the both-infinite rule, so values and errors match the managed job.

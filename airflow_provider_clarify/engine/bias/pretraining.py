@@ -1,4 +1,4 @@
-"""Pre-training bias metrics (SPEC §9.1) from label contingency tables.
+"""Pre-training bias metrics (reference §9.1) from label contingency tables.
 
 Formulas, error texts and the order of checks follow the reference library, so values and per-metric error
 strings match the managed job: the KL family compares the *collapsed* (binary) label distributions and keeps only

@@ -1,6 +1,6 @@
 """Streaming per-column statistics for the role columns (label, predicted label, facets, group variable).
 
-Type inference (SPEC §3.5) needs the number of distinct values and their share of non-null values, one-vs-rest
+Type inference (reference §3.5) needs the number of distinct values and their share of non-null values, one-vs-rest
 facets need their values in order of first appearance, continuous thresholds need the maximum, and value
 matching needs to know which values occur. All of that is collected chunk by chunk here; the set of distinct
 values is bounded (``cap``) so a high-cardinality column cannot make memory grow with the rows.
@@ -38,7 +38,7 @@ class ColumnProfile:
         self.non_null = 0
         self.values: dict[Any, int] | None = {}
         self.maximum: Any = None
-        self.int_castable = True  # every non-null text value parses as int64 (rule 2 of SPEC §3.5)
+        self.int_castable = True  # every non-null text value parses as int64 (rule 2 of reference §3.5)
 
     @property
     def distinct(self) -> int:

@@ -1,4 +1,4 @@
-"""Safe division as the reference defines it: 0/0 = 0, x/0 = ±∞ by the sign of x (SPEC §9).
+"""Safe division as the reference defines it: 0/0 = 0, x/0 = ±∞ by the sign of x (reference §9).
 
 Both helpers work elementwise on arrays (the metrics evaluate a whole batch of tables at once: the point estimate
 and every bootstrap replicate) and return a plain ``float`` for scalar arguments (the flip test and the type
@@ -50,7 +50,7 @@ def difference(first: np.ndarray | float, second: np.ndarray) -> np.ndarray: ...
 
 
 def difference(first: np.ndarray | float, second: np.ndarray | float) -> np.ndarray | float:
-    """``first − second`` with the both-infinite rule: +∞ − +∞ is 0, not NaN (SPEC §9)."""
+    """``first − second`` with the both-infinite rule: +∞ − +∞ is 0, not NaN (reference §9)."""
     left = np.asarray(first, dtype=np.float64)
     right = np.asarray(second, dtype=np.float64)
     with np.errstate(invalid="ignore"):

@@ -1,5 +1,5 @@
 """The ``pre_training_bias_metrics`` / ``post_training_bias_metrics`` sections, as the managed job writes them
-(SPEC §8.1, §10.2): per facet column, one entry per facet group with every requested metric, sorted by name; a
+(reference §8.1, §10.2): per facet column, one entry per facet group with every requested metric, sorted by name; a
 metric that fails becomes an entry with ``value: null`` and its ``error``, never a failed job."""
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ def bias_section(
             try:
                 value = float(compute(name, group))
                 entry["value"] = None if np.isnan(value) else value
-            except Exception as error:  # a failing metric never fails the job; the caller warns (SPEC §10.2)
+            except (
+                Exception
+            ) as error:  # a failing metric never fails the job; the caller warns (reference §10.2)
                 entry["value"] = None
                 entry["error"] = str(error)
             results.append(entry)

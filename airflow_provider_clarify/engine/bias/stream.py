@@ -1,5 +1,5 @@
 """The first streaming pass of the bias analysis: profile the role columns, count the distinct role-value tuples
-per facet column and keep the flip test's rows, chunk by chunk (SPEC §4, §10.2).
+per facet column and keep the flip test's rows, chunk by chunk (reference §4, §10.2).
 
 When the model supplies the predicted labels, each chunk is sent to it and its answers are appended as
 :data:`~.plan.MODEL_PREDICTION_COLUMN` before anything is counted; a second pass (if one is needed) streams the

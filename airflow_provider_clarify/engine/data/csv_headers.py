@@ -4,7 +4,7 @@ Why per file: Spark, pandas and hand-made splits write a header into every part,
 parts order their columns alike. Reading a later part by the first part's column positions assigns its values to
 the wrong columns (and its header becomes a data row). So every file's first rows are looked at:
 
-- a file whose first row is a header (the rule of SPEC §3.2, or a row equal to ``headers`` in any order) is read
+- a file whose first row is a header (the rule of reference §3.2, or a row equal to ``headers`` in any order) is read
   by the names in that header;
 - a file without a header row is read by position, which is only meaningful when every headed file orders the
   columns alike and the widths match;

@@ -60,7 +60,7 @@ def _is_number(cell: str) -> bool:
 def detect_header(
     path: Path, headers: Sequence[str] | None, referenced: Sequence[str] = ()
 ) -> tuple[list[str] | None, bool]:
-    """(column names, whether row 0 is a header row) by the engine rule of SPEC §3.2.
+    """(column names, whether row 0 is a header row) by the engine rule of reference §3.2.
 
     With ``headers`` given, row 0 is dropped only when it equals ``headers`` exactly. Without, row 0 is the header
     when none of its cells parses as a number and at least one cell of row 1 does; otherwise names are generated.
@@ -78,7 +78,7 @@ def detect_header(
 
 
 def looks_like_header(rows: Sequence[Sequence[str]], referenced: Collection[str] = ()) -> bool:
-    """The header rule of SPEC §3.2 on a file's first rows (see :func:`detect_header`)."""
+    """The header rule of reference §3.2 on a file's first rows (see :func:`detect_header`)."""
     row0 = rows[0]
     stripped = {cell.strip() for cell in row0}
     return not any(_is_number(cell) for cell in row0) and (

@@ -2,7 +2,7 @@
 
 The main dataset is streamed file by file in lexicographic order. The auxiliary datasets (CSV only) are either
 aligned by position (one file each, row counts must match) or inner-joined on ``joinsource_name_or_index``
-(SPEC §3.3, :mod:`.joins`). Consumers see named pyarrow tables (``iter_tables``) or pandas frames
+(reference §3.3, :mod:`.joins`). Consumers see named pyarrow tables (``iter_tables``) or pandas frames
 (``iter_frames``) restricted to the columns they ask for, and progress is logged at INFO while long reads run.
 :func:`.opening.open_dataset` builds it from a config.
 
@@ -95,7 +95,7 @@ class TabularDataset:
             return
         key = self.join_key
         # Every auxiliary takes part in the join, its columns only when asked for: the rows are the same in
-        # every read (SPEC §3.3: rows without a match are dropped from the analysis, not from some steps).
+        # every read (reference §3.3: rows without a match are dropped from the analysis, not from some steps).
         lookups = {
             a.field: load_for_join(a, key, self.chunk_rows, None if a in needed_aux else [])
             for a in self.auxiliaries

@@ -1,10 +1,10 @@
-"""Combining the main dataset with a facet or predicted-label dataset: by position or by a join column (SPEC §3.3).
+"""Combining the main dataset with a facet or predicted-label dataset: by position or by a join column (reference §3.3).
 
 Rows of separate files are aligned by position only when each side is one stream of the same length; with a join
 column they are inner-joined on it, the key compared as text so an integer key in one file matches the same digits
 in another.
 
-Rows without a match are dropped (SPEC §3.3) from every read of the data, whichever columns the read asks for: a
+Rows without a match are dropped (reference §3.3) from every read of the data, whichever columns the read asks for: a
 read that only needs the main file's columns (the model features for SHAP) still joins on the key, so every metric
 and every explanation covers the same rows. How many rows a read dropped is counted (:class:`JoinCounts`) and
 said as a warning of the run (:mod:`.dataset`), since a join that silently drops most rows changes every number.

@@ -2,7 +2,7 @@
 
 JSON Lines: each line is one record; ``features`` yields a 1-D list per line, ``label``/``predicted_label`` a
 scalar. JSON: the file is one document; ``features`` yields a 2-D list (row i = record i) and ``label`` /
-``predicted_label`` lists of the same length (SPEC §3.1). Both are streamed as pyarrow tables of ``chunk_rows``.
+``predicted_label`` lists of the same length (reference §3.1). Both are streamed as pyarrow tables of ``chunk_rows``.
 
 Lines are read as bytes and decoded one by one, so bytes that are not UTF-8 are reported with the file and line; a
 leading byte order mark is dropped and a gzip file is recognised by its magic bytes. A column named in

@@ -52,7 +52,7 @@ class S3Client(Protocol):
 def list_files(
     uri: str | Path, field: str, *, s3_client: S3Client | None = None, scratch: Path | None = None
 ) -> list[Path]:
-    """The files of a dataset, in lexicographic order of their path/key (SPEC §3.1)."""
+    """The files of a dataset, in lexicographic order of their path/key (reference §3.1)."""
     text = str(uri)
     if is_s3_uri(text):
         return _download_s3(text, field, s3_client, scratch)

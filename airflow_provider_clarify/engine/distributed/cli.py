@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--work", required=True, help="work folder: a local directory or an s3:// prefix")
     plan.add_argument("--shards", type=int, required=True, help="number of shards (at least 1)")
     plan.add_argument("--chunk-rows", type=int, default=EngineOptions.chunk_rows)
-    plan.add_argument("--lenient", action="store_true", help="strict_clarify_compat off (SPEC §3.5)")
+    plan.add_argument("--lenient", action="store_true", help="strict_clarify_compat off (reference §3.5)")
     plan.add_argument(
         "--confidence", type=_confidence, default=None, metavar="JSON", help="confidence intervals"
     )

@@ -1,7 +1,7 @@
 """The flip test (FT) across shards: every shard compares its own facet-d rows against all of facet a.
 
 FT is the one bias metric computed from rows: each facet-d row is compared with its nearest facet-a neighbours
-(SPEC §9.2). Which rows are facet a depends on the column types, decided from the whole dataset's profiles, so a
+(reference §9.2). Which rows are facet a depends on the column types, decided from the whole dataset's profiles, so a
 run with FT profiles the data in the plan (:mod:`.planning`, the first pass one shard at a time). Every shard then
 derives the same encoders and facet groups from those profiles, builds facet a's neighbour index over every row of
 the dataset — as one process does — and compares only the facet-d rows of its own range
@@ -157,7 +157,7 @@ def merged_flip_test(shard_results: Sequence[Sequence[Sequence[Any]]]) -> FlipTe
 def _counts(group: FacetGroup, rows: FlipTestRows | None, encoders: Encoders, n_jobs: int) -> dict[str, Any]:
     try:
         counts = group_flip_counts(group, rows, encoders, n_jobs)
-    except Exception as error:  # as bias_section records a failing metric (SPEC §10.2)
+    except Exception as error:  # as bias_section records a failing metric (reference §10.2)
         return {"error": str(error)}
     return {
         "flipped_to_negative": counts.flipped_to_negative,

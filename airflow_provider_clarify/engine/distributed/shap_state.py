@@ -3,7 +3,7 @@
 Every record's coalitions are drawn from its own random stream, named by its position in the whole dataset
 (``record_rng(seed, position)``), so a shard explaining records 5,000–9,999 gets, for each of them, the values one
 process gets: a record's values never depend on which other records share its batch. The plan computes the
-baseline once (clustering reads every record, SPEC §6.3); each shard explains its records against it and stores
+baseline once (clustering reads every record, reference §6.3); each shard explains its records against it and stores
 their local values and text units; the merge joins the parts in record order and runs what one process runs after
 its local values (global values, intervals, segments, the local-value files).
 

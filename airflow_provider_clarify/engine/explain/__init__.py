@@ -1,4 +1,4 @@
-"""Model explanations (SPEC §6-§8): Kernel SHAP (tabular and text), partial dependence, their output files."""
+"""Model explanations (reference §6-§8): Kernel SHAP (tabular and text), partial dependence, their output files."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Global SHAP values from local ones (SPEC §6.5)."""
+"""Global SHAP values from local ones (reference §6.5)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The SHAP baseline: rows given in the config (inline or a file) or computed by clustering (SPEC §2.3, §6.3).
+"""The SHAP baseline: rows given in the config (inline or a file) or computed by clustering (reference §2.3, §6.3).
 
 Clustering: K-means when every feature is numeric, K-prototypes (kmodes) when any is categorical. Without
-``num_clusters`` the number of clusters is the elbow of the within-cluster cost over k = 1..12 (SPEC §6.3 engine
+``num_clusters`` the number of clusters is the elbow of the within-cluster cost over k = 1..12 (reference §6.3 engine
 rule), ties broken by the silhouette score. Each cluster yields one row: numeric = mean (integers rounded back to
 the column's dtype), categorical = mode. Text columns take the empty string (drop the unit).
 """
@@ -48,7 +48,7 @@ def _read_text(uri: str, s3_client: S3Client | None) -> str:
 
 
 def _rows_from_document(document: JSONValue, config: AnalysisConfig) -> list[Any]:
-    """Rows from a baseline written like the dataset (SPEC §2.3)."""
+    """Rows from a baseline written like the dataset (reference §2.3)."""
     dataset_type = config.dataset_type
     features_path = config.features
     if dataset_type == JSON_LINES:
@@ -228,7 +228,7 @@ def _silhouette(matrix: np.ndarray, labels: np.ndarray, categorical: list[int]) 
 def computed_baseline(
     data: pd.DataFrame, kinds: list[str], num_clusters: int | None, seed: int | None
 ) -> pd.DataFrame:
-    """Cluster the model-feature matrix into baseline rows (SPEC §6.3)."""
+    """Cluster the model-feature matrix into baseline rows (reference §6.3)."""
     random_seed = 0 if seed is None else int(seed)
     rng = np.random.default_rng(random_seed)
     clustered = [i for i, kind in enumerate(kinds) if kind != FREE_TEXT]

@@ -1,4 +1,4 @@
-"""Explanation errors: job-level, with a ``reason`` naming the config field and the fix (SPEC §16)."""
+"""Explanation errors: job-level, with a ``reason`` naming the config field and the fix (reference §16)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Kernel SHAP estimator (SPEC §6.1, §6.2): coalition designs, the constrained weighted least squares, and an
+"""The Kernel SHAP estimator (reference §6.1, §6.2): coalition designs, the constrained weighted least squares, and an
 estimate of its sampling error. Pure numpy; it knows nothing about models, records or text.
 
 It is the estimator of Lundberg & Lee (2017) as ``shap.KernelExplainer`` implements it, written here from the
@@ -35,7 +35,7 @@ _ENUMERATION_TOLERANCE = 1e-8
 
 
 def sample_count(num_samples: int | None, players: int) -> int:
-    """SPEC §6.2: min(num_samples or 2M + 2048, 2^M − 2) coalitions for M players (no cap above 30 players)."""
+    """reference §6.2: min(num_samples or 2M + 2048, 2^M − 2) coalitions for M players (no cap above 30 players)."""
     requested = int(num_samples) if num_samples else 2 * players + 2048
     if players <= MAX_EXACT_PLAYERS:
         return max(0, min(requested, (1 << players) - 2))

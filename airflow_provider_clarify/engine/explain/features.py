@@ -1,4 +1,4 @@
-"""Which columns the explanations see, and what kind each one is (SPEC §6.6 data types)."""
+"""Which columns the explanations see, and what kind each one is (reference §6.6 data types)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ FREE_TEXT = "free_text"
 
 
 def column_kind(series: pd.Series, *, text: bool) -> str:
-    """numeric dtype → numerical; string → free_text with text_config, else categorical (SPEC §6.6 engine rule)."""
+    """numeric dtype → numerical; string → free_text with text_config, else categorical (reference §6.6 engine rule)."""
     if pd.api.types.is_bool_dtype(series.dtype):
         return CATEGORICAL
     if pd.api.types.is_numeric_dtype(series.dtype):

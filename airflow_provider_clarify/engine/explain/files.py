@@ -1,4 +1,4 @@
-"""explanations_shap/* files (SPEC §8.3-8.5), each written to a temporary name and renamed into place."""
+"""explanations_shap/* files (reference §8.3-8.5), each written to a temporary name and renamed into place."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""Kernel SHAP (SPEC §6) for records: synthetic rows, model scores, and the estimator of ``estimator.py``.
+"""Kernel SHAP (reference §6) for records: synthetic rows, model scores, and the estimator of ``estimator.py``.
 
 For record x with players P (explained features, text units), baseline rows b_1..b_K and coalition z, the synthetic
 row h(z, b_k) takes x's value for present players and b_k's for absent ones; features that are not players keep
-x's value (SPEC §6.1); a text column is rebuilt from its units, an absent unit replaced by b_k's text for the
+x's value (reference §6.1); a text column is rebuilt from its units, an absent unit replaced by b_k's text for the
 column. v(z) = mean_k g(f(h(z, b_k))), g = logit under ``use_logit`` (applied to each synthetic row's score).
 
 How the work is organised, and why:
@@ -65,7 +65,7 @@ class Unit:
 
 
 def sample_count(num_samples: int | None, players: int) -> int:
-    """SPEC §6.2: min(num_samples or 2M + 2048, 2^M − 2)."""
+    """reference §6.2: min(num_samples or 2M + 2048, 2^M − 2)."""
     return _sample_count(num_samples, players)
 
 
@@ -86,7 +86,7 @@ class ScoreFunction:
 
 
 def log_odds(scores: np.ndarray) -> np.ndarray:
-    """Scores explained under ``use_logit``: probabilities as log-odds, clipped to [ε, 1 − ε] first (SPEC §6.1);
+    """Scores explained under ``use_logit``: probabilities as log-odds, clipped to [ε, 1 − ε] first (reference §6.1);
     a score outside [0, 1] is refused. Every explanation kind (tables, text, images) reads use_logit here."""
     outside = scores[(scores < 0) | (scores > 1) | np.isnan(scores)]
     if outside.size:
@@ -125,7 +125,7 @@ def assemble_text(original: str, units: list[Unit], present: np.ndarray, replace
 
 @dataclass(frozen=True)
 class KernelSettings:
-    """How Kernel SHAP samples and batches: ``num_samples`` coalitions per record (None: automatic, SPEC §6.2),
+    """How Kernel SHAP samples and batches: ``num_samples`` coalitions per record (None: automatic, reference §6.2),
     the ``seed`` of the per-record streams, ``block_rows`` synthetic rows built and scored at once (memory bound),
     and whether to estimate each value's sampling error."""
 
@@ -162,7 +162,7 @@ def explain_per_record(
     record_ids: Sequence[int] | None = None,
 ) -> LocalShap:
     """Kernel SHAP of every record of ``data`` with the players ``players_of(i)`` (features outside them keep the
-    record's value, SPEC §6.1; text columns are rebuilt from their units).
+    record's value, reference §6.1; text columns are rebuilt from their units).
 
     ``record_ids[i]`` (default i) names record i's random stream: pass the records' positions in the whole
     dataset when explaining a part of it, and the part's values equal the whole run's."""

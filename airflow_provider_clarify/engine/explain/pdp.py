@@ -1,4 +1,4 @@
-"""Partial dependence (SPEC §7): for each grid value, set the feature in every (sampled) record and average the
+"""Partial dependence (reference §7): for each grid value, set the feature in every (sampled) record and average the
 model's scores. All grid values of one feature go to the model as one batch of records."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def partial_dependence(
     resolution: int,
     target_names: list[str] | None,
 ) -> dict[str, Any]:
-    """One PDP entry (SPEC §8.2); an unsupported column type gives the per-feature error entry (SPEC §10.3)."""
+    """One PDP entry (reference §8.2); an unsupported column type gives the per-feature error entry (reference §10.3)."""
     if kind == FREE_TEXT:
         return unsupported_entry(feature, kind)
     values, distribution = grid(data[feature], kind, resolution)
@@ -64,12 +64,12 @@ def partial_dependence(
 # --- sharded runs (engine/distributed): the plan fixes the sample and grids, shards score their records, the
 # merge averages; the steps below are the ones partial_dependence runs in one process ---
 def unsupported_entry(feature: str, kind: str) -> dict[str, Any]:
-    """The entry of a feature PDP cannot vary (free text, SPEC §10.3)."""
+    """The entry of a feature PDP cannot vary (free text, reference §10.3)."""
     return {"feature_name": feature, "data_type": kind, "error": UNSUPPORTED}
 
 
 def sample_positions(records: int, max_records: int, seed: int | None) -> np.ndarray | None:
-    """The records PDP averages over (SPEC §7): positions of a seeded sample in dataset order, or None (all)."""
+    """The records PDP averages over (reference §7): positions of a seeded sample in dataset order, or None (all)."""
     limit = max_records or 2000
     if records <= limit:
         return None

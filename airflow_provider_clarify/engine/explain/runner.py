@@ -283,7 +283,7 @@ def _pdp(
 def pdp_features(
     plan: ExplanationPlan, pdp: PdpMethod, global_first_target: dict[str, float] | None
 ) -> list[str]:
-    """The features PDP explains: the configured ones, else the top SHAP features of the first target (SPEC §7)."""
+    """The features PDP explains: the configured ones, else the top SHAP features of the first target (reference §7)."""
     if plan.pdp_features is not None:
         return plan.pdp_features
     ranked = sorted((global_first_target or {}).items(), key=lambda item: -item[1])

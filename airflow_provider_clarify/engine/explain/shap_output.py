@@ -1,5 +1,5 @@
 """From local SHAP values to what Clarify writes: the global summary per target, the top text units, and the
-local values of out.csv / out.jsonl (SPEC §6.5, §8.2-§8.4)."""
+local values of out.csv / out.jsonl (reference §6.5, §8.2-§8.4)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def local_table(
 
 
 def local_documents(plan: ExplanationPlan, local: LocalShap, units: Units) -> list[dict[str, Any]]:
-    """One out.jsonl document per record: tabular features, then each text column's units (SPEC §8.4)."""
+    """One out.jsonl document per record: tabular features, then each text column's units (reference §8.4)."""
     documents = []
     non_text = plan.non_text
     for i, values in enumerate(local.values):

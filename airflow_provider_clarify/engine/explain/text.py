@@ -1,4 +1,4 @@
-"""Text units for NLP explanations (SPEC §6.6): spaCy blank-language tokenizers plus a rule-based sentencizer.
+"""Text units for NLP explanations (reference §6.6): spaCy blank-language tokenizers plus a rule-based sentencizer.
 
 spaCy covers the 62 languages Clarify lists, and its blank pipelines need no model download (small install).
 """

@@ -1,4 +1,4 @@
-"""Calling a model the way SageMaker Clarify does (SPEC §5): serializer, response rules, transports."""
+"""Calling a model the way SageMaker Clarify does (reference §5): serializer, response rules, transports."""
 
 from __future__ import annotations
 

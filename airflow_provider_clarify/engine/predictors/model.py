@@ -138,13 +138,13 @@ class ClarifyModel:
         return invoker.invoke(records_of(features))
 
     def predict_labels(self, features: pd.DataFrame) -> pd.Series:
-        """Predicted labels (SPEC §5.3), indexed like ``features``."""
+        """Predicted labels (reference §5.3), indexed like ``features``."""
         outputs = self.predict_outputs(features)
         labels = self.interpreter.predicted_labels(outputs, lambda i: describe_record(features, i))
         return pd.Series(labels, index=features.index, name="predicted_label")
 
     def score_column(self) -> int | None:
-        """The output column the scores are read from (``probability``, else ``label``), None = all (SPEC §5.4)."""
+        """The output column the scores are read from (``probability``, else ``label``), None = all (reference §5.4)."""
         return self._numeric_csv_column()[1]
 
     def _numeric_csv_column(self) -> tuple[bool, int | None]:
@@ -159,7 +159,7 @@ class ClarifyModel:
         return True, None
 
     def _record_output(self, fields: list[Any]) -> RecordOutput:
-        """One output row of an in-process model read the way a text/csv response line is read (SPEC §5.2)."""
+        """One output row of an in-process model read the way a text/csv response line is read (reference §5.2)."""
         return RecordOutput(
             label=_pick(fields, self._selector("label"), "label"),
             probability=_pick(fields, self._selector("probability"), "probability"),
@@ -205,7 +205,7 @@ class ClarifyModel:
         }
 
     def predict_scores(self, features: pd.DataFrame) -> np.ndarray:
-        """Score matrix N×T (SPEC §5.4); every record must yield the same number of scores."""
+        """Score matrix N×T (reference §5.4); every record must yield the same number of scores."""
         fast = self._fast_scores(features)
         if fast is not None:
             if self._target_names is None or len(self._target_names) != fast.shape[1]:
@@ -246,7 +246,7 @@ def _pick(fields: list[Any], selector: object, name: str) -> Any:
 
 def _output_fields(row: object) -> list[Any]:
     """One output row of an in-process model as the fields a text/csv response line would give: numbers stay
-    numbers; anything else reads as its CSV text would (SPEC §5.2: "1" → 1, "yes" → "yes", missing → "")."""
+    numbers; anything else reads as its CSV text would (reference §5.2: "1" → 1, "yes" → "yes", missing → "")."""
     fields = row if isinstance(row, list) else [row]
     return [
         value

@@ -1,9 +1,9 @@
-"""From parsed outputs to what the analyses need: predicted labels (SPEC §5.3) and score vectors (SPEC §5.4).
+"""From parsed outputs to what the analyses need: predicted labels (reference §5.3) and score vectors (reference §5.4).
 
 Scores are checked where a wrong one would pass unnoticed. A NaN score (or a NaN label) is an error naming the
 record: compared with a threshold it would silently become label 0, and an argmax over NaN picks an arbitrary
 class. A score outside [0, 1] under the threshold rule (rules 4 and 5) is a warning, not an error: the reference
-compares whatever number the model returns with ``probability_threshold`` (SPEC §5.3 does not bound it), but such
+compares whatever number the model returns with ``probability_threshold`` (reference §5.3 does not bound it), but such
 a score is usually a regression value or a raw margin whose label was meant to be used as it is.
 """
 
@@ -103,7 +103,7 @@ class OutputInterpreter:
     def predicted_labels(
         self, outputs: Sequence[RecordOutput], describe: RecordDescription = record_position
     ) -> list[Any]:
-        """The predicted label of every output (SPEC §5.3); a NaN score or label names its record."""
+        """The predicted label of every output (reference §5.3); a NaN score or label names its record."""
         labels: list[Any] = []
         threshold_scores: list[tuple[int, float]] = []
         for index, output in enumerate(outputs):
@@ -118,7 +118,7 @@ class OutputInterpreter:
         return labels
 
     def predicted_label(self, output: RecordOutput) -> Any:
-        """SPEC §5.3, rules applied in order; argmax ties go to the first index."""
+        """reference §5.3, rules applied in order; argmax ties go to the first index."""
         return self._label_and_score(output)[0]
 
     def _label_and_score(self, output: RecordOutput) -> tuple[Any, float | None]:
@@ -171,7 +171,7 @@ class OutputInterpreter:
         return _scores(vector, "whole")
 
     def score_vector(self, output: RecordOutput) -> list[float]:
-        """SPEC §5.4: probability if configured, else a numeric label (regression), else the whole output."""
+        """reference §5.4: probability if configured, else a numeric label (regression), else the whole output."""
         return self._score_vector(output)
 
     def target_names(self, count: int, dataset_label: str | None = None) -> list[str]:

@@ -1,4 +1,4 @@
-"""Reading model responses by ``accept_type`` (SPEC §5.2) into one ``RecordOutput`` per request record."""
+"""Reading model responses by ``accept_type`` (reference §5.2) into one ``RecordOutput`` per request record."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Request bodies for a batch of records, built the way Clarify builds them (SPEC §5.1).
+"""Request bodies for a batch of records, built the way Clarify builds them (reference §5.1).
 
 One serializer serves every transport, so an HTTP server, a SageMaker endpoint and an in-process model all see
 the same bytes for the same records.
@@ -48,7 +48,7 @@ def _json_array(values: Sequence[Any]) -> str:
 
 
 def normalize_mime(value: str | None) -> str | None:
-    """Enum strings are case-insensitive (SPEC §2)."""
+    """Enum strings are case-insensitive (reference §2)."""
     return value.strip().lower() if isinstance(value, str) else value
 
 
@@ -109,7 +109,7 @@ class RequestSerializer:
 
     @property
     def single_record(self) -> bool:
-        """`$record` (not `$records`) sends one record per request (SPEC §5.1)."""
+        """`$record` (not `$records`) sends one record per request (reference §5.1)."""
         return (
             self.content_type == JSON
             and self.content_template is not None

@@ -184,7 +184,7 @@ def _redacted(error: BaseException) -> str:
 
 
 class CallableTransport:
-    """An in-process function that takes the request body and returns the response body (SPEC §2.4 hook):
+    """An in-process function that takes the request body and returns the response body (reference §2.4 hook):
     the bytes, or their UTF-8 text when ``body_as`` is "str" (the function's first parameter is annotated ``str``)."""
 
     def __init__(self, function: Callable[..., Any], description: str, body_as: BodyInput = "bytes") -> None:
@@ -240,7 +240,7 @@ class EstimatorTransport:
         """Feed the estimator its columns in the order it was fitted with, when it declares them.
 
         A scikit-learn estimator fitted on a DataFrame remembers its input names (``feature_names_in_``) and
-        refuses columns in another order. The request keeps Clarify's dataset order (SPEC §3.4); only the frame
+        refuses columns in another order. The request keeps Clarify's dataset order (reference §3.4); only the frame
         handed to the estimator is re-ordered by name. Names that are not a permutation of the model features
         are an error naming the missing and the extra ones, raised before any analysis runs.
         """

@@ -1,4 +1,4 @@
-"""The analysis report (SPEC §11): one notebook, exported to self-contained HTML and to PDF.
+"""The analysis report (reference §11): one notebook, exported to self-contained HTML and to PDF.
 
 ``write_report`` is called by the engine when ``methods.report`` is configured; ``refresh_report`` renders an
 output's report again once a gate has written ``constraint_violations.json`` beside it.

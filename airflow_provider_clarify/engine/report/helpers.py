@@ -46,7 +46,7 @@ MAX_BARS = 20
 TOP_SHAP = 10
 GROUPS_PER_CHART = 6
 
-# Where each metric shows "no difference between the facets" (SPEC §9): DI is a ratio, every other one a
+# Where each metric shows "no difference between the facets" (reference §9): DI is a ratio, every other one a
 # difference or distance.
 PARITY = {"DI": 1.0}
 
@@ -163,7 +163,7 @@ TABLE_CSS = (
 
 # ------------------------------------------------------------------------------------------------ value helpers
 def metric_number(value: object) -> float | None:
-    """A metric value as a float: analysis.json writes ±∞ as the strings "Infinity"/"-Infinity" (SPEC §8.1) and
+    """A metric value as a float: analysis.json writes ±∞ as the strings "Infinity"/"-Infinity" (reference §8.1) and
     NaN as null; read by the job contract's decoder. Anything it cannot read shows as missing."""
     try:
         return decode_number(value)
@@ -181,7 +181,7 @@ def format_number(number: float) -> str:
 
 
 def metric_cell(metric: Document) -> Cell:
-    """The table cell of one metric: its error in place of the value when the metric failed (SPEC §10.2)."""
+    """The table cell of one metric: its error in place of the value when the metric failed (reference §10.2)."""
     if metric.get("error"):
         return Cell(f"Error: {metric['error']}", "error")
     number = metric_number(metric.get("value"))
@@ -634,7 +634,7 @@ def _ranked_bar_chart(
 
 
 def shap_chart(analysis: Document, target: str) -> Chart:
-    """Horizontal bars of the ten largest global SHAP values of one target (SPEC §11)."""
+    """Horizontal bars of the ten largest global SHAP values of one target (reference §11)."""
     entry = ((analysis.get("explanations") or {}).get("kernel_shap") or {}).get(target) or {}
     expected = metric_number(entry.get("expected_value"))
     subtitle = f"Expected model output (baseline): {expected:.4g}" if expected is not None else ""
@@ -659,7 +659,7 @@ def has_feature_shap(analysis: Document, target: str) -> bool:
 
 
 def text_shap_chart(analysis: Document, target: str) -> Chart:
-    """The text units (tokens, sentences, paragraphs) with the largest global SHAP values (SPEC §6.6)."""
+    """The text units (tokens, sentences, paragraphs) with the largest global SHAP values (reference §6.6)."""
     entry = ((analysis.get("explanations") or {}).get("kernel_shap") or {}).get(target) or {}
     return _ranked_bar_chart(
         f"Top text units by global SHAP value: {target}",
@@ -766,7 +766,7 @@ def _target_legend(axes: Axes, *, with_shares: bool) -> None:
 
 
 def pdp_error_table(analysis: Document) -> Table:
-    """Features whose partial dependence could not be computed, with the reason (SPEC §10.3)."""
+    """Features whose partial dependence could not be computed, with the reason (reference §10.3)."""
     rows = [
         [
             Cell(str(e.get("feature_name", ""))),

@@ -1,4 +1,4 @@
-"""Time-series explanations of forecasting models: asymmetric Shapley values (SPEC §13a, docs/time-series.md).
+"""Time-series explanations of forecasting models: asymmetric Shapley values (reference §13a, docs/time-series.md).
 
 ``explain_time_series`` is the one entry point an analysis run calls; ``summarize_explanations`` turns the
 written results into the compact summary a ``ClarifyResult`` carries.

@@ -1,6 +1,6 @@
 """A forecasting model as the time-series engine calls it: records in, one forecast per record out.
 
-The wire is the engine's usual one (SPEC §5, engine/predictors): the same transports (SageMaker InvokeEndpoint,
+The wire is the engine's usual one (reference §5, engine/predictors): the same transports (SageMaker InvokeEndpoint,
 an HTTP URL, an in-process function taking the request body) behind the same ``ModelInvoker`` (batches bounded by
 ``batch_size`` and the 6 MB payload limit, bounded concurrency, retries with back-off). Only the body (time-series
 templates) and the reading of the response (the forecast JMESPath) are specific to forecasting.

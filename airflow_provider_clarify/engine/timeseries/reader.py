@@ -16,7 +16,7 @@ of :func:`_assemble` narrow them to item ids, timestamps, numbers and static val
 while JMESPath runs (projections would drop it and shift every later value), so a missing value is reported where
 it is. A target may be ``null`` only at the end of an item, for the known-future
 steps where related series continue (the Clarify DeepAR example); everything else must be present and numeric.
-Several files under a prefix are read in key order and their rows or items concatenated (SPEC §3.1).
+Several files under a prefix are read in key order and their rows or items concatenated (reference §3.1).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """SageMakerClarifyProcessor: each SDK argument lands where the SDK puts it; bad input is refused before any upload.
 
 Runs against the recording AWS stand-in of fake_aws.py; expected requests are written out by hand from the
-CreateProcessingJob contract (SPEC §15).
+CreateProcessingJob contract (reference §15).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """SDK-shaped builders produce the JSON the SageMaker SDK writes for the same arguments.
 
-Expected documents are written out by hand from the SDK's documented behaviour (SPEC §15 "What the SDK fills
+Expected documents are written out by hand from the SDK's documented behaviour (reference §15 "What the SDK fills
 in"): ``methods.report = {"name": "report", "title": "Analysis Report"}`` always, bias ``methods`` default the
 string ``"all"``, SHAP always writes ``use_logit`` / ``save_local_shap_values``, PDP always writes
 ``grid_resolution`` / ``top_k_features``, ``probability_threshold`` lands at the top level, and the S3 paths of

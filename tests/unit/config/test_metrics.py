@@ -1,4 +1,4 @@
-"""The bias-metric registry: names by stage in SPEC order, one description per name."""
+"""The bias-metric registry: names by stage in the reference's order (docs/reference.md §9), one description per name."""
 
 from __future__ import annotations
 

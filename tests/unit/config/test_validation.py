@@ -768,7 +768,7 @@ def test_values_json_cannot_hold_are_reported_with_the_other_problems():
 
 
 def test_a_predicted_label_dataset_whose_headers_lack_the_default_name_needs_predicted_label():
-    """SPEC §2.1: without predicted_label the column named "predicted_label" is read; headers that lack it could
+    """reference §2.1: without predicted_label the column named "predicted_label" is read; headers that lack it could
     only fail at run time, so validation says to set the field (the COMPAS run named a default column instead)."""
     document = variant(
         BIAS_CSV,

@@ -1,4 +1,4 @@
-"""Column roles resolved once against the columns the readers found (SPEC §3.4)."""
+"""Column roles resolved once against the columns the readers found (reference §3.4)."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def test_a_predicted_label_dataset_without_predicted_label_says_set_predicted_la
         "predicted-label dataset has no such column (its columns: ['id', 'decile_score']); set predicted_label to "
         "the name or index of the column that holds the predictions; here that is probably 'decile_score'"
     )
-    # SPEC §2.1: a column that has the default name is read without predicted_label.
+    # reference §2.1: a column that has the default name is read without predicted_label.
     frame[["id", "predicted"]].rename(columns={"predicted": "predicted_label"}).to_csv(
         tmp_path / "scores.csv", index=False
     )

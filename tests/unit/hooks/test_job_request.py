@@ -1,8 +1,8 @@
-"""The CreateProcessingJob request for the SPEC §15 scenarios and the SDK's time-series example, field by field,
+"""The CreateProcessingJob request for the reference §15 scenarios and the SDK's time-series example, field by field,
 against hand-written dicts.
 
 Each scenario goes through the operator's own planning (config validation, argument checks, defaults) and the
-pure request builder; the expected request is written out by hand from SPEC §15 (and, for time series, from what
+pure request builder; the expected request is written out by hand from reference §15 (and, for time series, from what
 SDK 2.257.x sends), never computed by our code."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ IMAGE_US_EAST_1 = "205585389593.dkr.ecr.us-east-1.amazonaws.com/sagemaker-clarif
 DATA = "s3://data-bucket/adult/train.csv"
 OUT = "s3://out-bucket/clarify/run-1"
 
-# SPEC §15, every optional part left out; scenarios add to a deep copy of this.
+# reference §15, every optional part left out; scenarios add to a deep copy of this.
 SPEC_REQUEST = {
     "ProcessingJobName": "Job-1",
     "ProcessingResources": {

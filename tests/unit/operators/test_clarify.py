@@ -129,7 +129,7 @@ def test_rendered_json_strings_for_dict_arguments_are_parsed():
 
 
 def test_local_engine_predictor_is_refused_for_a_managed_job():
-    """``predictor.local_predictor`` is a local-engine extension (SPEC §2.4): it must never reach the container."""
+    """``predictor.local_predictor`` is a local-engine extension (reference §2.4): it must never reach the container."""
     config = {
         **CSV_BIAS,
         "methods": {"post_training_bias": {"methods": "all"}},

@@ -95,7 +95,7 @@ def test_dataset_names_follow_openlineage_naming(uri, expected):
 
 
 def test_lineage_input_is_the_configs_dataset_uri_when_it_overrides_the_input():
-    """The container reads the config's dataset_uri instead of the dataset input (SPEC §2): lineage says so."""
+    """The container reads the config's dataset_uri instead of the dataset input (reference §2): lineage says so."""
     operator = ClarifyOperator(
         task_id="clarify",
         config={**CONFIG, "dataset_uri": "s3://config-bucket/read/this.csv"},

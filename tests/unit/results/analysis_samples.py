@@ -1,4 +1,4 @@
-"""Hand-written analysis.json documents, one per shape the engines write (SPEC §8)."""
+"""Hand-written analysis.json documents, one per shape the engines write (reference §8)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ BIAS_ONLY: dict[str, Any] = {
     },
 }
 
-# Per-metric failures and infinities (SPEC §8.1, §10.2): null + error, "Infinity" / "-Infinity" strings.
+# Per-metric failures and infinities (reference §8.1, §10.2): null + error, "Infinity" / "-Infinity" strings.
 ERRORS_AND_INFINITIES: dict[str, Any] = {
     "version": "1.0",
     "post_training_bias_metrics": {

@@ -179,7 +179,7 @@ def test_missing_file_and_s3_paths(tmp_path):
 
 
 def test_failed_metrics_are_warnings_of_the_result_counted_once():
-    """SPEC §10.2: a per-metric error is carried in ``warnings``: from analysis.json alone (a managed job's result),
+    """reference §10.2: a per-metric error is carried in ``warnings``: from analysis.json alone (a managed job's result),
     and not twice when the engine already warned in the same words."""
     error = "Group variable is empty or not provided"
     expected = f"CDDPL failed for facet group=a: {error} (its value is null in analysis.json)"

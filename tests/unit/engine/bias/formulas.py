@@ -1,6 +1,6 @@
-"""Test-side re-statement of the count-based metric formulas of SPEC §9, one table at a time, in Python floats.
+"""Test-side re-statement of the count-based metric formulas of reference §9, one table at a time, in Python floats.
 
-Written from the SPEC text, not from the engine: nested lists of ints, explicit loops, Python's ``/``, ``+``,
+Written from the reference text (docs/reference.md §9), not from the engine: nested lists of ints, explicit loops, Python's ``/``, ``+``,
 ``**`` and ``max``. Where the reference's value depends on a NumPy primitive, the same primitive is used here and
 named, because bit-identity with the reported values is the point:
 
@@ -10,7 +10,7 @@ named, because bit-identity with the reported values is the point:
 * CDD's sums over groups: ``np.sum`` of the list (NumPy's pairwise summation, which differs from a left-to-right
   sum from 8 groups on).
 
-Error texts are the reference's (SPEC §9 tables and the reference library), raised as ``ValueError``.
+Error texts are the reference's (reference §9 tables and the reference library), raised as ``ValueError``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ Table = list  # nested lists of ints: n[g][d][y] (label tables) or n[g][d][y][ŷ
 
 
 def div(p: float, q: float) -> float:
-    """SPEC §9 safe division."""
+    """reference §9 safe division."""
     if q == 0:
         if p == 0:
             return 0.0
@@ -33,7 +33,7 @@ def div(p: float, q: float) -> float:
 
 
 def minus(first: float, second: float) -> float:
-    """SPEC §9 both-∞ rule."""
+    """reference §9 both-∞ rule."""
     if first == INF and second == INF:
         return 0.0
     return first - second

@@ -1,4 +1,4 @@
-"""Test-side, independent computation of bias metrics from pandas boolean masks (textbook formulas of SPEC §9).
+"""Test-side, independent computation of bias metrics from pandas boolean masks (textbook formulas of reference §9).
 
 Deliberately written differently from the engine (row masks instead of contingency tables) so agreement means
 something.

@@ -1,5 +1,5 @@
 """Configurations that Clarify reads in a surprising way: the numbers stay Clarify's, and the run says what it read,
-what it found and what to change (SPEC §3.5, §3.6, §4, §16). Each test is one case observed on COMPAS-shaped
+what it found and what to change (reference §3.5, §3.6, §4, §16). Each test is one case observed on COMPAS-shaped
 data, with the message fragments a user sees asserted and every expected count computed with pandas."""
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def test_a_facet_value_that_does_not_occur_gets_did_you_mean(tmp_path):
     errors = {
         m["name"]: m["error"] for m in analysis["pre_training_bias_metrics"]["facets"]["race"][0]["metrics"]
     }
-    # each failed metric is a warning too, in the one wording results use (SPEC §10.2)
+    # each failed metric is a warning too, in the one wording results use (reference §10.2)
     assert (
         f"CI failed for facet race=African American: {errors['CI']} (its value is null in analysis.json)"
         in (warnings)
@@ -269,7 +269,7 @@ def test_shares_are_shown_so_they_compare_with_five_percent():
 
 
 def test_model_predictions_that_never_use_the_labels_values_say_how_to_map_them(tmp_path):
-    """SPEC §5.3: a single score becomes 0/1, which a word-valued label never equals."""
+    """reference §5.3: a single score becomes 0/1, which a word-valued label never equals."""
     data, _ = write_compas(tmp_path, rows=100)
     document = bias_config(
         label="sex",

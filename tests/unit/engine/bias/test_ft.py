@@ -30,7 +30,7 @@ def ft_config(**extra) -> dict:
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Labels as words: a 0/1 label on a handful of rows would be read as continuous (SPEC §3.5)."""
+    """Labels as words: a 0/1 label on a handful of rows would be read as continuous (reference §3.5)."""
     names = {1: "yes", 0: "no"}
     return frame.assign(label=frame["label"].map(names), prediction=frame["prediction"].map(names))
 
@@ -91,7 +91,7 @@ def test_fast_neighbour_search_equals_the_reference_estimator_even_with_ties(see
 
 
 def oracle_ft(frame: pd.DataFrame, features: list[str], facet_d: pd.Series, predicted: pd.Series) -> float:
-    """FT computed from scratch with scikit-learn's estimator over every row in memory (SPEC §9.2)."""
+    """FT computed from scratch with scikit-learn's estimator over every row in memory (reference §9.2)."""
     from sklearn.neighbors import KNeighborsClassifier
 
     a, d = ~facet_d, facet_d

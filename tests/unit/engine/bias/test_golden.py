@@ -1,4 +1,4 @@
-"""Golden values: the reference's German-credit figures (SPEC §9.3) and the Adult dataset (sex, race facets).
+"""Golden values: the reference's German-credit figures (reference §9.3) and the Adult dataset (sex, race facets).
 
 German credit: the published metric values pin down the confusion counts per facet (ForeignWorker = 1 is facet
 d): a: n = 32, TP 27, FP 1, FN 1, TN 3; d: n = 868, TP 556, FP 31, FN 52, TN 229 (e.g. CI = (32 − 868)/900 =

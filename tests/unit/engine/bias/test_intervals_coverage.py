@@ -50,7 +50,7 @@ class Population:
         return p
 
     def values(self) -> dict[str, float]:
-        """The population metrics, from the parameters (SPEC §9 definitions)."""
+        """The population metrics, from the parameters (reference §9 definitions)."""
         q, tpr, fpr = self.positive_rate, self.true_positive_rate, self.false_positive_rate
         predicted = [q[g] * tpr[g] + (1 - q[g]) * fpr[g] for g in (0, 1)]
         accuracy = [q[g] * tpr[g] + (1 - q[g]) * (1 - fpr[g]) for g in (0, 1)]

@@ -2,7 +2,7 @@
 
 Resampling N rows with replacement is a multinomial draw of the cell counts with p = n / N, so for a tiny table
 every possible replicate can be listed with its exact probability (stars and bars over the occupied cells,
-multinomial weights in exact fractions) and the metric evaluated on it with the test's own SPEC re-statement.
+multinomial weights in exact fractions) and the metric evaluated on it with the test's own re-statement of the reference.
 The engine's replicates must follow that distribution (Dvoretzky–Kiefer–Wolfowitz bound on the CDF, binomial
 bounds on the ±∞ and undefined shares), and its percentile endpoints must sit at the exact quantiles.
 """

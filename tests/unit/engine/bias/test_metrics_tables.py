@@ -1,4 +1,4 @@
-"""Every count-based metric on hand-worked contingency tables (SPEC §9), expectations worked out by hand."""
+"""Every count-based metric on hand-worked contingency tables (reference §9), expectations worked out by hand."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The batched post-training formulas against the SPEC re-statement (tests/.../formulas.py), bit for bit."""
+"""The batched post-training formulas against the reference re-statement (tests/.../formulas.py), bit for bit."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The batched pre-training formulas against the SPEC re-statement (tests/.../formulas.py), bit for bit.
+"""The batched pre-training formulas against the reference re-statement (tests/.../formulas.py), bit for bit.
 
-Every table of a batch (random counts and edge cases) must give exactly the float the SPEC formulas give in
+Every table of a batch (random counts and edge cases) must give exactly the float the reference formulas give in
 Python arithmetic, or the same error text, and the point-estimate functions (a batch of one) must agree too.
 """
 
@@ -84,7 +84,7 @@ def test_errors_keep_the_reference_texts_on_the_point_estimate():
 
 
 def test_distribution_metrics_on_a_hand_worked_table():
-    # facet a: 2 negative, 4 positive; facet d: 3 negative, 1 positive (SPEC §9.1: KS = TVD = |DPL|, LP = √2·|DPL|).
+    # facet a: 2 negative, 4 positive; facet d: 3 negative, 1 positive (reference §9.1: KS = TVD = |DPL|, LP = √2·|DPL|).
     table = LabelTables(np.array([[[[2, 4], [3, 1]]]]), False)
     dpl = 4 / 6 - 1 / 4
     assert PRE_TRAINING_BATCH_FUNCTIONS["DPL"](table).single() == pytest.approx(dpl)

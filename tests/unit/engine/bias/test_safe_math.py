@@ -1,4 +1,4 @@
-"""Safe division and the both-infinite rule (SPEC §9), on scalars (floats back) and elementwise on arrays."""
+"""Safe division and the both-infinite rule (reference §9), on scalars (floats back) and elementwise on arrays."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Every metric's ``description`` in analysis.json, byte for byte as SPEC §9.1 / §9.2 list them.
+"""Every metric's ``description`` in analysis.json, byte for byte as reference §9.1 / §9.2 list them.
 
-The expected strings are typed here from the SPEC tables (not imported from the registry), so a change to the
+The expected strings are typed here from the reference tables (docs/reference.md §9) (not imported from the registry), so a change to the
 registry that drifts from what the managed container writes fails this test.
 """
 
@@ -60,5 +60,5 @@ def test_descriptions_and_order_match_the_spec(tmp_path):
         (group,) = analysis[section]["facets"]["group"]
         metrics = group["metrics"]
         assert {m["name"]: m["description"] for m in metrics} == expected
-        # analysis.json lists metrics sorted by name in code-point order (SPEC §8.1).
+        # analysis.json lists metrics sorted by name in code-point order (reference §8.1).
         assert [m["name"] for m in metrics] == sorted(expected)

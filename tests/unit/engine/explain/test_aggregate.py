@@ -1,4 +1,4 @@
-"""Sample counts (SPEC §6.2) and global aggregation (SPEC §6.5), checked against hand-computed values."""
+"""Sample counts (reference §6.2) and global aggregation (reference §6.5), checked against hand-computed values."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The Kernel SHAP estimator core: designs, the constrained least squares, sampling errors.
 
 Expected values come from outside the estimator: Shapley's formula over every coalition, games whose Shapley
-values are known by construction (additive games), the kernel weight formula of SPEC §6.1, and shap's
+values are known by construction (additive games), the kernel weight formula of reference §6.1, and shap's
 KernelExplainer as an independent implementation of the same design rule.
 """
 

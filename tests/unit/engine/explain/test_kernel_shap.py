@@ -270,7 +270,7 @@ def test_each_distinct_synthetic_row_is_scored_once(tmp_path):
 
 
 def test_features_to_explain_in_the_enumeration_regime_are_exact_shapley_values(tmp_path):
-    """Players b and d only; a and c keep the record's value in every synthetic row (SPEC §6.1)."""
+    """Players b and d only; a and c keep the record's value in every synthetic row (reference §6.1)."""
 
     def function(v):
         return v[0] * v[1] - v[2] * v[3] ** 2 + math.sin(v[1] * v[3])

@@ -1,4 +1,4 @@
-"""Partial dependence (SPEC §7): grid, distribution, averaged predictions, errors."""
+"""Partial dependence (reference §7): grid, distribution, averaged predictions, errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""NLP explanations (SPEC §6.6, §8.5): units, out.jsonl, global_top_shap_text, bad input."""
+"""NLP explanations (reference §6.6, §8.5): units, out.jsonl, global_top_shap_text, bad input."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Predicted labels (SPEC §5.3) and score vectors (§5.4) from parsed model outputs."""
+"""Predicted labels (reference §5.3) and score vectors (§5.4) from parsed model outputs."""
 
 from __future__ import annotations
 

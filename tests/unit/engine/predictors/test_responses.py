@@ -1,4 +1,4 @@
-"""Response parsing by accept type (SPEC §5.2): CSV columns, JSON Lines and JSON through JMESPath."""
+"""Response parsing by accept type (reference §5.2): CSV columns, JSON Lines and JSON through JMESPath."""
 
 from __future__ import annotations
 

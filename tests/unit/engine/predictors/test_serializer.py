@@ -1,4 +1,4 @@
-"""Request bodies (SPEC §5.1): the worked examples byte for byte, and every template mistake as a clear error."""
+"""Request bodies (reference §5.1): the worked examples byte for byte, and every template mistake as a clear error."""
 
 from __future__ import annotations
 

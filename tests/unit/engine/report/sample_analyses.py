@@ -1,4 +1,4 @@
-"""Hand-built analysis.json documents (SPEC §8.1/§8.2) for the report tests."""
+"""Hand-built analysis.json documents (reference §8.1/§8.2) for the report tests."""
 
 from __future__ import annotations
 
