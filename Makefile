@@ -5,16 +5,19 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+CONSTRAINTS := constraints-dev.txt
 PYTEST_ARGS ?=
 LINT_PATHS := $(wildcard airflow_provider_clarify dags scripts tests benchmarks sample_data)
 
-.PHONY: install lint typecheck test test-unit test-integration test-deployment demo sandbox bench clean
+.PHONY: install lint typecheck test test-unit test-integration test-deployment demo sandbox bench lock clean
 
 # The virtualenv is rebuilt only when the packaging files change, so a second `make demo` is fast.
-$(STAMP): setup.cfg pyproject.toml
+# The test environment is installed against constraints-dev.txt (the versions the suite last passed with), so a
+# fresh machine gets what CI was green with; `make lock` re-resolves it from setup.cfg.
+$(STAMP): setup.cfg pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,nlp]'
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[test,nlp]' --constraint $(CONSTRAINTS)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -49,6 +52,12 @@ sandbox: install
 	$(BIN)/python -m airflow_provider_clarify.sandbox \
 		--upload sample_data/adult=s3://clarify-sandbox/sample_data/adult \
 		--model adult-candidate=$(CURDIR)/.airflow-demo/output/clarify_deploy_gate/deployed/model.joblib
+
+lock: install
+	$(BIN)/uv pip compile setup.cfg --extra test --extra nlp --python-version 3.11 --quiet --no-header \
+		--no-annotate --output-file $(CONSTRAINTS).new
+	{ head -n 3 $(CONSTRAINTS); grep -v '^pip==\|^uv==' $(CONSTRAINTS).new; } > $(CONSTRAINTS).tmp
+	mv $(CONSTRAINTS).tmp $(CONSTRAINTS) && rm -f $(CONSTRAINTS).new
 
 clean:
 	rm -rf $(VENV) build *.egg-info .airflow-demo
