@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import AnalysisConfig
+from ..redaction import redact_text
 from .roles import ColumnRoles
 from .run import RunContext
 
@@ -26,12 +27,11 @@ CHART_KEYS = ("label", "facets")
 
 
 def describe_predictor(predictor: object) -> str:
-    """A short, credential-free description of a model override (URLs lose their query string)."""
+    """A short, credential-free description of a model override (a URL's userinfo and query values redacted)."""
     if predictor is None:
         return ""
     if isinstance(predictor, (str, Path)):
-        text = str(predictor)
-        return text.split("?", 1)[0] if text.startswith(("http://", "https://")) else text
+        return redact_text(str(predictor))
     kind = type(predictor)
     if callable(predictor) and not hasattr(predictor, "predict"):
         name = getattr(predictor, "__qualname__", None) or kind.__qualname__
@@ -59,7 +59,7 @@ def model_text(config: AnalysisConfig, predictor: object) -> str:
         return override
     settings = config.predictor_settings
     if settings.local_predictor:
-        return settings.local_predictor
+        return redact_text(settings.local_predictor)
     if settings.endpoint_name:
         return f"endpoint {settings.endpoint_name}"
     if settings.model_name:
