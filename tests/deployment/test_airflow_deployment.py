@@ -12,7 +12,6 @@ Bounded: the module's tests share one stack and each has a timeout; the whole mo
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,11 +128,18 @@ def test_deploy_gate_managed_engine_defers_to_the_triggerer_on_the_sandbox(stack
     }
     run_id = stack.trigger("clarify_deploy_gate", conf)
     seen: list[str] = []
+    runners: set[tuple[str, int]] = set()  # (trigger class, triggerer job id) seen while the task was deferred
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        state = stack.task_states("clarify_deploy_gate", run_id).get("managed_analysis", "none")
+        managed = {ti["task_id"]: ti for ti in stack.task_instances("clarify_deploy_gate", run_id)}.get(
+            "managed_analysis", {}
+        )
+        state = str(managed.get("state", "none"))
         if not seen or seen[-1] != state:
             seen.append(state)
+        trigger = managed.get("trigger") or {}
+        if state == "deferred" and trigger.get("triggerer_id") is not None:
+            runners.add((str(trigger["classpath"]), int(trigger["triggerer_id"])))
         if stack.run_state("clarify_deploy_gate", run_id) in ("success", "failed"):
             break
         time.sleep(0.5)
@@ -145,8 +151,15 @@ def test_deploy_gate_managed_engine_defers_to_the_triggerer_on_the_sandbox(stack
         "success",
         "success",
     )
-    # ... and the triggerer, a process of its own, ran the wait.
-    assert re.search(r"\b[1-9]\d* triggers? currently running", stack.processes["triggerer"].tail(500_000))
+    # ... and the triggerer, a process of its own, ran the wait: the deferred task's trigger was our trigger class,
+    # assigned to the triggerer's job (a task resumes from deferral only when its trigger fires there).
+    triggerers = {
+        job["id"] for job in stack.api("GET", "/jobs", params={"job_type": "TriggererJob", "limit": 100})["jobs"]
+    }
+    assert runners, f"the deferred task was never seen assigned to a triggerer: {seen}"
+    assert {(classpath.rsplit(".", 1)[-1], job in triggerers) for classpath, job in runners} == {
+        ("ClarifyProcessingJobTrigger", True)
+    }, (runners, triggerers)
 
     result = stack.xcom("clarify_deploy_gate", run_id, "analysis_result")
     assert (result["engine"], result["job_status"]) == ("managed", "Completed")
