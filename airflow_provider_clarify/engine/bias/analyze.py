@@ -19,8 +19,9 @@ from ..data.dataset import TabularDataset
 from ..models import LabelModel
 from ..run import AnalysisRun
 from .contingency import count_tables
+from .counting import Encoders
 from .diagnostics import check_predictions, metric_failures
-from .groups import facet_groups, group_codes, label_encoders
+from .groups import FacetGroup, facet_groups, group_codes, label_encoders
 from .interval_entries import add_section_intervals
 from .performance import overall_builder, performance_counts, with_overall
 from .plan import BiasPlan, plan_bias
@@ -89,17 +90,7 @@ def bias_sections(
             segment_tables.by_column() if segment_tables is not None else None, plan.facet_columns[0], overall
         ),
     )
-    sections: dict[str, Any] = {}
-    if plan.pre_metrics is not None:
-        sections["pre_training_bias_metrics"] = bias_section(
-            plan.label, label_text, groups, plan.pre_metrics, PRE_TRAINING_DESCRIPTIONS, pre_training_metric
-        )
-    if plan.post_metrics is not None:
-        check_predictions(groups, found.profiles, plan.label, plan.predicted, plan.label_values, encoders)
-        compute = post_training_metric(found.ft_rows, encoders, options.ft_n_jobs, flip_test)
-        sections["post_training_bias_metrics"] = bias_section(
-            plan.label, label_text, groups, plan.post_metrics, POST_TRAINING_DESCRIPTIONS, compute
-        )
+    sections = _metric_sections(plan, found, groups, encoders, label_text, options.ft_n_jobs, flip_test)
     for section in sections.values():
         for message in metric_failures(section):
             warn(message)
@@ -124,3 +115,28 @@ def bias_sections(
         ),
     }
     return sections, distributions
+
+
+def _metric_sections(
+    plan: BiasPlan,
+    found: FirstPass,
+    groups: list[FacetGroup],
+    encoders: Encoders,
+    label_text: str,
+    ft_n_jobs: int,
+    flip_test: FlipTest | None,
+) -> dict[str, Any]:
+    """The ``pre_training_bias_metrics`` and ``post_training_bias_metrics`` sections the config asks for, from the
+    counted tables (post-training checks the predicted labels first)."""
+    sections: dict[str, Any] = {}
+    if plan.pre_metrics is not None:
+        sections["pre_training_bias_metrics"] = bias_section(
+            plan.label, label_text, groups, plan.pre_metrics, PRE_TRAINING_DESCRIPTIONS, pre_training_metric
+        )
+    if plan.post_metrics is not None:
+        check_predictions(groups, found.profiles, plan.label, plan.predicted, plan.label_values, encoders)
+        compute = post_training_metric(found.ft_rows, encoders, ft_n_jobs, flip_test)
+        sections["post_training_bias_metrics"] = bias_section(
+            plan.label, label_text, groups, plan.post_metrics, POST_TRAINING_DESCRIPTIONS, compute
+        )
+    return sections

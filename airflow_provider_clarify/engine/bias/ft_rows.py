@@ -216,6 +216,43 @@ def group_flip_counts(
         raise ValueError(NON_NUMERIC)
     columns = [name for name in rows.columns if name != group.role.column]
     what = f"Flip test for {group.role.column}={group.text}"
+    index, n_d = _facet_a_index(group, rows, encoders, columns, n_jobs, what)
+    flipped_to_negative = flipped_to_positive = done = 0
+    started = last = time.monotonic()
+    for table in rows.tables():
+        members = _group_rows(table, group, encoders)
+        if rows.queried is not None:  # a shard compares its own rows only
+            position = table.column(ROW_POSITION).to_numpy()
+            members.facet_d &= (position >= rows.queried[0]) & (position < rows.queried[1])
+        features_d = _features(table, columns, members.facet_d)
+        predicted_d = members.predicted[members.facet_d]
+        for start in range(
+            0, len(features_d), PROGRESS_ROWS
+        ):  # slices: progress is logged while a chunk runs
+            end = start + PROGRESS_ROWS
+            negative, positive = flip_counts(
+                index.counterfactual(features_d[start:end]), predicted_d[start:end]
+            )
+            flipped_to_negative += negative
+            flipped_to_positive += positive
+            done += len(predicted_d[start:end])
+            now = time.monotonic()
+            if now - last >= rows.progress_interval:
+                last = now
+                rate = done / max(now - started, 1e-9)
+                log.info("%s: %d of %d facet-d rows compared (%.0f rows/s)", what, done, n_d, rate)
+    elapsed = time.monotonic() - started
+    log.info(
+        "%s: %d facet-d rows compared in %.1f s (%.0f rows/s)", what, done, elapsed, done / max(elapsed, 1e-9)
+    )
+    return FlipCounts(flipped_to_negative, flipped_to_positive, n_d)
+
+
+def _facet_a_index(
+    group: FacetGroup, rows: FlipTestRows, encoders: Encoders, columns: list[str], n_jobs: int, what: str
+) -> tuple[NeighbourIndex, int]:
+    """The neighbour index over every facet-a row (all of them, also in a shard), and n_d: the facet-d rows of
+    the whole dataset. Raises the reference's errors for an empty facet."""
     facet_a = _Growing(rows.rows, len(columns))
     n_d = 0
     for table in rows.tables():
@@ -239,34 +276,4 @@ def group_flip_counts(
         facet_a.size,
         time.monotonic() - started,
     )
-    flipped_to_negative = flipped_to_positive = done = 0
-    started = last = time.monotonic()
-    for table in rows.tables():
-        members = _group_rows(table, group, encoders)
-        if rows.queried is not None:  # a shard compares its own rows only
-            position = table.column(ROW_POSITION).to_numpy()
-            members.facet_d &= (position >= rows.queried[0]) & (position < rows.queried[1])
-        features_d, predicted_d = (
-            _features(table, columns, members.facet_d),
-            members.predicted[members.facet_d],
-        )
-        for start in range(
-            0, len(features_d), PROGRESS_ROWS
-        ):  # slices: progress is logged while a chunk runs
-            end = start + PROGRESS_ROWS
-            negative, positive = flip_counts(
-                index.counterfactual(features_d[start:end]), predicted_d[start:end]
-            )
-            flipped_to_negative += negative
-            flipped_to_positive += positive
-            done += len(predicted_d[start:end])
-            now = time.monotonic()
-            if now - last >= rows.progress_interval:
-                last = now
-                rate = done / max(now - started, 1e-9)
-                log.info("%s: %d of %d facet-d rows compared (%.0f rows/s)", what, done, n_d, rate)
-    elapsed = time.monotonic() - started
-    log.info(
-        "%s: %d facet-d rows compared in %.1f s (%.0f rows/s)", what, done, elapsed, done / max(elapsed, 1e-9)
-    )
-    return FlipCounts(flipped_to_negative, flipped_to_positive, n_d)
+    return index, n_d

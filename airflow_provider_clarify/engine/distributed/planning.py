@@ -89,6 +89,136 @@ def plan(
     holding another plan is refused unless ``overwrite``. ``warnings`` collects the warnings of planning.
     """
     _check_shards(shards)
+    uri = _checked_dataset_uri(config, dataset, predictor)
+    options = options or EngineOptions()
+    folder = WorkFolder(work, work_s3_client or _work_client(s3_client))
+    planned_warnings: list[str] = []  # repeated by the merge, so the merged run warns as one process does
+    with tempfile.TemporaryDirectory(prefix="clarify-plan-") as scratch:
+        bias_mode = _bias_mode(config)
+        reads_rows = bool(config.methods.explains) or bias_mode == PROFILED_IN_PLAN
+
+        def opened(read_all: bool) -> tuple[TabularDataset, list[InputFile]]:
+            return _open(config, uri, s3_client, Path(tempfile.mkdtemp(dir=scratch)), options, read_all)
+
+        data, listing = opened(reads_rows)
+        roles = resolve_roles(config, data)
+        inputs = _plan_inputs(config, uri, listing, options, predictor, shards)
+        identity = digest(canonical(inputs))
+        existing = _existing_plan(folder, identity, overwrite)
+        if existing is not None:
+            log.info("Work folder %s already holds this plan (%s): kept", folder.uri, existing.plan_hash[:12])
+            return existing
+        _clear(folder)
+        counted = _counts_rows(data, listing, shards, reads_rows)
+        if counted and not reads_rows and is_s3_uri(uri):
+            data, listing = opened(True)  # the rows are counted: every file in full
+        pieces, chunks = _cut(data, listing, shards, counted, options.chunk_rows)
+        sink = WarningSink(planned_warnings)
+
+        def global_work() -> tuple[dict[str, Any], dict[str, Any]]:
+            return _global_work(
+                config,
+                data,
+                roles,
+                pieces,
+                chunks,
+                bias_mode,
+                predictor,
+                sagemaker_runtime_client,
+                options,
+                s3_client,
+                sink,
+            )
+
+        document, artefacts = with_stable_column_types(global_work, sink.warn, planned_warnings)
+        document.update(
+            {
+                "identity": identity,
+                **inputs,
+                "dataset": dataset_state(data),  # after the reads: the columns read as text
+                "roles": roles_state(roles),
+                "pieces": [[piece.as_list() for piece in shard] for shard in pieces],
+                "chunks": chunks,
+                "bias": None if bias_mode is None else {"mode": bias_mode},
+                "warnings": planned_warnings,
+            }
+        )
+        if warnings is not None:
+            warnings.extend(planned_warnings)
+        plan_hash = _write(folder, document, artefacts, identity)
+    log.info(
+        "Planned %d shard(s) over %d file(s) into %s (plan %s)",
+        shards,
+        len(listing),
+        folder.uri,
+        plan_hash[:12],
+    )
+    return PlanInfo(folder.uri, plan_hash, shards)
+
+
+def _write(folder: WorkFolder, document: dict[str, Any], artefacts: dict[str, Any], identity: str) -> str:
+    """Write the artefacts (their digest goes into the plan), then ``plan.json`` last; return the plan's hash."""
+    if artefacts:
+        body = codec.encode({"kind": "artefacts", "identity": identity}, artefacts)
+        folder.write(ARTEFACT_FILE, body)
+        document["artefacts"] = digest(body)
+    return write_plan(folder, document)
+
+
+def _open(
+    config: AnalysisConfig,
+    uri: str,
+    s3_client: S3Client | None,
+    scratch: Path,
+    options: EngineOptions,
+    read_all: bool,
+) -> tuple[TabularDataset, list[InputFile]]:
+    """The dataset and its file listing; without ``read_all``, S3 files are stubs (headers only)."""
+    return open_inputs(
+        config,
+        uri,
+        s3_client=s3_client,
+        scratch=scratch,
+        chunk_rows=options.chunk_rows,
+        progress_interval=options.progress_interval_seconds,
+        read=None if read_all else (lambda index: False),
+    )
+
+
+def _global_work(
+    config: AnalysisConfig,
+    data: TabularDataset,
+    roles: ColumnRoles,
+    pieces: list[list[Piece]],
+    chunks: list[list[int]] | None,
+    bias_mode: str | None,
+    predictor: object,
+    sagemaker_runtime_client: object,
+    options: EngineOptions,
+    s3_client: S3Client | None,
+    sink: WarningSink,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Everything the plan reads rows for: the bias profiles (when the plan profiles) and the explanation plan.
+    Returns the plan document's part and the artefacts; run again from the start when a column turns to text."""
+    document: dict[str, Any] = {}
+    artefacts: dict[str, Any] = {}
+    if bias_mode == PROFILED_IN_PLAN:
+        model = (
+            _model(config, roles, predictor, sagemaker_runtime_client, options)
+            if _needs_model(config, roles)
+            else None
+        )
+        artefacts["bias"] = _profile_shards(config, roles, data, pieces, chunks, model, options, sink)
+    if config.methods.explains:
+        document["explanations"], artefacts["explanations"] = _explanation_plan(
+            config, data, roles, pieces, chunks, options, s3_client, sink.warn
+        )
+    return document, artefacts
+
+
+def _checked_dataset_uri(config: AnalysisConfig, dataset: str | Path | None, predictor: object) -> str:
+    """The dataset to plan over, once the config, the model source and the segments are known to be plannable
+    (nothing is read before this passes)."""
     _check_supported(config)
     try:
         check_model_source(config, local_model_available=predictor is not None)
@@ -100,107 +230,47 @@ def plan(
             "dataset_uri: no dataset given; pass dataset=... or set dataset_uri in the config"
         )
     parse_segment_configs(config.segment_config)  # bad segments fail before anything is read
-    options = options or EngineOptions()
-    folder = WorkFolder(work, work_s3_client or _work_client(s3_client))
-    planned_warnings: list[str] = []  # repeated by the merge, so the merged run warns as one process does
-    with tempfile.TemporaryDirectory(prefix="clarify-plan-") as scratch:
-        bias_mode = _bias_mode(config)
-        reads_rows = config.methods.explains or bias_mode == PROFILED_IN_PLAN
+    return str(uri)
 
-        def opened(read_all: bool) -> tuple[TabularDataset, list[InputFile]]:
-            return open_inputs(
-                config,
-                str(uri),
-                s3_client=s3_client,
-                scratch=Path(tempfile.mkdtemp(dir=scratch)),
-                chunk_rows=options.chunk_rows,
-                progress_interval=options.progress_interval_seconds,
-                read=None if read_all else (lambda index: False),
-            )
 
-        data, listing = opened(reads_rows)
-        roles = resolve_roles(config, data)
-        identity = digest(
-            canonical(
-                {
-                    "config": config.to_dict(),
-                    "dataset_uri": str(uri),
-                    "inputs": [item.as_list() for item in listing],
-                    "options": options_state(options),
-                    "predictor": _predictor_text(predictor),
-                    "shards": shards,
-                }
-            )
-        )
-        existing = _existing_plan(folder, identity, overwrite)
-        if existing is not None:
-            log.info("Work folder %s already holds this plan (%s): kept", folder.uri, existing.plan_hash[:12])
-            return existing
-        _clear(folder)
-        aligned = bool(data.auxiliaries) and data.join_key is None
-        counted = shards > len(listing) or reads_rows or (aligned and shards > 1)
-        chunks: list[list[int]] | None = None
-        if counted:
-            if not reads_rows and is_s3_uri(str(uri)):
-                data, listing = opened(True)  # the rows are counted: every file in full
-            chunks = [chunk_sizes(data.main, index, options.chunk_rows) for index in range(len(listing))]
-            pieces = assign_rows(chunks, shards, whole_chunks=data.join_key is not None)
-            if aligned:
-                _check_aligned_rows(data, chunks, options.chunk_rows)
-        else:
-            pieces = assign_files(listing, shards)
-        sink = WarningSink(planned_warnings)
+def _plan_inputs(
+    config: AnalysisConfig,
+    uri: str,
+    listing: list[InputFile],
+    options: EngineOptions,
+    predictor: object,
+    shards: int,
+) -> dict[str, Any]:
+    """What makes a plan the same plan: its hash is the plan's identity, and they head the plan document."""
+    return {
+        "config": config.to_dict(),
+        "dataset_uri": uri,
+        "inputs": [item.as_list() for item in listing],
+        "options": options_state(options),
+        "predictor": _predictor_text(predictor),
+        "shards": shards,
+    }
 
-        def global_work() -> tuple[dict[str, Any], dict[str, Any]]:
-            """Everything the plan reads rows for (again from the start when a column turns to text)."""
-            document: dict[str, Any] = {}
-            artefacts: dict[str, Any] = {}
-            if bias_mode == PROFILED_IN_PLAN:
-                model = (
-                    _model(config, roles, predictor, sagemaker_runtime_client, options)
-                    if _needs_model(config, roles)
-                    else None
-                )
-                artefacts["bias"] = _profile_shards(config, roles, data, pieces, chunks, model, options, sink)
-            if config.methods.explains:
-                document["explanations"], artefacts["explanations"] = _explanation_plan(
-                    config, data, roles, pieces, chunks, options, s3_client, sink.warn
-                )
-            return document, artefacts
 
-        document, artefacts = with_stable_column_types(global_work, sink.warn, planned_warnings)
-        document.update(
-            {
-                "identity": identity,
-                "config": config.to_dict(),
-                "dataset_uri": str(uri),
-                "inputs": [item.as_list() for item in listing],
-                "dataset": dataset_state(data),  # after the reads: the columns read as text
-                "roles": roles_state(roles),
-                "options": options_state(options),
-                "predictor": _predictor_text(predictor),
-                "shards": shards,
-                "pieces": [[piece.as_list() for piece in shard] for shard in pieces],
-                "chunks": chunks,
-                "bias": None if bias_mode is None else {"mode": bias_mode},
-            }
-        )
-        document["warnings"] = planned_warnings
-        if warnings is not None:
-            warnings.extend(planned_warnings)
-        if artefacts:
-            body = codec.encode({"kind": "artefacts", "identity": identity}, artefacts)
-            folder.write(ARTEFACT_FILE, body)
-            document["artefacts"] = digest(body)
-        plan_hash = write_plan(folder, document)
-    log.info(
-        "Planned %d shard(s) over %d file(s) into %s (plan %s)",
-        shards,
-        len(listing),
-        folder.uri,
-        plan_hash[:12],
-    )
-    return PlanInfo(folder.uri, plan_hash, shards)
+def _counts_rows(data: TabularDataset, listing: list[InputFile], shards: int, reads_rows: bool) -> bool:
+    """Whether the shards are cut by counted rows rather than by whole files: more shards than files, a plan that
+    reads the rows anyway, or predicted labels aligned by position with the main dataset (their row ranges must
+    meet)."""
+    aligned = bool(data.auxiliaries) and data.join_key is None
+    return shards > len(listing) or reads_rows or (aligned and shards > 1)
+
+
+def _cut(
+    data: TabularDataset, listing: list[InputFile], shards: int, counted: bool, chunk_rows: int
+) -> tuple[list[list[Piece]], list[list[int]] | None]:
+    """The pieces of every shard, and the chunk sizes of every file when the rows are ``counted``."""
+    if not counted:
+        return assign_files(listing, shards), None
+    chunks = [chunk_sizes(data.main, index, chunk_rows) for index in range(len(listing))]
+    pieces = assign_rows(chunks, shards, whole_chunks=data.join_key is not None)
+    if bool(data.auxiliaries) and data.join_key is None:
+        _check_aligned_rows(data, chunks, chunk_rows)
+    return pieces, chunks
 
 
 def _check_shards(shards: object) -> None:

@@ -29,7 +29,14 @@ from airflow_provider_clarify.engine.report.pdf_export import write_pdf
 _NAME_PATTERN = re.compile(r"^[^./\\\x00-\x1f][^/\\\x00-\x1f]*$")
 
 
-def _check_inputs(output_dir: Path, analysis: Document, name: str, distributions: Document | None) -> None:
+def _check_inputs(
+    output_dir: Path,
+    analysis: Document,
+    name: str,
+    distributions: Document | None,
+    report_data: Document | None,
+    violations: Document | None,
+) -> None:
     if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name) or name in (".", ".."):
         raise ReportError(
             f"methods.report.name {name!r} is not a usable file name: give a plain file stem without '/', '\\', "
@@ -44,6 +51,21 @@ def _check_inputs(output_dir: Path, analysis: Document, name: str, distributions
         )
     if not output_dir.is_dir():
         raise ReportError(f"report output directory {str(output_dir)!r} does not exist; create it first")
+    for argument, value in (("report_data", report_data), ("violations", violations)):
+        if value is not None and not isinstance(value, dict):
+            raise TypeError(f"{argument} must be a JSON object (dict) or None, got {type(value).__name__}")
+
+
+def _write_temporary(
+    notebook: nbformat.NotebookNode, result: ExecutionResult, temporary: list[Path], title: str
+) -> None:
+    """The notebook, its HTML and the PDF under their temporary names (renamed by the caller once all three
+    exist)."""
+    nbformat.validate(notebook)
+    with open(temporary[0], "w", encoding="utf-8") as handle:
+        nbformat.write(notebook, handle)
+    temporary[1].write_text(notebook_to_html(notebook), encoding="utf-8")
+    write_pdf(result, temporary[2], title=title)
 
 
 def write_report(
@@ -69,10 +91,7 @@ def write_report(
     failure raises :class:`ReportError` (TypeError for arguments of the wrong type) and leaves no report file.
     """
     output = Path(output_dir)
-    _check_inputs(output, analysis, name, distributions)
-    for argument, value in (("report_data", report_data), ("violations", violations)):
-        if value is not None and not isinstance(value, dict):
-            raise TypeError(f"{argument} must be a JSON object (dict) or None, got {type(value).__name__}")
+    _check_inputs(output, analysis, name, distributions, report_data, violations)
     title = str(title or DEFAULT_REPORT_TITLE)
     final = [output / f"{name}.{suffix}" for suffix in REPORT_EXTENSIONS]
     token = uuid.uuid4().hex[:8]
@@ -88,11 +107,7 @@ def write_report(
             violations=violations,
         )
         result = _execute(notebook, analysis, output, segments=segments, violations=violations)
-        nbformat.validate(notebook)
-        with open(temporary[0], "w", encoding="utf-8") as handle:
-            nbformat.write(notebook, handle)
-        temporary[1].write_text(notebook_to_html(notebook), encoding="utf-8")
-        write_pdf(result, temporary[2], title=title)
+        _write_temporary(notebook, result, temporary, title)
         for source, target in zip(temporary, final, strict=False):
             os.replace(source, target)
             renamed.append(target)
