@@ -21,7 +21,6 @@ import logging
 import sys
 from pathlib import Path
 
-from ..config import AnalysisConfig, ClarifyConfigError, load_config
 from ..contract import (
     ANALYSIS_FILE,
     CONFIG_FILE,
@@ -29,10 +28,8 @@ from ..contract import (
     DATASET_LOCAL_PATH,
     OUTPUT_LOCAL_PATH,
 )
-from ..outputs.publishing import LocalDirectory, mark_failed
 from .analysis import run_analysis
-from .bias.intervals import IntervalSettings
-from .confidence import interval_settings
+from .cli_shared import confidence_argument, config_file, record_failure
 from .data.s3_on_demand import S3ClientOnDemand
 from .errors import AnalysisError
 from .options import SHAP_ALGORITHMS, EngineOptions
@@ -73,20 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--confidence",
-        type=_confidence,
+        type=confidence_argument,
         default=None,
         metavar="JSON",
         help='confidence intervals, e.g. \'{"level": 0.95, "replicates": 2000, "seed": 7, "method": "percentile"}\'',
     )
     return parser
-
-
-def _confidence(text: str) -> IntervalSettings:
-    """``--confidence`` JSON → validated settings; a bad one is a usage error (exit 2) naming the key."""
-    try:
-        return interval_settings(text)
-    except ClarifyConfigError as error:
-        raise argparse.ArgumentTypeError("; ".join(str(problem) for problem in error.problems)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings: list[str] = []
     try:
         run_analysis(
-            _config(args.config),
+            config_file(args.config),
             dataset,
             args.output,
             # made when the run first reads S3: an s3:// dataset, or a baseline / manifest image on S3 beside a
@@ -128,11 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except AnalysisError as error:
         reason = f"ClientError: {error.reason}"
-        try:
-            args.output.mkdir(parents=True, exist_ok=True)
-            mark_failed(LocalDirectory(args.output), reason)
-        except OSError:
-            pass
+        record_failure(args.output, reason)
         print(reason, file=sys.stderr)
         return 1
     _log.info(
@@ -142,16 +127,6 @@ def main(argv: list[str] | None = None) -> int:
         args.output / ANALYSIS_FILE,
     )
     return 0
-
-
-def _config(path: Path) -> AnalysisConfig:
-    """The config file, loaded (and validated) once; a bad file is the run's failure reason."""
-    if not path.is_file():
-        raise AnalysisError(f"--config: {path} does not exist; give the analysis_config.json path")
-    try:
-        return load_config(path)
-    except ClarifyConfigError as error:
-        raise AnalysisError(str(error)) from error
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def run_analysis(
     ``output`` (e.g. an ``s3://`` prefix), for results that name their published files.
     """
     sink = WarningSink(warnings)
-    uri = _checked_start(config, dataset, predictor is not None)
+    uri = dataset_to_read(config, dataset, predictor is not None)
     segments = parse_segment_configs(config.segment_config)  # bad segments fail before any output
     output_dir = Path(output) if output is not None else None
     run = new_run(engine="local")
@@ -113,8 +113,9 @@ def run_analysis(
     return result
 
 
-def _checked_start(config: AnalysisConfig, dataset: str | Path | None, local_model: bool) -> str | Path:
-    """The dataset to read, once the config has a model for its methods (before any file is touched)."""
+def dataset_to_read(config: AnalysisConfig, dataset: str | Path | None, local_model: bool) -> str | Path:
+    """The dataset to read (the config's ``dataset_uri`` first), once the config has a model for its methods;
+    raised before any file is touched. The sharded plan checks the same way."""
     try:
         check_model_source(config, local_model_available=local_model)
     except ClarifyConfigError as error:

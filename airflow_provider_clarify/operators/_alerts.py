@@ -24,6 +24,7 @@ import copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from airflow_provider_clarify.operators._logging import InfoLogger
 from airflow_provider_clarify.results import ClarifyResult, GateReport
 
 if TYPE_CHECKING:
@@ -43,10 +44,8 @@ class Notifier(Protocol):
     def __call__(self, context: Any, /) -> Any: ...  # notifiers return None; the context is Airflow's
 
 
-class ErrorLogger(Protocol):
+class ErrorLogger(InfoLogger, Protocol):
     def error(self, msg: str, /, *args: Any, **kwargs: Any) -> Any: ...  # loggers return anything here
-
-    def info(self, msg: str, /, *args: Any) -> Any: ...  # loggers return anything here
 
 
 def checked_notifiers(notifiers: object, argument: str = "notifiers") -> tuple[Notifier, ...]:

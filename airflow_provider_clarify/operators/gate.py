@@ -42,7 +42,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from airflow_provider_clarify.compat import BaseOperator, BranchMixIn, Context, get_current_context
 from airflow_provider_clarify.config.literals import TooDeeplyNested, parse_structured_text
@@ -54,6 +54,7 @@ from airflow_provider_clarify.exceptions import (
 )
 from airflow_provider_clarify.operators import storage
 from airflow_provider_clarify.operators._alerts import checked_notifiers, notify_violations
+from airflow_provider_clarify.operators._logging import InfoLogger
 from airflow_provider_clarify.outputs import OutputStateError
 from airflow_provider_clarify.results import (
     DEFAULT_SHAP_NDCG_THRESHOLD,
@@ -77,12 +78,6 @@ _MAX_LISTED_VIOLATIONS = 10
 
 log = logging.getLogger(__name__)
 _ALERT_LOG = log  # check_clarify_result's ``log`` argument shadows the module logger
-
-
-class InfoLogger(Protocol):
-    """What the gate logs through: the task's logger, a ``logging.Logger``, anything with ``info``."""
-
-    def info(self, msg: str, /, *args: Any) -> Any: ...  # loggers accept and return anything here
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ from airflow_provider_clarify.contract import SEGMENTS_PATH, is_s3_uri, split_s3
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.operators import storage
 from airflow_provider_clarify.operators._assets import AnalysisAssetMixin
+from airflow_provider_clarify.operators._logging import InfoLogger
 from airflow_provider_clarify.operators._masking import MaskRenderedUrlCredentialsMixin, mask_url_credentials
 from airflow_provider_clarify.operators.lineage import ClarifyLineageMixin
 from airflow_provider_clarify.outputs.workdirs import WorkDir, create_workdir, remove_abandoned
@@ -163,7 +164,9 @@ class LocalClarifyOperator(
             published = self._publish(self._workdir, output_uri, inputs.s3_client)
         finally:
             self._cleanup()
-        return self._result(context, analysis, output_uri, published, warnings, segments, summaries)
+        result = local_result(context, analysis, output_uri, published, warnings, segments, summaries)
+        log_result(self.log, "Clarify analysis complete", result)
+        return self.announce_result(result.to_xcom(), context)  # the asset event (operators/_assets.py)
 
     def on_kill(self) -> None:
         """Stop publishing and drop the private working directory.
@@ -199,58 +202,9 @@ class LocalClarifyOperator(
             raise ClarifyAnalysisError(redact_text(err.reason)) from err
 
     def _publish(self, workdir: Path, output_uri: str, s3_client: AwsClient | None) -> list[str]:
-        """Publish by the output protocol; a failure (not a kill) becomes a ClarifyAnalysisError that says what
-        is left at the destination."""
         if is_s3_uri(output_uri):
             assert s3_client is not None, "an S3 client is built whenever the output is on S3"
-        try:
-            manifest = storage.publish_output(workdir, output_uri, s3_client, cancelled=self._was_killed)
-        except storage.PublicationCancelled:
-            raise
-        except Exception as err:
-            raise ClarifyAnalysisError(
-                f"publishing the output to {redact_url(output_uri)} failed "
-                f"({type(err).__name__}: {redact_text(str(err))}); the files this run had published were "
-                "removed, and so was the earlier output there, so nothing at that location passes for a result"
-            ) from err
-        self.log.info(
-            "Published %d file(s) of run %s to %s",
-            len(manifest.files),
-            manifest.run_id,
-            redact_url(output_uri),
-        )
-        return manifest.names
-
-    def _result(
-        self,
-        context: Context,
-        analysis: Mapping[str, Any],
-        output_uri: str,
-        published: list[str],
-        warnings: list[str],
-        segments: Mapping[str, Any] | None = None,
-        summaries: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        # output_files: image heatmaps and segment maps are folded into patterns (results/files.py)
-        result = ClarifyResult.from_analysis(
-            analysis,
-            engine="local",
-            job_name=_job_name(context),
-            job_status="Completed",
-            output_uri=output_uri,
-            output_files={name: storage.join(output_uri, name) for name in published},
-            warnings=warnings,
-            segments=segments,
-            explanation_summaries=summaries,
-        )
-        self.log.info(
-            "Clarify analysis complete: %d bias metric(s), %d SHAP target(s), %d warning(s); analysis.json at %s",
-            len(result.rows()),
-            len(result.shap),
-            len(result.warnings),
-            result.analysis_uri,
-        )
-        return self.announce_result(result.to_xcom(), context)  # the asset event (operators/_assets.py)
+        return publish_run(workdir, output_uri, s3_client, cancelled=self._was_killed, log=self.log)
 
     def _s3_client(self) -> AwsClient:
         return storage.s3_hook(self.aws_conn_id).get_conn()
@@ -273,6 +227,67 @@ class LocalClarifyOperator(
 
 
 # ----------------------------------------------------------------------------------------------------------------
+
+
+def publish_run(
+    workdir: Path,
+    output_uri: str,
+    s3_client: AwsClient | None,
+    *,
+    cancelled: Callable[[], bool],
+    log: InfoLogger,
+) -> list[str]:
+    """Publish a finished run by the output protocol and return the published names; a failure (not a kill)
+    becomes a ClarifyAnalysisError that says what is left at the destination."""
+    try:
+        manifest = storage.publish_output(workdir, output_uri, s3_client, cancelled=cancelled)
+    except storage.PublicationCancelled:
+        raise
+    except Exception as err:
+        raise ClarifyAnalysisError(
+            f"publishing the output to {redact_url(output_uri)} failed "
+            f"({type(err).__name__}: {redact_text(str(err))}); the files this run had published were "
+            "removed, and so was the earlier output there, so nothing at that location passes for a result"
+        ) from err
+    log.info(
+        "Published %d file(s) of run %s to %s", len(manifest.files), manifest.run_id, redact_url(output_uri)
+    )
+    return manifest.names
+
+
+def local_result(
+    context: Context,
+    analysis: Mapping[str, Any],
+    output_uri: str,
+    published: list[str],
+    warnings: list[str],
+    segments: Mapping[str, Any] | None = None,
+    summaries: Mapping[str, Any] | None = None,
+) -> ClarifyResult:
+    """The ``ClarifyResult`` of a published local (or merged) run; image heatmaps and segment maps among the
+    ``published`` files are folded into patterns (results/files.py)."""
+    return ClarifyResult.from_analysis(
+        analysis,
+        engine="local",
+        job_name=job_name(context),
+        job_status="Completed",
+        output_uri=output_uri,
+        output_files={name: storage.join(output_uri, name) for name in published},
+        warnings=warnings,
+        segments=segments,
+        explanation_summaries=summaries,
+    )
+
+
+def log_result(log: InfoLogger, headline: str, result: ClarifyResult) -> None:
+    log.info(
+        "%s: %d bias metric(s), %d SHAP target(s), %d warning(s); analysis.json at %s",
+        headline,
+        len(result.rows()),
+        len(result.shap),
+        len(result.warnings),
+        redact_url(str(result.analysis_uri)),
+    )
 
 
 def _check_runnable(config: AnalysisConfig, *, local_model_available: bool) -> None:
@@ -391,7 +406,8 @@ def _uses_endpoint(config: AnalysisConfig) -> bool:
     return predictor is not None and bool(predictor.endpoint_name or predictor.model_name)
 
 
-def _job_name(context: Mapping[str, Any]) -> str | None:
+def job_name(context: Mapping[str, Any]) -> str | None:
+    """The name a local run reports as its job: ``local-<dag_id>-<task_id>-<run_id>``."""
     ti = context.get("ti")
     if ti is None:
         return None

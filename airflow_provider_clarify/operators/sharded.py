@@ -36,13 +36,14 @@ Celery or Kubernetes executors (docs/distributed.md).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_clarify.compat import BaseOperator, Context, TaskGroup
 from airflow_provider_clarify.contract import is_s3_uri
+from airflow_provider_clarify.engine.clients import ClientOnFirstUse
 from airflow_provider_clarify.exceptions import ClarifyAnalysisError, ClarifyInvalidConfigError
 from airflow_provider_clarify.operators import storage
 from airflow_provider_clarify.operators._assets import AnalysisAssetMixin
@@ -51,12 +52,14 @@ from airflow_provider_clarify.operators.local import (
     WORKDIR_PREFIX,
     checked_output_uri,
     engine_options,
+    local_result,
+    log_result,
+    publish_run,
     read_segments,
     with_confidence,
 )
 from airflow_provider_clarify.outputs.workdirs import WorkDir, create_workdir, remove_abandoned
 from airflow_provider_clarify.redaction import redact_text, redact_url
-from airflow_provider_clarify.results import ClarifyResult
 
 if TYPE_CHECKING:
     from airflow_provider_clarify.engine import EngineOptions
@@ -101,7 +104,7 @@ class _ShardedTask(BaseOperator):
 
     def _s3_client(self) -> AwsClient:
         """The connection's S3 client, built when the run first reads or writes S3."""
-        return _LazyClient(lambda: storage.s3_hook(self.aws_conn_id).get_conn())
+        return ClientOnFirstUse(lambda: storage.s3_hook(self.aws_conn_id).get_conn())
 
     def _runtime_client(self) -> AwsClient:
         """The connection's SageMaker runtime client, built when an endpoint is first called."""
@@ -111,7 +114,7 @@ class _ShardedTask(BaseOperator):
 
             return AwsBaseHook(aws_conn_id=self.aws_conn_id, client_type="sagemaker-runtime").get_conn()
 
-        return _LazyClient(build)
+        return ClientOnFirstUse(build)
 
     def _predictor(self, context: Context) -> object:
         predictor = self.predictor
@@ -335,23 +338,8 @@ class ClarifyMergeOperator(AnalysisAssetMixin, _ShardedTask):
             published = self._publish(workdir, output_uri, client)
         finally:
             self._cleanup()
-        result = ClarifyResult.from_analysis(
-            analysis,
-            engine="local",
-            job_name=_job_name(context),
-            job_status="Completed",
-            output_uri=output_uri,
-            output_files={name: storage.join(output_uri, name) for name in published},
-            warnings=warnings,
-            segments=segments,
-        )
-        self.log.info(
-            "Merged Clarify analysis: %d bias metric(s), %d SHAP target(s), %d warning(s); analysis.json at %s",
-            len(result.rows()),
-            len(result.shap),
-            len(result.warnings),
-            redact_url(str(result.analysis_uri)),
-        )
+        result = local_result(context, analysis, output_uri, published, warnings, segments)
+        log_result(self.log, "Merged Clarify analysis", result)
         return self.announce_result(result.to_xcom(), context)
 
     def on_kill(self) -> None:
@@ -360,44 +348,13 @@ class ClarifyMergeOperator(AnalysisAssetMixin, _ShardedTask):
         self._cleanup()
 
     def _publish(self, workdir: Path, output_uri: str, s3_client: AwsClient | None) -> list[str]:
-        try:
-            manifest = storage.publish_output(workdir, output_uri, s3_client, cancelled=lambda: self._killed)
-        except storage.PublicationCancelled:
-            raise
-        except Exception as err:
-            raise ClarifyAnalysisError(
-                f"publishing the output to {redact_url(output_uri)} failed "
-                f"({type(err).__name__}: {redact_text(str(err))}); the files this run had published were "
-                "removed, and so was the earlier output there, so nothing at that location passes for a result"
-            ) from err
-        self.log.info(
-            "Published %d file(s) of run %s to %s",
-            len(manifest.files),
-            manifest.run_id,
-            redact_url(output_uri),
-        )
-        return manifest.names
+        return publish_run(workdir, output_uri, s3_client, cancelled=lambda: self._killed, log=self.log)
 
     def _cleanup(self) -> None:
         if self._work_lock is not None:
             shutil.rmtree(self._work_lock.path, ignore_errors=True)
             self._work_lock.release()
             self._work_lock = None
-
-
-class _LazyClient:
-    """A boto3 client built on first use (a run over local files never resolves the AWS connection)."""
-
-    def __init__(self, build: Callable[[], AwsClient]) -> None:
-        self._build = build
-        self._client: AwsClient | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        if self._client is None:
-            self._client = self._build()
-        return getattr(self._client, name)
 
 
 def clarify_sharded_analysis(
@@ -474,10 +431,3 @@ def _work_uri(value: object) -> str:
             f"work_uri must be a local directory or an s3:// prefix (one per run), got {value!r}"
         )
     return value.strip()
-
-
-def _job_name(context: Mapping[str, Any]) -> str | None:
-    ti = context.get("ti")
-    if ti is None:
-        return None
-    return f"local-{ti.dag_id}-{ti.task_id}-{ti.run_id}"

@@ -21,10 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ...config import AnalysisConfig, ClarifyConfigError, load_config
-from ...outputs.publishing import LocalDirectory, mark_failed
-from ..bias.intervals import IntervalSettings
-from ..confidence import interval_settings
+from ..cli_shared import confidence_argument, config_file, record_failure
+from ..clients import ClientOnFirstUse
 from ..errors import AnalysisError
 from ..options import EngineOptions
 
@@ -45,14 +43,6 @@ def _step_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-retries", type=int, default=EngineOptions.max_retries)
 
 
-def _confidence(text: str) -> IntervalSettings:
-    """``--confidence`` JSON → validated settings; a bad one is a usage error (exit 2) naming the key."""
-    try:
-        return interval_settings(text)
-    except ClarifyConfigError as error:
-        raise argparse.ArgumentTypeError("; ".join(str(problem) for problem in error.problems)) from None
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m airflow_provider_clarify.engine",
@@ -67,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--chunk-rows", type=int, default=EngineOptions.chunk_rows)
     plan.add_argument("--lenient", action="store_true", help="strict_clarify_compat off (reference §3.5)")
     plan.add_argument(
-        "--confidence", type=_confidence, default=None, metavar="JSON", help="confidence intervals"
+        "--confidence", type=confidence_argument, default=None, metavar="JSON", help="confidence intervals"
     )
     plan.add_argument("--overwrite", action="store_true", help="replace a plan of another analysis in --work")
     _step_options(plan)
@@ -93,11 +83,7 @@ def main(argv: list[str]) -> int:
     except AnalysisError as error:
         reason = f"ClientError: {error.reason}"
         if args.step == "merge":
-            try:
-                args.output.mkdir(parents=True, exist_ok=True)
-                mark_failed(LocalDirectory(args.output), reason)
-            except OSError:
-                pass
+            record_failure(args.output, reason)
         print(reason, file=sys.stderr)
         return 1
     if result is not None:
@@ -118,7 +104,7 @@ def _run(args: argparse.Namespace) -> dict[str, Any] | None:
         confidence=getattr(args, "confidence", None),
     )
     if args.step == "plan":
-        config = _config(args.config)
+        config = config_file(args.config)
         client = _s3_client()
         info = planning.plan(
             config, args.dataset, args.work, args.shards, s3_client=client, work_s3_client=client,
@@ -141,29 +127,13 @@ def _run(args: argparse.Namespace) -> dict[str, Any] | None:
     return None
 
 
-def _s3_client(*uris: object) -> Any:
+def _s3_client() -> Any:
     """A boto3 S3 client with the environment's credentials, built when first used (a run that never touches S3
     never imports boto3)."""
-    del uris
-    return _LazyS3Client()
+    return ClientOnFirstUse(_boto3_s3)
 
 
-class _LazyS3Client:
-    def __init__(self) -> None:
-        self._client: Any = None
+def _boto3_s3() -> Any:
+    import boto3
 
-    def __getattr__(self, name: str) -> Any:
-        if self._client is None:
-            import boto3
-
-            self._client = boto3.client("s3")
-        return getattr(self._client, name)
-
-
-def _config(path: Path) -> AnalysisConfig:
-    if not path.is_file():
-        raise AnalysisError(f"--config: {path} does not exist; give the analysis_config.json path")
-    try:
-        return load_config(path)
-    except ClarifyConfigError as error:
-        raise AnalysisError(str(error)) from error
+    return boto3.client("s3")

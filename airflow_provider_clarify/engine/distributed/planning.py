@@ -22,8 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from ...config import AnalysisConfig, ClarifyConfigError, check_model_source
+from ...config import AnalysisConfig
 from ...contract import is_s3_uri
+from ..analysis import dataset_to_read
 from ..bias.plan import plan_bias
 from ..bias.stream import scan
 from ..data.column_kinds import with_stable_column_types
@@ -220,15 +221,7 @@ def _checked_dataset_uri(config: AnalysisConfig, dataset: str | Path | None, pre
     """The dataset to plan over, once the config, the model source and the segments are known to be plannable
     (nothing is read before this passes)."""
     _check_supported(config)
-    try:
-        check_model_source(config, local_model_available=predictor is not None)
-    except ClarifyConfigError as error:
-        raise AnalysisError(str(error)) from error
-    uri = config.dataset_uri or dataset
-    if uri is None:
-        raise AnalysisError(
-            "dataset_uri: no dataset given; pass dataset=... or set dataset_uri in the config"
-        )
+    uri = dataset_to_read(config, dataset, local_model=predictor is not None)
     parse_segment_configs(config.segment_config)  # bad segments fail before anything is read
     return str(uri)
 
