@@ -163,16 +163,8 @@ class ClarifyResult:
         """Rows matching every given filter (``facet_value``: numbers match their string form; ``value`` is its
         deprecated alias)."""
         facet_value = _facet_value_argument(facet_value, value)
-        stage = normalise_stage(stage)
-        wanted_value = None if facet_value is None else facet_value_text(facet_value)
-        return [
-            row
-            for row in self.rows()
-            if (name is None or row.metric.upper() == name.upper())
-            and (facet is None or row.facet == facet)
-            and (wanted_value is None or same_facet_value(row.facet_value, wanted_value))
-            and (stage is None or row.stage == stage)
-        ]
+        wanted = _MetricFilter.of(name, facet, facet_value, stage)
+        return [row for row in self.rows() if wanted.matches(row)]
 
     def metric_entry(
         self,
@@ -296,17 +288,13 @@ class ClarifyResult:
                 f"segment {segment!r}{scope} is not in this result; segments: {describe_segments(self.segments)}"
                 f"{truncated}"
             )
-        stage = normalise_stage(stage)
-        wanted_value = None if facet_value is None else facet_value_text(facet_value)
+        wanted = _MetricFilter.of(name, facet, facet_value, stage)
         return [
             row
             for row in self.segment_rows()
             if row.segment == segment
             and (segment_config is None or row.segment_config == segment_config)
-            and (name is None or row.metric.upper() == name.upper())
-            and (facet is None or row.facet == facet)
-            and (wanted_value is None or same_facet_value(row.facet_value, wanted_value))
-            and (stage is None or row.stage == stage)
+            and wanted.matches(row)
         ]
 
     def segment_metric(
@@ -329,6 +317,30 @@ class ClarifyResult:
                 "facet=, facet_value=, stage= and/or segment_config= to pick one"
             )
         return matches[0].value
+
+
+@dataclass(frozen=True)
+class _MetricFilter:
+    """The look-ups' filters on a metric row (None: any): metric name without case, facet, facet value by its
+    string form, stage."""
+
+    name: str | None
+    facet: str | None
+    facet_value: str | None
+    stage: str | None
+
+    @classmethod
+    def of(cls, name: str | None, facet: str | None, facet_value: object, stage: str | None) -> _MetricFilter:
+        value = None if facet_value is None else facet_value_text(facet_value)
+        return cls(name, facet, value, normalise_stage(stage))
+
+    def matches(self, row: BiasMetricRow) -> bool:
+        return (
+            (self.name is None or row.metric.upper() == self.name.upper())
+            and (self.facet is None or row.facet == self.facet)
+            and (self.facet_value is None or same_facet_value(row.facet_value, self.facet_value))
+            and (self.stage is None or row.stage == self.stage)
+        )
 
 
 def _facet_value_argument(facet_value: object, value: object) -> object:
