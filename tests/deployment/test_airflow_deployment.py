@@ -128,7 +128,9 @@ def test_deploy_gate_managed_engine_defers_to_the_triggerer_on_the_sandbox(stack
     }
     run_id = stack.trigger("clarify_deploy_gate", conf)
     seen: list[str] = []
-    runners: set[tuple[str, int]] = set()  # (trigger class, triggerer job id) seen while the task was deferred
+    runners: set[tuple[str, int]] = (
+        set()
+    )  # (trigger class, triggerer job id) seen while the task was deferred
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         managed = {ti["task_id"]: ti for ti in stack.task_instances("clarify_deploy_gate", run_id)}.get(
@@ -154,7 +156,8 @@ def test_deploy_gate_managed_engine_defers_to_the_triggerer_on_the_sandbox(stack
     # ... and the triggerer, a process of its own, ran the wait: the deferred task's trigger was our trigger class,
     # assigned to the triggerer's job (a task resumes from deferral only when its trigger fires there).
     triggerers = {
-        job["id"] for job in stack.api("GET", "/jobs", params={"job_type": "TriggererJob", "limit": 100})["jobs"]
+        job["id"]
+        for job in stack.api("GET", "/jobs", params={"job_type": "TriggererJob", "limit": 100})["jobs"]
     }
     assert runners, f"the deferred task was never seen assigned to a triggerer: {seen}"
     assert {(classpath.rsplit(".", 1)[-1], job in triggerers) for classpath, job in runners} == {
