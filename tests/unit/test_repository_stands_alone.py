@@ -1,7 +1,7 @@
 """The repository stands alone: nothing in it reads a sibling folder of the checkout.
 
-A user's clone has nothing beside it, so a path that climbs out of the repository (``../shared``,
-``parents[2] / "shared"``) works on a developer machine and fails for everyone else. ``.ci/run`` proves the whole
+A user's clone has nothing beside it, so a path that climbs out of the repository (``..`` then the sibling's
+name, or ``parents[2]`` joined with it) works on a developer machine and fails for everyone else. ``.ci/run`` proves the whole
 suite in an isolated clone; this test names the offending line directly and runs in a second.
 """
 
@@ -52,13 +52,11 @@ def test_no_file_reads_outside_the_repository() -> None:
 
 
 def test_the_check_finds_a_path_that_climbs_out(tmp_path: Path) -> None:
+    # The offending line is assembled here so that this file does not itself hold one.
+    offending = "DATA = Path(__file__).parents[2] / " + '"shared" / "datasets"'
     (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_x.py").write_text(
-        'DATA = Path(__file__).parents[2] / "shared" / "datasets"\nOK = "shared_keys"\n', encoding="utf-8"
-    )
-    assert lines_reading_outside(tmp_path) == [
-        'tests/test_x.py:1: DATA = Path(__file__).parents[2] / "shared" / "datasets"'
-    ]
+    (tmp_path / "tests" / "test_x.py").write_text(f'{offending}\nOK = "shared_keys"\n', encoding="utf-8")
+    assert lines_reading_outside(tmp_path) == [f"tests/test_x.py:1: {offending}"]
 
 
 def test_ci_runs_the_suite_in_an_isolated_clone() -> None:
