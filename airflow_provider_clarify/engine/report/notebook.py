@@ -104,10 +104,15 @@ def build_notebook(
     the report has a gate-verdict section (the cells read the file beside analysis.json).
     """
     data = report_data or {}
+    run = data.get("run")
+    # One time for the whole report: the run context's, when the engine gave one.
+    generated = (run.get("generated") if isinstance(run, dict) else None) or datetime.now(
+        timezone.utc
+    ).strftime("%Y-%m-%d %H:%M UTC")
     cells = [
         _markdown(
             f"# {markdown_text(title)}\n\n"
-            f"Generated {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} from `{analysis_file}` "
+            f"Generated {generated} from `{analysis_file}` "
             f"(analysis format version {analysis.get('version', '?')}).",
             section="title",
         ),

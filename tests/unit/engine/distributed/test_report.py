@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
-from airflow_provider_clarify.engine import EngineOptions, run_analysis
+import pytest
+
+from airflow_provider_clarify.engine import EngineOptions, report_data, run_analysis
 from tests.unit.engine.distributed.datasets import MODEL, config, frame, run_sharded, same_files, write
 
 
@@ -26,7 +29,20 @@ def _pdf(path: Path) -> bytes:
     return re.sub(rb"/CreationDate *\(D:[^)]*\)", b"", path.read_bytes())
 
 
-def test_report_of_bias_and_pdp(tmp_path):
+class _FrozenClock(datetime):
+    """The two runs may straddle a minute; the report shows its generation time to the minute."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    monkeypatch.setattr(report_data, "datetime", _FrozenClock)
+
+
+def test_report_of_bias_and_pdp(tmp_path, frozen_clock):
     data = frame()
     dataset = write(data, tmp_path / "data", "text/csv")
     analysis = config(
@@ -53,3 +69,4 @@ def test_report_of_bias_and_pdp(tmp_path):
     assert _html(merged / "fairness.html") == _html(single / "fairness.html")
     assert _pdf(merged / "fairness.pdf") == _pdf(single / "fairness.pdf")
     assert "Sharded" in _html(merged / "fairness.html")
+    assert "Generated 2026-01-02 03:04 UTC" in _html(merged / "fairness.html")
