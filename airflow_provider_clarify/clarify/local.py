@@ -20,6 +20,7 @@ for S3 and endpoint calls), ``output_kms_key`` (SSE-KMS for an output uploaded t
 
 from __future__ import annotations
 
+import inspect
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -88,6 +89,9 @@ class LocalClarifyProcessor(ClarifyProcessorBase):
     ``engine_options`` (:class:`~airflow_provider_clarify.engine.EngineOptions`).
     """
 
+    latest_job: LocalClarifyJob | None
+    jobs: list[LocalClarifyJob]
+
     def __init__(
         self,
         role: str | None = None,
@@ -108,6 +112,8 @@ class LocalClarifyProcessor(ClarifyProcessorBase):
         predictor: object = None,
         engine_options: EngineOptions | None = None,
     ) -> None:
+        self.predictor = predictor
+        self.engine_options = engine_options or EngineOptions()
         super().__init__(
             role,
             instance_count,
@@ -124,12 +130,15 @@ class LocalClarifyProcessor(ClarifyProcessorBase):
             version,
             skip_early_validation,
         )
-        self.predictor = predictor
-        self.engine_options = engine_options or EngineOptions()
-        self.clients = AwsClients(sagemaker_session)
-        self.latest_job: LocalClarifyJob | None = None
-        self.jobs: list[LocalClarifyJob] = []
-        defaults = {"volume_size_in_gb": 30, "skip_early_validation": False}
+
+    def _configure(self) -> None:
+        """The local run's clients and job list, and a log line for every SDK argument without a local meaning."""
+        self.clients = AwsClients(self.sagemaker_session)
+        self.latest_job = None
+        self.jobs = []
+        defaults = {
+            name: p.default for name, p in inspect.signature(ClarifyProcessorBase.__init__).parameters.items()
+        }
         given = {
             name: getattr(self, name)
             for name in NO_LOCAL_MEANING

@@ -22,7 +22,7 @@ from typing import Any
 
 from airflow_provider_clarify.clarify.aws import AwsClients, network_config_request
 from airflow_provider_clarify.clarify.jobs import ClarifyProcessingJob
-from airflow_provider_clarify.clarify.processor import ClarifyProcessorBase, Tags, log
+from airflow_provider_clarify.clarify.processor import ClarifyProcessorBase, log
 from airflow_provider_clarify.config import AnalysisConfig, check_managed_job, load_config
 from airflow_provider_clarify.config.builders import AnalysisConfigBuilder, DataConfig
 from airflow_provider_clarify.contract import CONFIG_FILE, join_uri
@@ -54,53 +54,26 @@ class SageMakerClarifyProcessor(ClarifyProcessorBase):
     poll_seconds: float = 5.0
     """Seconds between two status checks while waiting."""
 
-    def __init__(
-        self,
-        role: str | None = None,
-        instance_count: int | None = None,
-        instance_type: str | None = None,
-        volume_size_in_gb: int = 30,
-        volume_kms_key: str | None = None,
-        output_kms_key: str | None = None,
-        max_runtime_in_seconds: int | None = None,
-        sagemaker_session: object = None,
-        env: Mapping[str, str] | None = None,
-        tags: Tags | None = None,
-        network_config: object = None,
-        job_name_prefix: str | None = None,
-        version: str | None = None,
-        skip_early_validation: bool = False,
-    ) -> None:
-        if not role:
+    latest_job: ClarifyProcessingJob | None
+    jobs: list[ClarifyProcessingJob]
+
+    def _configure(self) -> None:
+        """The managed job's own checks and state, once the SDK's arguments are kept (the constructor is the base
+        class's: the SDK's signature, unchanged)."""
+        if not self.role:
             raise ValueError(
                 "role is required: the IAM role (ARN or name) the processing job runs as, e.g. "
                 "role='arn:aws:iam::123456789012:role/SageMakerClarify'"
             )
-        super().__init__(
-            role,
-            instance_count,
-            instance_type,
-            volume_size_in_gb,
-            volume_kms_key,
-            output_kms_key,
-            max_runtime_in_seconds,
-            sagemaker_session,
-            env,
-            tags,
-            network_config,
-            job_name_prefix,
-            version,
-            skip_early_validation,
-        )
-        self.clients = AwsClients(sagemaker_session)
-        self.latest_job: ClarifyProcessingJob | None = None
-        self.jobs: list[ClarifyProcessingJob] = []
-        if version is not None:
+        self.clients = AwsClients(self.sagemaker_session)
+        self.latest_job = None
+        self.jobs = []
+        if self.version is not None:
             log.info(
                 "SageMakerClarifyProcessor(version=%r): the Clarify image has one version (1.0), which is used",
-                version,
+                self.version,
             )
-        if skip_early_validation:
+        if self.skip_early_validation:
             log.info(
                 "SageMakerClarifyProcessor(skip_early_validation=True): the analysis config is still validated "
                 "before the upload; a config the validation refuses would fail the managed job"

@@ -81,6 +81,11 @@ class ClarifyProcessorBase(ABC):
         self.version = version
         self.skip_early_validation = skip_early_validation
         self._last_analysis_config: dict[str, Any] | None = None
+        self._configure()
+
+    @abstractmethod
+    def _configure(self) -> None:
+        """The subclass's own checks and state, once the SDK's arguments are kept as attributes."""
 
     def run(self, **_: object) -> None:
         """The SDK's generic ``run`` is not available: the analysis is chosen by the ``run_*`` method."""

@@ -184,6 +184,15 @@ def test_arguments_without_a_local_meaning_are_logged(dataset, tmp_path, caplog)
     assert (tmp_path / "out" / "analysis.json").is_file()  # wait=False: the run still finished
 
 
+def test_arguments_left_at_the_sdks_defaults_are_not_reported(caplog):
+    with caplog.at_level(logging.INFO):
+        clarify.LocalClarifyProcessor(volume_size_in_gb=30, skip_early_validation=False)
+    assert "has no meaning for the local engine" not in caplog.text
+    with caplog.at_level(logging.INFO):
+        clarify.LocalClarifyProcessor(volume_size_in_gb=31)
+    assert "volume_size_in_gb=31" in caplog.text
+
+
 def test_logs_without_wait_is_refused_as_in_the_sdk(dataset, tmp_path):
     with pytest.raises(ValueError, match="logs=True needs wait=True"):
         clarify.LocalClarifyProcessor().run_pre_training_bias(
